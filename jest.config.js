@@ -1,0 +1,44 @@
+// Test tiers by file suffix (see README "Tests"):
+//   unit         *.unit.spec.ts   pure logic, no I/O
+//   integration  *.int.spec.ts    one adapter against the real PostgreSQL / RabbitMQ / filesystem
+//   e2e          *.e2e.spec.ts    the services as processes, HTTP in, events out
+//   faults       *.fault.spec.ts  kills processes and stops the broker: run alone, after the rest
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      target: 'es2022',
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+const base = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: { '^@snapferry/(.*)$': '<rootDir>/libs/$1/src/index.ts' },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/**/*.unit.spec.ts'] },
+    { ...base, displayName: 'integration', testMatch: ['<rootDir>/**/*.int.spec.ts'], testTimeout: 60_000 },
+    {
+      ...base,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/**/*.e2e.spec.ts'],
+      globalSetup: '<rootDir>/test/build-once.js',
+      testTimeout: 120_000,
+    },
+    {
+      ...base,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/**/*.fault.spec.ts'],
+      globalSetup: '<rootDir>/test/build-once.js',
+      testTimeout: 300_000,
+    },
+  ],
+};

@@ -1,0 +1,4 @@
+export * from './test-database';
+export * from './test-broker';
+export * from './unique-name';
+export * from './wait-for';

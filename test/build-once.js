@@ -1,0 +1,11 @@
+// End-to-end and fault tests run the services as real processes from dist/: build first
+// (tsc is incremental, so an up-to-date tree costs a second or two).
+const { execFileSync } = require('node:child_process');
+const path = require('node:path');
+module.exports = async () => {
+  const root = path.resolve(__dirname, '..');
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+};
