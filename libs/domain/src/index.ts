@@ -1,1 +1,15 @@
-export {};
+export * from './shared/event';
+export * from './shared/ids';
+export * from './regions/region-catalog';
+export * from './regions/parse-region-catalog';
+export * from './snapshots/snapshot-events';
+export * from './snapshots/snapshot';
+export * from './snapshots/snapshot-decisions';
+export * from './replications/replication-events';
+export * from './replications/replication';
+export * from './replications/record-progress';
+export * from './replications/request-replication';
+export * from './accounts/account';
+export * from './views/snapshot-view';
+export * from './views/replication-view';
+export * from './catalog-event';

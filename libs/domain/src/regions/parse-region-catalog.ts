@@ -1,0 +1,57 @@
+import type { RegionCatalog } from './region-catalog';
+
+const regionIdPattern = /^[a-z]{2}-[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** Thrown when a regions file breaks the rules; `path` says where (`regions[2].snapshotQuota`). */
+export class RegionCatalogError extends Error {
+  constructor(
+    readonly path: string,
+    problem: string,
+  ) {
+    super(`${path}: ${problem}`);
+    this.name = 'RegionCatalogError';
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Validates the parsed JSON of a regions file and returns the catalog, or throws saying where. */
+export function parseRegionCatalog(input: unknown): RegionCatalog {
+  if (!isObject(input)) throw new RegionCatalogError('$', 'must be an object with "regions"');
+  const { regions, geoRestrictions = [] } = input;
+  if (!Array.isArray(regions) || regions.length === 0)
+    throw new RegionCatalogError('regions', 'must be a non-empty array');
+  const seen = new Set<string>();
+  const parsed = regions.map((r: unknown, i) => {
+    const at = `regions[${i}]`;
+    if (!isObject(r)) throw new RegionCatalogError(at, 'must be an object');
+    const { id, name, geography, finance, snapshotQuota } = r;
+    if (typeof id !== 'string' || !regionIdPattern.test(id) || id.length > 40)
+      throw new RegionCatalogError(`${at}.id`, 'must be a region id such as "ap-guangzhou"');
+    if (seen.has(id)) throw new RegionCatalogError(`${at}.id`, `"${id}" appears twice`);
+    seen.add(id);
+    if (typeof name !== 'string' || name.trim() === '')
+      throw new RegionCatalogError(`${at}.name`, 'must be a non-empty string');
+    if (typeof geography !== 'string' || geography.trim() === '')
+      throw new RegionCatalogError(`${at}.geography`, 'must be a non-empty string');
+    if (typeof finance !== 'boolean') throw new RegionCatalogError(`${at}.finance`, 'must be true or false');
+    if (typeof snapshotQuota !== 'number' || !Number.isInteger(snapshotQuota) || snapshotQuota < 0)
+      throw new RegionCatalogError(`${at}.snapshotQuota`, 'must be a non-negative integer');
+    return { id, name, geography, finance, snapshotQuota };
+  });
+  if (!Array.isArray(geoRestrictions))
+    throw new RegionCatalogError('geoRestrictions', 'must be an array of {from, to}');
+  const geographies = new Set(parsed.map((r) => r.geography));
+  const restrictions = geoRestrictions.map((g: unknown, i) => {
+    const at = `geoRestrictions[${i}]`;
+    if (!isObject(g)) throw new RegionCatalogError(at, 'must be an object {from, to}');
+    for (const key of ['from', 'to'] as const) {
+      const value = g[key];
+      if (typeof value !== 'string' || !geographies.has(value))
+        throw new RegionCatalogError(`${at}.${key}`, `must name a geography used by a region (${[...geographies].join(', ')})`);
+    }
+    return { from: g['from'] as string, to: g['to'] as string };
+  });
+  return { regions: parsed, geoRestrictions: restrictions };
+}

@@ -1,0 +1,64 @@
+/** The region catalog: which regions exist, which are finance zones, and which geographies may copy to which. */
+export interface Region {
+  id: string;
+  name: string;
+  geography: string;
+  finance: boolean;
+  snapshotQuota: number;
+}
+
+export interface GeoRestriction {
+  from: string;
+  to: string;
+}
+
+export interface RegionCatalog {
+  regions: Region[];
+  geoRestrictions: GeoRestriction[];
+}
+
+const region = (id: string, name: string, geography: string, finance = false): Region => ({
+  id,
+  name,
+  geography,
+  finance,
+  snapshotQuota: 500,
+});
+
+/** The public cloud's region ids, built in; `SNAPFERRY_REGIONS_FILE` replaces it. */
+export const defaultRegionCatalog: RegionCatalog = {
+  regions: [
+    region('ap-guangzhou', 'South China (Guangzhou)', 'mainland-china'),
+    region('ap-shanghai', 'East China (Shanghai)', 'mainland-china'),
+    region('ap-nanjing', 'East China (Nanjing)', 'mainland-china'),
+    region('ap-beijing', 'North China (Beijing)', 'mainland-china'),
+    region('ap-chengdu', 'Southwest China (Chengdu)', 'mainland-china'),
+    region('ap-chongqing', 'Southwest China (Chongqing)', 'mainland-china'),
+    region('ap-shanghai-fsi', 'East China (Shanghai Finance)', 'mainland-china', true),
+    region('ap-shenzhen-fsi', 'South China (Shenzhen Finance)', 'mainland-china', true),
+    region('ap-beijing-fsi', 'North China (Beijing Finance)', 'mainland-china', true),
+    region('ap-hongkong', 'Hong Kong, Macau and Taiwan (China)', 'asia-pacific'),
+    region('ap-singapore', 'Southeast Asia (Singapore)', 'asia-pacific'),
+    region('ap-bangkok', 'Southeast Asia (Bangkok)', 'asia-pacific'),
+    region('ap-jakarta', 'Southeast Asia (Jakarta)', 'asia-pacific'),
+    region('ap-seoul', 'Northeast Asia (Seoul)', 'asia-pacific'),
+    region('ap-tokyo', 'Northeast Asia (Tokyo)', 'asia-pacific'),
+    region('ap-mumbai', 'South Asia (Mumbai)', 'asia-pacific'),
+    region('na-siliconvalley', 'Western US (Silicon Valley)', 'north-america'),
+    region('na-ashburn', 'Eastern US (Virginia)', 'north-america'),
+    region('na-toronto', 'North America (Toronto)', 'north-america'),
+    region('sa-saopaulo', 'South America (São Paulo)', 'south-america'),
+    region('eu-frankfurt', 'Europe (Frankfurt)', 'europe'),
+  ],
+  geoRestrictions: [
+    { from: 'mainland-china', to: 'north-america' },
+    { from: 'mainland-china', to: 'europe' },
+    { from: 'mainland-china', to: 'south-america' },
+  ],
+};
+
+export const findRegion = (catalog: RegionCatalog, id: string): Region | undefined =>
+  catalog.regions.find((r) => r.id === id);
+
+export const isGeoRestricted = (catalog: RegionCatalog, from: Region, to: Region): boolean =>
+  catalog.geoRestrictions.some((g) => g.from === from.geography && g.to === to.geography);

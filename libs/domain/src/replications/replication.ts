@@ -1,0 +1,51 @@
+import type { ReplicationEvent, ReplicationRequested } from './replication-events';
+
+export type ReplicationStatus =
+  | 'REQUESTED'
+  | 'COPYING'
+  | 'VERIFYING'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'CANCELLING'
+  | 'CANCELLED';
+
+export interface Replication {
+  request: ReplicationRequested['data'];
+  status: ReplicationStatus;
+  /** Highest progress sequence seen: older updates are stale. */
+  sequence: number;
+  percent: number;
+  attempts: number;
+}
+
+export type ReplicationState = Replication | null;
+
+export const isTerminal = (status: ReplicationStatus): boolean =>
+  status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELLED';
+
+export function evolveReplication(state: ReplicationState, event: ReplicationEvent): ReplicationState {
+  if (event.type === 'ReplicationRequested')
+    return { request: event.data, status: 'REQUESTED', sequence: 0, percent: 0, attempts: 0 };
+  if (!state) return state;
+  switch (event.type) {
+    case 'ReplicationStarted':
+      return { ...state, status: state.status === 'CANCELLING' ? state.status : 'COPYING', attempts: event.data.attempt };
+    case 'ReplicationProgressed':
+      return {
+        ...state,
+        sequence: event.data.sequence,
+        percent: Math.max(state.percent, event.data.percent),
+        status: state.status === 'REQUESTED' ? 'COPYING' : state.status,
+      };
+    case 'ReplicationVerifying':
+      return { ...state, status: state.status === 'CANCELLING' ? state.status : 'VERIFYING', percent: 100 };
+    case 'ReplicationCompleted':
+      return { ...state, status: 'COMPLETED', percent: 100 };
+    case 'ReplicationFailed':
+      return { ...state, status: 'FAILED' };
+    case 'ReplicationCancelRequested':
+      return { ...state, status: 'CANCELLING' };
+    case 'ReplicationCancelled':
+      return { ...state, status: 'CANCELLED' };
+  }
+}

@@ -1,0 +1,158 @@
+import type { ErrorCode } from '../shared/event';
+import { refuse } from '../shared/event';
+import type { RegionCatalog } from '../regions/region-catalog';
+import { findRegion, isGeoRestricted } from '../regions/region-catalog';
+import type { SnapshotState } from '../snapshots/snapshot';
+import { existingSnapshot, maxSnapshotNameLength } from '../snapshots/snapshot-decisions';
+import type { SnapshotCopyRequested, SnapshotRegistered } from '../snapshots/snapshot-events';
+import type { ReplicationRequested } from './replication-events';
+
+export interface RequestReplication {
+  accountId: string;
+  sourceSnapshotId: string;
+  destinationRegions: string[];
+  snapshotName?: string;
+  now: string;
+}
+
+export interface RequestReplicationContext {
+  source: SnapshotState;
+  betaEnabled: boolean;
+  regions: RegionCatalog;
+  /** Snapshots the account holds in a region now, copies in flight included. */
+  snapshotsInRegion: (region: string) => number;
+  newSnapshotId: () => string;
+  newReplicationId: () => string;
+}
+
+export interface DestinationResult {
+  destinationRegion: string;
+  snapshotId?: string;
+  replicationId?: string;
+  code: 'Success' | ErrorCode;
+  message: string;
+}
+
+/** One accepted destination: the events for the source, the copy and the new target. */
+export interface AcceptedCopy {
+  copyRequested: SnapshotCopyRequested;
+  replicationRequested: ReplicationRequested;
+  targetRegistered: SnapshotRegistered;
+}
+
+export interface ReplicationDecision {
+  results: DestinationResult[];
+  accepted: AcceptedCopy[];
+}
+
+export const defaultCopyName = (sourceSnapshotId: string, sourceRegion: string): string =>
+  `Copied ${sourceSnapshotId} from ${sourceRegion}`;
+
+/**
+ * Starts cross-region copies. What is wrong with the request as a whole refuses it (throws);
+ * each destination is then judged on its own and gets its own result code.
+ */
+export function requestReplication(command: RequestReplication, context: RequestReplicationContext): ReplicationDecision {
+  const { accountId, sourceSnapshotId, destinationRegions, snapshotName, now } = command;
+  if (!context.betaEnabled)
+    refuse('UnauthorizedOperation.NotInBeta', 'cross-region replication is not enabled for this account; ask an operator to enable it');
+  const source = existingSnapshot(context.source, accountId, sourceSnapshotId);
+  if (source.diskUsage === 'SYSTEM_DISK')
+    refuse('UnsupportedOperation.SystemDiskSnapshot', 'snapshots of system disks cannot be copied to other regions');
+  if (source.status !== 'NORMAL')
+    refuse('UnsupportedOperation.SnapshotNotNormal', `snapshot ${sourceSnapshotId} is ${source.status}; only NORMAL snapshots can be copied`);
+  if (snapshotName !== undefined && snapshotName.length > maxSnapshotNameLength)
+    refuse('InvalidParameterValue.SnapshotName', `snapshotName must be at most ${maxSnapshotNameLength} characters`);
+  if (destinationRegions.length === 0)
+    refuse('InvalidParameterValue.DestinationRegions', 'destinationRegions must name at least one region');
+  if (new Set(destinationRegions).size !== destinationRegions.length)
+    refuse('InvalidParameterValue.DestinationRegions', 'destinationRegions must not repeat a region');
+
+  const sourceRegion = findRegion(context.regions, source.region);
+  const results: DestinationResult[] = [];
+  const accepted: AcceptedCopy[] = [];
+  for (const destinationRegion of destinationRegions) {
+    const refusal = judgeDestination(destinationRegion);
+    if (refusal) {
+      results.push({ destinationRegion, code: refusal[0], message: refusal[1] });
+      continue;
+    }
+    const replicationId = context.newReplicationId();
+    const targetSnapshotId = context.newSnapshotId();
+    const name = snapshotName ?? defaultCopyName(sourceSnapshotId, source.region);
+    accepted.push(acceptCopy(replicationId, targetSnapshotId, destinationRegion, name));
+    results.push({
+      destinationRegion,
+      snapshotId: targetSnapshotId,
+      replicationId,
+      code: 'Success',
+      message: `copying ${sourceSnapshotId} to ${destinationRegion} as ${targetSnapshotId}`,
+    });
+  }
+  return { results, accepted };
+
+  function judgeDestination(regionId: string): [ErrorCode, string] | undefined {
+    const destination = findRegion(context.regions, regionId);
+    if (!destination) return ['InvalidParameterValue.Region', `region ${regionId} is unknown or not supported`];
+    if (regionId === source.region)
+      return ['InvalidParameterValue.Region', `region ${regionId} is the source snapshot's own region`];
+    const sourceFinance = sourceRegion?.finance ?? false;
+    if (sourceFinance !== destination.finance)
+      return [
+        'UnsupportedOperation.FinanceZoneRestricted',
+        sourceFinance
+          ? `a finance-zone snapshot can be copied only to finance zones; ${regionId} is not one`
+          : `only finance-zone snapshots can be copied into the finance zone ${regionId}`,
+      ];
+    if (sourceRegion && isGeoRestricted(context.regions, sourceRegion, destination))
+      return [
+        'UnsupportedOperation.GeoRestricted',
+        `copies from ${sourceRegion.geography} to ${destination.geography} (${regionId}) are not allowed`,
+      ];
+    if (source.copiesInFlight[regionId])
+      return ['UnsupportedOperation.SnapshotCopying', `a copy of ${sourceSnapshotId} to ${regionId} is already in flight`];
+    if (context.snapshotsInRegion(regionId) >= destination.snapshotQuota)
+      return ['LimitExceeded.SnapshotQuota', `the snapshot quota in ${regionId} (${destination.snapshotQuota}) is used up`];
+    return undefined;
+  }
+
+  function acceptCopy(replicationId: string, targetSnapshotId: string, targetRegion: string, name: string): AcceptedCopy {
+    const ref = { replicationId, sourceSnapshotId, targetSnapshotId, targetRegion };
+    return {
+      copyRequested: {
+        type: 'SnapshotCopyRequested',
+        data: { snapshotId: sourceSnapshotId, region: source.region, replicationId, targetRegion, targetSnapshotId, requestedAt: now },
+      },
+      replicationRequested: {
+        type: 'ReplicationRequested',
+        data: {
+          ...ref,
+          accountId,
+          sourceRegion: source.region,
+          targetSnapshotName: name,
+          diskId: source.diskId,
+          diskSizeGiB: source.diskSizeGiB,
+          sizeBytes: source.sizeBytes ?? 0,
+          sourceDigest: source.digest ?? '',
+          encrypted: source.encrypted,
+          requestedAt: now,
+        },
+      },
+      targetRegistered: {
+        type: 'SnapshotRegistered',
+        data: {
+          snapshotId: targetSnapshotId,
+          accountId,
+          region: targetRegion,
+          diskId: source.diskId,
+          diskUsage: source.diskUsage,
+          diskSizeGiB: source.diskSizeGiB,
+          name,
+          encrypted: source.encrypted,
+          copyOf: { replicationId, sourceSnapshotId, sourceRegion: source.region },
+          registeredAt: now,
+        },
+      },
+    };
+  }
+}

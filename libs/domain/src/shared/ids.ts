@@ -1,0 +1,21 @@
+/** Ids look like the cloud's: a prefix and 8 lower-case letters or digits. */
+export const snapshotIdPattern = /^snap-[a-z0-9]{8}$/;
+export const diskIdPattern = /^disk-[a-z0-9]{8}$/;
+export const replicationIdPattern = /^repl-[a-z0-9]{8}$/;
+
+const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** Builds an id from a source of random bytes (injected: the domain never reaches for a RNG). */
+export function makeId(prefix: 'snap' | 'repl' | 'disk', randomBytes: (n: number) => Uint8Array): string {
+  const bytes = randomBytes(8);
+  let suffix = '';
+  for (const byte of bytes) suffix += alphabet[byte % alphabet.length];
+  return `${prefix}-${suffix}`;
+}
+
+/** The one place each kind of stream id is built. */
+export const streamIds = {
+  snapshot: (snapshotId: string) => `snapshot-${snapshotId}`,
+  replication: (replicationId: string) => `replication-${replicationId}`,
+  account: (accountId: string) => `account-${accountId}`,
+};

@@ -1,0 +1,73 @@
+import type { Event } from '../shared/event';
+
+export type DiskUsage = 'SYSTEM_DISK' | 'DATA_DISK';
+export const diskUsages: readonly DiskUsage[] = ['SYSTEM_DISK', 'DATA_DISK'];
+
+/** Where a copied snapshot came from. */
+export interface CopyOrigin {
+  replicationId: string;
+  sourceSnapshotId: string;
+  sourceRegion: string;
+}
+
+export type SnapshotRegistered = Event<
+  'SnapshotRegistered',
+  {
+    snapshotId: string;
+    accountId: string;
+    region: string;
+    diskId: string;
+    diskUsage: DiskUsage;
+    diskSizeGiB: number;
+    name: string;
+    encrypted: boolean;
+    /** Set on a target snapshot created by a cross-region copy. */
+    copyOf?: CopyOrigin;
+    registeredAt: string;
+  }
+>;
+
+export type SnapshotDataStored = Event<
+  'SnapshotDataStored',
+  { snapshotId: string; region: string; sizeBytes: number; digest: string; chunkCount: number; storedAt: string }
+>;
+
+export type SnapshotRenamed = Event<'SnapshotRenamed', { snapshotId: string; region: string; name: string; renamedAt: string }>;
+
+export type SnapshotCopyRequested = Event<
+  'SnapshotCopyRequested',
+  { snapshotId: string; region: string; replicationId: string; targetRegion: string; targetSnapshotId: string; requestedAt: string }
+>;
+
+export type CopyOutcome = 'COMPLETED' | 'FAILED' | 'CANCELLED';
+
+export type SnapshotCopyEnded = Event<
+  'SnapshotCopyEnded',
+  { snapshotId: string; region: string; replicationId: string; targetRegion: string; outcome: CopyOutcome; endedAt: string }
+>;
+
+export type SnapshotCopyFailed = Event<
+  'SnapshotCopyFailed',
+  { snapshotId: string; region: string; replicationId: string; reason: string; failedAt: string }
+>;
+
+export type SnapshotDeleted = Event<'SnapshotDeleted', { snapshotId: string; region: string; deletedAt: string }>;
+
+export type SnapshotEvent =
+  | SnapshotRegistered
+  | SnapshotDataStored
+  | SnapshotRenamed
+  | SnapshotCopyRequested
+  | SnapshotCopyEnded
+  | SnapshotCopyFailed
+  | SnapshotDeleted;
+
+export const snapshotEventTypes: readonly SnapshotEvent['type'][] = [
+  'SnapshotRegistered',
+  'SnapshotDataStored',
+  'SnapshotRenamed',
+  'SnapshotCopyRequested',
+  'SnapshotCopyEnded',
+  'SnapshotCopyFailed',
+  'SnapshotDeleted',
+];

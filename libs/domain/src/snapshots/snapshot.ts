@@ -1,0 +1,66 @@
+import type { CopyOrigin, DiskUsage, SnapshotEvent } from './snapshot-events';
+
+export type SnapshotStatus = 'CREATING' | 'NORMAL' | 'COPYING_FROM_REMOTE' | 'FAILED' | 'DELETED';
+
+export interface CopyInFlight {
+  replicationId: string;
+  targetSnapshotId: string;
+}
+
+export interface Snapshot {
+  snapshotId: string;
+  accountId: string;
+  region: string;
+  diskId: string;
+  diskUsage: DiskUsage;
+  diskSizeGiB: number;
+  name: string;
+  encrypted: boolean;
+  status: SnapshotStatus;
+  copyOf?: CopyOrigin;
+  sizeBytes?: number;
+  digest?: string;
+  /** Copies from this snapshot still in flight, by target region (the source lock). */
+  copiesInFlight: Record<string, CopyInFlight>;
+  createdAt: string;
+}
+
+export type SnapshotState = Snapshot | null;
+
+export const initialSnapshotState = (): SnapshotState => null;
+
+export function evolveSnapshot(state: SnapshotState, event: SnapshotEvent): SnapshotState {
+  if (event.type === 'SnapshotRegistered') {
+    const { registeredAt, copyOf, ...rest } = event.data;
+    return {
+      ...rest,
+      ...(copyOf ? { copyOf } : {}),
+      status: copyOf ? 'COPYING_FROM_REMOTE' : 'CREATING',
+      copiesInFlight: {},
+      createdAt: registeredAt,
+    };
+  }
+  if (!state) return state;
+  switch (event.type) {
+    case 'SnapshotDataStored':
+      return { ...state, status: 'NORMAL', sizeBytes: event.data.sizeBytes, digest: event.data.digest };
+    case 'SnapshotRenamed':
+      return { ...state, name: event.data.name };
+    case 'SnapshotCopyRequested': {
+      const { targetRegion, replicationId, targetSnapshotId } = event.data;
+      return { ...state, copiesInFlight: { ...state.copiesInFlight, [targetRegion]: { replicationId, targetSnapshotId } } };
+    }
+    case 'SnapshotCopyEnded': {
+      const copiesInFlight = { ...state.copiesInFlight };
+      if (copiesInFlight[event.data.targetRegion]?.replicationId === event.data.replicationId)
+        delete copiesInFlight[event.data.targetRegion];
+      return { ...state, copiesInFlight };
+    }
+    case 'SnapshotCopyFailed':
+      return { ...state, status: 'FAILED' };
+    case 'SnapshotDeleted':
+      return { ...state, status: 'DELETED' };
+  }
+}
+
+export const isCopying = (s: Snapshot): boolean => Object.keys(s.copiesInFlight).length > 0;

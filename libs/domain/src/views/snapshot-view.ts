@@ -1,0 +1,118 @@
+import type { DiskUsage, SnapshotEvent } from '../snapshots/snapshot-events';
+import type { ReplicationEvent } from '../replications/replication-events';
+
+export type SnapshotViewState = 'CREATING' | 'NORMAL' | 'COPYING_FROM_REMOTE' | 'CHECKING_COPIED' | 'FAILED';
+
+export interface CopyingToRegion {
+  region: string;
+  snapshotId: string;
+  replicationId: string;
+  state: 'COPYING_FROM_REMOTE' | 'CHECKING_COPIED';
+  percent: number;
+}
+
+/**
+ * One snapshot as the lists show it: the source status view (`copyingToRegions`) and the
+ * target status view (a copy arriving in its region, with state and percent) in one document.
+ */
+export interface SnapshotView {
+  snapshotId: string;
+  accountId: string;
+  region: string;
+  diskId: string;
+  diskUsage: DiskUsage;
+  diskSizeGiB: number;
+  name: string;
+  encrypted: boolean;
+  state: SnapshotViewState;
+  percent: number;
+  sizeBytes: number | null;
+  digest: string | null;
+  copyFromRemote: boolean;
+  sourceSnapshotId: string | null;
+  sourceRegion: string | null;
+  replicationId: string | null;
+  copyingToRegions: CopyingToRegion[];
+  failureReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type SnapshotViewEvent = SnapshotEvent | ReplicationEvent;
+
+/** The snapshot documents an event changes. */
+export function snapshotViewIds(event: SnapshotViewEvent): string[] {
+  if ('snapshotId' in event.data) return [event.data.snapshotId];
+  if (event.type === 'ReplicationRequested' || event.type === 'ReplicationCancelRequested') return [];
+  return [event.data.sourceSnapshotId, event.data.targetSnapshotId];
+}
+
+const at = (event: SnapshotViewEvent): string => {
+  const data = event.data as unknown as Record<string, unknown>;
+  const key = Object.keys(data).find((k) => k.endsWith('At'));
+  return key ? String(data[key]) : new Date(0).toISOString();
+};
+
+/** `evolve(document | null, event)`: returns the new document, or null when it leaves the lists. */
+export function evolveSnapshotView(doc: SnapshotView | null, event: SnapshotViewEvent, id: string): SnapshotView | null {
+  if (event.type === 'SnapshotRegistered') {
+    const { copyOf, registeredAt, ...d } = event.data;
+    return {
+      ...d,
+      state: copyOf ? 'COPYING_FROM_REMOTE' : 'CREATING',
+      percent: 0,
+      sizeBytes: null,
+      digest: null,
+      copyFromRemote: Boolean(copyOf),
+      sourceSnapshotId: copyOf?.sourceSnapshotId ?? null,
+      sourceRegion: copyOf?.sourceRegion ?? null,
+      replicationId: copyOf?.replicationId ?? null,
+      copyingToRegions: [],
+      failureReason: null,
+      createdAt: registeredAt,
+      updatedAt: registeredAt,
+    };
+  }
+  if (!doc) return null;
+  const updatedAt = at(event);
+  const next = { ...doc, updatedAt };
+  const updateCopy = (replicationId: string, change: (c: CopyingToRegion) => CopyingToRegion) => ({
+    ...next,
+    copyingToRegions: doc.copyingToRegions.map((c) => (c.replicationId === replicationId ? change(c) : c)),
+  });
+  const isTarget = doc.replicationId !== null && 'replicationId' in event.data && event.data.replicationId === doc.replicationId && id === doc.snapshotId;
+  switch (event.type) {
+    case 'SnapshotDataStored':
+      return { ...next, state: 'NORMAL', percent: 100, sizeBytes: event.data.sizeBytes, digest: event.data.digest };
+    case 'SnapshotRenamed':
+      return { ...next, name: event.data.name };
+    case 'SnapshotCopyRequested': {
+      const { targetRegion, targetSnapshotId, replicationId } = event.data;
+      const entry: CopyingToRegion = { region: targetRegion, snapshotId: targetSnapshotId, replicationId, state: 'COPYING_FROM_REMOTE', percent: 0 };
+      return { ...next, copyingToRegions: [...doc.copyingToRegions.filter((c) => c.region !== targetRegion), entry] };
+    }
+    case 'SnapshotCopyEnded':
+      return { ...next, copyingToRegions: doc.copyingToRegions.filter((c) => c.replicationId !== event.data.replicationId) };
+    case 'SnapshotCopyFailed':
+      return { ...next, state: 'FAILED', failureReason: event.data.reason };
+    case 'SnapshotDeleted':
+      return null;
+    case 'ReplicationStarted':
+      return doc;
+    case 'ReplicationProgressed': {
+      const percent = event.data.percent;
+      if (isTarget) return doc.state === 'COPYING_FROM_REMOTE' ? { ...next, percent: Math.max(doc.percent, percent) } : doc;
+      return updateCopy(event.data.replicationId, (c) => (c.state === 'COPYING_FROM_REMOTE' ? { ...c, percent: Math.max(c.percent, percent) } : c));
+    }
+    case 'ReplicationVerifying':
+      if (isTarget) return doc.state === 'COPYING_FROM_REMOTE' ? { ...next, state: 'CHECKING_COPIED', percent: 100 } : doc;
+      return updateCopy(event.data.replicationId, (c) => ({ ...c, state: 'CHECKING_COPIED', percent: 100 }));
+    case 'ReplicationCompleted':
+    case 'ReplicationFailed':
+    case 'ReplicationCancelled':
+    case 'ReplicationRequested':
+    case 'ReplicationCancelRequested':
+      // The end of a copy reaches the views through SnapshotCopyEnded / SnapshotDataStored / SnapshotCopyFailed.
+      return doc;
+  }
+}
