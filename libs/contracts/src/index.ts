@@ -1,1 +1,5 @@
-export {};
+export * from './messages/envelope';
+export * from './messages/replication-messages';
+export * from './messages/message-schemas';
+export * from './http/snapshot-dtos';
+export * from './http/error-body';

@@ -1,1 +1,29 @@
-export {};
+export * from './types';
+export * from './checkpoint';
+export * from './errors';
+export { EventStoreSchema1760000000000, eventStoreMigrations } from './migrations';
+export { createEventStoreDataSource, type EventStoreDataSourceOptions, type MigrationClass } from './data-source';
+export { notificationChannel } from './append';
+export type {
+  ReadStreamOptions,
+  ReadAllOptions,
+  ReadAllResult,
+  ReadAllByPositionOptions,
+  ReadAllByPositionResult,
+} from './read';
+export { PostgresEventStore, EventStoreTransaction, type EventStoreOptions, type SqlExecutor } from './event-store';
+export type { Sql, SqlResult } from './sql';
+export {
+  processSubscriptionBatch,
+  runSubscription,
+  resetSubscription,
+  readSubscriptionStatus,
+  CheckpointStore,
+  type SubscriptionHandler,
+  type SubscriptionBatchOptions,
+  type SubscriptionBatchOutcome,
+  type RunSubscriptionOptions,
+  type SubscriptionStatus,
+} from './subscriptions';
+export { EventNotifications, type EventNotification, type EventNotificationsOptions } from './notifications';
+export { tryAcquireLeadership, acquireLeadership, type Leadership } from './leadership';

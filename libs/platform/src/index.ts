@@ -1,1 +1,4 @@
-export {};
+export * from './config';
+export * from './logger';
+export * from './ensure-database';
+export * from './metrics';

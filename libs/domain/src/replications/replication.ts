@@ -44,7 +44,8 @@ export function evolveReplication(state: ReplicationState, event: ReplicationEve
     case 'ReplicationFailed':
       return { ...state, status: 'FAILED' };
     case 'ReplicationCancelRequested':
-      return { ...state, status: 'CANCELLING' };
+      // A cancel that arrives after the end (target deleted meanwhile) must not reopen the copy.
+      return isTerminal(state.status) ? state : { ...state, status: 'CANCELLING' };
     case 'ReplicationCancelled':
       return { ...state, status: 'CANCELLED' };
   }

@@ -105,7 +105,7 @@ export function deleteSnapshot(
     );
   const deleted: SnapshotDeleted = {
     type: 'SnapshotDeleted',
-    data: { snapshotId: snapshot.snapshotId, region: snapshot.region, deletedAt: command.now },
+    data: { snapshotId: snapshot.snapshotId, accountId: snapshot.accountId, region: snapshot.region, deletedAt: command.now },
   };
   if (snapshot.status !== 'COPYING_FROM_REMOTE' || !snapshot.copyOf) return { deleted };
   const { replicationId, sourceSnapshotId } = snapshot.copyOf;

@@ -51,7 +51,7 @@ export type SnapshotCopyFailed = Event<
   { snapshotId: string; region: string; replicationId: string; reason: string; failedAt: string }
 >;
 
-export type SnapshotDeleted = Event<'SnapshotDeleted', { snapshotId: string; region: string; deletedAt: string }>;
+export type SnapshotDeleted = Event<'SnapshotDeleted', { snapshotId: string; accountId: string; region: string; deletedAt: string }>;
 
 export type SnapshotEvent =
   | SnapshotRegistered

@@ -1,0 +1,36 @@
+import { Controller, Delete, HttpCode, Param, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { setBeta, streamIds } from '@snapferry/domain';
+import { AccountIdParam } from '@snapferry/contracts';
+import { CurrentCaller, OperatorOnly, RequestId } from '../http/auth.guard';
+import type { Caller } from '../http/api-keys';
+import { meta } from '../snapshots/snapshot-commands';
+import { CatalogStore } from '../store/catalog-store';
+
+/** Operators enable cross-region replication per account (the cloud's beta application). */
+@ApiTags('accounts')
+@ApiBearerAuth()
+@OperatorOnly()
+@Controller('v1/accounts/:id/beta')
+export class BetaController {
+  constructor(private readonly store: CatalogStore) {}
+
+  @Put()
+  enable(@CurrentCaller() caller: Caller, @Param() { id }: AccountIdParam, @RequestId() requestId: string) {
+    return this.set(caller, id, true, requestId);
+  }
+
+  @Delete()
+  @HttpCode(200)
+  disable(@CurrentCaller() caller: Caller, @Param() { id }: AccountIdParam, @RequestId() requestId: string) {
+    return this.set(caller, id, false, requestId);
+  }
+
+  private async set(caller: Caller, accountId: string, enabled: boolean, requestId: string) {
+    await this.store.transaction({ ...meta(caller, requestId), accountId }, async (tx) => {
+      const { state, version } = await tx.account(accountId);
+      tx.append(streamIds.account(accountId), version, setBeta(state, { accountId, enabled, operatorAccountId: caller.accountId, now: new Date().toISOString() }));
+    });
+    return { accountId, betaEnabled: enabled };
+  }
+}

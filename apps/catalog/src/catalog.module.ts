@@ -1,0 +1,75 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE, Reflector } from '@nestjs/core';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { EventNotifications, PostgresEventStore } from '@snapferry/event-store';
+import type { SnapferryConfig } from '@snapferry/platform';
+import { BetaController } from './accounts/beta.controller';
+import { RequestCopies } from './copies/request-copies';
+import { EventLog } from './events/event-log';
+import { EventsController } from './events/events.controller';
+import { HealthController } from './health/health.controller';
+import { apiKeyLookup } from './http/api-keys';
+import { AuthGuard } from './http/auth.guard';
+import { ErrorFilter } from './http/error.filter';
+import { StrictValidationPipe } from './http/validation.pipe';
+import { ProjectionWatermark } from './read-models/projection-watermark';
+import { RegionsController } from './regions/regions.controller';
+import { ReplicationQueries } from './replications/replication-queries';
+import { ReplicationsController } from './replications/replications.controller';
+import { SnapshotCommands } from './snapshots/snapshot-commands';
+import { SnapshotQueries } from './snapshots/snapshot-queries';
+import { SnapshotsController } from './snapshots/snapshots.controller';
+import { CatalogStore } from './store/catalog-store';
+import { CONFIG, HEALTH_CHECKS, LOGGER, METRICS, REGION_CATALOG, type HealthChecks } from './tokens';
+
+/** What main.ts builds before Nest starts (connections, configuration) and hands to the module. */
+export interface CatalogRuntime {
+  config: SnapferryConfig;
+  logger: Logger;
+  eventStore: PostgresEventStore;
+  metrics: Registry;
+  healthChecks: HealthChecks;
+  watermark: ProjectionWatermark;
+  notifications: EventNotifications;
+  extraControllers?: DynamicModule['controllers'];
+  extraProviders?: DynamicModule['providers'];
+}
+
+@Module({})
+export class CatalogModule {
+  static register(runtime: CatalogRuntime): DynamicModule {
+    return {
+      module: CatalogModule,
+      controllers: [
+        SnapshotsController,
+        ReplicationsController,
+        RegionsController,
+        EventsController,
+        BetaController,
+        HealthController,
+        ...(runtime.extraControllers ?? []),
+      ],
+      providers: [
+        { provide: CONFIG, useValue: runtime.config },
+        { provide: LOGGER, useValue: runtime.logger },
+        { provide: REGION_CATALOG, useValue: runtime.config.regions },
+        { provide: METRICS, useValue: runtime.metrics },
+        { provide: HEALTH_CHECKS, useValue: runtime.healthChecks },
+        { provide: PostgresEventStore, useValue: runtime.eventStore },
+        { provide: ProjectionWatermark, useValue: runtime.watermark },
+        { provide: EventNotifications, useValue: runtime.notifications },
+        { provide: APP_GUARD, useFactory: (r: Reflector) => new AuthGuard(r, apiKeyLookup(runtime.config.apiKeys)), inject: [Reflector] },
+        { provide: APP_FILTER, useValue: new ErrorFilter(runtime.logger) },
+        { provide: APP_PIPE, useClass: StrictValidationPipe },
+        CatalogStore,
+        SnapshotCommands,
+        SnapshotQueries,
+        RequestCopies,
+        ReplicationQueries,
+        EventLog,
+        ...(runtime.extraProviders ?? []),
+      ],
+    };
+  }
+}

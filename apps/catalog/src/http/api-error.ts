@@ -1,0 +1,27 @@
+import type { ErrorCode } from '@snapferry/domain';
+
+/** An error answer the API gives on purpose, with its documented code. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode | string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** HTTP status for each domain error code. */
+export function statusOf(code: string): number {
+  if (code.startsWith('AuthFailure')) return 401;
+  if (code.startsWith('UnauthorizedOperation')) return 403;
+  if (code.startsWith('ResourceNotFound')) return 404;
+  if (code.startsWith('LimitExceeded')) return 429;
+  if (code === 'UnsupportedOperation.SystemDiskSnapshot') return 400;
+  if (code === 'UnsupportedOperation.SnapshotDataTooLarge') return 413;
+  if (code.startsWith('UnsupportedOperation') || code.startsWith('FailedOperation')) return 409;
+  if (code.startsWith('InvalidParameter') || code.startsWith('MissingParameter')) return 400;
+  if (code === 'ServiceUnavailable') return 503;
+  return 500;
+}

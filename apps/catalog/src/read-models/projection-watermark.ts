@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { type Checkpoint, compareCheckpoints } from '@snapferry/event-store';
+
+interface Waiter {
+  target: Checkpoint;
+  resolve: () => void;
+}
+
+/**
+ * How far the read models have been projected. Commands wait on it so that a caller who
+ * wrote something reads it back at once. The local projector advances it; when another
+ * catalog instance is the active projector, `poll` reads the stored checkpoint instead.
+ */
+@Injectable()
+export class ProjectionWatermark {
+  private current: Checkpoint = { transactionId: 0n, position: 0n };
+  private waiters: Waiter[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  poll: (() => Promise<Checkpoint | undefined>) | undefined;
+  timeoutMs = 5_000;
+
+  advance(checkpoint: Checkpoint): void {
+    if (compareCheckpoints(checkpoint, this.current) <= 0) return;
+    this.current = checkpoint;
+    const ready = this.waiters.filter((w) => compareCheckpoints(this.current, w.target) >= 0);
+    this.waiters = this.waiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
+  }
+
+  /** Resolves once the views include `target`, or after the timeout (the write stands either way). */
+  reached(target: Checkpoint): Promise<void> {
+    if (compareCheckpoints(this.current, target) >= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiter: Waiter = { target, resolve };
+      this.waiters.push(waiter);
+      const timeout = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve();
+      }, this.timeoutMs);
+      timeout.unref();
+      this.schedulePoll();
+    });
+  }
+
+  private schedulePoll(): void {
+    if (this.timer || !this.poll) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.poll?.()
+        .then((cp) => cp && this.advance(cp))
+        .catch(() => undefined)
+        .finally(() => this.waiters.length > 0 && this.schedulePoll());
+    }, 25);
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,31 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { RegionCatalog } from '@snapferry/domain';
+import { CurrentCaller } from '../http/auth.guard';
+import type { Caller } from '../http/api-keys';
+import { CatalogStore } from '../store/catalog-store';
+import { REGION_CATALOG } from '../tokens';
+
+@ApiTags('regions')
+@ApiBearerAuth()
+@Controller('v1/regions')
+export class RegionsController {
+  constructor(
+    @Inject(REGION_CATALOG) private readonly catalog: RegionCatalog,
+    private readonly store: CatalogStore,
+  ) {}
+
+  /** The region catalog with this account's quota use per region. */
+  @Get()
+  async list(@CurrentCaller() caller: Caller) {
+    const rows = await this.store.query<{ region: string; snapshots: number }>(
+      `SELECT region, snapshots FROM region_usage WHERE account_id = $1`,
+      [caller.accountId],
+    );
+    const used = new Map(rows.map((r) => [r.region, Number(r.snapshots)]));
+    return {
+      regions: this.catalog.regions.map((r) => ({ ...r, snapshotsUsed: used.get(r.id) ?? 0 })),
+      geoRestrictions: this.catalog.geoRestrictions,
+    };
+  }
+}

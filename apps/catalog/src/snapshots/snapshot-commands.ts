@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  deleteSnapshot,
+  findRegion,
+  makeId,
+  registerSnapshot,
+  renameSnapshot,
+  type RegionCatalog,
+  streamIds,
+} from '@snapferry/domain';
+import type { RegisterSnapshotRequest } from '@snapferry/contracts';
+import { ApiError } from '../http/api-error';
+import type { Caller } from '../http/api-keys';
+import { CatalogStore } from '../store/catalog-store';
+import { REGION_CATALOG } from '../tokens';
+import { SnapshotQueries } from './snapshot-queries';
+
+/** Register, rename and delete: parse, decide against the stream, append. */
+@Injectable()
+export class SnapshotCommands {
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly queries: SnapshotQueries,
+    @Inject(REGION_CATALOG) private readonly regions: RegionCatalog,
+  ) {}
+
+  async register(caller: Caller, body: RegisterSnapshotRequest, requestId: string) {
+    if (!findRegion(this.regions, body.region))
+      throw new ApiError(400, 'InvalidParameterValue.Region', `region ${body.region} is unknown or not supported`);
+    const snapshotId = makeId('snap', randomBytes);
+    const now = new Date().toISOString();
+    const event = registerSnapshot({ ...body, snapshotId, accountId: caller.accountId, now });
+    await this.store.transaction(meta(caller, requestId), async (tx) => tx.append(streamIds.snapshot(snapshotId), 0, [event]));
+    return this.queries.get(caller, snapshotId);
+  }
+
+  async rename(caller: Caller, snapshotId: string, name: string, requestId: string) {
+    await this.store.transaction(meta(caller, requestId), async (tx) => {
+      const { state, version } = await tx.snapshot(snapshotId);
+      tx.append(streamIds.snapshot(snapshotId), version, renameSnapshot(state, { accountId: caller.accountId, snapshotId, name, now: new Date().toISOString() }));
+    });
+    return this.queries.get(caller, snapshotId);
+  }
+
+  async delete(caller: Caller, snapshotId: string, requestId: string): Promise<void> {
+    await this.store.transaction(meta(caller, requestId), async (tx) => {
+      const { state, version } = await tx.snapshot(snapshotId);
+      const { deleted, cancel } = deleteSnapshot(state, { accountId: caller.accountId, snapshotId, now: new Date().toISOString() });
+      tx.append(streamIds.snapshot(snapshotId), version, [deleted]);
+      if (cancel) {
+        const replication = await tx.replication(cancel.data.replicationId);
+        tx.append(streamIds.replication(cancel.data.replicationId), replication.version, [cancel]);
+      }
+    });
+  }
+}
+
+export const meta = (caller: Caller, requestId: string) => ({
+  accountId: caller.accountId,
+  correlationId: requestId,
+  causationId: requestId,
+});

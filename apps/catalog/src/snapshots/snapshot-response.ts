@@ -1,0 +1,34 @@
+import type { SnapshotView } from '@snapferry/domain';
+
+/** What the API shows of a snapshot (no internal fields). */
+export function toSnapshotResponse(view: SnapshotView) {
+  return {
+    snapshotId: view.snapshotId,
+    region: view.region,
+    diskId: view.diskId,
+    diskUsage: view.diskUsage,
+    diskSizeGiB: view.diskSizeGiB,
+    name: view.name,
+    encrypted: view.encrypted,
+    state: view.state,
+    percent: Math.floor(view.percent),
+    sizeBytes: view.sizeBytes,
+    digest: view.digest,
+    copyFromRemote: view.copyFromRemote,
+    sourceSnapshotId: view.sourceSnapshotId,
+    sourceRegion: view.sourceRegion,
+    replicationId: view.replicationId,
+    copyingToRegions: view.copyingToRegions.map((c) => ({
+      region: c.region,
+      snapshotId: c.snapshotId,
+      replicationId: c.replicationId,
+      state: c.state,
+      percent: Math.floor(c.percent),
+    })),
+    failureReason: view.failureReason,
+    createdAt: view.createdAt,
+    updatedAt: view.updatedAt,
+  };
+}
+export type SnapshotResponse = ReturnType<typeof toSnapshotResponse>;
+

@@ -1,0 +1,138 @@
+import type { INestApplication, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Client } from 'pg';
+import pinoHttp from 'pino-http';
+import type { DataSource } from 'typeorm';
+import {
+  createEventStoreDataSource,
+  EventNotifications,
+  PostgresEventStore,
+} from '@snapferry/event-store';
+import {
+  createLogger,
+  createMetricsRegistry,
+  ensureDatabase,
+  httpMetrics,
+  loadConfig,
+  type Logger,
+  type SnapferryConfig,
+} from '@snapferry/platform';
+import { CatalogModule } from './catalog.module';
+import { contextOf, type CatalogRequest } from './http/request-context';
+import { ProjectionWatermark } from './read-models/projection-watermark';
+import { Projector } from './read-models/projector';
+import { CatalogSchema1760000100000 } from './store/catalog-migrations';
+
+export interface RunningCatalog {
+  app: INestApplication;
+  config: SnapferryConfig;
+  logger: Logger;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Migrations run under an advisory lock so that several catalog instances can start together. */
+async function migrate(config: SnapferryConfig): Promise<DataSource> {
+  await ensureDatabase(config.databaseUrl);
+  const lock = new Client({ connectionString: config.databaseUrl });
+  await lock.connect();
+  try {
+    await lock.query(`SELECT pg_advisory_lock(hashtext('snapferry-catalog-migrations'))`);
+    const dataSource = createEventStoreDataSource(config.databaseUrl, [CatalogSchema1760000100000], {
+      applicationName: 'snapferry-catalog',
+    });
+    await dataSource.initialize();
+    return dataSource;
+  } finally {
+    await lock.end().catch(() => undefined);
+  }
+}
+
+const nestLogger = (logger: Logger): LoggerService => ({
+  log: (message: unknown, context?: string) => logger.debug({ context }, String(message)),
+  error: (message: unknown, trace?: string, context?: string) => logger.error({ context, trace }, String(message)),
+  warn: (message: unknown, context?: string) => logger.warn({ context }, String(message)),
+  debug: (message: unknown, context?: string) => logger.debug({ context }, String(message)),
+  verbose: (message: unknown, context?: string) => logger.trace({ context }, String(message)),
+});
+
+export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promise<RunningCatalog> {
+  const config = loadConfig(env);
+  const logger = createLogger('catalog', config.logLevel);
+  const dataSource = await migrate(config);
+  const eventStore = new PostgresEventStore(dataSource);
+  const metrics = createMetricsRegistry('catalog');
+  const notifications = new EventNotifications(config.databaseUrl, {
+    onError: (err) => logger.warn({ err }, 'event notifications connection lost; reconnecting'),
+  });
+  await notifications.start();
+  const watermark = new ProjectionWatermark();
+  const projector = new Projector(eventStore, watermark, notifications, logger, metrics);
+  watermark.poll = () => projector.storedCheckpoint();
+
+  const app = await NestFactory.create<NestExpressApplication>(
+    CatalogModule.register({
+      config,
+      logger,
+      eventStore,
+      metrics,
+      watermark,
+      notifications,
+      healthChecks: {
+        database: async () => (await eventStore.query('SELECT 1')).length === 1,
+      },
+    }),
+    { logger: nestLogger(logger), bodyParser: false },
+  );
+  const http = httpMetrics(metrics);
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req) => contextOf(req as unknown as CatalogRequest).requestId,
+      customProps: (req) => ({ correlationId: contextOf(req as unknown as CatalogRequest).requestId }),
+      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+    }),
+  );
+  app.use((req: CatalogRequest, res: import('express').Response, next: () => void) => {
+    const started = process.hrtime.bigint();
+    res.setHeader('x-request-id', contextOf(req).requestId);
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      http.requests.inc({ method: req.method, route, status: res.statusCode });
+      http.duration.observe({ method: req.method, route }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  });
+  app.useBodyParser('json', { limit: '256kb' });
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Snapferry catalog API')
+      .setDescription('Cross-region snapshot replication: snapshots, copies, replications, regions and the event log.')
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API key from SNAPFERRY_API_KEYS' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  app.enableShutdownHooks();
+  await app.listen(config.port, '0.0.0.0');
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  projector.start();
+  logger.info({ url, docs: `${url}/docs` }, 'catalog listening');
+
+  return {
+    app,
+    config,
+    logger,
+    url,
+    stop: async () => {
+      await projector.stop();
+      await app.close();
+      await notifications.close();
+      await dataSource.destroy();
+    },
+  };
+}

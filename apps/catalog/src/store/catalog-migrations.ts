@@ -1,0 +1,56 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** The catalog's own tables beside the event store: read models and the rows that keep requests consistent. */
+export class CatalogSchema1760000100000 implements MigrationInterface {
+  name = 'CatalogSchema1760000100000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    // Read models (projected asynchronously from the event log; rebuildable).
+    await runner.query(`
+      CREATE TABLE snapshot_view (
+        snapshot_id text PRIMARY KEY,
+        account_id text NOT NULL,
+        region text NOT NULL,
+        state text NOT NULL,
+        disk_id text NOT NULL,
+        created_at timestamptz NOT NULL,
+        doc jsonb NOT NULL
+      )`);
+    await runner.query(
+      `CREATE INDEX snapshot_view_region_list ON snapshot_view (account_id, region, created_at DESC, snapshot_id DESC)`,
+    );
+    await runner.query(`
+      CREATE TABLE replication_view (
+        replication_id text PRIMARY KEY,
+        account_id text NOT NULL,
+        source_snapshot_id text NOT NULL,
+        requested_at timestamptz NOT NULL,
+        doc jsonb NOT NULL
+      )`);
+    await runner.query(
+      `CREATE INDEX replication_view_by_source ON replication_view (account_id, source_snapshot_id, requested_at DESC)`,
+    );
+    // Inline (same transaction as the append): quota counts must be exact, not eventually so.
+    await runner.query(`
+      CREATE TABLE region_usage (
+        account_id text NOT NULL,
+        region text NOT NULL,
+        snapshots integer NOT NULL DEFAULT 0,
+        PRIMARY KEY (account_id, region)
+      )`);
+    // clientToken idempotency: the first answer, kept per account.
+    await runner.query(`
+      CREATE TABLE client_tokens (
+        account_id text NOT NULL,
+        client_token text NOT NULL,
+        request_hash text NOT NULL,
+        response jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (account_id, client_token)
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP TABLE client_tokens, region_usage, replication_view, snapshot_view`);
+  }
+}

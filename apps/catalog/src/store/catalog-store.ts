@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import {
+  type AccountEvent,
+  type CatalogEvent,
+  evolveAccount,
+  evolveReplication,
+  evolveSnapshot,
+  initialAccountState,
+  type ReplicationEvent,
+  type ReplicationState,
+  type SnapshotEvent,
+  type SnapshotState,
+  streamIds,
+} from '@snapferry/domain';
+import {
+  type Checkpoint,
+  PostgresEventStore,
+  type EventMetadata,
+  type Sql,
+  type StreamAppend,
+  WrongExpectedVersionError,
+} from '@snapferry/event-store';
+import { ProjectionWatermark } from '../read-models/projection-watermark';
+import { applyRegionUsage } from './region-usage';
+
+export interface Loaded<S> {
+  state: S;
+  version: number;
+}
+
+/** One catalog transaction: load streams, decide, append, with inline projections applied. */
+export class CatalogTransaction {
+  private readonly appends: StreamAppend<CatalogEvent>[] = [];
+
+  constructor(
+    readonly sql: Sql,
+    private readonly read: (streamId: string) => Promise<{ events: { type: string; data: unknown }[]; currentVersion: number }>,
+    private readonly metadata: EventMetadata,
+  ) {}
+
+  private async load<S, E>(streamId: string, evolve: (s: S, e: E) => S, initial: S): Promise<Loaded<S>> {
+    const { events, currentVersion } = await this.read(streamId);
+    return { state: events.reduce((s, e) => evolve(s, e as E), initial), version: currentVersion };
+  }
+
+  snapshot = (snapshotId: string) =>
+    this.load<SnapshotState, SnapshotEvent>(streamIds.snapshot(snapshotId), evolveSnapshot, null);
+  replication = (replicationId: string) =>
+    this.load<ReplicationState, ReplicationEvent>(streamIds.replication(replicationId), evolveReplication, null);
+  account = (accountId: string) =>
+    this.load(streamIds.account(accountId), (s, e: AccountEvent) => evolveAccount(s, e), initialAccountState());
+
+  /** Queues events for a stream at the version they were decided against; written on commit. */
+  append(streamId: string, expectedVersion: number, events: CatalogEvent[], extra: { eventId?: string } = {}): void {
+    if (events.length === 0) return;
+    this.appends.push({
+      streamId,
+      expectedVersion: expectedVersion === 0 ? 'no_stream' : expectedVersion,
+      events: events.map((e, i) => ({ ...e, metadata: this.metadata, ...(i === 0 && extra.eventId ? { eventId: extra.eventId } : {}) })),
+    });
+  }
+
+  pending(): StreamAppend<CatalogEvent>[] {
+    return this.appends;
+  }
+}
+
+/**
+ * The catalog's write side: runs a function against streams in one PostgreSQL transaction,
+ * appends what it decided, keeps the inline quota counts, and retries once on a concurrent
+ * writer (the decision is re-made against the new state).
+ */
+@Injectable()
+export class CatalogStore {
+  constructor(
+    readonly eventStore: PostgresEventStore,
+    private readonly projections: ProjectionWatermark,
+  ) {}
+
+  query<Row = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<Row[]> {
+    return this.eventStore.query<Row>(text, params);
+  }
+
+  async transaction<T>(metadata: EventMetadata, work: (tx: CatalogTransaction) => Promise<T>, attempts = 5): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        let written: Checkpoint | undefined;
+        const result = await this.eventStore.transaction(async (etx) => {
+          const tx = new CatalogTransaction(etx.sql, (id) => etx.readStream(id), metadata);
+          const result = await work(tx);
+          const appends = tx.pending();
+          if (appends.length > 0) {
+            const appended = await etx.appendToStreams(appends);
+            await applyRegionUsage(etx.sql, appends.flatMap((a) => a.events));
+            const [xact] = await etx.query<{ xid: string }>(`SELECT pg_current_xact_id()::text AS xid`);
+            const position = appended.reduce((max, a) => (a.lastGlobalPosition > max ? a.lastGlobalPosition : max), 0n);
+            written = { transactionId: BigInt(xact!.xid), position };
+          }
+          return result;
+        });
+        // Read your writes: answer once the status views show what was just written.
+        if (written) await this.projections.reached(written);
+        return result;
+      } catch (error) {
+        if (error instanceof WrongExpectedVersionError && attempt < attempts) continue;
+        throw error;
+      }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import type { CatalogEvent } from '@snapferry/domain';
+import type { Sql } from '@snapferry/event-store';
+
+/**
+ * Snapshots per (account, region), kept in the append transaction so the quota check is
+ * exact: a registered snapshot (arriving copies included) counts until it is deleted.
+ */
+export async function applyRegionUsage(sql: Sql, events: CatalogEvent[]): Promise<void> {
+  const deltas = new Map<string, { accountId: string; region: string; delta: number }>();
+  for (const event of events) {
+    if (event.type !== 'SnapshotRegistered' && event.type !== 'SnapshotDeleted') continue;
+    const { accountId, region } = event.data;
+    const delta = event.type === 'SnapshotRegistered' ? 1 : -1;
+    const key = `${accountId}\u0000${region}`;
+    const entry = deltas.get(key) ?? { accountId, region, delta: 0 };
+    entry.delta += delta;
+    deltas.set(key, entry);
+  }
+  for (const { accountId, region, delta } of deltas.values())
+    await sql(
+      `INSERT INTO region_usage (account_id, region, snapshots) VALUES ($1, $2, $3)
+       ON CONFLICT (account_id, region) DO UPDATE SET snapshots = region_usage.snapshots + EXCLUDED.snapshots`,
+      [accountId, region, delta],
+    );
+}
+
+/** Locks and reads the account's counts for these regions (serialises concurrent copy requests). */
+export async function lockRegionUsage(sql: Sql, accountId: string, regions: string[]): Promise<Map<string, number>> {
+  if (regions.length === 0) return new Map();
+  await sql(
+    `INSERT INTO region_usage (account_id, region, snapshots) SELECT $1, r, 0 FROM unnest($2::text[]) AS r
+     ON CONFLICT DO NOTHING`,
+    [accountId, regions],
+  );
+  const { rows } = await sql<{ region: string; snapshots: number }>(
+    `SELECT region, snapshots FROM region_usage WHERE account_id = $1 AND region = ANY($2) ORDER BY region FOR UPDATE`,
+    [accountId, regions],
+  );
+  return new Map(rows.map((r) => [r.region, Number(r.snapshots)]));
+}

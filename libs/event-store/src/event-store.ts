@@ -1,0 +1,169 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import { appendToStreams, notificationChannel, streamVersion } from './append';
+import { DuplicateEventError, WrongExpectedVersionError } from './errors';
+import {
+  readAll,
+  readAllByPosition,
+  readStream,
+  type ReadAllByPositionOptions,
+  type ReadAllByPositionResult,
+  type ReadAllOptions,
+  type ReadAllResult,
+  type ReadStreamOptions,
+} from './read';
+import { pgError, sqlOf, type Sql } from './sql';
+import type { AnyEvent, AppendResult, ExpectedVersion, NewEvent, ReadStreamResult, StreamAppend } from './types';
+
+export type EventStoreOptions = { notificationChannel?: string };
+
+/** Runs raw SQL; both the store (autocommit) and a transaction offer it. */
+export interface SqlExecutor {
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+  /** For statements without rows: the number of rows affected. */
+  execute(text: string, params?: unknown[]): Promise<number>;
+}
+
+/**
+ * One PostgreSQL transaction: read streams, decide, append and run the caller's own SQL
+ * (inline projections, idempotency rows), all committed together.
+ */
+export class EventStoreTransaction implements SqlExecutor {
+  /** This transaction's raw SQL: `await tx.sql('UPDATE ...', [..])` -> { rows, rowCount }. */
+  readonly sql: Sql;
+
+  constructor(
+    /** The TypeORM QueryRunner, for callers that need it. */
+    readonly queryRunner: QueryRunner,
+    private readonly store: PostgresEventStore,
+  ) {
+    this.sql = sqlOf(queryRunner);
+  }
+
+  async query<Row = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<Row[]> {
+    return (await this.sql<Row>(text, params)).rows;
+  }
+
+  async execute(text: string, params: unknown[] = []): Promise<number> {
+    return (await this.sql(text, params)).rowCount;
+  }
+
+  readStream<E extends AnyEvent = AnyEvent>(streamId: string, options?: ReadStreamOptions): Promise<ReadStreamResult<E>> {
+    return readStream<E>(this.sql, streamId, options);
+  }
+
+  async appendToStream<E extends AnyEvent = AnyEvent>(
+    streamId: string,
+    events: NewEvent<E>[],
+    { expectedVersion }: { expectedVersion: ExpectedVersion },
+  ): Promise<AppendResult> {
+    const [result] = await this.appendToStreams<E>([{ streamId, expectedVersion, events }]);
+    if (!result) throw new Error('append returned no result');
+    return result;
+  }
+
+  /** Appends to several streams atomically; any conflict fails them all. */
+  async appendToStreams<E extends AnyEvent = AnyEvent>(appends: StreamAppend<E>[]): Promise<AppendResult[]> {
+    try {
+      return await appendToStreams(this.sql, appends, this.store.channel);
+    } catch (error) {
+      throw await this.store.translateError(error, appends);
+    }
+  }
+
+  /** Global read; inside a transaction that has written, the horizon is this transaction itself. */
+  readAll<E extends AnyEvent = AnyEvent>(options?: ReadAllOptions): Promise<ReadAllResult<E>> {
+    return readAll<E>(this.sql, options);
+  }
+}
+
+/** The PostgreSQL event store over a TypeORM DataSource (migrated with `eventStoreMigrations`). */
+export class PostgresEventStore implements SqlExecutor {
+  readonly channel: string;
+
+  constructor(
+    readonly dataSource: DataSource,
+    options: EventStoreOptions = {},
+  ) {
+    this.channel = options.notificationChannel ?? notificationChannel;
+  }
+
+  async transaction<T>(work: (tx: EventStoreTransaction) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+      const result = await work(new EventStoreTransaction(runner, this));
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Outside a transaction: each call takes a pooled connection for one statement series. */
+  private async withSql<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      return await work(sqlOf(runner));
+    } finally {
+      await runner.release();
+    }
+  }
+
+  query<Row = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<Row[]> {
+    return this.withSql(async (sql) => (await sql<Row>(text, params)).rows);
+  }
+
+  execute(text: string, params: unknown[] = []): Promise<number> {
+    return this.withSql(async (sql) => (await sql(text, params)).rowCount);
+  }
+
+  readStream<E extends AnyEvent = AnyEvent>(streamId: string, options?: ReadStreamOptions): Promise<ReadStreamResult<E>> {
+    return this.withSql((sql) => readStream<E>(sql, streamId, options));
+  }
+
+  appendToStream<E extends AnyEvent = AnyEvent>(
+    streamId: string,
+    events: NewEvent<E>[],
+    options: { expectedVersion: ExpectedVersion },
+  ): Promise<AppendResult> {
+    return this.transaction((tx) => tx.appendToStream<E>(streamId, events, options));
+  }
+
+  appendToStreams<E extends AnyEvent = AnyEvent>(appends: StreamAppend<E>[]): Promise<AppendResult[]> {
+    return this.transaction((tx) => tx.appendToStreams<E>(appends));
+  }
+
+  readAll<E extends AnyEvent = AnyEvent>(options?: ReadAllOptions): Promise<ReadAllResult<E>> {
+    return this.withSql((sql) => readAll<E>(sql, options));
+  }
+
+  readAllByPosition<E extends AnyEvent = AnyEvent>(
+    options?: ReadAllByPositionOptions,
+  ): Promise<ReadAllByPositionResult<E>> {
+    return this.withSql((sql) => readAllByPosition<E>(sql, options));
+  }
+
+  /**
+   * Unique violations become the typed errors. The failed transaction is unusable, so the
+   * stream's actual version is read on a separate connection.
+   */
+  async translateError(error: unknown, appends: StreamAppend<AnyEvent>[]): Promise<unknown> {
+    const pg = pgError(error);
+    if (pg?.code !== '23505') return error;
+    if (pg.constraint === 'events_event_id_unique') {
+      return new DuplicateEventError(/\(event_id\)=\(([^)]+)\)/.exec(pg.detail ?? '')?.[1]);
+    }
+    if (pg.constraint === 'events_stream_position_unique' || pg.constraint === 'streams_pkey') {
+      const streamId = /\(stream_id(?:, stream_position)?\)=\(([^,)]+)/.exec(pg.detail ?? '')?.[1];
+      const append = appends.find((a) => a.streamId === streamId) ?? appends[0];
+      if (!append) return error;
+      const actual = await this.withSql((sql) => streamVersion(sql, append.streamId));
+      return new WrongExpectedVersionError(append.streamId, append.expectedVersion, actual);
+    }
+    return error;
+  }
+}

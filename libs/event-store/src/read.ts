@@ -1,0 +1,121 @@
+import { maxCheckpoint, initialCheckpoint, type Checkpoint } from './checkpoint';
+import { streamVersion } from './append';
+import { eventColumns, toRecordedEvent, type EventRow } from './rows';
+import type { Sql } from './sql';
+import type { AnyEvent, EventFilter, ReadStreamResult, RecordedEvent } from './types';
+
+export type ReadStreamOptions = { fromPosition?: number; maxCount?: number };
+
+export async function readStream<E extends AnyEvent>(
+  sql: Sql,
+  streamId: string,
+  { fromPosition = 1, maxCount }: ReadStreamOptions = {},
+): Promise<ReadStreamResult<E>> {
+  const { rows } = await sql<EventRow>(
+    `SELECT ${eventColumns} FROM events e
+     WHERE e.stream_id = $1 AND e.stream_position >= $2
+     ORDER BY e.stream_position LIMIT $3`,
+    [streamId, fromPosition, maxCount ?? null],
+  );
+  const currentVersion = await streamVersion(sql, streamId);
+  return { events: rows.map((row) => toRecordedEvent<E>(row)), currentVersion, streamExists: currentVersion > 0 };
+}
+
+export type ReadAllOptions = EventFilter & { after?: Checkpoint; limit?: number };
+export type ReadAllResult<E extends AnyEvent = AnyEvent> = {
+  events: RecordedEvent<E>[];
+  /** Where to continue: past the last event, or past the whole visible horizon when the page is short. */
+  checkpoint: Checkpoint;
+};
+
+export type ReadAllByPositionOptions = EventFilter & { afterPosition?: bigint; limit?: number };
+export type ReadAllByPositionResult<E extends AnyEvent = AnyEvent> = {
+  events: RecordedEvent<E>[];
+  /** The global position to pass as `afterPosition` for the next page. */
+  lastPosition: bigint;
+};
+
+/** Filters on events `e`, numbering parameters after `params`. */
+function filterSql(filter: EventFilter, params: unknown[]): string {
+  const where: string[] = [];
+  const param = (value: unknown) => `$${params.push(value)}`;
+  if (filter.types?.length) where.push(`e.type = ANY(${param(filter.types)}::text[])`);
+  if (filter.streamId !== undefined) where.push(`e.stream_id = ${param(filter.streamId)}`);
+  if (filter.streamIdPrefix !== undefined) where.push(`starts_with(e.stream_id, ${param(filter.streamIdPrefix)})`);
+  if (filter.accountId !== undefined) where.push(`e.metadata->>'accountId' = ${param(filter.accountId)}`);
+  return where.map((w) => ` AND ${w}`).join('');
+}
+
+type GlobalRow = EventRow & { horizon: string };
+
+/**
+ * Reads in (transaction_id, global_position) order, only rows of transactions older than
+ * every transaction still running (the snapshot's xmin): nothing can later appear
+ * before what was returned. `start` is a CTE yielding one row (tx, pos) to read after.
+ * Horizon and rows come from one statement, hence one snapshot.
+ */
+async function readGlobal(sql: Sql, start: string, params: unknown[], filter: EventFilter, limit: number) {
+  const where = filterSql(filter, params);
+  const { rows } = await sql<GlobalRow>(
+    `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+     start AS (${start})
+     SELECT h.xmin::text AS horizon, page.* FROM horizon h LEFT JOIN LATERAL (
+       SELECT ${eventColumns} FROM events e, start s
+       WHERE e.transaction_id < h.xmin AND (e.transaction_id, e.global_position) > (s.tx, s.pos)${where}
+       ORDER BY e.transaction_id, e.global_position
+       LIMIT ${Math.max(1, Math.floor(limit))}
+     ) page ON true`,
+    params,
+  );
+  const horizon = BigInt(rows[0]?.horizon ?? '0');
+  const events = rows.filter((row) => row.global_position !== null).map((row) => toRecordedEvent(row));
+  return { events, horizon };
+}
+
+export async function readAll<E extends AnyEvent>(sql: Sql, options: ReadAllOptions = {}): Promise<ReadAllResult<E>> {
+  const after = options.after ?? initialCheckpoint;
+  const limit = options.limit ?? 100;
+  const { events, horizon } = await readGlobal(
+    sql,
+    `SELECT $1::text::xid8 AS tx, $2::bigint AS pos`,
+    [after.transactionId.toString(), after.position.toString()],
+    options,
+    limit,
+  );
+  const last = events[events.length - 1];
+  // A short page saw everything below the horizon; transactions at or above it are still running.
+  const checkpoint =
+    events.length < limit
+      ? maxCheckpoint(after, { transactionId: horizon, position: 0n })
+      : last
+        ? { transactionId: last.transactionId, position: last.globalPosition }
+        : after;
+  return { events: events as RecordedEvent<E>[], checkpoint };
+}
+
+/**
+ * Pages by global position for the HTTP API. The position names an event; the page
+ * continues after that event's (transaction, position) pair, so positions within a page
+ * may be out of numeric order but no page ever gains an earlier event later.
+ */
+export async function readAllByPosition<E extends AnyEvent>(
+  sql: Sql,
+  options: ReadAllByPositionOptions = {},
+): Promise<ReadAllByPositionResult<E>> {
+  const afterPosition = options.afterPosition ?? 0n;
+  // An unknown position falls back to the nearest visible event before it.
+  const { events } = await readGlobal(
+    sql,
+    `SELECT coalesce(c.transaction_id, '0'::xid8) AS tx, coalesce(c.global_position, 0) AS pos
+     FROM (SELECT 1) one LEFT JOIN (
+       SELECT e.transaction_id, e.global_position FROM events e
+       WHERE e.global_position <= $1 AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY e.global_position DESC LIMIT 1
+     ) c ON true`,
+    [afterPosition.toString()],
+    options,
+    options.limit ?? 100,
+  );
+  const last = events[events.length - 1];
+  return { events: events as RecordedEvent<E>[], lastPosition: last ? last.globalPosition : afterPosition };
+}

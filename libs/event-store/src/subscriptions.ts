@@ -1,0 +1,150 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { compareCheckpoints, initialCheckpoint, type Checkpoint } from './checkpoint';
+import type { EventStoreTransaction, PostgresEventStore, SqlExecutor } from './event-store';
+import type { EventNotifications } from './notifications';
+import type { AnyEvent, EventFilter, RecordedEvent } from './types';
+
+type CheckpointRow = { transaction_id: string; global_position: string; updated_at: Date };
+
+const toCheckpoint = (row: CheckpointRow): Checkpoint => ({
+  transactionId: BigInt(row.transaction_id),
+  position: BigInt(row.global_position),
+});
+
+export type SubscriptionHandler<E extends AnyEvent> = (events: RecordedEvent<E>[], tx: EventStoreTransaction) => Promise<void>;
+
+export type SubscriptionBatchOptions<E extends AnyEvent> = {
+  name: string;
+  batchSize?: number;
+  /** Only these events reach the handler; the checkpoint still moves past the others. */
+  filter?: Pick<EventFilter, 'types' | 'streamIdPrefix'>;
+  handle: SubscriptionHandler<E>;
+};
+
+export type SubscriptionBatchOutcome =
+  | { outcome: 'handled'; count: number; checkpoint: Checkpoint }
+  | { outcome: 'idle'; checkpoint: Checkpoint }
+  /** Another instance holds the subscription right now. */
+  | { outcome: 'busy' };
+
+/**
+ * One batch, one transaction: lock the subscription's row (skip if another instance has
+ * it), read after its checkpoint, let the handler write its read model, move the
+ * checkpoint, commit. The read model and the checkpoint change together: exactly once.
+ */
+export function processSubscriptionBatch<E extends AnyEvent = AnyEvent>(
+  store: PostgresEventStore,
+  { name, batchSize = 100, filter = {}, handle }: SubscriptionBatchOptions<E>,
+): Promise<SubscriptionBatchOutcome> {
+  return store.transaction(async (tx): Promise<SubscriptionBatchOutcome> => {
+    await tx.execute(`INSERT INTO subscriptions (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, [name]);
+    const [row] = await tx.query<CheckpointRow>(
+      `SELECT transaction_id::text AS transaction_id, global_position::text AS global_position, updated_at
+       FROM subscriptions WHERE name = $1 FOR UPDATE SKIP LOCKED`,
+      [name],
+    );
+    if (!row) return { outcome: 'busy' };
+    const after = toCheckpoint(row);
+    const { events, checkpoint } = await tx.readAll<E>({ ...filter, after, limit: batchSize });
+    if (events.length > 0) await handle(events, tx);
+    if (compareCheckpoints(checkpoint, after) > 0) await storeCheckpoint(tx, name, checkpoint);
+    return events.length > 0 ? { outcome: 'handled', count: events.length, checkpoint } : { outcome: 'idle', checkpoint };
+  });
+}
+
+async function storeCheckpoint(sql: SqlExecutor, name: string, checkpoint: Checkpoint): Promise<void> {
+  await sql.execute(
+    `UPDATE subscriptions SET transaction_id = $2::text::xid8, global_position = $3, updated_at = now() WHERE name = $1`,
+    [name, checkpoint.transactionId.toString(), checkpoint.position.toString()],
+  );
+}
+
+export type RunSubscriptionOptions<E extends AnyEvent> = SubscriptionBatchOptions<E> & {
+  signal: AbortSignal;
+  /** How long to wait when there is nothing to do or another instance is active. */
+  pollIntervalMs?: number;
+  /** Wakes the loop as soon as events are appended, instead of waiting out the poll. */
+  notifications?: EventNotifications;
+  /** Without it a failing batch stops the subscription (the promise rejects); with it the batch is retried after a pause. */
+  onError?: (error: unknown) => void;
+};
+
+/** Runs batches until `signal` aborts. Competing instances share the work safely. */
+export async function runSubscription<E extends AnyEvent = AnyEvent>(
+  store: PostgresEventStore,
+  options: RunSubscriptionOptions<E>,
+): Promise<void> {
+  const { signal, pollIntervalMs = 500, notifications, onError } = options;
+  while (!signal.aborted) {
+    let rest = true;
+    try {
+      const result = await processSubscriptionBatch(store, options);
+      // A full batch suggests more is waiting: go again at once.
+      rest = result.outcome !== 'handled' || result.count < (options.batchSize ?? 100);
+    } catch (error) {
+      if (!onError) throw error;
+      onError(error);
+    }
+    if (rest && !signal.aborted) {
+      await (notifications
+        ? notifications.waitForNext(pollIntervalMs, signal)
+        : sleep(pollIntervalMs, undefined, { signal }).catch(() => undefined));
+    }
+  }
+}
+
+/** Moves a subscription back (to the start unless told) so its read model can be rebuilt. Waits for a running batch. */
+export async function resetSubscription(sql: SqlExecutor, name: string, to: Checkpoint = initialCheckpoint): Promise<void> {
+  await sql.execute(
+    `INSERT INTO subscriptions (name, transaction_id, global_position) VALUES ($1, $2::text::xid8, $3)
+     ON CONFLICT (name) DO UPDATE
+       SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position, updated_at = now()`,
+    [name, to.transactionId.toString(), to.position.toString()],
+  );
+}
+
+export type SubscriptionStatus = {
+  name: string;
+  checkpoint: Checkpoint;
+  updatedAt: Date;
+  /** Events stored after the checkpoint (some may still be in flight). */
+  lag: number;
+};
+
+export async function readSubscriptionStatus(sql: SqlExecutor, name: string): Promise<SubscriptionStatus | undefined> {
+  const [row] = await sql.query<CheckpointRow & { lag: string }>(
+    `SELECT s.transaction_id::text AS transaction_id, s.global_position::text AS global_position, s.updated_at,
+       (SELECT count(*) FROM events e WHERE (e.transaction_id, e.global_position) > (s.transaction_id, s.global_position))::text AS lag
+     FROM subscriptions s WHERE s.name = $1`,
+    [name],
+  );
+  return row && { name, checkpoint: toCheckpoint(row), updatedAt: row.updated_at, lag: Number(row.lag) };
+}
+
+/**
+ * Named checkpoints kept outside any batch transaction, for readers whose effect is not
+ * in PostgreSQL (the outbox relay stores its checkpoint only after the broker confirms).
+ * A store never moves a checkpoint backwards; use `resetSubscription` for that.
+ */
+export class CheckpointStore {
+  constructor(private readonly sql: SqlExecutor) {}
+
+  async load(name: string): Promise<Checkpoint> {
+    const [row] = await this.sql.query<CheckpointRow>(
+      `SELECT transaction_id::text AS transaction_id, global_position::text AS global_position, updated_at
+       FROM subscriptions WHERE name = $1`,
+      [name],
+    );
+    return row ? toCheckpoint(row) : initialCheckpoint;
+  }
+
+  async store(name: string, checkpoint: Checkpoint): Promise<void> {
+    await this.sql.execute(
+      `INSERT INTO subscriptions (name, transaction_id, global_position) VALUES ($1, $2::text::xid8, $3)
+       ON CONFLICT (name) DO UPDATE
+         SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position, updated_at = now()
+         WHERE (subscriptions.transaction_id, subscriptions.global_position) < (EXCLUDED.transaction_id, EXCLUDED.global_position)`,
+      [name, checkpoint.transactionId.toString(), checkpoint.position.toString()],
+    );
+  }
+}

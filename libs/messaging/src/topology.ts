@@ -1,0 +1,106 @@
+import type { Channel } from 'amqplib';
+
+export const REPLICATION_EXCHANGE = 'snapferry.replication';
+export const EVENTS_EXCHANGE = 'snapferry.events';
+export const DEAD_LETTER_EXCHANGE = 'snapferry.dead-letter';
+/** Every dead-lettered message, kept for operators to inspect. */
+export const DEAD_LETTER_QUEUE = 'snapferry.dead-letter';
+export const CATALOG_PROGRESS_QUEUE = 'snapferry.catalog.progress';
+export const DEFAULT_DELIVERY_LIMIT = 5;
+
+export const PROGRESS_EVENT_TYPES = [
+  'ReplicationStarted',
+  'ReplicationProgressed',
+  'ReplicationVerifying',
+  'ReplicationCompleted',
+  'ReplicationFailed',
+  'ReplicationCancelled',
+] as const;
+export type ProgressEventType = (typeof PROGRESS_EVENT_TYPES)[number];
+
+/** The catalog's progress queue binds one pattern per progress event, any region. */
+export const CATALOG_PROGRESS_BINDINGS: readonly string[] = PROGRESS_EVENT_TYPES.map((type) => progressRoutingKey(type, '*'));
+
+/** A region id becomes one routing-key word, so it may not contain '.', '*' or '#'. */
+function regionWord(region: string): string {
+  if (region === '*') return region;
+  if (region === '' || /[.*#\s]/.test(region)) throw new Error(`invalid region for a routing key: "${region}"`);
+  return region;
+}
+
+export const replicatorQueue = (region: string) => `snapferry.replicator.${regionWord(region)}`;
+/** Requests for `region` that exhausted their delivery limit, so the replicator can fail them. */
+export const replicatorDeadLetteredQueue = (region: string) => `${replicatorQueue(region)}.dead-lettered`;
+export const requestRoutingKey = (region: string) => `replication.requested.${regionWord(region)}`;
+export const cancelRoutingKey = (region: string) => `replication.cancel.${regionWord(region)}`;
+
+/** `ReplicationProgressed`, `eu-frankfurt` -> `replication.progressed.eu-frankfurt`. */
+export function progressRoutingKey(eventType: ProgressEventType, region: string): string {
+  return `replication.${eventType.slice('Replication'.length).toLowerCase()}.${regionWord(region)}`;
+}
+
+/** Catalog events on `snapferry.events`: `<EventType>.<region>`. */
+export function catalogEventRoutingKey(eventType: string, region: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(eventType)) throw new Error(`invalid event type for a routing key: "${eventType}"`);
+  return `${eventType}.${regionWord(region)}`;
+}
+
+export interface TopologyOptions {
+  /** Declare the catalog's progress queue. */
+  catalogProgress?: boolean;
+  /** Declare these replicator regions' request queues and their dead-lettered queues. */
+  replicatorRegions?: readonly string[];
+  /**
+   * Deliveries a message may fail before it is dead-lettered. Every service that declares
+   * the same queue must use the same value (RabbitMQ refuses a redeclare with other args).
+   */
+  deliveryLimit?: number;
+}
+
+/**
+ * Quorum queue arguments: the broker counts deliveries and dead-letters at the limit.
+ * At-least-once dead-lettering needs `reject-publish` overflow on RabbitMQ 3.10.
+ */
+export function quorumQueueArguments(deliveryLimit: number, deadLetterRoutingKey?: string): Record<string, unknown> {
+  return {
+    'x-queue-type': 'quorum',
+    'x-delivery-limit': deliveryLimit,
+    'x-dead-letter-exchange': DEAD_LETTER_EXCHANGE,
+    'x-dead-letter-strategy': 'at-least-once',
+    'x-overflow': 'reject-publish',
+    ...(deadLetterRoutingKey ? { 'x-dead-letter-routing-key': deadLetterRoutingKey } : {}),
+  };
+}
+
+async function quorumQueue(channel: Channel, name: string, args: Record<string, unknown>): Promise<void> {
+  await channel.assertQueue(name, { durable: true, arguments: args });
+}
+
+/**
+ * Declares Snapferry's exchanges, the dead-letter queue and the queues asked for.
+ * Idempotent: each service runs it on every (re)connect.
+ */
+export async function declareTopology(channel: Channel, options: TopologyOptions = {}): Promise<void> {
+  const deliveryLimit = options.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT;
+  for (const exchange of [REPLICATION_EXCHANGE, EVENTS_EXCHANGE, DEAD_LETTER_EXCHANGE]) {
+    await channel.assertExchange(exchange, 'topic', { durable: true });
+  }
+  await quorumQueue(channel, DEAD_LETTER_QUEUE, { 'x-queue-type': 'quorum' });
+  await channel.bindQueue(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, '#');
+
+  if (options.catalogProgress) {
+    await quorumQueue(channel, CATALOG_PROGRESS_QUEUE, quorumQueueArguments(deliveryLimit));
+    for (const pattern of CATALOG_PROGRESS_BINDINGS) await channel.bindQueue(CATALOG_PROGRESS_QUEUE, REPLICATION_EXCHANGE, pattern);
+  }
+
+  for (const region of options.replicatorRegions ?? []) {
+    const queue = replicatorQueue(region);
+    await quorumQueue(channel, queue, quorumQueueArguments(deliveryLimit));
+    await channel.bindQueue(queue, REPLICATION_EXCHANGE, requestRoutingKey(region));
+    await channel.bindQueue(queue, REPLICATION_EXCHANGE, cancelRoutingKey(region));
+    // Its own failures go on to the operators' queue under a key that does not route back here.
+    const deadLettered = replicatorDeadLetteredQueue(region);
+    await quorumQueue(channel, deadLettered, quorumQueueArguments(deliveryLimit, `${deadLettered}.failed`));
+    await channel.bindQueue(deadLettered, DEAD_LETTER_EXCHANGE, requestRoutingKey(region));
+  }
+}

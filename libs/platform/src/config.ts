@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultRegionCatalog, parseRegionCatalog, type RegionCatalog } from '@snapferry/domain';
+
+/** A configuration mistake: the service refuses to start and says which variable and why. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export type Role = 'user' | 'operator';
+export interface ApiKey {
+  key: string;
+  accountId: string;
+  role: Role;
+}
+
+export interface SnapferryConfig {
+  databaseUrl: string;
+  replicatorDatabaseUrl: string;
+  amqpUrl: string;
+  port: number;
+  replicatorMetricsPort: number;
+  dataDir: string;
+  apiKeys: ApiKey[];
+  regions: RegionCatalog;
+  replicatorRegions: string[];
+  maxBytesPerSec: number | null;
+  maxConcurrentCopies: number;
+  chunkSize: number;
+  deliveryLimit: number;
+  logLevel: string;
+}
+
+/** A development key that works out of the box; replace it with SNAPFERRY_API_KEYS in production. */
+export const developmentApiKeys = 'dev-operator-key=ops:operator,dev-user-key=acme:user';
+
+export function parseApiKeys(value: string): ApiKey[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry, i) => {
+      const match = /^([^=\s]{8,200})=([A-Za-z0-9][A-Za-z0-9_.-]{0,63}):(user|operator)$/.exec(entry);
+      if (!match)
+        throw new ConfigError(
+          `SNAPFERRY_API_KEYS entry ${i + 1} ("${entry.slice(0, 12)}…") must be <key>=<accountId>:<role> with a key of at least 8 characters and role user or operator`,
+        );
+      return { key: match[1]!, accountId: match[2]!, role: match[3] as Role };
+    });
+}
+
+export function loadRegionCatalog(file: string | undefined): RegionCatalog {
+  if (!file) return defaultRegionCatalog;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`SNAPFERRY_REGIONS_FILE ${file} cannot be read: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`SNAPFERRY_REGIONS_FILE ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  try {
+    return parseRegionCatalog(json);
+  } catch (error) {
+    throw new ConfigError(`SNAPFERRY_REGIONS_FILE ${file}: ${(error as Error).message}`);
+  }
+}
+
+const integer = (env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return value;
+};
+
+/** Reads the environment once at start; every variable has a default that works on a developer machine. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfig {
+  const regions = loadRegionCatalog(env['SNAPFERRY_REGIONS_FILE']);
+  const known = new Set(regions.regions.map((r) => r.id));
+  const replicatorRegions = (env['REPLICATOR_REGIONS'] ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  for (const region of replicatorRegions)
+    if (!known.has(region)) throw new ConfigError(`REPLICATOR_REGIONS names ${region}, which is not in the region catalog`);
+  const maxBytesPerSec = integer(env, 'REPLICATOR_MAX_BYTES_PER_SEC', 0, 0);
+  const databaseUrl = env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/snapferry';
+  return {
+    databaseUrl,
+    replicatorDatabaseUrl: env['REPLICATOR_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/snapferry_replicator',
+    amqpUrl: env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672',
+    port: integer(env, 'PORT', 3000, 0),
+    replicatorMetricsPort: integer(env, 'REPLICATOR_METRICS_PORT', 0, 0),
+    dataDir: env['SNAPFERRY_DATA_DIR'] ?? join(tmpdir(), 'snapferry-data'),
+    apiKeys: parseApiKeys(env['SNAPFERRY_API_KEYS'] ?? developmentApiKeys),
+    regions,
+    replicatorRegions: replicatorRegions.length > 0 ? replicatorRegions : regions.regions.map((r) => r.id),
+    maxBytesPerSec: maxBytesPerSec > 0 ? maxBytesPerSec : null,
+    maxConcurrentCopies: integer(env, 'REPLICATOR_MAX_CONCURRENT_COPIES', 20, 1),
+    chunkSize: integer(env, 'SNAPFERRY_CHUNK_SIZE', 4 * 1024 * 1024, 1024),
+    deliveryLimit: integer(env, 'SNAPFERRY_DELIVERY_LIMIT', 5, 1),
+    logLevel: env['LOG_LEVEL'] ?? 'info',
+  };
+}

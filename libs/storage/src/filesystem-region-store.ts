@@ -1,0 +1,234 @@
+import { mkdir, open, readdir, readFile, stat, unlink, utimes } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { sha256Hex } from './chunking';
+import { CorruptChunkError, InvalidManifestError, MissingChunkError } from './errors';
+import { assertDigest, assertRegionId, assertSnapshotId, isDigest, isSnapshotId } from './ids';
+import { fsyncDir, isErrno, isTempFile, writeFileAtomic } from './atomic-file';
+import { validateManifest, type Manifest } from './manifest';
+import type { ChunkInfo, RegionStore } from './region-store';
+
+/** SNAPFERRY_DATA_DIR, or `.snapferry/data` under the working directory. */
+export function resolveDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env['SNAPFERRY_DATA_DIR'] || '.snapferry/data');
+}
+
+/**
+ * The default backend, rooted at `<dataDir>/<region>/`:
+ *   chunks/ab/abcdef…      content-addressed chunk files (SHA-256 hex)
+ *   manifests/<id>.json    one per complete snapshot
+ *   pending/<id>.digests   chunks an in-flight upload or copy needs (one digest a line)
+ */
+export class FilesystemRegionStore implements RegionStore {
+  readonly root: string;
+  private readonly madeDirs = new Set<string>();
+
+  constructor(
+    dataDir: string,
+    readonly region: string,
+  ) {
+    assertRegionId(region);
+    this.root = join(resolve(dataDir), region);
+  }
+
+  /** A store for `region` under SNAPFERRY_DATA_DIR. */
+  static forRegion(region: string, env: NodeJS.ProcessEnv = process.env): FilesystemRegionStore {
+    return new FilesystemRegionStore(resolveDataDir(env), region);
+  }
+
+  private chunkPath(digest: string): string {
+    assertDigest(digest);
+    return join(this.root, 'chunks', digest.slice(0, 2), digest);
+  }
+  private manifestPath(snapshotId: string): string {
+    assertSnapshotId(snapshotId);
+    return join(this.root, 'manifests', `${snapshotId}.json`);
+  }
+  private pendingPath(snapshotId: string): string {
+    assertSnapshotId(snapshotId);
+    return join(this.root, 'pending', `${snapshotId}.digests`);
+  }
+
+  /** mkdir -p, fsyncing the parent of a new directory so the entry survives a crash. */
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.madeDirs.has(dir)) return;
+    const first = await mkdir(dir, { recursive: true });
+    if (first !== undefined) await fsyncDir(join(first, '..'));
+    this.madeDirs.add(dir);
+  }
+
+  async hasChunk(digest: string): Promise<boolean> {
+    return (await this.statChunk(digest)) !== null;
+  }
+
+  async putChunk(digest: string, bytes: Uint8Array): Promise<boolean> {
+    const path = this.chunkPath(digest);
+    const actual = sha256Hex(bytes);
+    if (actual !== digest) throw new CorruptChunkError({ digest, region: this.region }, actual);
+    if (await this.touchChunk(digest)) return false;
+    await this.ensureDir(join(path, '..'));
+    const created = await writeFileAtomic(path, bytes, { replace: false });
+    // Lost a race with another writer: refresh the winner's age for the GC grace period.
+    if (!created) await this.touchChunk(digest);
+    return created;
+  }
+
+  async getChunk(digest: string): Promise<Buffer> {
+    const path = this.chunkPath(digest);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) throw new MissingChunkError({ digest, region: this.region });
+      throw error;
+    }
+    const actual = sha256Hex(bytes);
+    if (actual !== digest) throw new CorruptChunkError({ digest, region: this.region }, actual);
+    return bytes;
+  }
+
+  async touchChunk(digest: string): Promise<boolean> {
+    const now = new Date();
+    try {
+      await utimes(this.chunkPath(digest), now, now);
+      return true;
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return false;
+      throw error;
+    }
+  }
+
+  async statChunk(digest: string): Promise<ChunkInfo | null> {
+    try {
+      const info = await stat(this.chunkPath(digest));
+      return { digest, size: info.size, mtimeMs: info.mtimeMs };
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return null;
+      throw error;
+    }
+  }
+
+  async deleteChunk(digest: string): Promise<boolean> {
+    return removeFile(this.chunkPath(digest));
+  }
+
+  async *listChunks(): AsyncIterable<ChunkInfo> {
+    const chunksDir = join(this.root, 'chunks');
+    for (const prefix of await listDir(chunksDir)) {
+      if (!/^[0-9a-f]{2}$/.test(prefix)) continue;
+      for (const name of await listDir(join(chunksDir, prefix))) {
+        if (!isDigest(name) || !name.startsWith(prefix)) continue;
+        const info = await this.statChunk(name);
+        if (info) yield info;
+      }
+    }
+  }
+
+  async putManifest(manifest: Manifest): Promise<void> {
+    const path = this.manifestPath(manifest.snapshotId);
+    validateManifest(manifest, manifest.snapshotId);
+    await this.ensureDir(join(path, '..'));
+    await writeFileAtomic(path, JSON.stringify(manifest), { replace: true });
+  }
+
+  async getManifest(snapshotId: string): Promise<Manifest | null> {
+    let text: string;
+    try {
+      text = await readFile(this.manifestPath(snapshotId), 'utf8');
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return null;
+      throw error;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new InvalidManifestError(snapshotId, 'not JSON');
+    }
+    return validateManifest(parsed, snapshotId);
+  }
+
+  async deleteManifest(snapshotId: string): Promise<boolean> {
+    return removeFile(this.manifestPath(snapshotId));
+  }
+
+  async listManifests(): Promise<string[]> {
+    return (await listDir(join(this.root, 'manifests')))
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => name.slice(0, -'.json'.length))
+      .filter(isSnapshotId)
+      .sort();
+  }
+
+  async addPending(snapshotId: string, digests: readonly string[]): Promise<void> {
+    const path = this.pendingPath(snapshotId);
+    digests.forEach(assertDigest);
+    await this.ensureDir(join(path, '..'));
+    // Append-only, so a torn last line after a crash is the worst case (and is skipped).
+    const handle = await open(path, 'a');
+    try {
+      await handle.writeFile(digests.map((digest) => `${digest}\n`).join(''));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async getPending(snapshotId: string): Promise<string[] | null> {
+    try {
+      const text = await readFile(this.pendingPath(snapshotId), 'utf8');
+      return text.split('\n').filter(isDigest);
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return null;
+      throw error;
+    }
+  }
+
+  async deletePending(snapshotId: string): Promise<boolean> {
+    return removeFile(this.pendingPath(snapshotId));
+  }
+
+  async listPending(): Promise<string[]> {
+    return (await listDir(join(this.root, 'pending')))
+      .filter((name) => name.endsWith('.digests'))
+      .map((name) => name.slice(0, -'.digests'.length))
+      .filter(isSnapshotId)
+      .sort();
+  }
+
+  async sweepTempFiles(olderThanMs: number): Promise<number> {
+    const chunksDir = join(this.root, 'chunks');
+    const dirs = [
+      join(this.root, 'manifests'),
+      join(this.root, 'pending'),
+      ...(await listDir(chunksDir)).map((prefix) => join(chunksDir, prefix)),
+    ];
+    let removed = 0;
+    for (const dir of dirs) {
+      for (const name of (await listDir(dir)).filter(isTempFile)) {
+        const path = join(dir, name);
+        const info = await stat(path).catch(() => null);
+        if (info && info.mtimeMs <= olderThanMs && (await removeFile(path))) removed++;
+      }
+    }
+    return removed;
+  }
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT', 'ENOTDIR')) return [];
+    throw error;
+  }
+}
+
+async function removeFile(path: string): Promise<boolean> {
+  try {
+    await unlink(path);
+    return true;
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return false;
+    throw error;
+  }
+}

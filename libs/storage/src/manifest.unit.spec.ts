@@ -1,0 +1,97 @@
+import { sha256Hex } from './chunking';
+import { InvalidManifestError } from './errors';
+import { buildManifest, validateManifest, type Manifest } from './manifest';
+
+const d = (c: string): string => c.repeat(64);
+const createdAt = new Date('2025-01-02T03:04:05Z');
+
+function manifest(overrides: Partial<Manifest> = {}): Manifest {
+  return {
+    ...buildManifest({
+      snapshotId: 'snap-0000abcd',
+      chunkSize: 10,
+      chunks: [
+        { digest: d('a'), size: 10 },
+        { digest: d('b'), size: 10 },
+        { digest: d('c'), size: 3 },
+      ],
+      imageDigest: d('f'),
+      createdAt,
+    }),
+    ...overrides,
+  };
+}
+
+describe('manifest building and validation', () => {
+  it('builds a manifest that adds up its chunks', () => {
+    const m = manifest();
+    expect(m).toMatchObject({
+      version: 1,
+      totalLength: 23,
+      chunkSize: 10,
+      createdAt: '2025-01-02T03:04:05.000Z',
+    });
+    expect(validateManifest(JSON.parse(JSON.stringify(m)), 'snap-0000abcd')).toEqual(m);
+  });
+
+  it('builds the manifest of an empty image', () => {
+    const m = buildManifest({
+      snapshotId: 'snap-0000abcd',
+      chunkSize: 10,
+      chunks: [],
+      imageDigest: sha256Hex(Buffer.alloc(0)),
+      createdAt,
+    });
+    expect(m.totalLength).toBe(0);
+  });
+
+  it.each<[string, Partial<Manifest>]>([
+    [
+      'a short chunk in the middle',
+      {
+        chunks: [
+          { digest: d('a'), size: 10 },
+          { digest: d('b'), size: 9 },
+          { digest: d('c'), size: 4 },
+        ],
+      },
+    ],
+    [
+      'a missing chunk',
+      {
+        chunks: [
+          { digest: d('a'), size: 10 },
+          { digest: d('b'), size: 10 },
+        ],
+      },
+    ],
+    ['a total that does not add up', { totalLength: 24 }],
+    [
+      'a bad chunk digest',
+      {
+        chunks: [
+          { digest: 'zz', size: 10 },
+          { digest: d('b'), size: 10 },
+          { digest: d('c'), size: 3 },
+        ],
+      },
+    ],
+    ['a bad image digest', { imageDigest: 'nope' }],
+    ['a bad snapshot id', { snapshotId: '../x' }],
+    ['a zero chunk size', { chunkSize: 0 }],
+    ['a bad date', { createdAt: 'yesterday' }],
+    ['an unknown version', { version: 2 as 1 }],
+    ['a bad copiedFrom', { copiedFrom: { region: 'X', snapshotId: 'snap-0000abcd' } }],
+  ])('refuses %s', (_, overrides) => {
+    expect(() => validateManifest(manifest(overrides))).toThrow(InvalidManifestError);
+  });
+
+  it('refuses a manifest filed under another snapshot id', () => {
+    expect(() => validateManifest(manifest(), 'snap-1111abcd')).toThrow('belongs to snap-0000abcd');
+  });
+
+  it('refuses what is not an object', () => {
+    expect(() => validateManifest('{}')).toThrow(InvalidManifestError);
+    expect(() => validateManifest(null)).toThrow(InvalidManifestError);
+  });
+});

@@ -1,0 +1,16 @@
+import { withSnapshotContext } from './errors';
+import type { RegionStore } from './region-store';
+
+/** getChunk, with errors that say which snapshot and which chunk of it. */
+export async function readChunkOf(
+  store: RegionStore,
+  digest: string,
+  snapshotId: string,
+  chunkIndex: number,
+): Promise<Buffer> {
+  try {
+    return await store.getChunk(digest);
+  } catch (error) {
+    throw withSnapshotContext(error, snapshotId, chunkIndex);
+  }
+}

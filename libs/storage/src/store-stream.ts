@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { addAbortSignal, type Readable } from 'node:stream';
+import { DEFAULT_CHUNK_SIZE, sha256Hex } from './chunking';
+import { SnapshotExistsError, TooLargeError } from './errors';
+import { assertSnapshotId } from './ids';
+import { buildManifest, type Manifest, type ManifestChunk } from './manifest';
+import type { RegionStore } from './region-store';
+
+export interface StoreStreamOptions {
+  chunkSize?: number;
+  /** Refuse (TooLargeError) once the upload passes this many bytes. */
+  maxBytes?: number;
+  signal?: AbortSignal;
+  now?: () => Date;
+}
+
+/**
+ * Streams an upload into fixed-size chunks, holding at most one chunk in memory; the
+ * for-await loop pulls only when the previous chunk is stored, which is the backpressure.
+ * The manifest is written last: without it (error, abort, too large) the snapshot has no data.
+ */
+export async function storeStream(
+  store: RegionStore,
+  snapshotId: string,
+  readable: Readable | AsyncIterable<Uint8Array | string>,
+  options: StoreStreamOptions = {},
+): Promise<Manifest> {
+  assertSnapshotId(snapshotId);
+  const {
+    chunkSize = DEFAULT_CHUNK_SIZE,
+    maxBytes = Infinity,
+    signal,
+    now = () => new Date(),
+  } = options;
+  if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0)
+    throw new RangeError(`bad chunkSize ${chunkSize}`);
+  if (await store.getManifest(snapshotId)) throw new SnapshotExistsError(store.region, snapshotId);
+  signal?.throwIfAborted();
+  if (signal && 'pipe' in readable) addAbortSignal(signal, readable);
+
+  try {
+    return await storeChunks(store, snapshotId, readable, chunkSize, maxBytes, signal, now);
+  } catch (error) {
+    // A failed upload has no manifest, so its chunks need no protection from GC.
+    await store.deletePending(snapshotId).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function storeChunks(
+  store: RegionStore,
+  snapshotId: string,
+  readable: Readable | AsyncIterable<Uint8Array | string>,
+  chunkSize: number,
+  maxBytes: number,
+  signal: AbortSignal | undefined,
+  now: () => Date,
+): Promise<Manifest> {
+  const image = createHash('sha256');
+  const chunks: ManifestChunk[] = [];
+  const buffer = Buffer.allocUnsafe(chunkSize);
+  let filled = 0;
+  let total = 0;
+
+  const flush = async (): Promise<void> => {
+    const bytes = buffer.subarray(0, filled);
+    const digest = sha256Hex(bytes);
+    // Record the intent first, so GC cannot collect this chunk before the manifest lands.
+    await store.addPending(snapshotId, [digest]);
+    await store.putChunk(digest, bytes);
+    chunks.push({ digest, size: filled });
+    filled = 0;
+  };
+
+  for await (const piece of readable as AsyncIterable<unknown>) {
+    signal?.throwIfAborted();
+    const bytes = toBytes(piece);
+    total += bytes.length;
+    if (total > maxBytes) throw new TooLargeError(maxBytes);
+    image.update(bytes);
+    let offset = 0;
+    while (offset < bytes.length) {
+      const n = Math.min(chunkSize - filled, bytes.length - offset);
+      buffer.set(bytes.subarray(offset, offset + n), filled);
+      filled += n;
+      offset += n;
+      if (filled === chunkSize) await flush();
+    }
+  }
+  signal?.throwIfAborted();
+  if (filled > 0) await flush();
+
+  const manifest = buildManifest({
+    snapshotId,
+    chunkSize,
+    chunks,
+    imageDigest: image.digest('hex'),
+    createdAt: now(),
+  });
+  await store.putManifest(manifest);
+  await store.deletePending(snapshotId);
+  return manifest;
+}
+
+function toBytes(piece: unknown): Uint8Array {
+  if (typeof piece === 'string') return Buffer.from(piece);
+  if (piece instanceof Uint8Array) return piece;
+  throw new TypeError('upload stream must yield bytes or strings');
+}
