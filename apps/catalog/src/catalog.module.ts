@@ -20,6 +20,9 @@ import { ReplicationsController } from './replications/replications.controller';
 import { SnapshotCommands } from './snapshots/snapshot-commands';
 import { SnapshotQueries } from './snapshots/snapshot-queries';
 import { SnapshotsController } from './snapshots/snapshots.controller';
+import { RegionStores } from './snapshot-data/region-stores';
+import { SnapshotData } from './snapshot-data/snapshot-data';
+import { SnapshotDataController } from './snapshot-data/snapshot-data.controller';
 import { CatalogStore } from './store/catalog-store';
 import { CONFIG, HEALTH_CHECKS, LOGGER, METRICS, REGION_CATALOG, type HealthChecks } from './tokens';
 
@@ -31,6 +34,7 @@ export interface CatalogRuntime {
   metrics: Registry;
   healthChecks: HealthChecks;
   watermark: ProjectionWatermark;
+  regionStores: RegionStores;
   notifications: EventNotifications;
   extraControllers?: DynamicModule['controllers'];
   extraProviders?: DynamicModule['providers'];
@@ -43,6 +47,7 @@ export class CatalogModule {
       module: CatalogModule,
       controllers: [
         SnapshotsController,
+        SnapshotDataController,
         ReplicationsController,
         RegionsController,
         EventsController,
@@ -68,6 +73,8 @@ export class CatalogModule {
         RequestCopies,
         ReplicationQueries,
         EventLog,
+        SnapshotData,
+        { provide: RegionStores, useValue: runtime.regionStores },
         ...(runtime.extraProviders ?? []),
       ],
     };

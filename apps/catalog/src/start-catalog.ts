@@ -23,6 +23,7 @@ import { CatalogModule } from './catalog.module';
 import { contextOf, type CatalogRequest } from './http/request-context';
 import { ProjectionWatermark } from './read-models/projection-watermark';
 import { Projector } from './read-models/projector';
+import { RegionStores } from './snapshot-data/region-stores';
 import { CatalogSchema1760000100000 } from './store/catalog-migrations';
 
 export interface RunningCatalog {
@@ -80,6 +81,7 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
       metrics,
       watermark,
       notifications,
+      regionStores: new RegionStores(config.dataDir),
       healthChecks: {
         database: async () => (await eventStore.query('SELECT 1')).length === 1,
       },

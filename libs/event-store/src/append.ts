@@ -6,7 +6,12 @@ import type { AnyEvent, AppendResult, ExpectedVersion, StreamAppend } from './ty
 export const notificationChannel = 'snapferry_events';
 
 /** Moves the stream's version row; the row lock makes concurrent writers queue, then fail the check. */
-async function claimPositions(sql: Sql, streamId: string, expected: ExpectedVersion, count: number): Promise<number> {
+async function claimPositions(
+  sql: Sql,
+  streamId: string,
+  expected: ExpectedVersion,
+  count: number,
+): Promise<number> {
   let rows: { version: number }[];
   if (expected === 'any') {
     ({ rows } = await sql<{ version: number }>(
@@ -32,7 +37,10 @@ async function claimPositions(sql: Sql, streamId: string, expected: ExpectedVers
 }
 
 export async function streamVersion(sql: Sql, streamId: string): Promise<number> {
-  const { rows } = await sql<{ version: number }>(`SELECT version FROM streams WHERE stream_id = $1`, [streamId]);
+  const { rows } = await sql<{ version: number }>(
+    `SELECT version FROM streams WHERE stream_id = $1`,
+    [streamId],
+  );
   return rows[0]?.version ?? 0;
 }
 
@@ -47,12 +55,21 @@ export async function appendToStreams<E extends AnyEvent>(
   channel = notificationChannel,
 ): Promise<AppendResult[]> {
   const ids = appends.map((a) => a.streamId);
-  if (new Set(ids).size !== ids.length) throw new Error('appendToStreams: each stream may appear only once');
-  if (appends.some((a) => a.events.length === 0)) throw new Error('appendToStreams: nothing to append to a stream');
+  if (new Set(ids).size !== ids.length)
+    throw new Error('appendToStreams: each stream may appear only once');
+  if (appends.some((a) => a.events.length === 0))
+    throw new Error('appendToStreams: nothing to append to a stream');
 
   const firstPosition = new Map<string, number>();
-  for (const append of [...appends].sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0))) {
-    const version = await claimPositions(sql, append.streamId, append.expectedVersion, append.events.length);
+  for (const append of [...appends].sort((a, b) =>
+    a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0,
+  )) {
+    const version = await claimPositions(
+      sql,
+      append.streamId,
+      append.expectedVersion,
+      append.events.length,
+    );
     firstPosition.set(append.streamId, version - append.events.length + 1);
   }
 
@@ -71,10 +88,16 @@ export async function appendToStreams<E extends AnyEvent>(
         JSON.stringify(event.data),
         JSON.stringify(event.metadata ?? {}),
       );
-      values.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}::jsonb, $${n + 7}::jsonb)`);
+      values.push(
+        `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}::jsonb, $${n + 7}::jsonb)`,
+      );
     });
   }
-  const { rows } = await sql<{ stream_id: string; stream_position: number; global_position: string }>(
+  const { rows } = await sql<{
+    stream_id: string;
+    stream_position: number;
+    global_position: string;
+  }>(
     `INSERT INTO events (stream_id, stream_position, event_id, type, schema_version, data, metadata)
      VALUES ${values.join(', ')}
      RETURNING stream_id, stream_position, global_position::text AS global_position`,
@@ -96,9 +119,15 @@ export async function appendToStreams<E extends AnyEvent>(
 
 /** Delivered on commit only; a hint to wake readers, never the data itself. */
 async function notify(sql: Sql, channel: string, results: AppendResult[]): Promise<void> {
-  const lastGlobalPosition = results.map((r) => r.lastGlobalPosition).reduce((a, b) => (a > b ? a : b));
-  let payload = JSON.stringify({ lastGlobalPosition: lastGlobalPosition.toString(), streamIds: results.map((r) => r.streamId) });
+  const lastGlobalPosition = results
+    .map((r) => r.lastGlobalPosition)
+    .reduce((a, b) => (a > b ? a : b));
+  let payload = JSON.stringify({
+    lastGlobalPosition: lastGlobalPosition.toString(),
+    streamIds: results.map((r) => r.streamId),
+  });
   // NOTIFY payloads must stay under 8000 bytes.
-  if (Buffer.byteLength(payload) > 7000) payload = JSON.stringify({ lastGlobalPosition: lastGlobalPosition.toString(), streamIds: [] });
+  if (Buffer.byteLength(payload) > 7000)
+    payload = JSON.stringify({ lastGlobalPosition: lastGlobalPosition.toString(), streamIds: [] });
   await sql(`SELECT pg_notify($1, $2)`, [channel, payload]);
 }

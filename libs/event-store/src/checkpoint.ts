@@ -21,7 +21,8 @@ export function parseCheckpoint(value: string): Checkpoint {
   if (!match?.[1] || !match[2]) throw new InvalidCheckpointError(value);
   const checkpoint = { transactionId: BigInt(match[1]), position: BigInt(match[2]) };
   // xid8 is unsigned 64-bit, positions are bigint.
-  if (checkpoint.transactionId >= 2n ** 64n || checkpoint.position >= 2n ** 63n) throw new InvalidCheckpointError(value);
+  if (checkpoint.transactionId >= 2n ** 64n || checkpoint.position >= 2n ** 63n)
+    throw new InvalidCheckpointError(value);
   return checkpoint;
 }
 
@@ -31,4 +32,5 @@ export function compareCheckpoints(a: Checkpoint, b: Checkpoint): -1 | 0 | 1 {
   return 0;
 }
 
-export const maxCheckpoint = (a: Checkpoint, b: Checkpoint): Checkpoint => (compareCheckpoints(a, b) >= 0 ? a : b);
+export const maxCheckpoint = (a: Checkpoint, b: Checkpoint): Checkpoint =>
+  compareCheckpoints(a, b) >= 0 ? a : b;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '@snapferry/testing';
+import { createTestDatabase, waitFor, type TestDatabase } from '@snapferry/testing';
 import {
   createEventStoreDataSource,
   DuplicateEventError,
@@ -11,7 +11,10 @@ import {
   type RecordedEvent,
 } from './index';
 
-type Registered = { type: 'SnapshotRegistered'; data: { snapshotId: string; registeredAt: string } };
+type Registered = {
+  type: 'SnapshotRegistered';
+  data: { snapshotId: string; registeredAt: string };
+};
 type Copied = { type: 'SnapshotCopied'; data: { snapshotId: string; bytes: number } };
 type TestEvent = Registered | Copied;
 
@@ -19,7 +22,14 @@ const registered = (snapshotId: string): Registered => ({
   type: 'SnapshotRegistered',
   data: { snapshotId, registeredAt: '2024-01-01T00:00:00Z' },
 });
-const copied = (snapshotId: string, bytes = 1): Copied => ({ type: 'SnapshotCopied', data: { snapshotId, bytes } });
+const copied = (snapshotId: string, bytes = 1): Copied => ({
+  type: 'SnapshotCopied',
+  data: { snapshotId, bytes },
+});
+
+// Global reads only see transactions older than every one still running in the whole
+// server, so other suites' transactions can hold them back for a moment: tests wait.
+jest.setTimeout(60_000);
 
 let db: TestDatabase;
 let dataSource: DataSource;
@@ -60,10 +70,18 @@ async function rawAppend(client: Client, streamId: string, eventId: string): Pro
 describe('appending and reading a stream', () => {
   it('reads back what was appended, in order, with positions and metadata', async () => {
     const id = stream();
-    const first = await store.appendToStream<TestEvent>(id, [registered(id)], { expectedVersion: 'no_stream' });
+    const first = await store.appendToStream<TestEvent>(id, [registered(id)], {
+      expectedVersion: 'no_stream',
+    });
     const second = await store.appendToStream<TestEvent>(
       id,
-      [{ ...copied(id, 5), metadata: { accountId: 'acc-1', correlationId: 'c-1' }, schemaVersion: 2 }],
+      [
+        {
+          ...copied(id, 5),
+          metadata: { accountId: 'acc-1', correlationId: 'c-1' },
+          schemaVersion: 2,
+        },
+      ],
       { expectedVersion: first.nextExpectedVersion },
     );
 
@@ -90,13 +108,19 @@ describe('appending and reading a stream', () => {
   });
 
   it('reports a missing stream as version 0', async () => {
-    expect(await store.readStream(stream())).toEqual({ events: [], currentVersion: 0, streamExists: false });
+    expect(await store.readStream(stream())).toEqual({
+      events: [],
+      currentVersion: 0,
+      streamExists: false,
+    });
   });
 
   it('appends with "any" whatever the version', async () => {
     const id = stream();
     await store.appendToStream(id, [registered(id)], { expectedVersion: 'any' });
-    const result = await store.appendToStream(id, [copied(id), copied(id)], { expectedVersion: 'any' });
+    const result = await store.appendToStream(id, [copied(id), copied(id)], {
+      expectedVersion: 'any',
+    });
     expect(result.nextExpectedVersion).toBe(3);
   });
 });
@@ -109,35 +133,48 @@ describe('optimistic concurrency', () => {
     const stale = store.appendToStream(id, [copied(id)], { expectedVersion: 1 });
     await expect(stale).rejects.toBeInstanceOf(WrongExpectedVersionError);
     await expect(stale).rejects.toMatchObject({ streamId: id, expected: 1, actual: 2 });
-    await expect(store.appendToStream(id, [copied(id)], { expectedVersion: 'no_stream' })).rejects.toMatchObject({
+    await expect(
+      store.appendToStream(id, [copied(id)], { expectedVersion: 'no_stream' }),
+    ).rejects.toMatchObject({
       expected: 'no_stream',
       actual: 2,
     });
-    await expect(store.appendToStream(stream(), [copied(id)], { expectedVersion: 3 })).rejects.toMatchObject({ actual: 0 });
+    await expect(
+      store.appendToStream(stream(), [copied(id)], { expectedVersion: 3 }),
+    ).rejects.toMatchObject({ actual: 0 });
     expect((await store.readStream(id)).currentVersion).toBe(2);
   });
 
-  it.each([['no_stream' as const], [1]])('lets exactly one of many concurrent appends at %p win', async (expected) => {
-    const id = stream();
-    if (expected === 1) await store.appendToStream(id, [registered(id)], { expectedVersion: 'no_stream' });
+  it.each([['no_stream' as const], [1]])(
+    'lets exactly one of many concurrent appends at %p win',
+    async (expected) => {
+      const id = stream();
+      if (expected === 1)
+        await store.appendToStream(id, [registered(id)], { expectedVersion: 'no_stream' });
 
-    const outcomes = await Promise.allSettled(
-      Array.from({ length: 8 }, () => store.appendToStream(id, [copied(id)], { expectedVersion: expected })),
-    );
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 8 }, () =>
+          store.appendToStream(id, [copied(id)], { expectedVersion: expected }),
+        ),
+      );
 
-    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
-    const failures = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
-    expect(failures).toHaveLength(7);
-    for (const failure of failures) expect(failure.reason).toBeInstanceOf(WrongExpectedVersionError);
-    expect((await store.readStream(id)).events).toHaveLength(expected === 1 ? 2 : 1);
-  });
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const failures = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      expect(failures).toHaveLength(7);
+      for (const failure of failures)
+        expect(failure.reason).toBeInstanceOf(WrongExpectedVersionError);
+      expect((await store.readStream(id)).events).toHaveLength(expected === 1 ? 2 : 1);
+    },
+  );
 
   it('maps a unique violation on stream position (a writer bypassing streams) to the typed error', async () => {
     const id = stream();
     await store.appendToStream(id, [registered(id)], { expectedVersion: 'no_stream' });
     await dataSource.query(`DELETE FROM streams WHERE stream_id = $1`, [id]);
 
-    const error: unknown = await store.appendToStream(id, [copied(id)], { expectedVersion: 'no_stream' }).catch((e) => e);
+    const error: unknown = await store
+      .appendToStream(id, [copied(id)], { expectedVersion: 'no_stream' })
+      .catch((e) => e);
 
     expect(error).toBeInstanceOf(WrongExpectedVersionError);
     expect(error).toMatchObject({ streamId: id, expected: 'no_stream' });
@@ -148,11 +185,15 @@ describe('duplicate events', () => {
   it('refuses an event id that is already stored, and stores nothing of that append', async () => {
     const id = stream();
     const eventId = randomUUID();
-    await store.appendToStream(id, [{ ...registered(id), eventId }], { expectedVersion: 'no_stream' });
+    await store.appendToStream(id, [{ ...registered(id), eventId }], {
+      expectedVersion: 'no_stream',
+    });
 
     const other = stream();
     const error: unknown = await store
-      .appendToStream(other, [copied(other), { ...copied(other), eventId }], { expectedVersion: 'no_stream' })
+      .appendToStream(other, [copied(other), { ...copied(other), eventId }], {
+        expectedVersion: 'no_stream',
+      })
       .catch((e) => e);
 
     expect(error).toBeInstanceOf(DuplicateEventError);
@@ -166,7 +207,11 @@ describe('multi-stream append', () => {
     const [source, replication, target] = [stream(), `replication-${randomUUID()}`, stream()];
     const results = await store.appendToStreams<TestEvent>([
       { streamId: source, expectedVersion: 'no_stream', events: [registered(source)] },
-      { streamId: replication, expectedVersion: 'no_stream', events: [copied(replication), copied(replication)] },
+      {
+        streamId: replication,
+        expectedVersion: 'no_stream',
+        events: [copied(replication), copied(replication)],
+      },
       { streamId: target, expectedVersion: 'no_stream', events: [registered(target)] },
     ]);
 
@@ -190,7 +235,11 @@ describe('multi-stream append', () => {
       { streamId: target, expectedVersion: 'no_stream', events: [copied(target)] },
     ]);
 
-    await expect(attempt).rejects.toMatchObject({ name: 'WrongExpectedVersionError', streamId: target, actual: 1 });
+    await expect(attempt).rejects.toMatchObject({
+      name: 'WrongExpectedVersionError',
+      streamId: target,
+      actual: 1,
+    });
     expect(await store.readStream(source)).toMatchObject({ events: [], streamExists: false });
     expect((await store.readStream(target)).currentVersion).toBe(1);
   });
@@ -211,7 +260,9 @@ describe('transactions', () => {
     });
 
     expect((await store.readStream(id)).currentVersion).toBe(1);
-    expect(await store.query(`SELECT 1 FROM handled_messages WHERE message_id = $1`, [messageId])).toHaveLength(1);
+    expect(
+      await store.query(`SELECT 1 FROM handled_messages WHERE message_id = $1`, [messageId]),
+    ).toHaveLength(1);
   });
 
   it('rolls everything back when the work throws', async () => {
@@ -226,7 +277,9 @@ describe('transactions', () => {
     ).rejects.toThrow('changed my mind');
 
     expect((await store.readStream(id)).streamExists).toBe(false);
-    expect(await store.query(`SELECT 1 FROM handled_messages WHERE message_id = $1`, [messageId])).toHaveLength(0);
+    expect(
+      await store.query(`SELECT 1 FROM handled_messages WHERE message_id = $1`, [messageId]),
+    ).toHaveLength(0);
   });
 });
 
@@ -245,14 +298,25 @@ describe('reading the global log', () => {
 
   it('reads all events in commit-safe order, paged, filtered by type, prefix and account', async () => {
     const prefix = `log-${randomUUID()}-`;
-    await store.appendToStream(`${prefix}1`, [registered('1'), { ...copied('1'), metadata: { accountId: 'acc-a' } }], {
-      expectedVersion: 'no_stream',
-    });
-    await store.appendToStream(`${prefix}2`, [registered('2'), { ...copied('2'), metadata: { accountId: 'acc-b' } }], {
-      expectedVersion: 'no_stream',
-    });
+    await store.appendToStream(
+      `${prefix}1`,
+      [registered('1'), { ...copied('1'), metadata: { accountId: 'acc-a' } }],
+      {
+        expectedVersion: 'no_stream',
+      },
+    );
+    await store.appendToStream(
+      `${prefix}2`,
+      [registered('2'), { ...copied('2'), metadata: { accountId: 'acc-b' } }],
+      {
+        expectedVersion: 'no_stream',
+      },
+    );
 
-    const { events } = await readRest({ transactionId: 0n, position: 0n }, prefix);
+    const { events } = await waitFor(async () => {
+      const all = await readRest({ transactionId: 0n, position: 0n }, prefix);
+      return all.events.length === 4 && all;
+    });
     const copies = await store.readAll({ streamIdPrefix: prefix, types: ['SnapshotCopied'] });
     const ofAccount = await store.readAll({ streamIdPrefix: prefix, accountId: 'acc-b' });
 
@@ -268,13 +332,29 @@ describe('reading the global log', () => {
 
   it('pages by global position for the API', async () => {
     const prefix = `page-${randomUUID()}-`;
-    for (const n of [1, 2, 3]) await store.appendToStream(`${prefix}${n}`, [registered(`${n}`)], { expectedVersion: 'no_stream' });
+    for (const n of [1, 2, 3])
+      await store.appendToStream(`${prefix}${n}`, [registered(`${n}`)], {
+        expectedVersion: 'no_stream',
+      });
 
-    const first = await store.readAllByPosition({ streamIdPrefix: prefix, limit: 2 });
-    const second = await store.readAllByPosition({ streamIdPrefix: prefix, limit: 2, afterPosition: first.lastPosition });
-    const empty = await store.readAllByPosition({ streamIdPrefix: prefix, limit: 2, afterPosition: second.lastPosition });
+    const first = await waitFor(async () => {
+      const page = await store.readAllByPosition({ streamIdPrefix: prefix, limit: 2 });
+      return page.events.length === 2 && page;
+    });
+    const second = await store.readAllByPosition({
+      streamIdPrefix: prefix,
+      limit: 2,
+      afterPosition: first.lastPosition,
+    });
+    const empty = await store.readAllByPosition({
+      streamIdPrefix: prefix,
+      limit: 2,
+      afterPosition: second.lastPosition,
+    });
 
-    expect([...first.events, ...second.events].map((e) => e.streamId)).toEqual([1, 2, 3].map((n) => `${prefix}${n}`));
+    expect([...first.events, ...second.events].map((e) => e.streamId)).toEqual(
+      [1, 2, 3].map((n) => `${prefix}${n}`),
+    );
     expect(first.lastPosition).toBe(first.events[1]!.globalPosition);
     expect(empty).toEqual({ events: [], lastPosition: second.lastPosition });
   });
@@ -316,9 +396,20 @@ describe('reading the global log', () => {
       await a.query('COMMIT');
 
       expect(await naive(naiveFirst[0]!.position)).toEqual([]); // A is lost to the naive reader
-      const afterA = await readRest(whileAOpen.checkpoint, prefix);
-      expect(afterA.events.map((e) => e.streamId)).toEqual([`${prefix}a`, `${prefix}b`]);
-      const paged = await store.readAllByPosition({ streamIdPrefix: prefix });
+      // Each read may stop at the horizon, but none may return B without A before it.
+      const reads: string[][] = [];
+      await waitFor(async () => {
+        const read = await readRest(whileAOpen.checkpoint, prefix);
+        reads.push(read.events.map((e) => e.streamId));
+        return read.events.length === 2;
+      });
+      for (const read of reads)
+        expect([[], [`${prefix}a`], [`${prefix}a`, `${prefix}b`]]).toContainEqual(read);
+      expect(reads.at(-1)).toEqual([`${prefix}a`, `${prefix}b`]);
+      const paged = await waitFor(async () => {
+        const page = await store.readAllByPosition({ streamIdPrefix: prefix });
+        return page.events.length === 2 && page;
+      });
       expect(paged.events.map((e) => e.globalPosition)).toEqual([positionA, positionB]);
     } finally {
       await Promise.all([a.end(), b.end()]);
@@ -342,11 +433,20 @@ describe('reading the global log', () => {
       await b.query('COMMIT');
       expect(positionA < positionB).toBe(true);
 
-      const first = await store.readAllByPosition({ streamIdPrefix: prefix });
+      const first = await waitFor(async () => {
+        const page = await store.readAllByPosition({ streamIdPrefix: prefix });
+        return page.events.length > 0 && page;
+      });
       expect(first.events.map((e) => e.globalPosition)).toEqual([positionB]);
       await a.query('COMMIT');
 
-      const next = await store.readAllByPosition({ streamIdPrefix: prefix, afterPosition: first.lastPosition });
+      const next = await waitFor(async () => {
+        const page = await store.readAllByPosition({
+          streamIdPrefix: prefix,
+          afterPosition: first.lastPosition,
+        });
+        return page.events.length > 0 && page;
+      });
       expect(next.events.map((e) => e.globalPosition)).toEqual([positionA]);
     } finally {
       await Promise.all([a.end(), b.end()]);

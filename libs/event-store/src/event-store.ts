@@ -12,7 +12,14 @@ import {
   type ReadStreamOptions,
 } from './read';
 import { pgError, sqlOf, type Sql } from './sql';
-import type { AnyEvent, AppendResult, ExpectedVersion, NewEvent, ReadStreamResult, StreamAppend } from './types';
+import type {
+  AnyEvent,
+  AppendResult,
+  ExpectedVersion,
+  NewEvent,
+  ReadStreamResult,
+  StreamAppend,
+} from './types';
 
 export type EventStoreOptions = { notificationChannel?: string };
 
@@ -47,7 +54,10 @@ export class EventStoreTransaction implements SqlExecutor {
     return (await this.sql(text, params)).rowCount;
   }
 
-  readStream<E extends AnyEvent = AnyEvent>(streamId: string, options?: ReadStreamOptions): Promise<ReadStreamResult<E>> {
+  readStream<E extends AnyEvent = AnyEvent>(
+    streamId: string,
+    options?: ReadStreamOptions,
+  ): Promise<ReadStreamResult<E>> {
     return readStream<E>(this.sql, streamId, options);
   }
 
@@ -62,7 +72,9 @@ export class EventStoreTransaction implements SqlExecutor {
   }
 
   /** Appends to several streams atomically; any conflict fails them all. */
-  async appendToStreams<E extends AnyEvent = AnyEvent>(appends: StreamAppend<E>[]): Promise<AppendResult[]> {
+  async appendToStreams<E extends AnyEvent = AnyEvent>(
+    appends: StreamAppend<E>[],
+  ): Promise<AppendResult[]> {
     try {
       return await appendToStreams(this.sql, appends, this.store.channel);
     } catch (error) {
@@ -121,7 +133,10 @@ export class PostgresEventStore implements SqlExecutor {
     return this.withSql(async (sql) => (await sql(text, params)).rowCount);
   }
 
-  readStream<E extends AnyEvent = AnyEvent>(streamId: string, options?: ReadStreamOptions): Promise<ReadStreamResult<E>> {
+  readStream<E extends AnyEvent = AnyEvent>(
+    streamId: string,
+    options?: ReadStreamOptions,
+  ): Promise<ReadStreamResult<E>> {
     return this.withSql((sql) => readStream<E>(sql, streamId, options));
   }
 
@@ -133,7 +148,9 @@ export class PostgresEventStore implements SqlExecutor {
     return this.transaction((tx) => tx.appendToStream<E>(streamId, events, options));
   }
 
-  appendToStreams<E extends AnyEvent = AnyEvent>(appends: StreamAppend<E>[]): Promise<AppendResult[]> {
+  appendToStreams<E extends AnyEvent = AnyEvent>(
+    appends: StreamAppend<E>[],
+  ): Promise<AppendResult[]> {
     return this.transaction((tx) => tx.appendToStreams<E>(appends));
   }
 

@@ -2,7 +2,11 @@ export * from './types';
 export * from './checkpoint';
 export * from './errors';
 export { EventStoreSchema1760000000000, eventStoreMigrations } from './migrations';
-export { createEventStoreDataSource, type EventStoreDataSourceOptions, type MigrationClass } from './data-source';
+export {
+  createEventStoreDataSource,
+  type EventStoreDataSourceOptions,
+  type MigrationClass,
+} from './data-source';
 export { notificationChannel } from './append';
 export type {
   ReadStreamOptions,
@@ -11,7 +15,12 @@ export type {
   ReadAllByPositionOptions,
   ReadAllByPositionResult,
 } from './read';
-export { PostgresEventStore, EventStoreTransaction, type EventStoreOptions, type SqlExecutor } from './event-store';
+export {
+  PostgresEventStore,
+  EventStoreTransaction,
+  type EventStoreOptions,
+  type SqlExecutor,
+} from './event-store';
 export type { Sql, SqlResult } from './sql';
 export {
   processSubscriptionBatch,
@@ -25,5 +34,9 @@ export {
   type RunSubscriptionOptions,
   type SubscriptionStatus,
 } from './subscriptions';
-export { EventNotifications, type EventNotification, type EventNotificationsOptions } from './notifications';
+export {
+  EventNotifications,
+  type EventNotification,
+  type EventNotificationsOptions,
+} from './notifications';
 export { tryAcquireLeadership, acquireLeadership, type Leadership } from './leadership';

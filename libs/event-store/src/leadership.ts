@@ -13,8 +13,14 @@ export type Leadership = {
  * processes (e.g. the outbox relay). PostgreSQL frees it when the connection ends, so a
  * crashed leader is replaced. Returns undefined when someone else leads.
  */
-export async function tryAcquireLeadership(url: string, name: string): Promise<Leadership | undefined> {
-  const client = new Client({ connectionString: url, application_name: `snapferry-leader:${name}`.slice(0, 63) });
+export async function tryAcquireLeadership(
+  url: string,
+  name: string,
+): Promise<Leadership | undefined> {
+  const client = new Client({
+    connectionString: url,
+    application_name: `snapferry-leader:${name}`.slice(0, 63),
+  });
   const lost = new AbortController();
   client.on('error', (error) => lost.abort(error));
   client.on('end', () => lost.abort(new Error(`leadership "${name}" connection ended`)));

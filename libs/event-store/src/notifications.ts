@@ -3,8 +3,7 @@ import { notificationChannel } from './append';
 
 /** What an append announces on commit. `reconnected` means notifications may have been missed: poll. */
 export type EventNotification =
-  | { kind: 'appended'; lastGlobalPosition: bigint; streamIds: string[] }
-  | { kind: 'reconnected' };
+  { kind: 'appended'; lastGlobalPosition: bigint; streamIds: string[] } | { kind: 'reconnected' };
 
 export type EventNotificationsOptions = {
   channel?: string;
@@ -18,8 +17,15 @@ type Listener = (notification: EventNotification) => void;
 
 function parse(payload: string | undefined): EventNotification {
   try {
-    const body = JSON.parse(payload ?? '{}') as { lastGlobalPosition?: string; streamIds?: string[] };
-    return { kind: 'appended', lastGlobalPosition: BigInt(body.lastGlobalPosition ?? 0), streamIds: body.streamIds ?? [] };
+    const body = JSON.parse(payload ?? '{}') as {
+      lastGlobalPosition?: string;
+      streamIds?: string[];
+    };
+    return {
+      kind: 'appended',
+      lastGlobalPosition: BigInt(body.lastGlobalPosition ?? 0),
+      streamIds: body.streamIds ?? [],
+    };
   } catch {
     return { kind: 'appended', lastGlobalPosition: 0n, streamIds: [] };
   }
@@ -84,7 +90,10 @@ export class EventNotifications {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.url, application_name: 'snapferry-listener' });
+    const client = new Client({
+      connectionString: this.url,
+      application_name: 'snapferry-listener',
+    });
     client.on('error', (error) => this.dropped(client, error));
     client.on('end', () => this.dropped(client, undefined));
     client.on('notification', (message) => {

@@ -18,7 +18,11 @@ export async function readStream<E extends AnyEvent>(
     [streamId, fromPosition, maxCount ?? null],
   );
   const currentVersion = await streamVersion(sql, streamId);
-  return { events: rows.map((row) => toRecordedEvent<E>(row)), currentVersion, streamExists: currentVersion > 0 };
+  return {
+    events: rows.map((row) => toRecordedEvent<E>(row)),
+    currentVersion,
+    streamExists: currentVersion > 0,
+  };
 }
 
 export type ReadAllOptions = EventFilter & { after?: Checkpoint; limit?: number };
@@ -41,8 +45,10 @@ function filterSql(filter: EventFilter, params: unknown[]): string {
   const param = (value: unknown) => `$${params.push(value)}`;
   if (filter.types?.length) where.push(`e.type = ANY(${param(filter.types)}::text[])`);
   if (filter.streamId !== undefined) where.push(`e.stream_id = ${param(filter.streamId)}`);
-  if (filter.streamIdPrefix !== undefined) where.push(`starts_with(e.stream_id, ${param(filter.streamIdPrefix)})`);
-  if (filter.accountId !== undefined) where.push(`e.metadata->>'accountId' = ${param(filter.accountId)}`);
+  if (filter.streamIdPrefix !== undefined)
+    where.push(`starts_with(e.stream_id, ${param(filter.streamIdPrefix)})`);
+  if (filter.accountId !== undefined)
+    where.push(`e.metadata->>'accountId' = ${param(filter.accountId)}`);
   return where.map((w) => ` AND ${w}`).join('');
 }
 
@@ -54,7 +60,13 @@ type GlobalRow = EventRow & { horizon: string };
  * before what was returned. `start` is a CTE yielding one row (tx, pos) to read after.
  * Horizon and rows come from one statement, hence one snapshot.
  */
-async function readGlobal(sql: Sql, start: string, params: unknown[], filter: EventFilter, limit: number) {
+async function readGlobal(
+  sql: Sql,
+  start: string,
+  params: unknown[],
+  filter: EventFilter,
+  limit: number,
+) {
   const where = filterSql(filter, params);
   const { rows } = await sql<GlobalRow>(
     `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
@@ -68,11 +80,16 @@ async function readGlobal(sql: Sql, start: string, params: unknown[], filter: Ev
     params,
   );
   const horizon = BigInt(rows[0]?.horizon ?? '0');
-  const events = rows.filter((row) => row.global_position !== null).map((row) => toRecordedEvent(row));
+  const events = rows
+    .filter((row) => row.global_position !== null)
+    .map((row) => toRecordedEvent(row));
   return { events, horizon };
 }
 
-export async function readAll<E extends AnyEvent>(sql: Sql, options: ReadAllOptions = {}): Promise<ReadAllResult<E>> {
+export async function readAll<E extends AnyEvent>(
+  sql: Sql,
+  options: ReadAllOptions = {},
+): Promise<ReadAllResult<E>> {
   const after = options.after ?? initialCheckpoint;
   const limit = options.limit ?? 100;
   const { events, horizon } = await readGlobal(
@@ -117,5 +134,8 @@ export async function readAllByPosition<E extends AnyEvent>(
     options.limit ?? 100,
   );
   const last = events[events.length - 1];
-  return { events: events as RecordedEvent<E>[], lastPosition: last ? last.globalPosition : afterPosition };
+  return {
+    events: events as RecordedEvent<E>[],
+    lastPosition: last ? last.globalPosition : afterPosition,
+  };
 }

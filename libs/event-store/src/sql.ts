@@ -3,7 +3,10 @@ import { QueryFailedError, type QueryRunner } from 'typeorm';
 export type SqlResult<Row> = { rows: Row[]; rowCount: number };
 
 /** The one thing the store's SQL needs: run a statement, get rows and the affected count. */
-export type Sql = <Row = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<SqlResult<Row>>;
+export type Sql = <Row = Record<string, unknown>>(
+  text: string,
+  params?: unknown[],
+) => Promise<SqlResult<Row>>;
 
 /** TypeORM returns `[rows, count]` for UPDATE/DELETE; the structured result is uniform. */
 export const sqlOf =

@@ -14,6 +14,9 @@ import {
   type RecordedEvent,
 } from './index';
 
+// Global reads wait for transactions anywhere on the server to finish: allow time.
+jest.setTimeout(60_000);
+
 let db: TestDatabase;
 let dataSource: DataSource;
 let store: PostgresEventStore;
@@ -33,18 +36,21 @@ afterAll(async () => {
 
 const appendMany = async (prefix: string, count: number) => {
   for (let i = 0; i < count; i++) {
-    await store.appendToStream(`${prefix}${i % 3}`, [{ type: 'Counted', data: { i } }], { expectedVersion: 'any' });
+    await store.appendToStream(`${prefix}${i % 3}`, [{ type: 'Counted', data: { i } }], {
+      expectedVersion: 'any',
+    });
   }
 };
 
 /** The read model: one row per handled event, written in the batch's transaction. */
-const recordEffects = (subscription: string, runner: string) => async (events: RecordedEvent[], tx: { execute: PostgresEventStore['execute'] }) => {
-  await tx.execute(`INSERT INTO effects (subscription, event_id, runner) SELECT $1, unnest($2::uuid[]), $3`, [
-    subscription,
-    events.map((e) => e.eventId),
-    runner,
-  ]);
-};
+const recordEffects =
+  (subscription: string, runner: string) =>
+  async (events: RecordedEvent[], tx: { execute: PostgresEventStore['execute'] }) => {
+    await tx.execute(
+      `INSERT INTO effects (subscription, event_id, runner) SELECT $1, unnest($2::uuid[]), $3`,
+      [subscription, events.map((e) => e.eventId), runner],
+    );
+  };
 
 const effects = async (subscription: string) => {
   const [row] = await store.query<{ total: string; distinct_events: string }>(
@@ -60,21 +66,33 @@ describe('subscriptions', () => {
     const prefix = `${name}-`;
     await appendMany(prefix, 5);
     const seen: number[] = [];
-    const handle = async (events: RecordedEvent<{ type: 'Counted'; data: { i: number } }>[]) => {
+    type Counted = { type: 'Counted'; data: { i: number } };
+    const handle = async (events: RecordedEvent<Counted>[]) => {
       seen.push(...events.map((e) => e.data.i));
     };
 
     await waitFor(async () => {
-      await processSubscriptionBatch(store, { name, batchSize: 2, filter: { streamIdPrefix: prefix }, handle });
+      await processSubscriptionBatch<Counted>(store, {
+        name,
+        batchSize: 2,
+        filter: { streamIdPrefix: prefix },
+        handle,
+      });
       return seen.length === 5;
     });
     const status = await readSubscriptionStatus(store, name);
-    const idle = await processSubscriptionBatch(store, { name, filter: { streamIdPrefix: prefix }, handle });
+    const idle = await processSubscriptionBatch<Counted>(store, {
+      name,
+      filter: { streamIdPrefix: prefix },
+      handle,
+    });
 
     expect(seen).toEqual([0, 1, 2, 3, 4]);
     expect(idle.outcome).toBe('idle');
     expect(status?.checkpoint.transactionId).toBeGreaterThan(0n);
-    expect(await new CheckpointStore(store).load(name)).toEqual((await readSubscriptionStatus(store, name))?.checkpoint);
+    expect(await new CheckpointStore(store).load(name)).toEqual(
+      (await readSubscriptionStatus(store, name))?.checkpoint,
+    );
   });
 
   it('rolls back the read model and the checkpoint together when the handler fails', async () => {
@@ -83,16 +101,27 @@ describe('subscriptions', () => {
     await appendMany(prefix, 2);
     const options = { name, filter: { streamIdPrefix: prefix } };
 
-    const failing = async (events: RecordedEvent[], tx: { execute: PostgresEventStore['execute'] }) => {
+    const failing = async (
+      events: RecordedEvent[],
+      tx: { execute: PostgresEventStore['execute'] },
+    ) => {
       await recordEffects(name, 'failing')(events, tx);
       throw new Error('projection bug');
     };
-    await waitFor(async () => (await effects(name)).total === 0 && (await store.readAll({ streamIdPrefix: prefix })).events.length === 2);
-    await expect(processSubscriptionBatch(store, { ...options, handle: failing })).rejects.toThrow('projection bug');
+    const error = await waitFor(() =>
+      processSubscriptionBatch(store, { ...options, handle: failing }).then(
+        () => false,
+        (e) => e,
+      ),
+    );
+    expect(error).toEqual(new Error('projection bug'));
 
     expect(await effects(name)).toEqual({ total: 0, distinct: 0 });
-    const fixed = await processSubscriptionBatch(store, { ...options, handle: recordEffects(name, 'fixed') });
-    expect(fixed).toMatchObject({ outcome: 'handled', count: 2 });
+    const fixed = await processSubscriptionBatch(store, {
+      ...options,
+      handle: recordEffects(name, 'fixed'),
+    });
+    expect(fixed).toMatchObject({ outcome: 'handled', count: 2 }); // what the failed batch saw is visible still
     expect(await effects(name)).toEqual({ total: 2, distinct: 2 });
   });
 
@@ -152,16 +181,23 @@ describe('subscriptions', () => {
     const name = `sub-${randomUUID()}`;
     const prefix = `${name}-`;
     await appendMany(prefix, 3);
-    const batch = () => processSubscriptionBatch(store, { name, filter: { streamIdPrefix: prefix }, handle: recordEffects(name, 'r') });
+    const batch = () =>
+      processSubscriptionBatch(store, {
+        name,
+        filter: { streamIdPrefix: prefix },
+        handle: recordEffects(name, 'r'),
+      });
     await waitFor(async () => (await batch(), (await effects(name)).total === 3));
 
     await store.transaction(async (tx) => {
       await tx.execute(`DELETE FROM effects WHERE subscription = $1`, [name]);
       await resetSubscription(tx, name);
     });
-    expect(await readSubscriptionStatus(store, name)).toMatchObject({ checkpoint: { transactionId: 0n, position: 0n } });
+    expect(await readSubscriptionStatus(store, name)).toMatchObject({
+      checkpoint: { transactionId: 0n, position: 0n },
+    });
     expect((await readSubscriptionStatus(store, name))?.lag).toBeGreaterThanOrEqual(3);
-    await batch();
+    await waitFor(async () => (await batch(), (await effects(name)).total >= 3));
 
     expect(await effects(name)).toEqual({ total: 3, distinct: 3 });
   });
@@ -175,7 +211,10 @@ describe('checkpoint store', () => {
     expect(await checkpoints.load(name)).toEqual({ transactionId: 0n, position: 0n });
     await checkpoints.store(name, { transactionId: 900n, position: 12n });
     await checkpoints.store(name, { transactionId: 899n, position: 50n });
-    expect(await new CheckpointStore(store).load(name)).toEqual({ transactionId: 900n, position: 12n });
+    expect(await new CheckpointStore(store).load(name)).toEqual({
+      transactionId: 900n,
+      position: 12n,
+    });
     await checkpoints.store(name, { transactionId: 900n, position: 13n });
     expect(await checkpoints.load(name)).toEqual({ transactionId: 900n, position: 13n });
   });
@@ -189,14 +228,24 @@ describe('notifications', () => {
     notifications.subscribe((n) => received.push(n));
     try {
       const streamId = `n-${randomUUID()}`;
-      const result = await store.appendToStream(streamId, [{ type: 'Counted', data: { i: 1 } }], { expectedVersion: 'no_stream' });
+      const result = await store.appendToStream(streamId, [{ type: 'Counted', data: { i: 1 } }], {
+        expectedVersion: 'no_stream',
+      });
 
-      await waitFor(() => received.some((n) => n.kind === 'appended' && n.streamIds.includes(streamId)));
-      expect(received).toContainEqual({ kind: 'appended', lastGlobalPosition: result.lastGlobalPosition, streamIds: [streamId] });
+      await waitFor(() =>
+        received.some((n) => n.kind === 'appended' && n.streamIds.includes(streamId)),
+      );
+      expect(received).toContainEqual({
+        kind: 'appended',
+        lastGlobalPosition: result.lastGlobalPosition,
+        streamIds: [streamId],
+      });
 
       const started = Date.now();
       const woken = notifications.waitForNext(10_000);
-      await store.appendToStream(streamId, [{ type: 'Counted', data: { i: 2 } }], { expectedVersion: 1 });
+      await store.appendToStream(streamId, [{ type: 'Counted', data: { i: 2 } }], {
+        expectedVersion: 1,
+      });
       await woken;
       expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
@@ -210,12 +259,18 @@ describe('notifications', () => {
     const received: EventNotification[] = [];
     notifications.subscribe((n) => received.push(n));
     try {
-      await store.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'snapferry-listener'`);
+      await store.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'snapferry-listener'`,
+      );
       await waitFor(() => received.some((n) => n.kind === 'reconnected'));
 
       const streamId = `n-${randomUUID()}`;
-      await store.appendToStream(streamId, [{ type: 'Counted', data: { i: 1 } }], { expectedVersion: 'no_stream' });
-      await waitFor(() => received.some((n) => n.kind === 'appended' && n.streamIds.includes(streamId)));
+      await store.appendToStream(streamId, [{ type: 'Counted', data: { i: 1 } }], {
+        expectedVersion: 'no_stream',
+      });
+      await waitFor(() =>
+        received.some((n) => n.kind === 'appended' && n.streamIds.includes(streamId)),
+      );
     } finally {
       await notifications.close();
     }

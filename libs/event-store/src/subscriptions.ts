@@ -11,7 +11,10 @@ const toCheckpoint = (row: CheckpointRow): Checkpoint => ({
   position: BigInt(row.global_position),
 });
 
-export type SubscriptionHandler<E extends AnyEvent> = (events: RecordedEvent<E>[], tx: EventStoreTransaction) => Promise<void>;
+export type SubscriptionHandler<E extends AnyEvent> = (
+  events: RecordedEvent<E>[],
+  tx: EventStoreTransaction,
+) => Promise<void>;
 
 export type SubscriptionBatchOptions<E extends AnyEvent> = {
   name: string;
@@ -32,12 +35,16 @@ export type SubscriptionBatchOutcome =
  * it), read after its checkpoint, let the handler write its read model, move the
  * checkpoint, commit. The read model and the checkpoint change together: exactly once.
  */
-export function processSubscriptionBatch<E extends AnyEvent = AnyEvent>(
+export async function processSubscriptionBatch<E extends AnyEvent = AnyEvent>(
   store: PostgresEventStore,
   { name, batchSize = 100, filter = {}, handle }: SubscriptionBatchOptions<E>,
 ): Promise<SubscriptionBatchOutcome> {
+  // Created outside the batch: a row inserted by an uncommitted batch would block, not skip, a competitor.
+  await store.execute(
+    `INSERT INTO subscriptions (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`,
+    [name],
+  );
   return store.transaction(async (tx): Promise<SubscriptionBatchOutcome> => {
-    await tx.execute(`INSERT INTO subscriptions (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, [name]);
     const [row] = await tx.query<CheckpointRow>(
       `SELECT transaction_id::text AS transaction_id, global_position::text AS global_position, updated_at
        FROM subscriptions WHERE name = $1 FOR UPDATE SKIP LOCKED`,
@@ -48,11 +55,17 @@ export function processSubscriptionBatch<E extends AnyEvent = AnyEvent>(
     const { events, checkpoint } = await tx.readAll<E>({ ...filter, after, limit: batchSize });
     if (events.length > 0) await handle(events, tx);
     if (compareCheckpoints(checkpoint, after) > 0) await storeCheckpoint(tx, name, checkpoint);
-    return events.length > 0 ? { outcome: 'handled', count: events.length, checkpoint } : { outcome: 'idle', checkpoint };
+    return events.length > 0
+      ? { outcome: 'handled', count: events.length, checkpoint }
+      : { outcome: 'idle', checkpoint };
   });
 }
 
-async function storeCheckpoint(sql: SqlExecutor, name: string, checkpoint: Checkpoint): Promise<void> {
+async function storeCheckpoint(
+  sql: SqlExecutor,
+  name: string,
+  checkpoint: Checkpoint,
+): Promise<void> {
   await sql.execute(
     `UPDATE subscriptions SET transaction_id = $2::text::xid8, global_position = $3, updated_at = now() WHERE name = $1`,
     [name, checkpoint.transactionId.toString(), checkpoint.position.toString()],
@@ -94,7 +107,11 @@ export async function runSubscription<E extends AnyEvent = AnyEvent>(
 }
 
 /** Moves a subscription back (to the start unless told) so its read model can be rebuilt. Waits for a running batch. */
-export async function resetSubscription(sql: SqlExecutor, name: string, to: Checkpoint = initialCheckpoint): Promise<void> {
+export async function resetSubscription(
+  sql: SqlExecutor,
+  name: string,
+  to: Checkpoint = initialCheckpoint,
+): Promise<void> {
   await sql.execute(
     `INSERT INTO subscriptions (name, transaction_id, global_position) VALUES ($1, $2::text::xid8, $3)
      ON CONFLICT (name) DO UPDATE
@@ -111,14 +128,19 @@ export type SubscriptionStatus = {
   lag: number;
 };
 
-export async function readSubscriptionStatus(sql: SqlExecutor, name: string): Promise<SubscriptionStatus | undefined> {
+export async function readSubscriptionStatus(
+  sql: SqlExecutor,
+  name: string,
+): Promise<SubscriptionStatus | undefined> {
   const [row] = await sql.query<CheckpointRow & { lag: string }>(
     `SELECT s.transaction_id::text AS transaction_id, s.global_position::text AS global_position, s.updated_at,
        (SELECT count(*) FROM events e WHERE (e.transaction_id, e.global_position) > (s.transaction_id, s.global_position))::text AS lag
      FROM subscriptions s WHERE s.name = $1`,
     [name],
   );
-  return row && { name, checkpoint: toCheckpoint(row), updatedAt: row.updated_at, lag: Number(row.lag) };
+  return (
+    row && { name, checkpoint: toCheckpoint(row), updatedAt: row.updated_at, lag: Number(row.lag) }
+  );
 }
 
 /**

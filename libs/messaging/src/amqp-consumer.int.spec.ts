@@ -30,7 +30,10 @@ describe('AmqpConsumer', () => {
 
   beforeAll(async () => {
     broker = await createTestBroker('sf_msg_consumer');
-    manager = new AmqpConnectionManager({ url: broker.url, connectionName: uniqueName('consumer') });
+    manager = new AmqpConnectionManager({
+      url: broker.url,
+      connectionName: uniqueName('consumer'),
+    });
     await manager.start();
     publisher = await new ConfirmPublisher(manager).start();
     inspector = await connect(broker.url);
@@ -51,9 +54,13 @@ describe('AmqpConsumer', () => {
     await ch.close();
   });
 
-  const publish = (sent: MessageEnvelope) => publisher.publish(REPLICATION_EXCHANGE, requestRoutingKey(region), sent);
+  const publish = (sent: MessageEnvelope) =>
+    publisher.publish(REPLICATION_EXCHANGE, requestRoutingKey(region), sent);
 
-  async function consume(handler: EnvelopeHandler, options: { prefetch?: number; validate?: (e: MessageEnvelope) => void } = {}) {
+  async function consume(
+    handler: EnvelopeHandler,
+    options: { prefetch?: number; validate?: (e: MessageEnvelope) => void } = {},
+  ) {
     const outcomes: Array<{ outcome: DeliveryOutcome; delivery: Delivery }> = [];
     const consumer = await new AmqpConsumer(manager, {
       queues: [replicatorQueue(region)],
@@ -71,12 +78,19 @@ describe('AmqpConsumer', () => {
 
   it('acks after the handler resolves and passes the delivery details', async () => {
     const seen: Array<{ envelope: MessageEnvelope; delivery: Delivery }> = [];
-    const { consumer } = await consume(async (e, d) => void seen.push({ envelope: e, delivery: d }));
+    const { consumer } = await consume(
+      async (e, d) => void seen.push({ envelope: e, delivery: d }),
+    );
     const sent = envelope('ReplicationRequested', { n: 1 });
     await publish(sent);
     await waitFor(() => seen.length === 1);
     expect(seen[0]?.envelope).toEqual(sent);
-    expect(seen[0]?.delivery).toMatchObject({ messageId: sent.eventId, routingKey: requestRoutingKey(region), deliveryCount: 0, redelivered: false });
+    expect(seen[0]?.delivery).toMatchObject({
+      messageId: sent.eventId,
+      routingKey: requestRoutingKey(region),
+      deliveryCount: 0,
+      redelivered: false,
+    });
     await consumer.stop();
     expect((await channel.checkQueue(replicatorQueue(region))).messageCount).toBe(0);
   });
@@ -89,8 +103,12 @@ describe('AmqpConsumer', () => {
     });
     const sent = envelope('ReplicationRequested');
     await publish(sent);
-    const inOperatorsQueue = await waitFor(() => deadLettered(DEAD_LETTER_QUEUE), { what: 'the dead-lettered message' });
-    const forReplicator = await waitFor(() => deadLettered(replicatorDeadLetteredQueue(region)), { what: 'the region dead-lettered copy' });
+    const inOperatorsQueue = await waitFor(() => deadLettered(DEAD_LETTER_QUEUE), {
+      what: 'the dead-lettered message',
+    });
+    const forReplicator = await waitFor(() => deadLettered(replicatorDeadLetteredQueue(region)), {
+      what: 'the region dead-lettered copy',
+    });
     await consumer.stop();
 
     expect(inOperatorsQueue.properties.messageId).toBe(sent.eventId);
@@ -98,15 +116,19 @@ describe('AmqpConsumer', () => {
     // RabbitMQ 3.10 dead-letters once a message has been returned more than x-delivery-limit times.
     expect(attempts).toEqual([0, 1, 2, 3]);
     expect(attempts).toHaveLength(deliveryLimit + 1);
-    const death = (forReplicator.properties.headers?.['x-death'] as Array<Record<string, unknown>>)[0];
+    const death = forReplicator.properties.headers?.['x-death']?.[0];
     expect(death).toMatchObject({ queue: replicatorQueue(region), reason: 'delivery_limit' });
   });
 
   it('dead-letters a poison message at once and goes on with the next at prefetch 1', async () => {
     const handled: string[] = [];
-    const { consumer, outcomes } = await consume(async (e) => void handled.push(e.eventId), { prefetch: 1 });
+    const { consumer, outcomes } = await consume(async (e) => void handled.push(e.eventId), {
+      prefetch: 1,
+    });
     const confirming = await inspector.createConfirmChannel();
-    confirming.publish(REPLICATION_EXCHANGE, requestRoutingKey(region), Buffer.from('{not json'), { messageId: 'poison' });
+    confirming.publish(REPLICATION_EXCHANGE, requestRoutingKey(region), Buffer.from('{not json'), {
+      messageId: 'poison',
+    });
     await confirming.waitForConfirms(); // queued first
     await confirming.close();
     const good = envelope('ReplicationRequested');
@@ -123,7 +145,8 @@ describe('AmqpConsumer', () => {
     const handled: string[] = [];
     const { consumer, outcomes } = await consume(async (e) => void handled.push(e.eventId), {
       validate: (e) => {
-        if (typeof (e.data as { replicationId?: unknown }).replicationId !== 'string') throw new Error('replicationId is required');
+        if (typeof (e.data as { replicationId?: unknown }).replicationId !== 'string')
+          throw new Error('replicationId is required');
       },
     });
     await publish(envelope('ReplicationRequested', {}));
@@ -154,7 +177,10 @@ describe('AmqpConsumer', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     const { consumer, outcomes } = await consume(() => gate);
     await publish(envelope('ReplicationRequested'));
-    await waitFor(async () => (await channel.checkQueue(replicatorQueue(region))).messageCount === 0 || undefined);
+    await waitFor(
+      async () =>
+        (await channel.checkQueue(replicatorQueue(region))).messageCount === 0 || undefined,
+    );
     const stopping = consumer.stop();
     release();
     await stopping;

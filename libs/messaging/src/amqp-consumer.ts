@@ -95,14 +95,20 @@ export class AmqpConsumer {
 
   private async open(connection: ChannelModel): Promise<void> {
     const channel = await connection.createChannel();
-    channel.on('error', (error: Error) => this.logger.warn(errorDetails(error), 'consumer channel error'));
+    channel.on('error', (error: Error) =>
+      this.logger.warn(errorDetails(error), 'consumer channel error'),
+    );
     channel.on('close', () => this.onChannelClosed(channel, connection));
     await channel.prefetch(this.options.prefetch ?? 20);
     // Set before consuming: a delivery can arrive before the next consume returns.
     this.channel = channel;
     this.consumerTags = [];
     for (const queue of this.options.queues) {
-      const { consumerTag } = await channel.consume(queue, (message) => this.onMessage(channel, queue, message), { noAck: false });
+      const { consumerTag } = await channel.consume(
+        queue,
+        (message) => this.onMessage(channel, queue, message),
+        { noAck: false },
+      );
       this.consumerTags.push(consumerTag);
     }
     this.logger.info({ queues: this.options.queues }, 'consuming');
@@ -128,12 +134,20 @@ export class AmqpConsumer {
       if (outcome === 'ack') channel.ack(message);
       else channel.nack(message, false, outcome === 'requeue');
     } catch (error) {
-      this.logger.warn({ ...errorDetails(error), messageId: delivery.messageId }, 'could not settle a delivery; it will be redelivered');
+      this.logger.warn(
+        { ...errorDetails(error), messageId: delivery.messageId },
+        'could not settle a delivery; it will be redelivered',
+      );
     }
   }
 
   private async decide(delivery: Delivery): Promise<DeliveryOutcome> {
-    const context = { queue: delivery.queue, routingKey: delivery.routingKey, messageId: delivery.messageId, deliveryCount: delivery.deliveryCount };
+    const context = {
+      queue: delivery.queue,
+      routingKey: delivery.routingKey,
+      messageId: delivery.messageId,
+      deliveryCount: delivery.deliveryCount,
+    };
     let envelope: MessageEnvelope;
     try {
       envelope = parseEnvelope(delivery.message.content);
@@ -144,14 +158,25 @@ export class AmqpConsumer {
     }
     const handler = this.options.handlerFor(envelope.type);
     if (!handler) {
-      this.logger.error({ ...context, type: envelope.type }, 'no handler for message type; dead-lettering');
+      this.logger.error(
+        { ...context, type: envelope.type },
+        'no handler for message type; dead-lettering',
+      );
       return 'dead-letter';
     }
     try {
       await handler(envelope, delivery);
       return 'ack';
     } catch (error) {
-      this.logger.warn({ ...context, type: envelope.type, correlationId: envelope.correlationId, ...errorDetails(error) }, 'handler failed; requeueing');
+      this.logger.warn(
+        {
+          ...context,
+          type: envelope.type,
+          correlationId: envelope.correlationId,
+          ...errorDetails(error),
+        },
+        'handler failed; requeueing',
+      );
       return 'requeue';
     }
   }

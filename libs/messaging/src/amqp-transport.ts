@@ -1,6 +1,11 @@
 import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { AmqpConsumer, type AmqpConsumerOptions, type Delivery, type EnvelopeHandler } from './amqp-consumer';
+import {
+  AmqpConsumer,
+  type AmqpConsumerOptions,
+  type Delivery,
+  type EnvelopeHandler,
+} from './amqp-consumer';
 import type { AmqpConnectionManager } from './connection-manager';
 
 /** The `@Ctx()` of an `@EventPattern` handler: the delivery behind the envelope. */
@@ -62,7 +67,10 @@ export class AmqpTransport extends Server implements CustomTransportStrategy {
 
   private async start(): Promise<void> {
     await this.manager.start();
-    this.consumer = new AmqpConsumer(this.manager, { ...this.options, handlerFor: (type) => this.handlerFor(type) });
+    this.consumer = new AmqpConsumer(this.manager, {
+      ...this.options,
+      handlerFor: (type) => this.handlerFor(type),
+    });
     await this.consumer.start();
   }
 

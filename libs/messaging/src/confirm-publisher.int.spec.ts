@@ -58,11 +58,22 @@ describe('ConfirmPublisher', () => {
 
   it('rejects with UnroutableMessageError when no queue is bound to the key', async () => {
     const sent = envelope('ReplicationRequested');
-    const publishing = publisher.publish(REPLICATION_EXCHANGE, requestRoutingKey('ap-nowhere'), sent);
+    const publishing = publisher.publish(
+      REPLICATION_EXCHANGE,
+      requestRoutingKey('ap-nowhere'),
+      sent,
+    );
     await expect(publishing).rejects.toBeInstanceOf(UnroutableMessageError);
-    await expect(publishing).rejects.toMatchObject({ messageId: sent.eventId, routingKey: 'replication.requested.ap-nowhere' });
+    await expect(publishing).rejects.toMatchObject({
+      messageId: sent.eventId,
+      routingKey: 'replication.requested.ap-nowhere',
+    });
     // and the channel is still good
-    await publisher.publish(REPLICATION_EXCHANGE, requestRoutingKey('eu-frankfurt'), envelope('ReplicationRequested'));
+    await publisher.publish(
+      REPLICATION_EXCHANGE,
+      requestRoutingKey('eu-frankfurt'),
+      envelope('ReplicationRequested'),
+    );
   });
 
   it('tells routed from unroutable messages within one batch', async () => {
@@ -76,8 +87,16 @@ describe('ConfirmPublisher', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     await expect(
       publisher.publishBatch([
-        { exchange: REPLICATION_EXCHANGE, routingKey: requestRoutingKey('eu-frankfurt'), envelope: envelope('ReplicationRequested') },
-        { exchange: REPLICATION_EXCHANGE, routingKey: requestRoutingKey('ap-nowhere'), envelope: envelope('ReplicationRequested') },
+        {
+          exchange: REPLICATION_EXCHANGE,
+          routingKey: requestRoutingKey('eu-frankfurt'),
+          envelope: envelope('ReplicationRequested'),
+        },
+        {
+          exchange: REPLICATION_EXCHANGE,
+          routingKey: requestRoutingKey('ap-nowhere'),
+          envelope: envelope('ReplicationRequested'),
+        },
       ]),
     ).rejects.toBeInstanceOf(UnroutableMessageError);
     await channel.purgeQueue(replicatorQueue('eu-frankfurt'));
@@ -99,9 +118,15 @@ describe('ConfirmPublisher', () => {
   });
 
   it('rejects on an unknown exchange and opens a new channel for the next publish', async () => {
-    await expect(publisher.publish('snapferry.no-such-exchange', 'x', envelope('T'))).rejects.toBeInstanceOf(PublishInterruptedError);
+    await expect(
+      publisher.publish('snapferry.no-such-exchange', 'x', envelope('T')),
+    ).rejects.toBeInstanceOf(PublishInterruptedError);
     await waitUntil(() => publisher.isReady());
-    await publisher.publish(REPLICATION_EXCHANGE, requestRoutingKey('eu-frankfurt'), envelope('ReplicationRequested'));
+    await publisher.publish(
+      REPLICATION_EXCHANGE,
+      requestRoutingKey('eu-frankfurt'),
+      envelope('ReplicationRequested'),
+    );
   });
 });
 

@@ -40,6 +40,12 @@ export interface PublishRequest {
   options?: PublishOptions;
 }
 
+export interface ConfirmPublisherOptions {
+  logger?: MessagingLogger;
+  /** Frames the channel buffers before `publish` waits for 'drain' (amqplib default 1024). */
+  highWaterMark?: number;
+}
+
 interface Pending {
   messageId: string;
   channel: ConfirmChannel;
@@ -63,7 +69,7 @@ export class ConfirmPublisher {
 
   constructor(
     private readonly manager: AmqpConnectionManager,
-    private readonly options: { logger?: MessagingLogger; /** Frames buffered before publish waits for 'drain'. */ highWaterMark?: number } = {},
+    private readonly options: ConfirmPublisherOptions = {},
   ) {
     this.logger = options.logger ?? silentLogger;
   }
@@ -83,7 +89,12 @@ export class ConfirmPublisher {
     return this.drainWaits;
   }
 
-  async publish(exchange: string, routingKey: string, envelope: MessageEnvelope, options: PublishOptions = {}): Promise<void> {
+  async publish(
+    exchange: string,
+    routingKey: string,
+    envelope: MessageEnvelope,
+    options: PublishOptions = {},
+  ): Promise<void> {
     // Backpressure: while the socket buffer is full, later publishes wait for 'drain'.
     while (this.drained) await this.drained;
     const channel = this.channel;
@@ -110,7 +121,9 @@ export class ConfirmPublisher {
       this.pending.add(entry);
       let flushed: boolean;
       try {
-        flushed = channel.publish(exchange, routingKey, body, properties, (error: unknown) => this.onConfirm(entry, exchange, routingKey, error));
+        flushed = channel.publish(exchange, routingKey, body, properties, (error: unknown) =>
+          this.onConfirm(entry, exchange, routingKey, error),
+        );
       } catch (error) {
         entry.reject(new PublishInterruptedError(`publish failed: ${errorDetails(error).err}`));
         return;
@@ -121,7 +134,9 @@ export class ConfirmPublisher {
 
   /** Publishes all, then waits for every confirm; rejects with the first failure. */
   async publishBatch(requests: readonly PublishRequest[]): Promise<void> {
-    const results = await Promise.allSettled(requests.map((r) => this.publish(r.exchange, r.routingKey, r.envelope, r.options)));
+    const results = await Promise.allSettled(
+      requests.map((r) => this.publish(r.exchange, r.routingKey, r.envelope, r.options)),
+    );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
@@ -143,7 +158,9 @@ export class ConfirmPublisher {
     const channel = await connection.createConfirmChannel(
       this.options.highWaterMark ? { highWaterMark: this.options.highWaterMark } : undefined,
     );
-    channel.on('error', (error: Error) => this.logger.warn(errorDetails(error), 'publisher channel error'));
+    channel.on('error', (error: Error) =>
+      this.logger.warn(errorDetails(error), 'publisher channel error'),
+    );
     // RabbitMQ sends basic.return before the ack of the same message.
     channel.on('return', (message: Message) => this.onReturn(channel, message));
     channel.on('close', () => this.onChannelClosed(channel, connection));
@@ -166,17 +183,29 @@ export class ConfirmPublisher {
       entry.reject(
         nacked
           ? new PublishNackedError(`broker refused message ${entry.messageId}`)
-          : new PublishInterruptedError(`channel closed before message ${entry.messageId} was confirmed`),
+          : new PublishInterruptedError(
+              `channel closed before message ${entry.messageId} was confirmed`,
+            ),
       );
     } else if (entry.returned) {
-      entry.reject(new UnroutableMessageError(exchange, routingKey, entry.messageId, returnReason(entry.returned)));
+      entry.reject(
+        new UnroutableMessageError(
+          exchange,
+          routingKey,
+          entry.messageId,
+          returnReason(entry.returned),
+        ),
+      );
     } else {
       entry.resolve();
     }
   }
 
   private onChannelClosed(channel: ConfirmChannel, connection: ChannelModel): void {
-    this.rejectAll(channel, new PublishInterruptedError('channel closed before the broker confirmed'));
+    this.rejectAll(
+      channel,
+      new PublishInterruptedError('channel closed before the broker confirmed'),
+    );
     if (this.channel !== channel) return;
     this.channel = undefined;
     // A channel-level error (e.g. an unknown exchange) closes only the channel: open another.
@@ -204,7 +233,8 @@ export class ConfirmPublisher {
   }
 
   private rejectAll(channel: ConfirmChannel | undefined, error: Error): void {
-    for (const entry of [...this.pending]) if (!channel || entry.channel === channel) entry.reject(error);
+    for (const entry of [...this.pending])
+      if (!channel || entry.channel === channel) entry.reject(error);
   }
 
   /** True the first time only, so a late confirm after a close-rejection is ignored. */

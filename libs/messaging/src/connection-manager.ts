@@ -27,7 +27,11 @@ export class ConnectionClosedError extends Error {
 }
 
 /** Delay before reconnect attempt `attempt` (1-based): exponential, capped, with ±20% jitter. */
-export function backoffDelay(attempt: number, options: BackoffOptions = {}, random = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions = {},
+  random = Math.random,
+): number {
   const { initialDelayMs = 100, maxDelayMs = 10_000, factor = 2 } = options;
   const base = Math.min(maxDelayMs, initialDelayMs * factor ** Math.max(0, attempt - 1));
   return Math.round(Math.min(maxDelayMs, base * (0.8 + 0.4 * random())));
@@ -93,7 +97,10 @@ export class AmqpConnectionManager {
   recycle(reason: string): void {
     const connection = this.connection;
     if (!connection) return;
-    this.logger.warn({ reason, connectionName: this.options.connectionName }, 'recycling the AMQP connection');
+    this.logger.warn(
+      { reason, connectionName: this.options.connectionName },
+      'recycling the AMQP connection',
+    );
     connection.close().catch(() => undefined);
   }
 
@@ -101,7 +108,9 @@ export class AmqpConnectionManager {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
-    this.wakeFirstWaiter?.(new ConnectionClosedError('connection manager closed before connecting'));
+    this.wakeFirstWaiter?.(
+      new ConnectionClosedError('connection manager closed before connecting'),
+    );
     const connection = this.connection;
     this.connection = undefined;
     if (connection) await connection.close().catch(() => undefined);
@@ -124,15 +133,20 @@ export class AmqpConnectionManager {
     const { url, connectionName, heartbeatSeconds = 10 } = this.options;
     const target = new URL(url);
     // Heartbeats find a dead peer that never closed the socket.
-    if (!target.searchParams.has('heartbeat')) target.searchParams.set('heartbeat', String(heartbeatSeconds));
+    if (!target.searchParams.has('heartbeat'))
+      target.searchParams.set('heartbeat', String(heartbeatSeconds));
     const connection = await connect(target.toString(), {
       timeout: 10_000,
       clientProperties: { connection_name: connectionName },
     });
     let lost: Error | undefined;
     // Without an 'error' listener a connection error would be thrown as uncaught.
-    connection.on('error', (error: Error) => this.logger.warn(errorDetails(error), 'AMQP connection error'));
-    connection.on('blocked', (reason: string) => this.logger.warn({ reason }, 'AMQP connection blocked by the broker'));
+    connection.on('error', (error: Error) =>
+      this.logger.warn(errorDetails(error), 'AMQP connection error'),
+    );
+    connection.on('blocked', (reason: string) =>
+      this.logger.warn({ reason }, 'AMQP connection blocked by the broker'),
+    );
     connection.on('close', (error?: Error) => {
       lost = error ?? new Error('connection closed');
       this.onClosed(connection, lost);
@@ -145,7 +159,8 @@ export class AmqpConnectionManager {
       }
       for (const hook of [...this.hooks]) await hook(connection);
       if (lost) throw lost;
-      if (this.closed) throw new ConnectionClosedError('connection manager closed while connecting');
+      if (this.closed)
+        throw new ConnectionClosedError('connection manager closed while connecting');
     } catch (error) {
       await connection.close().catch(() => undefined);
       throw error;
@@ -166,7 +181,12 @@ export class AmqpConnectionManager {
     this.attempt += 1;
     const delayMs = backoffDelay(this.attempt, this.options.backoff);
     this.logger.warn(
-      { ...errorDetails(error), attempt: this.attempt, delayMs, connectionName: this.options.connectionName },
+      {
+        ...errorDetails(error),
+        attempt: this.attempt,
+        delayMs,
+        connectionName: this.options.connectionName,
+      },
       'AMQP connection lost or refused; reconnecting',
     );
     this.timer = setTimeout(() => {

@@ -27,14 +27,17 @@ export function parseEnvelope(content: Buffer): MessageEnvelope {
   try {
     value = JSON.parse(content.toString('utf8'));
   } catch (error) {
-    throw new InvalidEnvelopeError(`body is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new InvalidEnvelopeError(
+      `body is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidEnvelopeError('body is not a JSON object');
   }
   const v = value as Record<string, unknown>;
   for (const field of ['eventId', 'type', 'occurredAt', 'correlationId'] as const) {
-    if (typeof v[field] !== 'string' || v[field] === '') throw new InvalidEnvelopeError(`${field} must be a non-empty string`);
+    if (typeof v[field] !== 'string' || v[field] === '')
+      throw new InvalidEnvelopeError(`${field} must be a non-empty string`);
   }
   if (typeof v['version'] !== 'number' || !Number.isInteger(v['version'])) {
     throw new InvalidEnvelopeError('version must be an integer');

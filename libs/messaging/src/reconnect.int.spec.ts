@@ -23,7 +23,11 @@ describe('reconnecting after a lost connection', () => {
   let consumer: AmqpConsumer;
   const connectionName = uniqueName('reconnect');
   const warnings: string[] = [];
-  const logger: MessagingLogger = { info: () => undefined, warn: (_o, msg) => void warnings.push(msg), error: () => undefined };
+  const logger: MessagingLogger = {
+    info: () => undefined,
+    warn: (_o, msg) => void warnings.push(msg),
+    error: () => undefined,
+  };
   const received: string[] = [];
   let setups = 0;
 
@@ -54,7 +58,12 @@ describe('reconnecting after a lost connection', () => {
     await broker.cleanup();
   });
 
-  const publish = () => publisher.publish(REPLICATION_EXCHANGE, requestRoutingKey(region), envelope('ReplicationRequested'));
+  const publish = () =>
+    publisher.publish(
+      REPLICATION_EXCHANGE,
+      requestRoutingKey(region),
+      envelope('ReplicationRequested'),
+    );
 
   it('rejects every pending publish when the socket dies, then reconnects and resumes', async () => {
     const socket = (manager.current()?.connection as unknown as { stream: Socket }).stream;
@@ -67,7 +76,9 @@ describe('reconnecting after a lost connection', () => {
     expect(manager.isConnected()).toBe(false);
     await expect(publish()).rejects.toBeInstanceOf(PublishInterruptedError); // fails fast, never hangs
 
-    await waitFor(() => manager.isConnected() && publisher.isReady() && consumer.isConsuming(), { what: 'reconnect' });
+    await waitFor(() => manager.isConnected() && publisher.isReady() && consumer.isConsuming(), {
+      what: 'reconnect',
+    });
     expect(setups).toBe(2);
     const before = received.length;
     await publish();
@@ -77,7 +88,10 @@ describe('reconnecting after a lost connection', () => {
   it('reconnects after the broker closes the connection (rabbitmqctl close_connection)', async () => {
     expect(await closeConnectionsNamed(broker.vhost, connectionName)).toBe(1);
     await waitFor(() => !manager.isConnected() || setups === 3, { what: 'the close' });
-    await waitFor(() => manager.isConnected() && publisher.isReady() && consumer.isConsuming() && setups === 3, { what: 'reconnect' });
+    await waitFor(
+      () => manager.isConnected() && publisher.isReady() && consumer.isConsuming() && setups === 3,
+      { what: 'reconnect' },
+    );
     const before = received.length;
     await publish();
     await waitFor(() => received.length > before, { what: 'consumption to resume' });

@@ -26,7 +26,11 @@ describe('declareTopology', () => {
   });
 
   it('declares exchanges and quorum queues idempotently', async () => {
-    const options = { catalogProgress: true, replicatorRegions: ['ap-guangzhou', 'eu-frankfurt'], deliveryLimit: 5 };
+    const options = {
+      catalogProgress: true,
+      replicatorRegions: ['ap-guangzhou', 'eu-frankfurt'],
+      deliveryLimit: 5,
+    };
     const channel = await connection.createChannel();
     await declareTopology(channel, options);
     await declareTopology(channel, options); // a restarted service declares again
@@ -44,15 +48,27 @@ describe('declareTopology', () => {
       ].sort(),
     );
     expect(queues.every((q) => q.type === 'quorum')).toBe(true);
-    const args = JSON.stringify(queues.find((q) => q.name === replicatorQueue('ap-guangzhou'))?.arguments);
-    for (const expected of ['x-delivery-limit', 'snapferry.dead-letter', 'at-least-once', 'reject-publish']) expect(args).toContain(expected);
+    const args = JSON.stringify(
+      queues.find((q) => q.name === replicatorQueue('ap-guangzhou'))?.arguments,
+    );
+    for (const expected of [
+      'x-delivery-limit',
+      'snapferry.dead-letter',
+      'at-least-once',
+      'reject-publish',
+    ])
+      expect(args).toContain(expected);
     await channel.close();
   });
 
   it('routes requests to the region queue and progress to the catalog queue', async () => {
     const channel = await connection.createChannel();
     channel.publish(REPLICATION_EXCHANGE, requestRoutingKey('eu-frankfurt'), Buffer.from('{}'));
-    channel.publish(REPLICATION_EXCHANGE, progressRoutingKey('ReplicationProgressed', 'eu-frankfurt'), Buffer.from('{}'));
+    channel.publish(
+      REPLICATION_EXCHANGE,
+      progressRoutingKey('ReplicationProgressed', 'eu-frankfurt'),
+      Buffer.from('{}'),
+    );
     const request = await waitForMessage(channel, replicatorQueue('eu-frankfurt'));
     const progress = await waitForMessage(channel, CATALOG_PROGRESS_QUEUE);
     expect(request.fields.routingKey).toBe('replication.requested.eu-frankfurt');
@@ -64,11 +80,16 @@ describe('declareTopology', () => {
   it('refuses a redeclare with another delivery limit (all services must agree)', async () => {
     const channel = await connection.createChannel();
     channel.on('error', () => undefined);
-    await expect(declareTopology(channel, { replicatorRegions: ['ap-guangzhou'], deliveryLimit: 7 })).rejects.toThrow(/PRECONDITION_FAILED/);
+    await expect(
+      declareTopology(channel, { replicatorRegions: ['ap-guangzhou'], deliveryLimit: 7 }),
+    ).rejects.toThrow(/PRECONDITION_FAILED/);
   });
 });
 
-async function waitForMessage(channel: Awaited<ReturnType<ChannelModel['createChannel']>>, queue: string) {
+async function waitForMessage(
+  channel: Awaited<ReturnType<ChannelModel['createChannel']>>,
+  queue: string,
+) {
   for (let i = 0; i < 100; i++) {
     const message = await channel.get(queue, { noAck: true });
     if (message) return message;

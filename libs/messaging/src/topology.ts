@@ -19,18 +19,22 @@ export const PROGRESS_EVENT_TYPES = [
 export type ProgressEventType = (typeof PROGRESS_EVENT_TYPES)[number];
 
 /** The catalog's progress queue binds one pattern per progress event, any region. */
-export const CATALOG_PROGRESS_BINDINGS: readonly string[] = PROGRESS_EVENT_TYPES.map((type) => progressRoutingKey(type, '*'));
+export const CATALOG_PROGRESS_BINDINGS: readonly string[] = PROGRESS_EVENT_TYPES.map((type) =>
+  progressRoutingKey(type, '*'),
+);
 
 /** A region id becomes one routing-key word, so it may not contain '.', '*' or '#'. */
 function regionWord(region: string): string {
   if (region === '*') return region;
-  if (region === '' || /[.*#\s]/.test(region)) throw new Error(`invalid region for a routing key: "${region}"`);
+  if (region === '' || /[.*#\s]/.test(region))
+    throw new Error(`invalid region for a routing key: "${region}"`);
   return region;
 }
 
 export const replicatorQueue = (region: string) => `snapferry.replicator.${regionWord(region)}`;
 /** Requests for `region` that exhausted their delivery limit, so the replicator can fail them. */
-export const replicatorDeadLetteredQueue = (region: string) => `${replicatorQueue(region)}.dead-lettered`;
+export const replicatorDeadLetteredQueue = (region: string) =>
+  `${replicatorQueue(region)}.dead-lettered`;
 export const requestRoutingKey = (region: string) => `replication.requested.${regionWord(region)}`;
 export const cancelRoutingKey = (region: string) => `replication.cancel.${regionWord(region)}`;
 
@@ -41,7 +45,8 @@ export function progressRoutingKey(eventType: ProgressEventType, region: string)
 
 /** Catalog events on `snapferry.events`: `<EventType>.<region>`. */
 export function catalogEventRoutingKey(eventType: string, region: string): string {
-  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(eventType)) throw new Error(`invalid event type for a routing key: "${eventType}"`);
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(eventType))
+    throw new Error(`invalid event type for a routing key: "${eventType}"`);
   return `${eventType}.${regionWord(region)}`;
 }
 
@@ -61,7 +66,10 @@ export interface TopologyOptions {
  * Quorum queue arguments: the broker counts deliveries and dead-letters at the limit.
  * At-least-once dead-lettering needs `reject-publish` overflow on RabbitMQ 3.10.
  */
-export function quorumQueueArguments(deliveryLimit: number, deadLetterRoutingKey?: string): Record<string, unknown> {
+export function quorumQueueArguments(
+  deliveryLimit: number,
+  deadLetterRoutingKey?: string,
+): Record<string, unknown> {
   return {
     'x-queue-type': 'quorum',
     'x-delivery-limit': deliveryLimit,
@@ -72,7 +80,11 @@ export function quorumQueueArguments(deliveryLimit: number, deadLetterRoutingKey
   };
 }
 
-async function quorumQueue(channel: Channel, name: string, args: Record<string, unknown>): Promise<void> {
+async function quorumQueue(
+  channel: Channel,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<void> {
   await channel.assertQueue(name, { durable: true, arguments: args });
 }
 
@@ -80,7 +92,10 @@ async function quorumQueue(channel: Channel, name: string, args: Record<string, 
  * Declares Snapferry's exchanges, the dead-letter queue and the queues asked for.
  * Idempotent: each service runs it on every (re)connect.
  */
-export async function declareTopology(channel: Channel, options: TopologyOptions = {}): Promise<void> {
+export async function declareTopology(
+  channel: Channel,
+  options: TopologyOptions = {},
+): Promise<void> {
   const deliveryLimit = options.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT;
   for (const exchange of [REPLICATION_EXCHANGE, EVENTS_EXCHANGE, DEAD_LETTER_EXCHANGE]) {
     await channel.assertExchange(exchange, 'topic', { durable: true });
@@ -90,7 +105,8 @@ export async function declareTopology(channel: Channel, options: TopologyOptions
 
   if (options.catalogProgress) {
     await quorumQueue(channel, CATALOG_PROGRESS_QUEUE, quorumQueueArguments(deliveryLimit));
-    for (const pattern of CATALOG_PROGRESS_BINDINGS) await channel.bindQueue(CATALOG_PROGRESS_QUEUE, REPLICATION_EXCHANGE, pattern);
+    for (const pattern of CATALOG_PROGRESS_BINDINGS)
+      await channel.bindQueue(CATALOG_PROGRESS_QUEUE, REPLICATION_EXCHANGE, pattern);
   }
 
   for (const region of options.replicatorRegions ?? []) {
@@ -100,7 +116,11 @@ export async function declareTopology(channel: Channel, options: TopologyOptions
     await channel.bindQueue(queue, REPLICATION_EXCHANGE, cancelRoutingKey(region));
     // Its own failures go on to the operators' queue under a key that does not route back here.
     const deadLettered = replicatorDeadLetteredQueue(region);
-    await quorumQueue(channel, deadLettered, quorumQueueArguments(deliveryLimit, `${deadLettered}.failed`));
+    await quorumQueue(
+      channel,
+      deadLettered,
+      quorumQueueArguments(deliveryLimit, `${deadLettered}.failed`),
+    );
     await channel.bindQueue(deadLettered, DEAD_LETTER_EXCHANGE, requestRoutingKey(region));
   }
 }

@@ -14,11 +14,19 @@ describe('routing keys and names', () => {
   it('builds the product routing keys', () => {
     expect(requestRoutingKey('ap-guangzhou')).toBe('replication.requested.ap-guangzhou');
     expect(cancelRoutingKey('ap-guangzhou')).toBe('replication.cancel.ap-guangzhou');
-    expect(progressRoutingKey('ReplicationProgressed', 'eu-frankfurt')).toBe('replication.progressed.eu-frankfurt');
-    expect(progressRoutingKey('ReplicationCancelled', 'eu-frankfurt')).toBe('replication.cancelled.eu-frankfurt');
-    expect(catalogEventRoutingKey('SnapshotRegistered', 'ap-shanghai')).toBe('SnapshotRegistered.ap-shanghai');
+    expect(progressRoutingKey('ReplicationProgressed', 'eu-frankfurt')).toBe(
+      'replication.progressed.eu-frankfurt',
+    );
+    expect(progressRoutingKey('ReplicationCancelled', 'eu-frankfurt')).toBe(
+      'replication.cancelled.eu-frankfurt',
+    );
+    expect(catalogEventRoutingKey('SnapshotRegistered', 'ap-shanghai')).toBe(
+      'SnapshotRegistered.ap-shanghai',
+    );
     expect(replicatorQueue('ap-shanghai-fsi')).toBe('snapferry.replicator.ap-shanghai-fsi');
-    expect(replicatorDeadLetteredQueue('ap-shanghai-fsi')).toBe('snapferry.replicator.ap-shanghai-fsi.dead-lettered');
+    expect(replicatorDeadLetteredQueue('ap-shanghai-fsi')).toBe(
+      'snapferry.replicator.ap-shanghai-fsi.dead-lettered',
+    );
     expect(CATALOG_PROGRESS_BINDINGS).toEqual([
       'replication.started.*',
       'replication.progressed.*',
@@ -30,7 +38,8 @@ describe('routing keys and names', () => {
   });
 
   it('refuses regions that would change the routing', () => {
-    for (const bad of ['', 'a.b', '#', 'eu*', 'a b']) expect(() => requestRoutingKey(bad)).toThrow(/invalid region/);
+    for (const bad of ['', 'a.b', '#', 'eu*', 'a b'])
+      expect(() => requestRoutingKey(bad)).toThrow(/invalid region/);
     expect(() => catalogEventRoutingKey('Snapshot.Registered', 'x')).toThrow(/invalid event type/);
   });
 });
@@ -48,7 +57,14 @@ describe('backoffDelay', () => {
 });
 
 describe('parseEnvelope', () => {
-  const valid = { eventId: 'e1', type: 'T', version: 1, occurredAt: '2024-01-01T00:00:00Z', correlationId: 'c', data: { a: 1 } };
+  const valid = {
+    eventId: 'e1',
+    type: 'T',
+    version: 1,
+    occurredAt: '2024-01-01T00:00:00Z',
+    correlationId: 'c',
+    data: { a: 1 },
+  };
   it('accepts a complete envelope', () => {
     expect(parseEnvelope(Buffer.from(JSON.stringify(valid)))).toEqual(valid);
   });

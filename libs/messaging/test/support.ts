@@ -5,20 +5,41 @@ import type { MessageEnvelope } from '../src';
 
 const run = promisify(execFile);
 
-export function envelope(type: string, data: unknown = {}, eventId = randomUUID()): MessageEnvelope {
-  return { eventId, type, version: 1, occurredAt: new Date().toISOString(), correlationId: randomUUID(), data };
+export function envelope(
+  type: string,
+  data: unknown = {},
+  eventId = randomUUID(),
+): MessageEnvelope {
+  return {
+    eventId,
+    type,
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    correlationId: randomUUID(),
+    data,
+  };
 }
 
 /** Broker-side close (what a broker restart or an operator does), by our connection_name. */
-export async function closeConnectionsNamed(vhost: string, connectionName: string): Promise<number> {
+export async function closeConnectionsNamed(
+  vhost: string,
+  connectionName: string,
+): Promise<number> {
   // The table output prints pids as close_connection wants them (<rabbit@host.1.2.3>); JSON does not.
-  const { stdout } = await run('rabbitmqctl', ['-q', 'list_connections', 'pid', 'vhost', 'client_properties']);
+  const { stdout } = await run('rabbitmqctl', [
+    '-q',
+    'list_connections',
+    'pid',
+    'vhost',
+    'client_properties',
+  ]);
   const pids = stdout
     .split('\n')
     .map((line) => line.split('\t'))
     .filter(([, v, properties]) => v === vhost && properties?.includes(`"${connectionName}"`))
     .map(([pid]) => pid ?? '');
-  for (const pid of pids) await run('rabbitmqctl', ['-q', 'close_connection', pid, 'test: forced close']);
+  for (const pid of pids)
+    await run('rabbitmqctl', ['-q', 'close_connection', pid, 'test: forced close']);
   return pids.length;
 }
 
@@ -30,6 +51,17 @@ export interface QueueRow {
 }
 
 export async function listQueues(vhost: string): Promise<QueueRow[]> {
-  const { stdout } = await run('rabbitmqctl', ['-q', 'list_queues', '-p', vhost, 'name', 'type', 'messages', 'arguments', '--formatter', 'json']);
+  const { stdout } = await run('rabbitmqctl', [
+    '-q',
+    'list_queues',
+    '-p',
+    vhost,
+    'name',
+    'type',
+    'messages',
+    'arguments',
+    '--formatter',
+    'json',
+  ]);
   return JSON.parse(stdout) as QueueRow[];
 }

@@ -77,6 +77,12 @@ export class CatalogStore {
     private readonly projections: ProjectionWatermark,
   ) {}
 
+  /** A snapshot's state read outside a transaction (for checks before long work such as an upload). */
+  async snapshotState(snapshotId: string): Promise<SnapshotState> {
+    const { events } = await this.eventStore.readStream<SnapshotEvent>(streamIds.snapshot(snapshotId));
+    return events.reduce<SnapshotState>((state, event) => evolveSnapshot(state, event), null);
+  }
+
   query<Row = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<Row[]> {
     return this.eventStore.query<Row>(text, params);
   }

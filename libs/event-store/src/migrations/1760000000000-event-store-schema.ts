@@ -23,9 +23,15 @@ export class EventStoreSchema1760000000000 implements MigrationInterface {
         CONSTRAINT events_event_id_unique UNIQUE (event_id),
         CONSTRAINT events_stream_position_unique UNIQUE (stream_id, stream_position)
       )`);
-    await runner.query(`CREATE INDEX events_global_order ON events (transaction_id, global_position)`);
-    await runner.query(`CREATE INDEX events_type ON events (type, transaction_id, global_position)`);
-    await runner.query(`CREATE INDEX events_account ON events ((metadata->>'accountId'), transaction_id, global_position)`);
+    await runner.query(
+      `CREATE INDEX events_global_order ON events (transaction_id, global_position)`,
+    );
+    await runner.query(
+      `CREATE INDEX events_type ON events (type, transaction_id, global_position)`,
+    );
+    await runner.query(
+      `CREATE INDEX events_account ON events ((metadata->>'accountId'), transaction_id, global_position)`,
+    );
     await runner.query(`
       CREATE TABLE streams (
         stream_id text    PRIMARY KEY,

@@ -1,0 +1,109 @@
+import { pipeline } from 'node:stream/promises';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { assertUploadAllowed, storeSnapshotData, streamIds } from '@snapferry/domain';
+import { tryAcquireLeadership } from '@snapferry/event-store';
+import type { SnapferryConfig } from '@snapferry/platform';
+import { readStream, storeStream, TooLargeError } from '@snapferry/storage';
+import { ApiError } from '../http/api-error';
+import type { Caller } from '../http/api-keys';
+import { meta } from '../snapshots/snapshot-commands';
+import { SnapshotQueries } from '../snapshots/snapshot-queries';
+import { CatalogStore } from '../store/catalog-store';
+import { CONFIG } from '../tokens';
+import { parseByteRange } from './byte-range';
+import { RegionStores } from './region-stores';
+
+/**
+ * Upload and read-back of a snapshot's bytes. The state is checked before a byte is read;
+ * the data goes to the region's store (manifest last) and only then is SnapshotDataStored
+ * appended, so an aborted upload leaves the snapshot CREATING and can be retried.
+ */
+@Injectable()
+export class SnapshotData {
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly queries: SnapshotQueries,
+    private readonly regionStores: RegionStores,
+    @Inject(CONFIG) private readonly config: SnapferryConfig,
+  ) {}
+
+  async upload(caller: Caller, snapshotId: string, contentType: string | undefined, request: Request, requestId: string) {
+    if (!contentType?.startsWith('application/octet-stream'))
+      throw new ApiError(415, 'InvalidParameter.ContentType', 'send the disk image as application/octet-stream');
+    const snapshot = assertUploadAllowed(await this.store.snapshotState(snapshotId), caller.accountId, snapshotId);
+    const declared = Number(request.headers['content-length'] ?? NaN);
+    const maxBytes = snapshot.diskSizeGiB * 1024 ** 3;
+    if (declared > maxBytes)
+      throw new ApiError(413, 'UnsupportedOperation.SnapshotDataTooLarge', `the image is larger than the disk (${snapshot.diskSizeGiB} GiB)`);
+    // One upload per snapshot at a time, across catalog instances.
+    const lock = await tryAcquireLeadership(this.config.databaseUrl, `upload:${snapshotId}`);
+    if (!lock) throw new ApiError(409, 'UnsupportedOperation.UploadInProgress', `an upload of ${snapshotId} is already in progress`);
+    const regionStore = this.regionStores.get(snapshot.region);
+    const aborted = new AbortController();
+    request.on('close', () => !request.complete && aborted.abort(new Error('client went away')));
+    try {
+      const manifest = await storeStream(regionStore, snapshotId, request, {
+        chunkSize: this.config.chunkSize,
+        maxBytes,
+        signal: aborted.signal,
+      }).catch((error: unknown) => {
+        if (error instanceof TooLargeError)
+          throw new ApiError(413, 'UnsupportedOperation.SnapshotDataTooLarge', `the image is larger than the disk (${snapshot.diskSizeGiB} GiB)`);
+        if ((error as { name?: string }).name === 'SnapshotExistsError')
+          throw new ApiError(409, 'UnsupportedOperation.DataAlreadyStored', `snapshot ${snapshotId} already holds its data`);
+        throw error;
+      });
+      try {
+        await this.store.transaction(meta(caller, requestId), async (tx) => {
+          const { state: now, version } = await tx.snapshot(snapshotId);
+          tx.append(streamIds.snapshot(snapshotId), version, [
+            storeSnapshotData(now, {
+              accountId: caller.accountId,
+              snapshotId,
+              sizeBytes: manifest.totalLength,
+              digest: manifest.imageDigest,
+              chunkCount: manifest.chunks.length,
+              now: new Date().toISOString(),
+            }),
+          ]);
+        });
+      } catch (error) {
+        await regionStore.deleteManifest(snapshotId).catch(() => undefined); // deleted meanwhile: drop the data
+        throw error;
+      }
+      return this.queries.get(caller, snapshotId);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  async download(caller: Caller, snapshotId: string, rangeHeader: string | undefined, response: Response): Promise<void> {
+    const view = await this.queries.view(caller, snapshotId);
+    if (view.state !== 'NORMAL')
+      throw new ApiError(409, 'UnsupportedOperation.SnapshotNotNormal', `snapshot ${snapshotId} is ${view.state}; its data can be read when it is NORMAL`);
+    const manifest = await this.regionStores.get(view.region).getManifest(snapshotId);
+    if (!manifest) throw new ApiError(404, 'ResourceNotFound.SnapshotData', `snapshot ${snapshotId} has no data in ${view.region}`);
+    const length = manifest.totalLength;
+    const range = parseByteRange(rangeHeader, length);
+    response.setHeader('accept-ranges', 'bytes');
+    response.setHeader('etag', `"${manifest.imageDigest}"`);
+    response.setHeader('content-type', 'application/octet-stream');
+    if (range === 'unsatisfiable') {
+      response.status(416).setHeader('content-range', `bytes */${length}`);
+      response.end();
+      return;
+    }
+    if (range) {
+      response.status(206);
+      response.setHeader('content-range', `bytes ${range.start}-${range.end - 1}/${length}`);
+      response.setHeader('content-length', String(range.end - range.start));
+    } else {
+      response.status(200);
+      response.setHeader('content-length', String(length));
+    }
+    // Bytes are verified chunk by chunk as they stream; a corrupt chunk aborts the response.
+    await pipeline(readStream(this.regionStores.get(view.region), manifest, range ? { start: range.start, end: range.end - 1 } : {}), response).catch(() => response.destroy());
+  }
+}
+

@@ -1,0 +1,104 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestBroker, createTestDatabase } from '@snapferry/testing';
+import { startCatalog, type RunningCatalog } from '../../apps/catalog/src/start-catalog';
+
+export const keys = {
+  operator: 'test-operator-key-0001',
+  alice: 'test-alice-key-000001',
+  bob: 'test-bob-key-00000001',
+};
+export const apiKeysEnv = `${keys.operator}=ops:operator,${keys.alice}=alice:user,${keys.bob}=bob:user`;
+
+export interface TestCatalog {
+  url: string;
+  env: NodeJS.ProcessEnv;
+  catalog: RunningCatalog;
+  dataDir: string;
+  api: ReturnType<typeof apiClient>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A catalog in this process on its own database, vhost and data directory (unique names),
+ * listening on a free port. `stop()` removes them all.
+ */
+export async function startTestCatalog(extraEnv: NodeJS.ProcessEnv = {}): Promise<TestCatalog> {
+  const db = await createTestDatabase('sf_e2e');
+  const broker = await createTestBroker('sf_e2e');
+  const dataDir = await mkdtemp(join(tmpdir(), 'snapferry-e2e-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    REPLICATOR_DATABASE_URL: db.url,
+    AMQP_URL: broker.url,
+    PORT: '0',
+    SNAPFERRY_DATA_DIR: dataDir,
+    SNAPFERRY_API_KEYS: apiKeysEnv,
+    SNAPFERRY_CHUNK_SIZE: String(64 * 1024),
+    LOG_LEVEL: 'warn',
+    ...extraEnv,
+  };
+  const catalog = await startCatalog(env);
+  return {
+    url: catalog.url,
+    env,
+    catalog,
+    dataDir,
+    api: apiClient(catalog.url),
+    stop: async () => {
+      await catalog.stop();
+      await db.drop();
+      await broker.cleanup();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiAnswer<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A tiny HTTP client for tests: `api.as(keys.alice).post('/v1/snapshots', body)`. */
+export function apiClient(base: string) {
+  const call = async (key: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiAnswer> => {
+    const init: RequestInit = { method, headers: { ...headers } };
+    if (key) (init.headers as Record<string, string>)['authorization'] = `Bearer ${key}`;
+    if (body instanceof Uint8Array || typeof body === 'string') {
+      (init as { body?: unknown }).body = body;
+      (init.headers as Record<string, string>)['content-type'] ??= typeof body === 'string' ? 'application/json' : 'application/octet-stream';
+    } else if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      (init.headers as Record<string, string>)['content-type'] = 'application/json';
+    }
+    const response = await fetch(`${base}${path}`, init);
+    const type = response.headers.get('content-type') ?? '';
+    const parsed = type.includes('json') ? await response.json() : Buffer.from(await response.arrayBuffer());
+    return { status: response.status, body: parsed, headers: response.headers };
+  };
+  const as = (key?: string) => ({
+    get: (path: string, headers?: Record<string, string>) => call(key, 'GET', path, undefined, headers),
+    post: (path: string, body?: unknown, headers?: Record<string, string>) => call(key, 'POST', path, body, headers),
+    put: (path: string, body?: unknown, headers?: Record<string, string>) => call(key, 'PUT', path, body, headers),
+    patch: (path: string, body?: unknown) => call(key, 'PATCH', path, body),
+    delete: (path: string) => call(key, 'DELETE', path),
+  });
+  return { as, call };
+}
+
+/** Registers a snapshot and uploads `bytes` so it is NORMAL; returns its id. */
+export async function normalSnapshot(
+  api: ReturnType<typeof apiClient>,
+  key: string,
+  { region = 'ap-guangzhou', diskId = 'disk-aaaa0001', bytes = Buffer.from('snapferry test image'), diskUsage = 'DATA_DISK' } = {},
+): Promise<string> {
+  const created = await api.as(key).post('/v1/snapshots', { region, diskId, diskUsage, diskSizeGiB: 1 });
+  if (created.status !== 201) throw new Error(`register failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const id = created.body.snapshotId as string;
+  const stored = await api.as(key).put(`/v1/snapshots/${id}/data`, bytes);
+  if (stored.status !== 200) throw new Error(`upload failed: ${stored.status} ${JSON.stringify(stored.body)}`);
+  return id;
+}
