@@ -19,7 +19,18 @@ import {
   type Logger,
   type SnapferryConfig,
 } from '@snapferry/platform';
+import { parseReplicationMessage } from '@snapferry/contracts';
+import {
+  AmqpConnectionManager,
+  AmqpTransport,
+  CATALOG_PROGRESS_QUEUE,
+  ConfirmPublisher,
+  declareTopology,
+} from '@snapferry/messaging';
 import { CatalogModule } from './catalog.module';
+import { OutboxRelay } from './outbox/outbox-relay';
+import { ProgressController } from './progress/progress.controller';
+import { RecordProgress } from './progress/record-progress';
 import { contextOf, type CatalogRequest } from './http/request-context';
 import { ProjectionWatermark } from './read-models/projection-watermark';
 import { Projector } from './read-models/projector';
@@ -73,6 +84,16 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
   const projector = new Projector(eventStore, watermark, notifications, logger, metrics);
   watermark.poll = () => projector.storedCheckpoint();
 
+  const amqp = new AmqpConnectionManager({
+    url: config.amqpUrl,
+    connectionName: `snapferry-catalog-${process.pid}`,
+    logger,
+    setup: (channel) => declareTopology(channel, { catalogProgress: true, deliveryLimit: config.deliveryLimit }),
+  });
+  await amqp.start();
+  const publisher = await new ConfirmPublisher(amqp, { logger }).start();
+  const relay = new OutboxRelay(eventStore, config.databaseUrl, amqp, publisher, notifications, logger, config.deliveryLimit, metrics);
+
   const app = await NestFactory.create<NestExpressApplication>(
     CatalogModule.register({
       config,
@@ -84,7 +105,10 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
       regionStores: new RegionStores(config.dataDir),
       healthChecks: {
         database: async () => (await eventStore.query('SELECT 1')).length === 1,
+        broker: async () => amqp.isConnected() && publisher.isReady(),
       },
+      extraControllers: [ProgressController],
+      extraProviders: [RecordProgress],
     }),
     { logger: nestLogger(logger), bodyParser: false },
   );
@@ -118,11 +142,24 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
-  app.enableShutdownHooks();
+  // Progress events arrive through the custom AMQP transport (manual acks, see libs/messaging).
+  app.connectMicroservice(
+    {
+      strategy: new AmqpTransport(amqp, {
+        queues: [CATALOG_PROGRESS_QUEUE],
+        prefetch: 50,
+        validate: (envelope) => parseReplicationMessage(envelope),
+        logger,
+      }),
+    },
+    { inheritAppConfig: false },
+  );
+  await app.startAllMicroservices();
   await app.listen(config.port, '0.0.0.0');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   projector.start();
+  await relay.start();
   logger.info({ url, docs: `${url}/docs` }, 'catalog listening');
 
   return {
@@ -131,8 +168,11 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
     logger,
     url,
     stop: async () => {
+      await relay.stop();
       await projector.stop();
       await app.close();
+      await publisher.close();
+      await amqp.close();
       await notifications.close();
       await dataSource.destroy();
     },

@@ -1,5 +1,4 @@
 import { maxCheckpoint, initialCheckpoint, type Checkpoint } from './checkpoint';
-import { streamVersion } from './append';
 import { eventColumns, toRecordedEvent, type EventRow } from './rows';
 import type { Sql } from './sql';
 import type { AnyEvent, EventFilter, ReadStreamResult, RecordedEvent } from './types';
@@ -11,18 +10,21 @@ export async function readStream<E extends AnyEvent>(
   streamId: string,
   { fromPosition = 1, maxCount }: ReadStreamOptions = {},
 ): Promise<ReadStreamResult<E>> {
-  const { rows } = await sql<EventRow>(
-    `SELECT ${eventColumns} FROM events e
-     WHERE e.stream_id = $1 AND e.stream_position >= $2
-     ORDER BY e.stream_position LIMIT $3`,
+  // One statement, one snapshot: the version must match the events a decision is made on.
+  const { rows } = await sql<EventRow & { version: number }>(
+    `SELECT v.version, page.* FROM (SELECT coalesce((SELECT version FROM streams WHERE stream_id = $1), 0) AS version) v
+     LEFT JOIN LATERAL (
+       SELECT ${eventColumns} FROM events e
+       WHERE e.stream_id = $1 AND e.stream_position >= $2
+       ORDER BY e.stream_position LIMIT $3
+     ) page ON true`,
     [streamId, fromPosition, maxCount ?? null],
   );
-  const currentVersion = await streamVersion(sql, streamId);
-  return {
-    events: rows.map((row) => toRecordedEvent<E>(row)),
-    currentVersion,
-    streamExists: currentVersion > 0,
-  };
+  const currentVersion = rows[0]?.version ?? 0;
+  const events = rows
+    .filter((row) => row.global_position !== null)
+    .map((row) => toRecordedEvent<E>(row));
+  return { events, currentVersion, streamExists: currentVersion > 0 };
 }
 
 export type ReadAllOptions = EventFilter & { after?: Checkpoint; limit?: number };
@@ -52,6 +54,8 @@ function filterSql(filter: EventFilter, params: unknown[]): string {
   return where.map((w) => ` AND ${w}`).join('');
 }
 
+const pageSize = (limit = 100) => (Number.isFinite(limit) ? Math.max(1, Math.floor(limit)) : 100);
+
 type GlobalRow = EventRow & { horizon: string };
 
 /**
@@ -75,7 +79,7 @@ async function readGlobal(
        SELECT ${eventColumns} FROM events e, start s
        WHERE e.transaction_id < h.xmin AND (e.transaction_id, e.global_position) > (s.tx, s.pos)${where}
        ORDER BY e.transaction_id, e.global_position
-       LIMIT ${Math.max(1, Math.floor(limit))}
+       LIMIT ${limit}
      ) page ON true`,
     params,
   );
@@ -91,7 +95,7 @@ export async function readAll<E extends AnyEvent>(
   options: ReadAllOptions = {},
 ): Promise<ReadAllResult<E>> {
   const after = options.after ?? initialCheckpoint;
-  const limit = options.limit ?? 100;
+  const limit = pageSize(options.limit);
   const { events, horizon } = await readGlobal(
     sql,
     `SELECT $1::text::xid8 AS tx, $2::bigint AS pos`,
@@ -131,7 +135,7 @@ export async function readAllByPosition<E extends AnyEvent>(
      ) c ON true`,
     [afterPosition.toString()],
     options,
-    options.limit ?? 100,
+    pageSize(options.limit),
   );
   const last = events[events.length - 1];
   return {

@@ -86,6 +86,8 @@ export class AmqpConnectionManager {
       try {
         await hook(connection);
       } catch (error) {
+        // Lost the connection meanwhile: the reconnect runs the hook again, nothing to report.
+        if (this.connection !== connection) return unregister;
         unregister();
         throw error;
       }
@@ -157,7 +159,12 @@ export class AmqpConnectionManager {
         await this.options.setup(channel);
         await channel.close();
       }
-      for (const hook of [...this.hooks]) await hook(connection);
+      // Hooks registered while this runs are picked up too, so none misses this connection.
+      const ran = new Set<ConnectHook>();
+      for (const hook of [...this.hooks]) {
+        ran.add(hook);
+        await hook(connection);
+      }
       if (lost) throw lost;
       if (this.closed)
         throw new ConnectionClosedError('connection manager closed while connecting');
@@ -167,6 +174,11 @@ export class AmqpConnectionManager {
     }
     this.connection = connection;
     this.logger.info({ connectionName }, 'AMQP connected');
+  }
+
+  private nextHook(ran: Set<ConnectHook>): ConnectHook | undefined {
+    for (const hook of this.hooks) if (!ran.has(hook)) return hook;
+    return undefined;
   }
 
   private onClosed(connection: ChannelModel, error: Error): void {

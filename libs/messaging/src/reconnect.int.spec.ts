@@ -98,6 +98,24 @@ describe('reconnecting after a lost connection', () => {
     expect(warnings).toContain('AMQP connection lost or refused; reconnecting');
   });
 
+  it('runs a hook registered while other hooks run on a new connection', async () => {
+    let inHook = () => undefined as void;
+    const hookStarted = new Promise<void>((resolve) => (inHook = resolve));
+    const slow = new AmqpConnectionManager({ url: broker.url, connectionName: uniqueName('slow') });
+    await slow.register(async () => {
+      inHook();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    });
+    const starting = slow.start();
+    await hookStarted;
+    const late = await new ConfirmPublisher(slow).start(); // not connected yet: only registers
+    expect(late.isReady()).toBe(false);
+    await starting;
+    expect(late.isReady()).toBe(true);
+    await late.close();
+    await slow.close();
+  });
+
   it('keeps retrying with backoff while the broker refuses, and start() waits for it', async () => {
     const refused = new AmqpConnectionManager({
       url: 'amqp://guest:guest@127.0.0.1:1', // nothing listens there

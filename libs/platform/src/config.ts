@@ -99,7 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfi
     replicatorDatabaseUrl: env['REPLICATOR_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/snapferry_replicator',
     amqpUrl: env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672',
     port: integer(env, 'PORT', 3000, 0),
-    replicatorMetricsPort: integer(env, 'REPLICATOR_METRICS_PORT', 0, 0),
+    replicatorMetricsPort: integer(env, 'REPLICATOR_PORT', 3001, 0),
     dataDir: env['SNAPFERRY_DATA_DIR'] ?? join(tmpdir(), 'snapferry-data'),
     apiKeys: parseApiKeys(env['SNAPFERRY_API_KEYS'] ?? developmentApiKeys),
     regions,
@@ -107,7 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfi
     maxBytesPerSec: maxBytesPerSec > 0 ? maxBytesPerSec : null,
     maxConcurrentCopies: integer(env, 'REPLICATOR_MAX_CONCURRENT_COPIES', 20, 1),
     chunkSize: integer(env, 'SNAPFERRY_CHUNK_SIZE', 4 * 1024 * 1024, 1024),
-    deliveryLimit: integer(env, 'SNAPFERRY_DELIVERY_LIMIT', 5, 1),
+    deliveryLimit: integer(env, 'SNAPFERRY_DELIVERY_LIMIT', 10, 1),
     logLevel: env['LOG_LEVEL'] ?? 'info',
   };
 }

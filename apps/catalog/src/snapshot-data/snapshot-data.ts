@@ -48,6 +48,9 @@ export class SnapshotData {
         maxBytes,
         signal: aborted.signal,
       }).catch((error: unknown) => {
+        // The client went away mid-body: its fault, not ours (no 5xx, no error log).
+        if (aborted.signal.aborted || (!request.complete && (error as { code?: string }).code === 'ECONNRESET'))
+          throw new ApiError(400, 'InvalidParameter.UploadAborted', 'the upload ended before its body was complete; retry it');
         if (error instanceof TooLargeError)
           throw new ApiError(413, 'UnsupportedOperation.SnapshotDataTooLarge', `the image is larger than the disk (${snapshot.diskSizeGiB} GiB)`);
         if ((error as { name?: string }).name === 'SnapshotExistsError')

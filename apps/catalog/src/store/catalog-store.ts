@@ -35,8 +35,13 @@ export class CatalogTransaction {
   constructor(
     readonly sql: Sql,
     private readonly read: (streamId: string) => Promise<{ events: { type: string; data: unknown }[]; currentVersion: number }>,
-    private readonly metadata: EventMetadata,
+    private metadata: EventMetadata,
   ) {}
+
+  /** Adds to the metadata of events appended from here on (e.g. the owning account, once loaded). */
+  withMetadata(extra: EventMetadata): void {
+    this.metadata = { ...this.metadata, ...extra };
+  }
 
   private async load<S, E>(streamId: string, evolve: (s: S, e: E) => S, initial: S): Promise<Loaded<S>> {
     const { events, currentVersion } = await this.read(streamId);

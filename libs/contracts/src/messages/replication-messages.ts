@@ -1,5 +1,4 @@
 import type {
-  CatalogEvent,
   ReplicationCancelRequested,
   ReplicationProgressEvent,
   ReplicationRequested,
@@ -34,9 +33,6 @@ export const messageVersions: Record<ReplicationMessageType, number> = {
   ReplicationCancelled: 1,
 };
 
-export const replicationExchange = 'snapferry.replication';
-export const eventsExchange = 'snapferry.events';
-
 const progressVerbs = {
   ReplicationStarted: 'started',
   ReplicationProgressed: 'progressed',
@@ -66,5 +62,3 @@ export function routingKeyOf(message: ReplicationMessage): string {
   }
 }
 
-/** Routing key of a catalog event on `snapferry.events`: `<EventType>.<region>`. */
-export const catalogEventRoutingKey = (event: CatalogEvent, region: string): string => `${event.type}.${region}`;

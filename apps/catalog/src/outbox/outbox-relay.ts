@@ -1,0 +1,181 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { type CatalogEvent, eventRegion } from '@snapferry/domain';
+import { messageVersions, type ReplicationMessage, routingKeyOf } from '@snapferry/contracts';
+import {
+  type Checkpoint,
+  CheckpointStore,
+  type EventNotifications,
+  type PostgresEventStore,
+  type RecordedEvent,
+  tryAcquireLeadership,
+} from '@snapferry/event-store';
+import {
+  type AmqpConnectionManager,
+  catalogEventRoutingKey,
+  type ConfirmPublisher,
+  declareTopology,
+  EVENTS_EXCHANGE,
+  type MessageEnvelope,
+  type PublishRequest,
+  REPLICATION_EXCHANGE,
+  UnroutableMessageError,
+} from '@snapferry/messaging';
+
+export const outboxRelayName = 'outbox-relay';
+const batchSize = 200;
+
+/** The wire form of a stored event: `{eventId, type, version, occurredAt, correlationId, data}`. */
+export function toEnvelope(event: RecordedEvent): MessageEnvelope {
+  return {
+    eventId: event.eventId,
+    type: event.type,
+    version: event.schemaVersion,
+    occurredAt: event.recordedAt.toISOString(),
+    correlationId: typeof event.metadata.correlationId === 'string' ? event.metadata.correlationId : event.eventId,
+    data: event.data,
+  };
+}
+
+/** What leaves for one stored event: always to `snapferry.events`, and commands for the replicators. */
+export function publicationsOf(event: RecordedEvent): PublishRequest[] {
+  const envelope = toEnvelope(event);
+  const catalogEvent = { type: event.type, data: event.data } as CatalogEvent;
+  const requests: PublishRequest[] = [
+    // Anyone may subscribe to the event feed, and no subscriber is not a failure: not mandatory.
+    { exchange: EVENTS_EXCHANGE, routingKey: catalogEventRoutingKey(event.type, eventRegion(catalogEvent)), envelope, options: { mandatory: false } },
+  ];
+  if (event.type === 'ReplicationRequested' || event.type === 'ReplicationCancelRequested') {
+    const message = { ...envelope, version: messageVersions[event.type] } as ReplicationMessage;
+    requests.push({ exchange: REPLICATION_EXCHANGE, routingKey: routingKeyOf(message), envelope: message });
+  }
+  return requests;
+}
+
+/**
+ * The event store is the outbox. The relay reads events in (transaction id, position)
+ * order, publishes them persistent and mandatory with publisher confirms, and moves its
+ * checkpoint only after every confirm of a batch. A crash re-publishes from the checkpoint
+ * (consumers deduplicate by event id); one catalog instance relays at a time (advisory lock).
+ */
+export class OutboxRelay {
+  private readonly abort = new AbortController();
+  private running: Promise<void> | undefined;
+  private readonly declaredRegions = new Set<string>();
+  private readonly published: Counter;
+  private readonly failures: Counter;
+  private readonly lag: Gauge;
+  leader = false;
+
+  constructor(
+    private readonly store: PostgresEventStore,
+    private readonly databaseUrl: string,
+    private readonly amqp: AmqpConnectionManager,
+    private readonly publisher: ConfirmPublisher,
+    private readonly notifications: EventNotifications,
+    private readonly logger: Logger,
+    private readonly deliveryLimit: number,
+    metrics: Registry,
+  ) {
+    this.published = new Counter({ name: 'snapferry_relay_published_total', help: 'Messages the outbox relay published and the broker confirmed', registers: [metrics] });
+    this.failures = new Counter({ name: 'snapferry_relay_failures_total', help: 'Relay batches that failed and will be retried', registers: [metrics] });
+    this.lag = new Gauge({ name: 'snapferry_relay_lag_seconds', help: 'Age of the oldest event the relay has not yet published', registers: [metrics] });
+  }
+
+  async start(): Promise<void> {
+    // A new connection may face a new broker: declare region queues again on first use.
+    await this.amqp.register(async () => this.declaredRegions.clear());
+    this.running ??= this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    const { signal } = this.abort;
+    while (!signal.aborted) {
+      const leadership = await tryAcquireLeadership(this.databaseUrl, outboxRelayName).catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'relay could not reach the database');
+        return undefined;
+      });
+      if (!leadership) {
+        await sleep(1_000, undefined, { signal }).catch(() => undefined);
+        continue;
+      }
+      this.leader = true;
+      this.logger.info('outbox relay active');
+      try {
+        await this.relayWhileLeader(AbortSignal.any([signal, leadership.lost]));
+      } finally {
+        this.leader = false;
+        await leadership.release().catch(() => undefined);
+      }
+    }
+  }
+
+  private async relayWhileLeader(signal: AbortSignal): Promise<void> {
+    const checkpoints = new CheckpointStore(this.store);
+    let checkpoint = await checkpoints.load(outboxRelayName);
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        const { events, checkpoint: next } = await this.store.readAll({ after: checkpoint, limit: batchSize });
+        const oldest = events[0];
+        this.lag.set(oldest ? (Date.now() - oldest.recordedAt.getTime()) / 1000 : 0);
+        if (events.length > 0) {
+          await this.publish(events);
+          this.published.inc(events.length);
+        }
+        if (next.position !== checkpoint.position || next.transactionId !== checkpoint.transactionId) {
+          await checkpoints.store(outboxRelayName, next);
+          checkpoint = next;
+        }
+        failures = 0;
+        if (events.length < batchSize) await this.notifications.waitForNext(1_000, signal);
+      } catch (error) {
+        failures++;
+        this.failures.inc();
+        const delay = Math.min(10_000, 200 * 2 ** Math.min(failures, 6));
+        this.logger.error({ err: error, retryInMs: delay, checkpoint: show(checkpoint) }, 'relay batch failed; nothing skipped, retrying');
+        await sleep(delay, undefined, { signal }).catch(() => undefined);
+        checkpoint = await checkpoints.load(outboxRelayName).catch(() => checkpoint);
+      }
+    }
+  }
+
+  private async publish(events: RecordedEvent[]): Promise<void> {
+    const requests = events.flatMap(publicationsOf);
+    await this.ensureRegionQueues(requests);
+    try {
+      await this.publisher.publishBatch(requests);
+    } catch (error) {
+      if (error instanceof UnroutableMessageError) this.declaredRegions.clear(); // a queue was deleted: declare again
+      throw error;
+    }
+  }
+
+  /**
+   * A request waits in its region's durable queue until a replicator for that region
+   * starts; the relay declares the queue on first use so nothing accepted is unroutable.
+   */
+  private async ensureRegionQueues(requests: PublishRequest[]): Promise<void> {
+    const regions = new Set<string>();
+    for (const r of requests) if (r.exchange === REPLICATION_EXCHANGE) regions.add(r.routingKey.split('.').pop()!);
+    const missing = [...regions].filter((r) => !this.declaredRegions.has(r));
+    if (missing.length === 0) return;
+    const connection = this.amqp.current();
+    if (!connection) throw new Error('broker not connected');
+    const channel = await connection.createChannel();
+    try {
+      await declareTopology(channel, { replicatorRegions: missing, deliveryLimit: this.deliveryLimit });
+      for (const r of missing) this.declaredRegions.add(r);
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+}
+
+const show = (c: Checkpoint) => `${c.transactionId}:${c.position}`;

@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { recordReplicationProgress, type ReplicationProgressEvent, streamIds } from '@snapferry/domain';
+import type { ReplicationMessage } from '@snapferry/contracts';
+import { DuplicateEventError } from '@snapferry/event-store';
+import { CatalogStore } from '../store/catalog-store';
+
+export type IngestOutcome = 'recorded' | 'duplicate' | { ignored: string };
+
+/**
+ * Ingests one replicator event into the catalog's store: deduplicated by event id, judged
+ * by the replication's decider (stale, reordered or late events change nothing), and
+ * appended with the source's and target's consequences in one transaction.
+ */
+@Injectable()
+export class RecordProgress {
+  constructor(private readonly store: CatalogStore) {}
+
+  async handle(message: ReplicationMessage): Promise<IngestOutcome> {
+    const event = { type: message.type, data: message.data } as ReplicationProgressEvent;
+    try {
+      return await this.store.transaction(
+        { correlationId: message.correlationId, causationId: message.eventId },
+        async (tx): Promise<IngestOutcome> => {
+          const seen = await tx.sql(`SELECT 1 FROM events WHERE event_id = $1`, [message.eventId]);
+          if (seen.rows.length > 0) return 'duplicate';
+          const replication = await tx.replication(event.data.replicationId);
+          const target = await tx.snapshot(event.data.targetSnapshotId);
+          const decision = recordReplicationProgress(replication.state, target.state, event, new Date().toISOString());
+          if ('ignored' in decision) return { ignored: decision.ignored };
+          const accountId = replication.state?.request.accountId;
+          tx.withMetadata({ accountId });
+          tx.append(streamIds.replication(event.data.replicationId), replication.version, [decision.replication], { eventId: message.eventId });
+          const source = replication.state!.request.sourceSnapshotId;
+          if (decision.source.length > 0) {
+            const sourceStream = await tx.snapshot(source);
+            tx.append(streamIds.snapshot(source), sourceStream.version, decision.source);
+          }
+          tx.append(streamIds.snapshot(event.data.targetSnapshotId), target.version, decision.target);
+          return 'recorded';
+        },
+      );
+    } catch (error) {
+      if (error instanceof DuplicateEventError) return 'duplicate'; // the same message, ingested concurrently
+      throw error;
+    }
+  }
+}

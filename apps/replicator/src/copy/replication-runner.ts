@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { messageVersions, type ReplicationMessage, type ReplicationMessages, routingKeyOf } from '@snapferry/contracts';
+import type { ReplicationRef, ReplicationRequested } from '@snapferry/domain';
+import { type ConfirmPublisher, REPLICATION_EXCHANGE } from '@snapferry/messaging';
+import { abandonCopy, copySnapshot, type RegionStore, StorageError, type Throttle } from '@snapferry/storage';
+import { type Job, type JobStore, terminalJobStates } from '../jobs/job-store';
+import { percentOf, ProgressThrottle } from './progress-reporter';
+
+export class ShuttingDownError extends Error {
+  constructor() {
+    super('replicator is stopping; the copy resumes on the next delivery');
+    this.name = 'ShuttingDownError';
+  }
+}
+
+class CancelledError extends Error {}
+
+type ProgressType = Exclude<keyof ReplicationMessages, 'ReplicationRequested' | 'ReplicationCancelRequested'>;
+
+export interface RegionContext {
+  region: string;
+  jobs: JobStore;
+  target: RegionStore;
+  sourceStore: (region: string) => RegionStore;
+  throttle?: Throttle;
+}
+
+/**
+ * Runs copies for the regions this process serves. A request's message stays unacked for
+ * the whole copy (so a crash redelivers it and the copy resumes from what the target store
+ * already holds); the job row makes a redelivered or duplicated request find its copy
+ * instead of making a second target. Outcomes end as Completed / Failed / Cancelled.
+ */
+export class ReplicationRunner {
+  private readonly running = new Map<string, AbortController>();
+  private readonly stopping = new AbortController();
+  private readonly metrics: { copies: Counter; bytes: Counter; inFlight: Gauge };
+
+  constructor(
+    private readonly regions: Map<string, RegionContext>,
+    private readonly publisher: ConfirmPublisher,
+    private readonly logger: Logger,
+    registry: Registry,
+  ) {
+    this.metrics = {
+      copies: new Counter({ name: 'snapferry_replications_total', help: 'Replications by outcome', labelNames: ['region', 'outcome'], registers: [registry] }),
+      bytes: new Counter({ name: 'snapferry_bytes_copied_total', help: 'Bytes transferred between regions', labelNames: ['region'], registers: [registry] }),
+      inFlight: new Gauge({ name: 'snapferry_copies_in_flight', help: 'Copies running now', labelNames: ['region'], registers: [registry] }),
+    };
+  }
+
+  /** Stops taking part: running copies abort and their messages go back to the queue. */
+  stop(): void {
+    this.stopping.abort();
+    for (const controller of this.running.values()) controller.abort(new ShuttingDownError());
+  }
+
+  private context(region: string): RegionContext {
+    const context = this.regions.get(region);
+    if (!context) throw new Error(`this replicator does not serve ${region}`);
+    return context;
+  }
+
+  async onRequested(message: ReplicationMessage<'ReplicationRequested'>): Promise<void> {
+    const request = message.data;
+    const ctx = this.context(request.targetRegion);
+    const log = this.logger.child({ correlationId: message.correlationId, replicationId: request.replicationId, region: ctx.region });
+    if (this.stopping.signal.aborted) throw new ShuttingDownError();
+    if (await ctx.jobs.seen(message.eventId)) return log.info('request already handled');
+    const job = await ctx.jobs.beginAttempt(request);
+    if (terminalJobStates.includes(job.state)) {
+      await ctx.jobs.remember(message.eventId, message.type);
+      return log.info({ state: job.state }, 'request redelivered after its copy ended; nothing to do');
+    }
+    if (job.cancelRequested) return this.finishCancelled(ctx, request, message);
+
+    const controller = new AbortController();
+    this.running.set(request.replicationId, controller);
+    this.metrics.inFlight.inc({ region: ctx.region });
+    try {
+      await this.copy(ctx, request, job, message.correlationId, controller, log);
+      await ctx.jobs.remember(message.eventId, message.type);
+    } catch (error) {
+      if (controller.signal.reason instanceof ShuttingDownError) throw controller.signal.reason;
+      if (error instanceof CancelledError || controller.signal.reason instanceof CancelledError)
+        return this.finishCancelled(ctx, request, message);
+      if (error instanceof StorageError) {
+        // The data itself is wrong (corrupt or missing source chunk): retrying cannot help.
+        log.warn({ err: error }, 'copy failed');
+        await this.fail(ctx, request, message.correlationId, error.message);
+        await ctx.jobs.remember(message.eventId, message.type);
+        return;
+      }
+      throw error; // infrastructure trouble: requeue; the delivery limit ends a message that keeps failing
+    } finally {
+      this.running.delete(request.replicationId);
+      this.metrics.inFlight.dec({ region: ctx.region });
+    }
+  }
+
+  private async copy(
+    ctx: RegionContext,
+    request: ReplicationRequested['data'],
+    job: Job,
+    correlationId: string,
+    controller: AbortController,
+    log: Logger,
+  ): Promise<void> {
+    const ref = refOf(request);
+    const source = ctx.sourceStore(request.sourceRegion);
+    const manifest = await source.getManifest(request.sourceSnapshotId);
+    const chunksTotal = manifest?.chunks.length ?? 0;
+    await this.publish('ReplicationStarted', correlationId, { ...ref, attempt: job.attempts, bytesTotal: request.sizeBytes, chunksTotal, startedAt: now() });
+    log.info({ attempt: job.attempts }, 'copy started');
+
+    const throttle = new ProgressThrottle();
+    let reports = Promise.resolve();
+    let lastCancelCheck = Date.now();
+    let verifying = false;
+    const report = (progress: Parameters<NonNullable<Parameters<typeof copySnapshot>[0]['onProgress']>>[0]) => {
+      if (progress.phase === 'verifying') {
+        if (!verifying) {
+          verifying = true;
+          reports = reports.then(() => this.publish('ReplicationVerifying', correlationId, { ...ref, verifyingAt: now() }));
+          void ctx.jobs.setState(request.replicationId, 'VERIFYING').catch(() => undefined);
+        }
+        return;
+      }
+      const percent = percentOf(progress);
+      if (Date.now() - lastCancelCheck > 1_000) {
+        lastCancelCheck = Date.now();
+        void ctx.jobs.cancelRequested(request.replicationId).then((yes) => yes && controller.abort(new CancelledError('cancelled')), () => undefined);
+      }
+      if (!throttle.shouldReport(percent) || percent >= 100) return;
+      reports = reports.then(async () =>
+        this.publish('ReplicationProgressed', correlationId, {
+          ...ref,
+          sequence: await ctx.jobs.nextSequence(request.replicationId),
+          bytesTotal: progress.bytesTotal,
+          bytesDone: progress.bytesDone,
+          bytesTransferred: progress.bytesCopied,
+          chunksCopied: progress.chunksCopied,
+          chunksSkipped: progress.chunksSkipped,
+          percent,
+          progressedAt: now(),
+        }),
+      );
+    };
+    const result = await copySnapshot({
+      source,
+      target: ctx.target,
+      sourceSnapshotId: request.sourceSnapshotId,
+      targetSnapshotId: request.targetSnapshotId,
+      onProgress: report,
+      throttle: ctx.throttle,
+      signal: controller.signal,
+    });
+    await reports;
+    if (!verifying) await this.publish('ReplicationVerifying', correlationId, { ...ref, verifyingAt: now() });
+    if (await ctx.jobs.cancelRequested(request.replicationId)) throw new CancelledError('cancelled');
+    await this.publish('ReplicationCompleted', correlationId, {
+      ...ref,
+      sizeBytes: result.manifest.totalLength,
+      digest: result.manifest.imageDigest,
+      chunkCount: result.manifest.chunks.length,
+      bytesTransferred: result.bytesCopied,
+      chunksCopied: result.chunksCopied,
+      chunksSkipped: result.chunksSkipped,
+      completedAt: now(),
+    });
+    await ctx.jobs.setState(request.replicationId, 'COMPLETED');
+    this.metrics.copies.inc({ region: ctx.region, outcome: 'completed' });
+    this.metrics.bytes.inc({ region: ctx.region }, result.bytesCopied);
+    log.info({ bytesTransferred: result.bytesCopied, chunksCopied: result.chunksCopied, chunksSkipped: result.chunksSkipped }, 'copy completed');
+  }
+
+  async onCancelRequested(message: ReplicationMessage<'ReplicationCancelRequested'>): Promise<void> {
+    const { replicationId } = message.data;
+    const ctx = this.context(message.data.targetRegion);
+    const job = await ctx.jobs.requestCancel(replicationId);
+    const running = this.running.get(replicationId);
+    if (running) running.abort(new CancelledError('cancelled'));
+    else if (job.state === 'COMPLETED') {
+      // The copy finished before the cancel arrived: the target was deleted, so drop its data.
+      await ctx.target.deleteManifest(message.data.targetSnapshotId).catch(() => undefined);
+    } else if (job.request && !terminalJobStates.includes(job.state)) {
+      // Known but not running here: another replicator may be copying it; it polls the flag.
+    }
+    await ctx.jobs.remember(message.eventId, message.type);
+  }
+
+  /** A request that exhausted its delivery limit: the copy fails, visibly, instead of looping. */
+  async onDeadLettered(message: ReplicationMessage<'ReplicationRequested'>, deliveries: number): Promise<void> {
+    const ctx = this.context(message.data.targetRegion);
+    const job = await ctx.jobs.get(message.data.replicationId);
+    if (job && terminalJobStates.includes(job.state)) return;
+    await this.fail(ctx, message.data, message.correlationId, `gave up after ${deliveries} failed deliveries of the request`);
+  }
+
+  private async finishCancelled(ctx: RegionContext, request: ReplicationRequested['data'], message: ReplicationMessage): Promise<void> {
+    await abandonCopy(ctx.target, request.targetSnapshotId).catch(() => undefined);
+    await ctx.target.deleteManifest(request.targetSnapshotId).catch(() => undefined);
+    await this.publish('ReplicationCancelled', message.correlationId, { ...refOf(request), cancelledAt: now() });
+    await ctx.jobs.setState(request.replicationId, 'CANCELLED');
+    await ctx.jobs.remember(message.eventId, message.type);
+    this.metrics.copies.inc({ region: ctx.region, outcome: 'cancelled' });
+  }
+
+  private async fail(ctx: RegionContext, request: ReplicationRequested['data'], correlationId: string, reason: string): Promise<void> {
+    await abandonCopy(ctx.target, request.targetSnapshotId).catch(() => undefined);
+    await this.publish('ReplicationFailed', correlationId, { ...refOf(request), reason, failedAt: now() });
+    await ctx.jobs.setState(request.replicationId, 'FAILED', reason);
+    this.metrics.copies.inc({ region: ctx.region, outcome: 'failed' });
+  }
+
+  private async publish<T extends ProgressType>(type: T, correlationId: string, data: ReplicationMessages[T]): Promise<void> {
+    const message = { eventId: randomUUID(), type, version: messageVersions[type], occurredAt: now(), correlationId, data } as ReplicationMessage;
+    await this.publisher.publish(REPLICATION_EXCHANGE, routingKeyOf(message), message);
+  }
+}
+
+const now = () => new Date().toISOString();
+const refOf = (r: ReplicationRef): ReplicationRef => ({
+  replicationId: r.replicationId,
+  sourceSnapshotId: r.sourceSnapshotId,
+  targetSnapshotId: r.targetSnapshotId,
+  targetRegion: r.targetRegion,
+});

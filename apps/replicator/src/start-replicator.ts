@@ -1,0 +1,121 @@
+import { type DynamicModule, type INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { parseReplicationMessage } from '@snapferry/contracts';
+import {
+  AmqpConnectionManager,
+  AmqpTransport,
+  ConfirmPublisher,
+  declareTopology,
+  replicatorDeadLetteredQueue,
+  replicatorQueue,
+} from '@snapferry/messaging';
+import { createLogger, createMetricsRegistry, ensureDatabase, loadConfig, type Logger, type SnapferryConfig } from '@snapferry/platform';
+import { FilesystemRegionStore, type RegionStore, Throttle } from '@snapferry/storage';
+import { type RegionContext, ReplicationRunner } from './copy/replication-runner';
+import { REPLICATOR_HEALTH, REPLICATOR_METRICS, ReplicatorHealthController, type Checks } from './http/health.controller';
+import { JobStore } from './jobs/job-store';
+import { ReplicationController } from './replication.controller';
+
+export interface RunningReplicator {
+  app: INestApplication;
+  config: SnapferryConfig;
+  logger: Logger;
+  url: string;
+  stop(): Promise<void>;
+}
+
+@Module({})
+class ReplicatorModule {
+  static register(runner: ReplicationRunner, checks: Checks, metrics: unknown): DynamicModule {
+    return {
+      module: ReplicatorModule,
+      controllers: [ReplicationController, ReplicatorHealthController],
+      providers: [
+        { provide: ReplicationRunner, useValue: runner },
+        { provide: REPLICATOR_HEALTH, useValue: checks },
+        { provide: REPLICATOR_METRICS, useValue: metrics },
+      ],
+    };
+  }
+}
+
+/** `npm run start:replicator`: one process serving REPLICATOR_REGIONS (default: every region). */
+export async function startReplicator(env: NodeJS.ProcessEnv = process.env): Promise<RunningReplicator> {
+  const config = loadConfig(env);
+  const logger = createLogger('replicator', config.logLevel).child({ regions: config.replicatorRegions.length > 3 ? `${config.replicatorRegions.length} regions` : config.replicatorRegions.join(',') });
+  await ensureDatabase(config.replicatorDatabaseUrl);
+  const dataSource = new DataSource({ type: 'postgres', url: config.replicatorDatabaseUrl, poolSize: 10, applicationName: 'snapferry-replicator' });
+  await dataSource.initialize();
+  const metrics = createMetricsRegistry('replicator');
+
+  const stores = new Map<string, RegionStore>();
+  const storeFor = (region: string) => {
+    let store = stores.get(region);
+    if (!store) stores.set(region, (store = new FilesystemRegionStore(config.dataDir, region)));
+    return store;
+  };
+  const regions = new Map<string, RegionContext>();
+  for (const region of config.replicatorRegions) {
+    const jobs = new JobStore(dataSource, region);
+    await jobs.migrate();
+    regions.set(region, {
+      region,
+      jobs,
+      target: storeFor(region),
+      sourceStore: storeFor,
+      ...(config.maxBytesPerSec ? { throttle: new Throttle(config.maxBytesPerSec) } : {}),
+    });
+  }
+
+  const amqp = new AmqpConnectionManager({
+    url: config.amqpUrl,
+    connectionName: `snapferry-replicator-${process.pid}`,
+    logger,
+    setup: (channel) =>
+      declareTopology(channel, { catalogProgress: true, replicatorRegions: config.replicatorRegions, deliveryLimit: config.deliveryLimit }),
+  });
+  await amqp.start();
+  const publisher = await new ConfirmPublisher(amqp, { logger }).start();
+  const runner = new ReplicationRunner(regions, publisher, logger, metrics);
+
+  const app = await NestFactory.create(
+    ReplicatorModule.register(
+      runner,
+      {
+        database: async () => ((await dataSource.query('SELECT 1')) as unknown[]).length === 1,
+        broker: async () => amqp.isConnected() && publisher.isReady(),
+      },
+      metrics,
+    ),
+    { logger: ['error', 'warn'] },
+  );
+  // Prefetch per queue = copies in flight per region; the rest wait in the queue.
+  app.connectMicroservice({
+    strategy: new AmqpTransport(amqp, {
+      queues: config.replicatorRegions.flatMap((r) => [replicatorQueue(r), replicatorDeadLetteredQueue(r)]),
+      prefetch: config.maxConcurrentCopies,
+      validate: (envelope) => parseReplicationMessage(envelope),
+      logger,
+    }),
+  });
+  await app.startAllMicroservices();
+  await app.listen(config.replicatorMetricsPort, '0.0.0.0');
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  logger.info({ url, regions: config.replicatorRegions }, 'replicator running');
+
+  return {
+    app,
+    config,
+    logger,
+    url,
+    stop: async () => {
+      runner.stop(); // running copies abort; their unacked requests return to the queue and resume later
+      await app.close();
+      await publisher.close();
+      await amqp.close();
+      await dataSource.destroy();
+    },
+  };
+}
