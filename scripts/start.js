@@ -1,40 +1,137 @@
 #!/usr/bin/env node
-// `npm start` / `npm run start:catalog` / `npm run start:replicator`: build if needed, then run.
+// `npm start` (catalog + a replicator for every region), `npm run start:catalog`,
+// `npm run start:replicator`: build if needed, check (or provide) PostgreSQL and RabbitMQ,
+// then run in the foreground until Ctrl-C. Each service creates its own database schema,
+// exchanges and queues at start.
 const { spawn, execFileSync } = require('node:child_process');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const what = process.argv[2] ?? 'all';
+const say = (line) => process.stderr.write(`snapferry: ${line}\n`);
 
 function build() {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 }
 
-function run(app, env = {}) {
+async function postgresAnswers(url) {
+  const { Client } = require('pg');
+  const target = new URL(url);
+  target.pathname = '/postgres';
+  const client = new Client({ connectionString: target.toString(), connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function rabbitAnswers(url) {
+  try {
+    const connection = await require('amqplib').connect(url, { timeout: 3000 });
+    await connection.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function dockerAnswers() {
+  try {
+    const { getContainerRuntimeClient } = require('testcontainers');
+    await getContainerRuntimeClient();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Uses the configured services; where one does not answer, starts it with testcontainers if Docker can. */
+async function services(env) {
+  const databaseUrl = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/snapferry';
+  const amqpUrl = env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+  const extra = {};
+  const pgUp = await postgresAnswers(databaseUrl);
+  const mqUp = await rabbitAnswers(amqpUrl);
+  if (pgUp && mqUp) return extra;
+  const missing = [!pgUp && `PostgreSQL (${redact(databaseUrl)})`, !mqUp && `RabbitMQ (${redact(amqpUrl)})`].filter(Boolean);
+  if (!(await dockerAnswers())) {
+    say(`cannot reach ${missing.join(' and ')}, and no Docker engine answers to start them.`);
+    say('install and start them (Debian: apt-get install postgresql rabbitmq-server), or point DATABASE_URL,');
+    say('REPLICATOR_DATABASE_URL and AMQP_URL at running servers, or start Docker so that npm start can run them.');
+    process.exit(1);
+  }
+  if (!pgUp) {
+    say('PostgreSQL does not answer: starting postgres:15 with testcontainers (Docker)…');
+    const { PostgreSqlContainer } = require('@testcontainers/postgresql');
+    const pg = await new PostgreSqlContainer('postgres:15-alpine').withDatabase('snapferry').start();
+    extra.DATABASE_URL = pg.getConnectionUri();
+    const replicatorUrl = new URL(extra.DATABASE_URL);
+    replicatorUrl.pathname = '/snapferry_replicator';
+    extra.REPLICATOR_DATABASE_URL = replicatorUrl.toString();
+    say(`PostgreSQL is at ${redact(extra.DATABASE_URL)}`);
+  }
+  if (!mqUp) {
+    say('RabbitMQ does not answer: starting rabbitmq:3.10-management with testcontainers (Docker)…');
+    const { RabbitMQContainer } = require('@testcontainers/rabbitmq');
+    const mq = await new RabbitMQContainer('rabbitmq:3.10-management-alpine').start();
+    extra.AMQP_URL = mq.getAmqpUrl();
+    say(`RabbitMQ is at ${redact(extra.AMQP_URL)}`);
+  }
+  return extra;
+}
+
+const redact = (url) => url.replace(/\/\/([^:/@]+):[^@]+@/, '//$1:***@');
+
+function run(app, env) {
   return spawn(process.execPath, ['-r', path.join(root, 'scripts/register-paths.js'), path.join(root, `dist/apps/${app}/src/main.js`)], {
     cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env,
   });
 }
 
-build();
-const children = what === 'all' ? [run('catalog'), run('replicator')] : [run(what)];
-let stopping = false;
-const stop = (signal) => {
-  stopping = true;
-  for (const child of children) if (child.exitCode === null) child.kill(signal);
-};
-process.on('SIGINT', () => stop('SIGINT'));
-process.on('SIGTERM', () => stop('SIGTERM'));
-let remaining = children.length;
-let failed = 0;
-for (const child of children)
-  child.on('exit', (code) => {
-    if (code) failed = code;
-    if (!stopping) stop('SIGTERM'); // one service died: stop the rest instead of running half a stack
-    if (--remaining === 0) process.exit(failed);
-  });
+function banner(env) {
+  const port = env.PORT ?? '3000';
+  const keys = env.SNAPFERRY_API_KEYS ?? 'dev-operator-key=ops:operator,dev-user-key=acme:user';
+  const first = keys.split(',')[0].split('=')[0];
+  say(`API      http://127.0.0.1:${port}/v1   (docs: http://127.0.0.1:${port}/docs, OpenAPI: /openapi.json)`);
+  say(`API key  ${first}   (export SNAPFERRY_URL=http://127.0.0.1:${port} SNAPFERRY_API_KEY=${first}; npx snapferry regions)`);
+  if (!env.SNAPFERRY_API_KEYS) say('         development keys are built in; set SNAPFERRY_API_KEYS for real ones');
+  say(`data     ${env.SNAPFERRY_DATA_DIR ?? path.join(require('node:os').tmpdir(), 'snapferry-data')}`);
+  say('stop     Ctrl-C');
+}
+
+async function main() {
+  build();
+  const env = { ...process.env, ...(await services(process.env)) };
+  const children = what === 'all' ? [run('catalog', env), run('replicator', env)] : [run(what, env)];
+  if (what !== 'replicator') banner(env);
+  let stopping = false;
+  const stop = (signal) => {
+    if (stopping) return;
+    stopping = true;
+    for (const child of children) if (child.exitCode === null) child.kill(signal);
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  let remaining = children.length;
+  let failed = 0;
+  for (const child of children)
+    child.on('exit', (code, signal) => {
+      if (code) failed = code;
+      if (!stopping) {
+        say(`a service exited (${code ?? signal}); stopping the others`);
+        stop('SIGTERM');
+      }
+      if (--remaining === 0) process.exit(failed);
+    });
+}
+
+main().catch((error) => {
+  say(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Client } from 'pg';
 import pinoHttp from 'pino-http';
+import { Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import {
   createEventStoreDataSource,
@@ -70,6 +71,21 @@ const nestLogger = (logger: Logger): LoggerService => ({
   verbose: (message: unknown, context?: string) => logger.trace({ context }, String(message)),
 });
 
+/** `snapferry_replications{state}`: counted from the replication view when Prometheus scrapes. */
+function replicationsByState(metrics: Registry, store: PostgresEventStore): void {
+  new Gauge({
+    name: 'snapferry_replications',
+    help: 'Replications by state (from the replication view)',
+    labelNames: ['state'],
+    registers: [metrics],
+    async collect() {
+      this.reset();
+      const rows = await store.query<{ state: string; n: string }>(`SELECT doc->>'state' AS state, count(*) AS n FROM replication_view GROUP BY 1`);
+      for (const row of rows) this.set({ state: row.state }, Number(row.n));
+    },
+  });
+}
+
 export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promise<RunningCatalog> {
   const config = loadConfig(env);
   const logger = createLogger('catalog', config.logLevel);
@@ -80,6 +96,7 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
     onError: (err) => logger.warn({ err }, 'event notifications connection lost; reconnecting'),
   });
   await notifications.start();
+  replicationsByState(metrics, eventStore);
   const watermark = new ProjectionWatermark();
   const projector = new Projector(eventStore, watermark, notifications, logger, metrics);
   watermark.poll = () => projector.storedCheckpoint();

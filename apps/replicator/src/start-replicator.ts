@@ -43,7 +43,7 @@ class ReplicatorModule {
 /** `npm run start:replicator`: one process serving REPLICATOR_REGIONS (default: every region). */
 export async function startReplicator(env: NodeJS.ProcessEnv = process.env): Promise<RunningReplicator> {
   const config = loadConfig(env);
-  const logger = createLogger('replicator', config.logLevel).child({ regions: config.replicatorRegions.length > 3 ? `${config.replicatorRegions.length} regions` : config.replicatorRegions.join(',') });
+  const logger = createLogger('replicator', config.logLevel);
   await ensureDatabase(config.replicatorDatabaseUrl);
   const dataSource = new DataSource({ type: 'postgres', url: config.replicatorDatabaseUrl, poolSize: 10, applicationName: 'snapferry-replicator' });
   await dataSource.initialize();
@@ -83,7 +83,7 @@ export async function startReplicator(env: NodeJS.ProcessEnv = process.env): Pro
     ReplicatorModule.register(
       runner,
       {
-        database: async () => ((await dataSource.query('SELECT 1')) as unknown[]).length === 1,
+        database: async () => (await dataSource.query<unknown[]>('SELECT 1')).length === 1,
         broker: async () => amqp.isConnected() && publisher.isReady(),
       },
       metrics,
@@ -101,7 +101,7 @@ export async function startReplicator(env: NodeJS.ProcessEnv = process.env): Pro
   });
   await app.startAllMicroservices();
   await app.listen(config.replicatorMetricsPort, '0.0.0.0');
-  const address = app.getHttpServer().address() as { port: number };
+  const address = (app.getHttpServer() as import('node:http').Server).address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   logger.info({ url, regions: config.replicatorRegions }, 'replicator running');
 

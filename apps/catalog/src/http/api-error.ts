@@ -1,10 +1,9 @@
-import type { ErrorCode } from '@snapferry/domain';
-
 /** An error answer the API gives on purpose, with its documented code. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: ErrorCode | string,
+    /** A documented `Family.Reason` code (the domain's ErrorCode or an HTTP-level one). */
+    readonly code: string,
     message: string,
   ) {
     super(message);

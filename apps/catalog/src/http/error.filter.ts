@@ -51,7 +51,7 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
-      const raw = typeof body === 'object' && body !== null && 'message' in body ? (body as { message: unknown }).message : body;
+      const raw: unknown = typeof body === 'object' && 'message' in body ? body.message : body;
       const message = Array.isArray(raw) ? raw.join('; ') : String(raw);
       return { status, code: httpCodes[status] ?? (status >= 500 ? 'InternalError' : 'InvalidParameter'), message };
     }

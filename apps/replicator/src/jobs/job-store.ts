@@ -58,7 +58,7 @@ export class JobStore {
       await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [s]);
       await m.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
       await m.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_version (version integer NOT NULL)`);
-      const rows = (await m.query(`SELECT max(version) AS v FROM ${s}.schema_version`)) as { v: number | null }[];
+      const rows = (await m.query<unknown>(`SELECT max(version) AS v FROM ${s}.schema_version`)) as { v: number | null }[];
       const version = rows[0]?.v ?? 0;
       if (version < 1) {
         await m.query(`
@@ -85,18 +85,18 @@ export class JobStore {
   }
 
   async seen(messageId: string): Promise<boolean> {
-    const rows = (await this.dataSource.query(`SELECT 1 FROM ${this.schema}.inbox WHERE message_id = $1`, [messageId])) as unknown[];
+    const rows = (await this.dataSource.query<unknown>(`SELECT 1 FROM ${this.schema}.inbox WHERE message_id = $1`, [messageId])) as unknown[];
     return rows.length > 0;
   }
 
   async get(replicationId: string): Promise<Job | undefined> {
-    const rows = (await this.dataSource.query(`SELECT * FROM ${this.schema}.jobs WHERE replication_id = $1`, [replicationId])) as JobRow[];
+    const rows = (await this.dataSource.query<unknown>(`SELECT * FROM ${this.schema}.jobs WHERE replication_id = $1`, [replicationId])) as JobRow[];
     return rows[0] && toJob(rows[0]);
   }
 
   /** Records the request (once: a redelivered request finds its job) and starts an attempt. */
   async beginAttempt(request: ReplicationRequested['data']): Promise<Job> {
-    const rows = (await this.dataSource.query(
+    const rows = (await this.dataSource.query<unknown>(
       `INSERT INTO ${this.schema}.jobs (replication_id, request, state, attempts) VALUES ($1, $2, 'COPYING', 1)
        ON CONFLICT (replication_id) DO UPDATE SET
          request = coalesce(${this.schema}.jobs.request, EXCLUDED.request),
@@ -111,7 +111,7 @@ export class JobStore {
 
   /** Reserves the next progress sequence number (monotonic across attempts and processes). */
   async nextSequence(replicationId: string): Promise<number> {
-    const rows = (await this.dataSource.query(
+    const rows = (await this.dataSource.query<unknown>(
       `UPDATE ${this.schema}.jobs SET progress_sequence = progress_sequence + 1 WHERE replication_id = $1 RETURNING progress_sequence`,
       [replicationId],
     )) as { progress_sequence: number }[];
@@ -128,7 +128,7 @@ export class JobStore {
 
   /** Marks a job (known or not yet arrived) to be cancelled; returns it. */
   async requestCancel(replicationId: string): Promise<Job> {
-    const rows = (await this.dataSource.query(
+    const rows = (await this.dataSource.query<unknown>(
       `INSERT INTO ${this.schema}.jobs (replication_id, state, cancel_requested) VALUES ($1, 'QUEUED', true)
        ON CONFLICT (replication_id) DO UPDATE SET cancel_requested = true, updated_at = now() RETURNING *`,
       [replicationId],
@@ -137,7 +137,7 @@ export class JobStore {
   }
 
   async cancelRequested(replicationId: string): Promise<boolean> {
-    const rows = (await this.dataSource.query(`SELECT cancel_requested FROM ${this.schema}.jobs WHERE replication_id = $1`, [replicationId])) as {
+    const rows = (await this.dataSource.query<unknown>(`SELECT cancel_requested FROM ${this.schema}.jobs WHERE replication_id = $1`, [replicationId])) as {
       cancel_requested: boolean;
     }[];
     return rows[0]?.cancel_requested ?? false;

@@ -1,0 +1,98 @@
+import type { CliConfig } from './config';
+import { ApiError, UnreachableError } from './errors';
+
+export type Fetch = typeof fetch;
+export type Query = Record<string, string | number | undefined>;
+
+export interface SendOptions {
+  query?: Query;
+  json?: unknown;
+  /** A streamed body (sent as application/octet-stream with the given length). */
+  stream?: { body: AsyncIterable<Uint8Array>; length: number };
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Non-2xx statuses the caller handles itself (e.g. 416 for a finished resume). */
+  accept?: number[];
+}
+
+/**
+ * The catalog's HTTP API over the global fetch: errors become ApiError (exit 1) carrying the
+ * API's code; a refused or dropped connection becomes UnreachableError (exit 4).
+ */
+export class ApiClient {
+  constructor(
+    readonly config: CliConfig,
+    private readonly fetchFn: Fetch = fetch,
+  ) {}
+
+  url(path: string, query: Query = {}): string {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    const qs = params.toString();
+    return `${this.config.url}${path}${qs ? `?${qs}` : ''}`;
+  }
+
+  async send(method: string, path: string, options: SendOptions = {}): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.config.apiKey}`, ...options.headers };
+    const init: RequestInit & { duplex?: 'half' } = { method, headers };
+    if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(options.json);
+    } else if (options.stream) {
+      headers['content-type'] = 'application/octet-stream';
+      headers['content-length'] = String(options.stream.length);
+      init.body = options.stream.body as unknown as BodyInit; // undici streams async iterables
+      init.duplex = 'half';
+    }
+    if (options.signal) init.signal = options.signal;
+    let response: Response;
+    try {
+      response = await this.fetchFn(this.url(path, options.query), init);
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      throw this.unreachable(error);
+    }
+    if (!response.ok && !options.accept?.includes(response.status)) throw await toApiError(response);
+    return response;
+  }
+
+  /** A JSON call; 204 answers resolve to undefined. */
+  async json<T>(method: string, path: string, options: SendOptions = {}): Promise<T> {
+    const response = await this.send(method, path, options);
+    if (response.status === 204) return undefined as T;
+    try {
+      return (await response.json()) as T;
+    } catch (error) {
+      throw this.unreachable(error);
+    }
+  }
+
+  get<T>(path: string, query?: Query): Promise<T> {
+    return this.json<T>('GET', path, query ? { query } : {});
+  }
+
+  /** A network failure (refused, reset, dropped mid-body) in one line with its cause. */
+  unreachable(error: unknown): UnreachableError {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+    return new UnreachableError(this.config.url, reason);
+  }
+}
+
+export async function toApiError(response: Response): Promise<ApiError> {
+  const text = await response.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; requestId?: unknown } };
+    const error = body.error;
+    if (error && typeof error.code === 'string')
+      return new ApiError(
+        response.status,
+        error.code,
+        typeof error.message === 'string' ? error.message : response.statusText,
+        typeof error.requestId === 'string' ? error.requestId : undefined,
+      );
+  } catch {
+    // not the API's error shape (a proxy, say): fall through
+  }
+  return new ApiError(response.status, `Http${response.status}`, text.slice(0, 200).trim() || response.statusText || 'no body');
+}

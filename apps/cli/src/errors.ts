@@ -1,0 +1,49 @@
+/** Exit codes are part of the CLI's contract with scripts. */
+export const ExitCode = {
+  ok: 0,
+  apiError: 1,
+  usage: 2,
+  copyFailed: 3,
+  unreachable: 4,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Anything the CLI reports as one `error: …` line and an exit code. */
+export class CliError extends Error {
+  constructor(
+    readonly exitCode: ExitCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The API answered with an error body (`{error: {code, message, requestId}}`). */
+export class ApiError extends CliError {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly requestId?: string,
+  ) {
+    super(ExitCode.apiError, `${code}: ${detail}`);
+  }
+}
+
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(ExitCode.usage, message);
+  }
+}
+
+export class UnreachableError extends CliError {
+  constructor(url: string, reason: string) {
+    super(ExitCode.unreachable, `cannot reach the API at ${url}: ${reason}`);
+  }
+}
+
+/** One line, whatever the message held (a multi-line server message would break `2>` parsing). */
+export const errorLine = (error: unknown): string => {
+  const text = error instanceof Error ? error.message : String(error);
+  return `error: ${text.replace(/\s*\n\s*/g, ' ').trim()}`;
+};

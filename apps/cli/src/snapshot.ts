@@ -1,0 +1,203 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { type Command, Option } from 'commander';
+import type { Snapshot, SnapshotList } from './api-types';
+import type { Context, ContextOf } from './context';
+import { UsageError } from './errors';
+import { details, formatBytes, show, table } from './output';
+import { diskSizeFor, nonNegativeInt, positiveInt } from './parse';
+
+const snapshotStates = ['CREATING', 'NORMAL', 'COPYING_FROM_REMOTE', 'CHECKING_COPIED', 'FAILED'];
+
+export function snapshotCommands(program: Command, contextOf: ContextOf): void {
+  const snapshot = program.command('snapshot').description('register, upload, list, show, rename and delete snapshots');
+
+  snapshot
+    .command('create')
+    .description('register a snapshot and upload a local disk image into it')
+    .requiredOption('--region <region>', 'the region the snapshot lives in, e.g. ap-guangzhou')
+    .requiredOption('--disk <diskId>', 'the disk it was taken from, e.g. disk-3k9d0x2a')
+    .requiredOption('--file <path>', 'the disk image to upload')
+    .option('--name <name>', 'a name (at most 60 characters)')
+    .addOption(new Option('--disk-usage <usage>', 'the kind of disk').choices(['DATA_DISK', 'SYSTEM_DISK']).default('DATA_DISK'))
+    .option('--disk-size <GiB>', 'the disk size (default: the file size rounded up to a GiB)', positiveInt)
+    .action((options: CreateOptions, command: Command) => createSnapshot(contextOf(command), options));
+
+  snapshot
+    .command('upload <snapshotId>')
+    .description('upload the disk image of a snapshot still CREATING (e.g. after an interrupted create)')
+    .requiredOption('--file <path>', 'the disk image to upload')
+    .action(async (id: string, options: { file: string }, command: Command) => {
+      const ctx = contextOf(command);
+      const file = await imageFile(options.file);
+      const stored = await upload(ctx, id, file);
+      ctx.out.result(stored, () => snapshotDetails(stored));
+    });
+
+  snapshot
+    .command('list')
+    .description("one region's snapshots (sources and arriving copies), newest first")
+    .requiredOption('--region <region>', 'the region to list')
+    .addOption(new Option('--state <state>', 'only snapshots in this state').choices(snapshotStates))
+    .option('--disk <diskId>', 'only snapshots of this disk')
+    .option('--offset <n>', 'skip this many', nonNegativeInt)
+    .option('--limit <n>', 'at most this many (1-100, default 20)', positiveInt)
+    .action(async (options: ListOptions, command: Command) => {
+      const ctx = contextOf(command);
+      const page = await ctx.api.get<SnapshotList>('/v1/snapshots', {
+        region: options.region,
+        state: options.state,
+        diskId: options.disk,
+        offset: options.offset,
+        limit: options.limit,
+      });
+      ctx.out.result(page, () => snapshotTable(page));
+    });
+
+  snapshot
+    .command('get <snapshotId>')
+    .description('one snapshot, with the regions it is copying to')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      const found = await ctx.api.get<Snapshot>(`/v1/snapshots/${encodeURIComponent(id)}`);
+      ctx.out.result(found, () => snapshotDetails(found));
+    });
+
+  snapshot
+    .command('rename <snapshotId> <name>')
+    .description('give a snapshot a new name')
+    .action(async (id: string, name: string, _options: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      const renamed = await ctx.api.json<Snapshot>('PATCH', `/v1/snapshots/${encodeURIComponent(id)}`, { json: { name } });
+      ctx.out.result(renamed, () => snapshotDetails(renamed));
+    });
+
+  snapshot
+    .command('delete <snapshotId>')
+    .description('delete a snapshot (refused while copies from it are in flight; deleting a copy in flight cancels it)')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      await ctx.api.json('DELETE', `/v1/snapshots/${encodeURIComponent(id)}`);
+      ctx.out.result({ snapshotId: id, deleted: true }, () => `deleted ${id}`);
+    });
+}
+
+interface CreateOptions {
+  region: string;
+  disk: string;
+  file: string;
+  name?: string;
+  diskUsage: string;
+  diskSize?: number;
+}
+
+interface ListOptions {
+  region: string;
+  state?: string;
+  disk?: string;
+  offset?: number;
+  limit?: number;
+}
+
+async function createSnapshot(ctx: Context, options: CreateOptions): Promise<void> {
+  const file = await imageFile(options.file);
+  const registered = await ctx.api.json<Snapshot>('POST', '/v1/snapshots', {
+    json: {
+      region: options.region,
+      diskId: options.disk,
+      diskUsage: options.diskUsage,
+      diskSizeGiB: options.diskSize ?? diskSizeFor(file.size),
+      ...(options.name !== undefined ? { name: options.name } : {}),
+    },
+  });
+  let stored: Snapshot;
+  try {
+    stored = await upload(ctx, registered.snapshotId, file);
+  } catch (error) {
+    // The snapshot exists (CREATING): say how to finish it rather than leave it a mystery.
+    ctx.out.notice(`snapshot ${registered.snapshotId} was registered but its data was not stored; retry with: snapferry snapshot upload ${registered.snapshotId} --file ${options.file}`);
+    throw error;
+  }
+  ctx.out.result(stored, () => snapshotDetails(stored));
+}
+
+interface ImageFile {
+  path: string;
+  size: number;
+}
+
+async function imageFile(path: string): Promise<ImageFile> {
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read ${path}: ${error.code ?? error.message}`);
+  });
+  if (!info.isFile()) throw new UsageError(`${path} is not a regular file`);
+  return { path, size: info.size };
+}
+
+/** Streams the file as the request body (Content-Length set) with a byte progress bar. */
+async function upload(ctx: Context, snapshotId: string, file: ImageFile): Promise<Snapshot> {
+  const bars = ctx.bars();
+  const bar = bars.create(`upload ${snapshotId}`, file.size, 0, formatBytes(file.size));
+  let sent = 0;
+  async function* counted(source: AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
+      sent += chunk.length;
+      bar.update(sent);
+      yield chunk;
+    }
+  }
+  try {
+    return await ctx.api.json<Snapshot>('PUT', `/v1/snapshots/${encodeURIComponent(snapshotId)}/data`, {
+      stream: { body: counted(createReadStream(file.path)), length: file.size },
+    });
+  } finally {
+    bars.stop();
+  }
+}
+
+/** Where a snapshot's copies stand, in one cell. */
+export function copyCell(s: Snapshot): string {
+  if (s.copyFromRemote) return `from ${show(s.sourceRegion)}/${show(s.sourceSnapshotId)}`;
+  return s.copyingToRegions.map((c) => `to ${c.region} ${c.state} ${c.percent}%`).join('\n') || '-';
+}
+
+export function snapshotTable(page: SnapshotList): string {
+  const rows = page.snapshots.map((s) => [
+    s.snapshotId,
+    show(s.name),
+    s.state,
+    `${s.percent}%`,
+    formatBytes(s.sizeBytes),
+    s.diskId,
+    s.diskUsage,
+    copyCell(s),
+    s.createdAt,
+  ]);
+  const shown = page.snapshots.length === 0 ? 'no snapshots' : `${page.offset + 1}-${page.offset + page.snapshots.length}`;
+  return `${table(['SNAPSHOT', 'NAME', 'STATE', 'PROGRESS', 'DATA', 'DISK', 'USAGE', 'COPIES', 'CREATED'], rows)}\n${page.region}: ${shown} of ${page.total}`;
+}
+
+export function snapshotDetails(s: Snapshot): string {
+  const main = details([
+    ['snapshot', s.snapshotId],
+    ['name', s.name],
+    ['region', s.region],
+    ['state', s.state],
+    ['progress', `${s.percent}%`],
+    ['disk', `${s.diskId} (${s.diskUsage}, ${s.diskSizeGiB} GiB)`],
+    ['data', formatBytes(s.sizeBytes)],
+    ['digest', s.digest],
+    ['encrypted', s.encrypted],
+    ['copied from', s.copyFromRemote ? `${show(s.sourceSnapshotId)} in ${show(s.sourceRegion)}` : null],
+    ['replication', s.replicationId],
+    ['failure', s.failureReason],
+    ['created', s.createdAt],
+    ['updated', s.updatedAt],
+  ]);
+  if (s.copyingToRegions.length === 0) return main;
+  const copies = table(
+    ['COPYING TO', 'SNAPSHOT', 'REPLICATION', 'STATE', 'PROGRESS'],
+    s.copyingToRegions.map((c) => [c.region, c.snapshotId, c.replicationId, c.state, `${c.percent}%`]),
+  );
+  return `${main}\n${copies}`;
+}
