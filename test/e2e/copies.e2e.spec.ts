@@ -18,7 +18,7 @@ describe('copies API', () => {
   const alice = () => t.api.as(keys.alice);
   const ops = () => t.api.as(keys.operator);
   const copy = (id: string, body: unknown, key = keys.alice) => t.api.as(key).post(`/v1/snapshots/${id}/copies`, body);
-  const source = (over: { region?: string; diskUsage?: string; bytes?: Buffer } = {}) => normalSnapshot(t.api, keys.alice, over);
+  const source = (over: Parameters<typeof normalSnapshot>[2] = {}) => normalSnapshot(t.api, keys.alice, over);
 
   describe('beta eligibility', () => {
     it('refuses an account not in beta with 403 NotInBeta and writes nothing', async () => {
@@ -188,6 +188,12 @@ describe('copies API', () => {
       // The same token for a different request is refused; another account may use the same token.
       expectError(await copy(id, { ...body, destinationRegions: ['ap-hongkong'] }), 409, 'UnsupportedOperation.ClientTokenReused');
       expect(await eventCount(t)).toBe(afterFirst);
+      expect((await ops().put('/v1/accounts/bob/beta')).status).toBe(200);
+      const bobs = await normalSnapshot(t.api, keys.bob);
+      const bobAnswer = await copy(bobs, { ...body, destinationRegions: ['ap-hongkong'] }, keys.bob);
+      expect(bobAnswer.status).toBe(202);
+      expect(bobAnswer.body.results[0]).toEqual(expect.objectContaining({ code: 'Success', destinationRegion: 'ap-hongkong' }));
+      expect(bobAnswer.body.results[0].snapshotId).not.toBe(first.body.results[0].snapshotId);
     });
 
     it('five identical requests at once with one clientToken start exactly one copy and all get the same answer', async () => {

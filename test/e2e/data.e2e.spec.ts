@@ -78,9 +78,9 @@ describe('snapshot data API', () => {
       headers: { authorization: `Bearer ${keys.alice}`, 'content-type': 'application/octet-stream' },
       body: stream,
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(response.status).toBe(200);
-    expect((await response.json()).sizeBytes).toBe(bytes.length);
+    expect(((await response.json()) as { sizeBytes: number }).sizeBytes).toBe(bytes.length);
     expect(Buffer.compare((await alice().get(`/v1/snapshots/${id}/data`)).body, bytes)).toBe(0);
   });
 

@@ -118,7 +118,7 @@ describe('junk input', () => {
     expectError(answer, answer.status);
   };
 
-  const endpoints = () => [
+  const endpoints = (): [string, string, string][] => [
     ['POST /v1/snapshots', 'POST', '/v1/snapshots'],
     ['PATCH /v1/snapshots/{id}', 'PATCH', `/v1/snapshots/${renameId}`],
     ['POST /v1/snapshots/{id}/copies', 'POST', `/v1/snapshots/${sourceId}/copies`],
@@ -155,11 +155,11 @@ describe('junk input', () => {
       }
     };
     for (const [name, method, path] of endpoints()) {
-      await check(`${name} as text/plain`, send(method, path!, json(registration()), 'text/plain'));
-      await check(`${name} as form data`, send(method, path!, 'region=ap-guangzhou', 'application/x-www-form-urlencoded'));
-      await check(`${name} in UTF-16`, send(method, path!, json(registration()), 'application/json; charset=utf-16'));
-      await check(`${name} with a bad gzip body`, t.api.call(keys.alice, method!, path!, 'not gzip', { 'content-type': 'application/json', 'content-encoding': 'gzip' }));
-      await check(`${name} with an unknown encoding`, t.api.call(keys.alice, method!, path!, '{}', { 'content-type': 'application/json', 'content-encoding': 'br2' }));
+      await check(`${name} as text/plain`, send(method, path, json(registration()), 'text/plain'));
+      await check(`${name} as form data`, send(method, path, 'region=ap-guangzhou', 'application/x-www-form-urlencoded'));
+      await check(`${name} in UTF-16`, send(method, path, json(registration()), 'application/json; charset=utf-16'));
+      await check(`${name} with a bad gzip body`, t.api.call(keys.alice, method, path, 'not gzip', { 'content-type': 'application/json', 'content-encoding': 'gzip' }));
+      await check(`${name} with an unknown encoding`, t.api.call(keys.alice, method, path, '{}', { 'content-type': 'application/json', 'content-encoding': 'br2' }));
     }
     for (const query of ['region[]=ap-guangzhou', 'region=ap-guangzhou&region=ap-shanghai', 'region[a]=b', `region=${'a'.repeat(10_000)}`,
       'region=ap-guangzhou&limit=1.5', 'region=%00', 'region=ap-guangzhou&diskId=disk-aaaa0001%00', 'region=ap-guangzhou&offset=99999999999999999999', 'region=%E0%A4%A', 'region=ap-guangzhou&state[]=NORMAL'])

@@ -70,7 +70,8 @@ export class ServiceProcess {
         const parts = (partial + text).split('\n');
         partial = parts.pop() ?? '';
         for (const line of parts) {
-          this.note(`${label} ${line}`);
+          // Successful GETs (the tests poll a lot) would crowd out everything else.
+          if (!(line.includes('"method":"GET"') && line.includes('"statusCode":2'))) this.note(`${label} ${line}`);
           if (!line.includes(ready)) continue;
           try {
             const parsed = JSON.parse(line) as { msg?: string; url?: string };
@@ -169,7 +170,7 @@ export async function startProcessStack(extraEnv: NodeJS.ProcessEnv = {}): Promi
     SNAPFERRY_DATA_DIR: dataDir,
     SNAPFERRY_API_KEYS: apiKeysEnv,
     SNAPFERRY_CHUNK_SIZE: String(64 * 1024),
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: process.env['FAULT_LOG_LEVEL'] ?? 'info',
     ...extraEnv,
   };
   const catalog = new ServiceProcess('catalog', env);

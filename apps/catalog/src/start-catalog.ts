@@ -30,6 +30,7 @@ import {
 } from '@snapferry/messaging';
 import { CatalogModule } from './catalog.module';
 import { OutboxRelay } from './outbox/outbox-relay';
+import { ProjectionsController } from './admin/projections.controller';
 import { ProgressController } from './progress/progress.controller';
 import { RecordProgress } from './progress/record-progress';
 import { contextOf, type CatalogRequest } from './http/request-context';
@@ -124,8 +125,8 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
         database: async () => (await eventStore.query('SELECT 1')).length === 1,
         broker: async () => amqp.isConnected() && publisher.isReady(),
       },
-      extraControllers: [ProgressController],
-      extraProviders: [RecordProgress],
+      extraControllers: [ProgressController, ProjectionsController],
+      extraProviders: [RecordProgress, { provide: Projector, useValue: projector }],
     }),
     { logger: nestLogger(logger), bodyParser: false },
   );

@@ -27,13 +27,17 @@ export class ApiClient {
 
   url(path: string, query: Query = {}): string {
     const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    for (const [key, value] of Object.entries(query))
+      if (value !== undefined) params.set(key, String(value));
     const qs = params.toString();
     return `${this.config.url}${path}${qs ? `?${qs}` : ''}`;
   }
 
   async send(method: string, path: string, options: SendOptions = {}): Promise<Response> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.config.apiKey}`, ...options.headers };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.config.apiKey}`,
+      ...options.headers,
+    };
     const init: RequestInit & { duplex?: 'half' } = { method, headers };
     if (options.json !== undefined) {
       headers['content-type'] = 'application/json';
@@ -41,7 +45,7 @@ export class ApiClient {
     } else if (options.stream) {
       headers['content-type'] = 'application/octet-stream';
       headers['content-length'] = String(options.stream.length);
-      init.body = options.stream.body as unknown as BodyInit; // undici streams async iterables
+      init.body = options.stream.body; // undici streams async iterables
       init.duplex = 'half';
     }
     if (options.signal) init.signal = options.signal;
@@ -52,7 +56,8 @@ export class ApiClient {
       if (options.signal?.aborted) throw error;
       throw this.unreachable(error);
     }
-    if (!response.ok && !options.accept?.includes(response.status)) throw await toApiError(response);
+    if (!response.ok && !options.accept?.includes(response.status))
+      throw await toApiError(response);
     return response;
   }
 
@@ -74,7 +79,8 @@ export class ApiClient {
   /** A network failure (refused, reset, dropped mid-body) in one line with its cause. */
   unreachable(error: unknown): UnreachableError {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+    const reason =
+      cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
     return new UnreachableError(this.config.url, reason);
   }
 }
@@ -82,7 +88,9 @@ export class ApiClient {
 export async function toApiError(response: Response): Promise<ApiError> {
   const text = await response.text().catch(() => '');
   try {
-    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; requestId?: unknown } };
+    const body = JSON.parse(text) as {
+      error?: { code?: unknown; message?: unknown; requestId?: unknown };
+    };
     const error = body.error;
     if (error && typeof error.code === 'string')
       return new ApiError(
@@ -94,5 +102,9 @@ export async function toApiError(response: Response): Promise<ApiError> {
   } catch {
     // not the API's error shape (a proxy, say): fall through
   }
-  return new ApiError(response.status, `Http${response.status}`, text.slice(0, 200).trim() || response.statusText || 'no body');
+  return new ApiError(
+    response.status,
+    `Http${response.status}`,
+    text.slice(0, 200).trim() || response.statusText || 'no body',
+  );
 }

@@ -1,1 +1,9 @@
-export {};
+import { run } from './program';
+
+void run(process.argv.slice(2), {
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+}).then((code) => {
+  process.exitCode = code;
+});

@@ -26,7 +26,8 @@ export function regionList(value: string): string[] {
 
 /** A global position in the event log. */
 export function position(value: string): string {
-  if (!/^\d{1,18}$/.test(value)) throw new InvalidArgumentError('expected a global position (a whole number)');
+  if (!/^\d{1,18}$/.test(value))
+    throw new InvalidArgumentError('expected a global position (a whole number)');
   return value;
 }
 

@@ -21,7 +21,10 @@ const silent: Bars = {
  * unless forced with --progress; then cli-progress prints a snapshot every second and the
  * final state when stopped.
  */
-export function progressBars(stream: NodeJS.WritableStream & { isTTY?: boolean }, force: boolean): Bars {
+export function progressBars(
+  stream: NodeJS.WritableStream & { isTTY?: boolean },
+  force: boolean,
+): Bars {
   if (!stream.isTTY && !force) return silent;
   const multi = new MultiBar(
     {

@@ -10,7 +10,9 @@ import { diskSizeFor, nonNegativeInt, positiveInt } from './parse';
 const snapshotStates = ['CREATING', 'NORMAL', 'COPYING_FROM_REMOTE', 'CHECKING_COPIED', 'FAILED'];
 
 export function snapshotCommands(program: Command, contextOf: ContextOf): void {
-  const snapshot = program.command('snapshot').description('register, upload, list, show, rename and delete snapshots');
+  const snapshot = program
+    .command('snapshot')
+    .description('register, upload, list, show, rename and delete snapshots');
 
   snapshot
     .command('create')
@@ -19,13 +21,25 @@ export function snapshotCommands(program: Command, contextOf: ContextOf): void {
     .requiredOption('--disk <diskId>', 'the disk it was taken from, e.g. disk-3k9d0x2a')
     .requiredOption('--file <path>', 'the disk image to upload')
     .option('--name <name>', 'a name (at most 60 characters)')
-    .addOption(new Option('--disk-usage <usage>', 'the kind of disk').choices(['DATA_DISK', 'SYSTEM_DISK']).default('DATA_DISK'))
-    .option('--disk-size <GiB>', 'the disk size (default: the file size rounded up to a GiB)', positiveInt)
-    .action((options: CreateOptions, command: Command) => createSnapshot(contextOf(command), options));
+    .addOption(
+      new Option('--disk-usage <usage>', 'the kind of disk')
+        .choices(['DATA_DISK', 'SYSTEM_DISK'])
+        .default('DATA_DISK'),
+    )
+    .option(
+      '--disk-size <GiB>',
+      'the disk size (default: the file size rounded up to a GiB)',
+      positiveInt,
+    )
+    .action((options: CreateOptions, command: Command) =>
+      createSnapshot(contextOf(command), options),
+    );
 
   snapshot
     .command('upload <snapshotId>')
-    .description('upload the disk image of a snapshot still CREATING (e.g. after an interrupted create)')
+    .description(
+      'upload the disk image of a snapshot still CREATING (e.g. after an interrupted create)',
+    )
     .requiredOption('--file <path>', 'the disk image to upload')
     .action(async (id: string, options: { file: string }, command: Command) => {
       const ctx = contextOf(command);
@@ -38,7 +52,9 @@ export function snapshotCommands(program: Command, contextOf: ContextOf): void {
     .command('list')
     .description("one region's snapshots (sources and arriving copies), newest first")
     .requiredOption('--region <region>', 'the region to list')
-    .addOption(new Option('--state <state>', 'only snapshots in this state').choices(snapshotStates))
+    .addOption(
+      new Option('--state <state>', 'only snapshots in this state').choices(snapshotStates),
+    )
     .option('--disk <diskId>', 'only snapshots of this disk')
     .option('--offset <n>', 'skip this many', nonNegativeInt)
     .option('--limit <n>', 'at most this many (1-100, default 20)', positiveInt)
@@ -68,13 +84,19 @@ export function snapshotCommands(program: Command, contextOf: ContextOf): void {
     .description('give a snapshot a new name')
     .action(async (id: string, name: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
-      const renamed = await ctx.api.json<Snapshot>('PATCH', `/v1/snapshots/${encodeURIComponent(id)}`, { json: { name } });
+      const renamed = await ctx.api.json<Snapshot>(
+        'PATCH',
+        `/v1/snapshots/${encodeURIComponent(id)}`,
+        { json: { name } },
+      );
       ctx.out.result(renamed, () => snapshotDetails(renamed));
     });
 
   snapshot
     .command('delete <snapshotId>')
-    .description('delete a snapshot (refused while copies from it are in flight; deleting a copy in flight cancels it)')
+    .description(
+      'delete a snapshot (refused while copies from it are in flight; deleting a copy in flight cancels it)',
+    )
     .action(async (id: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       await ctx.api.json('DELETE', `/v1/snapshots/${encodeURIComponent(id)}`);
@@ -115,7 +137,9 @@ async function createSnapshot(ctx: Context, options: CreateOptions): Promise<voi
     stored = await upload(ctx, registered.snapshotId, file);
   } catch (error) {
     // The snapshot exists (CREATING): say how to finish it rather than leave it a mystery.
-    ctx.out.notice(`snapshot ${registered.snapshotId} was registered but its data was not stored; retry with: snapferry snapshot upload ${registered.snapshotId} --file ${options.file}`);
+    ctx.out.notice(
+      `snapshot ${registered.snapshotId} was registered but its data was not stored; retry with: snapferry snapshot upload ${registered.snapshotId} --file ${options.file}`,
+    );
     throw error;
   }
   ctx.out.result(stored, () => snapshotDetails(stored));
@@ -147,9 +171,13 @@ async function upload(ctx: Context, snapshotId: string, file: ImageFile): Promis
     }
   }
   try {
-    return await ctx.api.json<Snapshot>('PUT', `/v1/snapshots/${encodeURIComponent(snapshotId)}/data`, {
-      stream: { body: counted(createReadStream(file.path)), length: file.size },
-    });
+    return await ctx.api.json<Snapshot>(
+      'PUT',
+      `/v1/snapshots/${encodeURIComponent(snapshotId)}/data`,
+      {
+        stream: { body: counted(createReadStream(file.path)), length: file.size },
+      },
+    );
   } finally {
     bars.stop();
   }
@@ -173,7 +201,10 @@ export function snapshotTable(page: SnapshotList): string {
     copyCell(s),
     s.createdAt,
   ]);
-  const shown = page.snapshots.length === 0 ? 'no snapshots' : `${page.offset + 1}-${page.offset + page.snapshots.length}`;
+  const shown =
+    page.snapshots.length === 0
+      ? 'no snapshots'
+      : `${page.offset + 1}-${page.offset + page.snapshots.length}`;
   return `${table(['SNAPSHOT', 'NAME', 'STATE', 'PROGRESS', 'DATA', 'DISK', 'USAGE', 'COPIES', 'CREATED'], rows)}\n${page.region}: ${shown} of ${page.total}`;
 }
 
@@ -188,7 +219,10 @@ export function snapshotDetails(s: Snapshot): string {
     ['data', formatBytes(s.sizeBytes)],
     ['digest', s.digest],
     ['encrypted', s.encrypted],
-    ['copied from', s.copyFromRemote ? `${show(s.sourceSnapshotId)} in ${show(s.sourceRegion)}` : null],
+    [
+      'copied from',
+      s.copyFromRemote ? `${show(s.sourceSnapshotId)} in ${show(s.sourceRegion)}` : null,
+    ],
     ['replication', s.replicationId],
     ['failure', s.failureReason],
     ['created', s.createdAt],
@@ -197,7 +231,13 @@ export function snapshotDetails(s: Snapshot): string {
   if (s.copyingToRegions.length === 0) return main;
   const copies = table(
     ['COPYING TO', 'SNAPSHOT', 'REPLICATION', 'STATE', 'PROGRESS'],
-    s.copyingToRegions.map((c) => [c.region, c.snapshotId, c.replicationId, c.state, `${c.percent}%`]),
+    s.copyingToRegions.map((c) => [
+      c.region,
+      c.snapshotId,
+      c.replicationId,
+      c.state,
+      `${c.percent}%`,
+    ]),
   );
   return `${main}\n${copies}`;
 }

@@ -161,7 +161,7 @@ export class AmqpConnectionManager {
       }
       // Hooks registered while this runs are picked up too, so none misses this connection.
       const ran = new Set<ConnectHook>();
-      for (const hook of [...this.hooks]) {
+      for (let hook = this.nextHook(ran); hook; hook = this.nextHook(ran)) {
         ran.add(hook);
         await hook(connection);
       }

@@ -107,13 +107,16 @@ describe('reconnecting after a lost connection', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     });
     const starting = slow.start();
-    await hookStarted;
-    const late = await new ConfirmPublisher(slow).start(); // not connected yet: only registers
-    expect(late.isReady()).toBe(false);
-    await starting;
-    expect(late.isReady()).toBe(true);
-    await late.close();
-    await slow.close();
+    try {
+      await hookStarted;
+      const late = await new ConfirmPublisher(slow).start(); // not connected yet: only registers
+      expect(late.isReady()).toBe(false);
+      await starting;
+      expect(late.isReady()).toBe(true);
+      await late.close();
+    } finally {
+      await slow.close();
+    }
   });
 
   it('keeps retrying with backoff while the broker refuses, and start() waits for it', async () => {

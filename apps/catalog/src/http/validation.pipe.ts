@@ -46,7 +46,7 @@ export class StrictValidationPipe extends ValidationPipe {
       const problem = unacceptable(value);
       if (problem) throw new ApiError(400, 'InvalidParameter', problem);
     }
-    const result = await super.transform(value, metadata);
+    const result: unknown = await super.transform(value, metadata);
     // @IsOptional lets null through; the handlers and the domain take "absent" as undefined only.
     if (metadata.type === 'body' && typeof result === 'object' && result !== null)
       for (const [key, item] of Object.entries(result)) if (item === null) delete (result as Record<string, unknown>)[key];

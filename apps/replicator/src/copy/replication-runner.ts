@@ -116,14 +116,23 @@ export class ReplicationRunner {
     log.info({ attempt: job.attempts }, 'copy started');
 
     const throttle = new ProgressThrottle();
-    let reports = Promise.resolve();
+    // Reports run in the background; one that fails (broker gone) must not become an unhandled
+    // rejection that kills the process: it aborts this attempt instead, and the request is redelivered.
+    let reportError: unknown;
+    let queued = Promise.resolve();
+    const enqueue = (work: () => Promise<void>) => {
+      queued = queued.then(work).catch((error: unknown) => {
+        reportError ??= error;
+        controller.abort(error);
+      });
+    };
     let lastCancelCheck = Date.now();
     let verifying = false;
     const report = (progress: Parameters<NonNullable<Parameters<typeof copySnapshot>[0]['onProgress']>>[0]) => {
       if (progress.phase === 'verifying') {
         if (!verifying) {
           verifying = true;
-          reports = reports.then(() => this.publish('ReplicationVerifying', correlationId, { ...ref, verifyingAt: now() }));
+          enqueue(() => this.publish('ReplicationVerifying', correlationId, { ...ref, verifyingAt: now() }));
           void ctx.jobs.setState(request.replicationId, 'VERIFYING').catch(() => undefined);
         }
         return;
@@ -134,7 +143,7 @@ export class ReplicationRunner {
         void ctx.jobs.cancelRequested(request.replicationId).then((yes) => yes && controller.abort(new CancelledError('cancelled')), () => undefined);
       }
       if (!throttle.shouldReport(percent) || percent >= 100) return;
-      reports = reports.then(async () =>
+      enqueue(async () =>
         this.publish('ReplicationProgressed', correlationId, {
           ...ref,
           sequence: await ctx.jobs.nextSequence(request.replicationId),
@@ -157,7 +166,8 @@ export class ReplicationRunner {
       throttle: ctx.throttle,
       signal: controller.signal,
     });
-    await reports;
+    await queued;
+    if (reportError !== undefined) throw reportError;
     if (!verifying) await this.publish('ReplicationVerifying', correlationId, { ...ref, verifyingAt: now() });
     if (await ctx.jobs.cancelRequested(request.replicationId)) throw new CancelledError('cancelled');
     await this.publish('ReplicationCompleted', correlationId, {

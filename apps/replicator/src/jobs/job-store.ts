@@ -111,11 +111,14 @@ export class JobStore {
 
   /** Reserves the next progress sequence number (monotonic across attempts and processes). */
   async nextSequence(replicationId: string): Promise<number> {
-    const rows = (await this.dataSource.query<unknown>(
+    // TypeORM answers an UPDATE with [rows, rowCount], not rows: unwrap it, or every update is #1.
+    const [rows] = (await this.dataSource.query<unknown>(
       `UPDATE ${this.schema}.jobs SET progress_sequence = progress_sequence + 1 WHERE replication_id = $1 RETURNING progress_sequence`,
       [replicationId],
-    )) as { progress_sequence: number }[];
-    return rows[0]?.progress_sequence ?? 1;
+    )) as [{ progress_sequence: number }[], number];
+    const sequence = rows[0]?.progress_sequence;
+    if (sequence === undefined) throw new Error(`no job ${replicationId} to number progress for`);
+    return sequence;
   }
 
   async setState(replicationId: string, state: JobState, error: string | null = null): Promise<void> {

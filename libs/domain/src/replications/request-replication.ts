@@ -3,7 +3,7 @@ import { refuse } from '../shared/event';
 import type { RegionCatalog } from '../regions/region-catalog';
 import { findRegion, isGeoRestricted } from '../regions/region-catalog';
 import type { SnapshotState } from '../snapshots/snapshot';
-import { existingSnapshot, maxSnapshotNameLength } from '../snapshots/snapshot-decisions';
+import { existingSnapshot, maxSnapshotNameLength, nameLength } from '../snapshots/snapshot-decisions';
 import type { SnapshotCopyRequested, SnapshotRegistered } from '../snapshots/snapshot-events';
 import type { ReplicationRequested } from './replication-events';
 
@@ -61,7 +61,7 @@ export function requestReplication(command: RequestReplication, context: Request
     refuse('UnsupportedOperation.SystemDiskSnapshot', 'snapshots of system disks cannot be copied to other regions');
   if (source.status !== 'NORMAL')
     refuse('UnsupportedOperation.SnapshotNotNormal', `snapshot ${sourceSnapshotId} is ${source.status}; only NORMAL snapshots can be copied`);
-  if (snapshotName !== undefined && snapshotName.length > maxSnapshotNameLength)
+  if (snapshotName !== undefined && nameLength(snapshotName) > maxSnapshotNameLength)
     refuse('InvalidParameterValue.SnapshotName', `snapshotName must be at most ${maxSnapshotNameLength} characters`);
   if (destinationRegions.length === 0)
     refuse('InvalidParameterValue.DestinationRegions', 'destinationRegions must name at least one region');

@@ -11,6 +11,8 @@ import type {
 import type { ReplicationCancelRequested } from '../replications/replication-events';
 
 export const maxSnapshotNameLength = 60;
+/** Names are counted in characters (code points), as people and the API's validation count them. */
+export const nameLength = (name: string): number => [...name].length;
 
 /** The snapshot must exist, belong to the account and not be deleted; anything else is 404. */
 export function existingSnapshot(state: SnapshotState, accountId: string, snapshotId: string): Snapshot {
@@ -33,7 +35,7 @@ export interface RegisterSnapshot {
 
 export function registerSnapshot(command: RegisterSnapshot): SnapshotRegistered {
   const { now, name, encrypted, ...rest } = command;
-  if (name !== undefined && name.length > maxSnapshotNameLength)
+  if (name !== undefined && nameLength(name) > maxSnapshotNameLength)
     refuse('InvalidParameterValue.SnapshotName', `name must be at most ${maxSnapshotNameLength} characters`);
   return {
     type: 'SnapshotRegistered',
@@ -76,7 +78,7 @@ export function renameSnapshot(
   command: { accountId: string; snapshotId: string; name: string; now: string },
 ): SnapshotRenamed[] {
   const snapshot = existingSnapshot(state, command.accountId, command.snapshotId);
-  if (command.name.length > maxSnapshotNameLength)
+  if (nameLength(command.name) > maxSnapshotNameLength)
     refuse('InvalidParameterValue.SnapshotName', `name must be at most ${maxSnapshotNameLength} characters`);
   if (snapshot.name === command.name) return [];
   return [

@@ -1,0 +1,21 @@
+import { Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { OperatorOnly } from '../http/auth.guard';
+import { Projector } from '../read-models/projector';
+
+/** Operators rebuild the read models from the event log (after a projection fix, say). */
+@ApiTags('admin')
+@ApiBearerAuth()
+@OperatorOnly()
+@Controller('v1/admin/projections')
+export class ProjectionsController {
+  constructor(private readonly projector: Projector) {}
+
+  /** Clears the views and rewinds the projector; it replays the log while the service runs. */
+  @Post('rebuild')
+  @HttpCode(202)
+  async rebuild() {
+    await this.projector.rebuild();
+    return { rebuilt: true };
+  }
+}

@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { connect } from 'amqplib';
+import { Client } from 'pg';
+import { createEventStoreDataSource, PostgresEventStore } from '@snapferry/event-store';
+import { percentile } from './stats';
+import { pool } from './stack';
+
+/**
+ * The parts Snapferry is built on, driven directly: the limits its figures are compared with.
+ * Each takes a fresh database or vhost from the caller.
+ */
+
+export interface Rate {
+  perSec: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** A payload about the size of one of our events. */
+const payload = () => ({ id: randomUUID(), region: 'bx-dst1', sourceSnapshotId: 'snap-abcdefgh', at: new Date().toISOString(), pad: 'x'.repeat(200) });
+
+/** Single-row INSERT commits (autocommit) from `connections` connections. */
+export async function pgInsertRate(url: string, connections: number, amount: number): Promise<Rate> {
+  const clients = await Promise.all(
+    Array.from({ length: connections }, async () => {
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      return client;
+    }),
+  );
+  try {
+    await clients[0]!.query(`CREATE TABLE bench_insert (id bigserial PRIMARY KEY, data jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`);
+    const latencies: number[] = [];
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      clients.map(async (client) => {
+        while (next < amount) {
+          next += 1;
+          const t = performance.now();
+          await client.query('INSERT INTO bench_insert (data) VALUES ($1)', [JSON.stringify(payload())]);
+          latencies.push(performance.now() - t);
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return { perSec: amount / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  } finally {
+    await Promise.all(clients.map((c) => c.end()));
+  }
+}
+
+/** Persistent messages published on a confirm channel to a fresh quorum queue, confirmed in batches. */
+export async function amqpConfirmRate(url: string, amount: number, batch = 100): Promise<Rate> {
+  const connection = await connect(url);
+  try {
+    const channel = await connection.createConfirmChannel();
+    const queue = `bench.baseline.${randomUUID()}`;
+    await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    const body = Buffer.from(JSON.stringify({ eventId: randomUUID(), type: 'ReplicationRequested', version: 1, data: payload() }));
+    const started = performance.now();
+    for (let sent = 0; sent < amount; sent += batch) {
+      for (let i = 0; i < Math.min(batch, amount - sent); i += 1) channel.sendToQueue(queue, body, { persistent: true, contentType: 'application/json' });
+      await channel.waitForConfirms();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await channel.deleteQueue(queue);
+    await channel.close();
+    return { perSec: amount / seconds, p50Ms: Number.NaN, p99Ms: Number.NaN };
+  } finally {
+    await connection.close();
+  }
+}
+
+/** `PostgresEventStore.appendToStream`, one event to a new stream per call, from `connections` writers. */
+export async function eventAppendRate(url: string, connections: number, amount: number): Promise<Rate> {
+  const dataSource = createEventStoreDataSource(url, [], { poolSize: connections, applicationName: 'snapferry-bench' });
+  await dataSource.initialize();
+  try {
+    const store = new PostgresEventStore(dataSource);
+    const latencies: number[] = [];
+    const started = performance.now();
+    await pool(amount, connections, async (i) => {
+      const t = performance.now();
+      await store.appendToStream(`bench-${i}`, [{ type: 'BenchAppended', data: payload() }], { expectedVersion: 'no_stream' });
+      latencies.push(performance.now() - t);
+    });
+    const seconds = (performance.now() - started) / 1000;
+    return { perSec: amount / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+function exec(cmd: string, args: string[]): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.once('error', fail);
+    child.once('exit', (code) => (code === 0 ? done() : fail(new Error(`${cmd} exited ${code}`))));
+  });
+}
+
+/** Seconds for `cp file dest && sha256sum dest`: moving and hashing the bytes once, nothing more. */
+export async function cpSha256Seconds(file: string, dest: string): Promise<number> {
+  const started = performance.now();
+  await exec('cp', [file, dest]);
+  await exec('sha256sum', [dest]);
+  const seconds = (performance.now() - started) / 1000;
+  await exec('rm', ['-f', dest]);
+  return seconds;
+}

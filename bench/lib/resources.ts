@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+
+/**
+ * Fresh, uniquely named PostgreSQL databases, RabbitMQ vhosts and directories for one bench
+ * run, all removed by `cleanup()` (also on failure), so the shared servers keep nothing.
+ */
+
+const run = promisify(execFile);
+const serverUrl = process.env['BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const amqpBase = process.env['BENCH_AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+let counter = 0;
+const stamp = `${Date.now().toString(36)}_${process.pid}`;
+export const uniqueName = (prefix: string) => `${prefix}_${stamp}_${(counter += 1)}`;
+
+async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every Resources not yet cleaned up, so that Ctrl-C can still remove them. */
+const live = new Set<Resources>();
+
+export function cleanupAll(): Promise<unknown> {
+  return Promise.all([...live].map((r) => r.cleanup()));
+}
+
+export class Resources {
+  private readonly undo: (() => Promise<unknown>)[] = [];
+
+  constructor() {
+    live.add(this);
+  }
+
+  async database(prefix = 'snapferry_bench'): Promise<string> {
+    const name = uniqueName(prefix);
+    await admin((c) => c.query(`CREATE DATABASE "${name}"`));
+    this.undo.push(() => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)));
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    return url.toString();
+  }
+
+  async vhost(prefix = 'snapferry_bench'): Promise<string> {
+    const name = uniqueName(prefix);
+    await run('rabbitmqctl', ['-q', 'add_vhost', name], { timeout: 60_000 });
+    this.undo.push(() => run('rabbitmqctl', ['-q', 'delete_vhost', name], { timeout: 60_000 }));
+    await run('rabbitmqctl', ['-q', 'set_permissions', '-p', name, 'guest', '.*', '.*', '.*'], { timeout: 60_000 });
+    const url = new URL(amqpBase);
+    url.pathname = `/${encodeURIComponent(name)}`;
+    return url.toString();
+  }
+
+  async dir(prefix = 'snapferry-bench-'): Promise<string> {
+    const path = await mkdtemp(join(process.env['BENCH_TMPDIR'] ?? tmpdir(), prefix));
+    this.undo.push(() => rm(path, { recursive: true, force: true }));
+    return path;
+  }
+
+  /** Runs `fn` at cleanup time, before what was registered earlier (e.g. stop a process before dropping its database). */
+  onCleanup(fn: () => Promise<unknown>): void {
+    this.undo.push(fn);
+  }
+
+  async cleanup(): Promise<void> {
+    live.delete(this);
+    while (this.undo.length > 0) {
+      const step = this.undo.pop()!;
+      await step().catch((error: unknown) => process.stderr.write(`bench cleanup: ${String(error)}\n`));
+    }
+  }
+}

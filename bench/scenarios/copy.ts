@@ -1,0 +1,97 @@
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import type { Api } from '../lib/api';
+import { cpSha256Seconds } from '../lib/baselines';
+import { DiskImage } from '../lib/images';
+import type { Row } from '../lib/report';
+import { destinationRegions, diskId, sleep, sourceRegion, startStack } from '../lib/stack';
+import type { Service } from '../lib/service';
+
+const MiB = 1024 * 1024;
+
+/** Seconds from the copy request until the target is NORMAL in its region's list. */
+export async function timeCopy(api: Api, snapshotId: string, region: string): Promise<number> {
+  const started = performance.now();
+  const answer = await api.copy(snapshotId, [region]);
+  const target = answer.results[0]?.snapshotId;
+  if (answer.results[0]?.code !== 'Success' || !target) throw new Error(`copy refused: ${JSON.stringify(answer)}`);
+  for (;;) {
+    const snapshot = await api.json<{ state: string }>('GET', `/v1/snapshots/${target}`);
+    if (snapshot.state === 'NORMAL') return (performance.now() - started) / 1000;
+    if (snapshot.state === 'FAILED') throw new Error(`copy of ${snapshotId} to ${region} failed`);
+    await sleep(50);
+  }
+}
+
+export async function timeUpload(api: Api, id: string, body: NodeJS.ReadableStream): Promise<number> {
+  const started = performance.now();
+  await api.upload(id, body);
+  return (performance.now() - started) / 1000;
+}
+
+export const rssRows = (scenario: string, services: Service[], baseline: (s: Service) => { name: string; kib: number }): Row[] =>
+  services.map((service) => {
+    const base = baseline(service);
+    return { scenario, figure: `${service.kind} peak RSS`, value: service.peakRssKiB() / 1024, unit: 'MiB', baseline: base.name, baselineValue: base.kib / 1024, better: 'lower' };
+  });
+
+/**
+ * 3. Copy: an image uploaded, copied cold, then a second snapshot of the same disk with 1 % of
+ * its chunks changed copied incrementally; beside `cp` + `sha256sum` of the same bytes.
+ */
+export async function copyScenario(bytes: number): Promise<Row[]> {
+  const stack = await startStack({ maxConcurrentCopies: 2 });
+  try {
+    const api = stack.apis[0]!;
+    const files = await stack.resources.dir('snapferry-bench-images-');
+    const image = new DiskImage(bytes);
+    const gib = Math.ceil(bytes / 1024 ** 3);
+    const disk = diskId();
+    const region = destinationRegions[0]!;
+
+    const first = join(files, 'first.img');
+    await image.writeTo(first);
+    const cpFirst = await cpSha256Seconds(first, join(files, 'cp.img'));
+    const a = await api.register(sourceRegion, disk, gib);
+    const upload = await timeUpload(api, a, createReadStream(first));
+    const cold = await timeCopy(api, a, region);
+
+    const changed = image.change(0.01);
+    const second = join(files, 'second.img');
+    await image.writeTo(second);
+    const cpSecond = await cpSha256Seconds(second, join(files, 'cp.img'));
+    const b = await api.register(sourceRegion, disk, gib);
+    await timeUpload(api, b, createReadStream(second));
+    const incremental = await timeCopy(api, b, region);
+
+    const mib = bytes / MiB;
+    const scenario = `3 copy (${mib >= 1024 ? `${mib / 1024} GiB` : `${mib} MiB`})`;
+    const cp = 'cp + sha256sum';
+    return [
+      { scenario, figure: 'upload MiB/s', value: mib / upload, unit: 'MiB/s', baseline: cp, baselineValue: mib / cpFirst, better: 'higher' },
+      { scenario, figure: 'cold copy MiB/s (request → NORMAL)', value: mib / cold, unit: 'MiB/s', baseline: cp, baselineValue: mib / cpFirst, better: 'higher' },
+      { scenario, figure: `incremental copy s (${changed} of ${image.blocks} chunks changed)`, value: incremental, unit: 's', baseline: cp, baselineValue: cpSecond, better: 'lower' },
+      ...rssRows(scenario, [...stack.catalogs, ...stack.replicators], (s) => ({ name: `${s.kind} idle RSS`, kib: s.idleRssKiB })),
+    ];
+  } finally {
+    await stack.resources.cleanup();
+  }
+}
+
+/** `--huge`: a 4 GiB image uploaded and copied, peak RSS of each process beside the 300 MB budget. */
+export async function hugeScenario(bytes = 4 * 1024 ** 3): Promise<Row[]> {
+  const stack = await startStack({ maxConcurrentCopies: 2 });
+  try {
+    const api = stack.apis[0]!;
+    const image = new DiskImage(bytes);
+    const id = await api.register(sourceRegion, diskId(), Math.ceil(bytes / 1024 ** 3));
+    const upload = await timeUpload(api, id, image.stream());
+    const copy = await timeCopy(api, id, destinationRegions[0]!);
+    const scenario = `huge (${bytes / 1024 ** 3} GiB)`;
+    const budget = { name: 'budget 300 MB', kib: (300 * 1e6) / 1024 };
+    process.stderr.write(`bench: huge upload ${(bytes / MiB / upload).toFixed(0)} MiB/s, copy ${(bytes / MiB / copy).toFixed(0)} MiB/s\n`);
+    return rssRows(scenario, [...stack.catalogs, ...stack.replicators], () => budget);
+  } finally {
+    await stack.resources.cleanup();
+  }
+}
