@@ -36,6 +36,7 @@ import { RecordProgress } from './progress/record-progress';
 import { contextOf, type CatalogRequest } from './http/request-context';
 import { ProjectionWatermark } from './read-models/projection-watermark';
 import { Projector } from './read-models/projector';
+import { DataReaper } from './data-reaper/data-reaper';
 import { RegionStores } from './snapshot-data/region-stores';
 import { CatalogSchema1760000100000 } from './store/catalog-migrations';
 
@@ -112,6 +113,9 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
   const publisher = await new ConfirmPublisher(amqp, { logger }).start();
   const relay = new OutboxRelay(eventStore, config.databaseUrl, amqp, publisher, notifications, logger, config.deliveryLimit, metrics);
 
+  const regionStores = new RegionStores(config.dataDir);
+  const reaper = new DataReaper(eventStore, regionStores, notifications, logger, config.gcGraceMs);
+
   const app = await NestFactory.create<NestExpressApplication>(
     CatalogModule.register({
       config,
@@ -120,7 +124,7 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
       metrics,
       watermark,
       notifications,
-      regionStores: new RegionStores(config.dataDir),
+      regionStores,
       healthChecks: {
         database: async () => (await eventStore.query('SELECT 1')).length === 1,
         broker: async () => amqp.isConnected() && publisher.isReady(),
@@ -177,6 +181,7 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   projector.start();
+  reaper.start();
   await relay.start();
   logger.info({ url, docs: `${url}/docs` }, 'catalog listening');
 
@@ -188,6 +193,7 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
     stop: async () => {
       await relay.stop();
       await projector.stop();
+      await reaper.stop();
       await app.close();
       await publisher.close();
       await amqp.close();

@@ -32,7 +32,9 @@ export function fakeFetch(
     const headers = (init?.headers ?? {}) as Record<string, string>;
     const call: Call = {
       method: init?.method ?? 'GET',
-      url: new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url),
+      url: new URL(
+        typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
+      ),
       headers,
       body: typeof init?.body === 'string' ? JSON.parse(init.body) : init?.body,
     };

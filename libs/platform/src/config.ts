@@ -32,6 +32,8 @@ export interface SnapferryConfig {
   maxConcurrentCopies: number;
   chunkSize: number;
   deliveryLimit: number;
+  /** Chunks younger than this are never collected (uploads and copies in flight). */
+  gcGraceMs: number;
   logLevel: string;
 }
 
@@ -108,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfi
     maxConcurrentCopies: integer(env, 'REPLICATOR_MAX_CONCURRENT_COPIES', 20, 1),
     chunkSize: integer(env, 'SNAPFERRY_CHUNK_SIZE', 4 * 1024 * 1024, 1024),
     deliveryLimit: integer(env, 'SNAPFERRY_DELIVERY_LIMIT', 10, 1),
+    gcGraceMs: integer(env, 'SNAPFERRY_GC_GRACE_MS', 10 * 60 * 1000, 0),
     logLevel: env['LOG_LEVEL'] ?? 'info',
   };
 }
