@@ -1,3 +1,4 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { waitFor } from '@snapferry/testing';
 import { keys, normalSnapshot, startTestCatalog, type TestCatalog } from '../support/catalog-harness';
 import { allEvents, expectError, registration } from '../support/e2e-helpers';
@@ -284,6 +285,9 @@ describe('events, regions, accounts and operations', () => {
       expect(doc.body.components.securitySchemes).toEqual(expect.objectContaining({ bearer: expect.objectContaining({ scheme: 'bearer' }) }));
       const copyBody = doc.body.paths['/v1/snapshots/{id}/copies'].post.requestBody.content['application/json'].schema;
       expect(JSON.stringify(copyBody)).toContain('RequestCopiesRequest');
+
+      // The document is valid OpenAPI 3 (schema and $refs), as a validator sees it.
+      await expect(SwaggerParser.validate(structuredClone(doc.body))).resolves.toBeDefined();
 
       const docs = await fetch(`${t.url}/docs`);
       expect(docs.status).toBe(200);

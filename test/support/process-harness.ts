@@ -82,8 +82,8 @@ export class ServiceProcess {
         }
       });
     };
-    reader(child.stdout!, 'out');
-    reader(child.stderr!, 'err');
+    reader(child.stdout, 'out');
+    reader(child.stderr, 'err');
 
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
@@ -176,7 +176,7 @@ export async function startProcessStack(extraEnv: NodeJS.ProcessEnv = {}): Promi
   const catalog = new ServiceProcess('catalog', env);
   const replicator = new ServiceProcess('replicator', env);
   const stop = async () => {
-    await Promise.all([catalog, replicator].map((p) => (p.running ? p.kill('SIGKILL').catch(() => undefined) : undefined)));
+    await Promise.all([catalog, replicator].filter((p) => p.running).map((p) => p.kill('SIGKILL').catch(() => undefined)));
     await db.drop();
     await broker.cleanup();
     await rm(dataDir, { recursive: true, force: true });

@@ -118,12 +118,12 @@ export class ReplicationRunner {
     const throttle = new ProgressThrottle();
     // Reports run in the background; one that fails (broker gone) must not become an unhandled
     // rejection that kills the process: it aborts this attempt instead, and the request is redelivered.
-    let reportError: unknown;
+    let reportError: Error | undefined;
     let queued = Promise.resolve();
     const enqueue = (work: () => Promise<void>) => {
       queued = queued.then(work).catch((error: unknown) => {
-        reportError ??= error;
-        controller.abort(error);
+        reportError ??= error instanceof Error ? error : new Error(String(error));
+        controller.abort(reportError);
       });
     };
     let lastCancelCheck = Date.now();
