@@ -28,7 +28,7 @@ describe('broker restart (rabbitmqctl stop_app / start_app)', () => {
     withProcessOutput(async () => {
       const alice = s.api.as(keys.alice);
       const images = new Map<string, Buffer>();
-      const source = async (bytes: ReturnType<typeof randomBytes>, diskId: string) => {
+      const source = async (bytes: Buffer<ArrayBuffer>, diskId: string) => {
         const id = await normalSnapshot(s.api, keys.alice, { bytes, diskId });
         images.set(id, bytes);
         return id;

@@ -40,9 +40,7 @@ function requested(targetRegion: string): ReplicationRequested & { eventId: stri
 
 /** Registers `count` NORMAL sources on distinct disks (one copy per source and region at a time). */
 async function sources(api: Api, count: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) ids.push(await normalSnapshot(api, keys.alice, { diskId: `disk-${id8()}` }));
-  return ids;
+  return Promise.all(Array.from({ length: count }, () => normalSnapshot(api, keys.alice, { diskId: `disk-${id8()}` })));
 }
 
 async function copy(api: Api, sourceId: string, region: string): Promise<{ replicationId: string; snapshotId: string }> {
@@ -66,7 +64,7 @@ describe('outbox relay traps (in-process catalog, real PostgreSQL and RabbitMQ)'
   let store: PostgresEventStore;
 
   beforeAll(async () => {
-    t = await startTestCatalog();
+    t = await startTestCatalog({ LOG_LEVEL: 'fatal' });
     probe = await BrokerProbe.open(t.env.AMQP_URL!);
     const dataSource = createEventStoreDataSource(t.env.DATABASE_URL!, [], { applicationName: 'relay-test', poolSize: 3 });
     await dataSource.initialize();
@@ -125,7 +123,7 @@ describe('outbox relay traps (in-process catalog, real PostgreSQL and RabbitMQ)'
 
   it('loses no ReplicationRequested when its AMQP connection is force-closed while requests are created', async () => {
     const region = 'ap-beijing';
-    const ids = await sources(t.api, 12);
+    const ids = await sources(t.api, 10);
     const onRegion = await probe.collect({ exchange: REPLICATION_EXCHANGE, patterns: [`replication.requested.${region}`] });
     const [before] = await connectionsOf(vhostOf(t.env.AMQP_URL!), 'snapferry-catalog-');
     expect(before).toBeDefined();
@@ -133,7 +131,7 @@ describe('outbox relay traps (in-process catalog, real PostgreSQL and RabbitMQ)'
     const requests: Promise<{ replicationId: string }>[] = [];
     for (const [i, source] of ids.entries()) {
       requests.push(copy(t.api, source, region));
-      if (i === 3 || i === 8) {
+      if (i === 2 || i === 6) {
         const [current] = await connectionsOf(vhostOf(t.env.AMQP_URL!), 'snapferry-catalog-');
         if (current) await rabbitmqctl('close_connection', current.pid, 'test: connection lost mid-publish');
       } else await sleep(30);
@@ -200,7 +198,7 @@ describe('two catalog instances on one database and vhost', () => {
       PORT: '0',
       SNAPFERRY_DATA_DIR: dataDir,
       SNAPFERRY_API_KEYS: apiKeysEnv,
-      LOG_LEVEL: 'error',
+      LOG_LEVEL: 'fatal',
     };
     cleanup = async () => {
       for (const c of instances.splice(0)) await c.stop();

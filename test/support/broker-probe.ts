@@ -5,24 +5,28 @@ import { Client } from 'pg';
 
 const run = promisify(execFile);
 
-/** `rabbitmqctl -q <args>` on the shared broker, tab-separated rows without headers. */
+/** `rabbitmqctl -q <args>` on the shared broker, as tab-separated rows. */
 export async function rabbitmqctl(...args: string[]): Promise<string[][]> {
-  const { stdout } = await run('rabbitmqctl', ['-q', ...args, '--no-table-headers'], { timeout: 30_000 });
+  const { stdout } = await run('rabbitmqctl', ['-q', ...args], { timeout: 30_000 });
   return stdout
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => line.split('\t'));
 }
 
-/** This vhost's AMQP connections whose name starts with `prefix`: [name, pid] pairs. */
+/** This vhost's AMQP connections whose client-given name starts with `prefix`. */
 export async function connectionsOf(vhost: string, prefix: string): Promise<{ name: string; pid: string }[]> {
-  const rows = await rabbitmqctl('list_connections', '-p', vhost, 'name', 'pid');
-  return rows.filter(([name]) => name?.startsWith(prefix)).map(([name, pid]) => ({ name: name!, pid: pid! }));
+  // list_connections lists every vhost's connections: filter on the vhost column.
+  const rows = await rabbitmqctl('list_connections', '--no-table-headers', 'vhost', 'pid', 'client_properties');
+  return rows
+    .filter(([host]) => host === vhost)
+    .map(([, pid, properties]) => ({ pid: pid!, name: /\{"connection_name","([^"]*)"\}/.exec(properties ?? '')?.[1] ?? '' }))
+    .filter((c) => c.name.startsWith(prefix));
 }
 
 /** Ready plus unacknowledged messages of a queue (checkQueue counts only the ready ones). */
 export async function queueDepth(vhost: string, queue: string): Promise<number | undefined> {
-  const rows = await rabbitmqctl('list_queues', '-p', vhost, 'name', 'messages');
+  const rows = await rabbitmqctl('list_queues', '-p', vhost, '--no-table-headers', 'name', 'messages');
   const row = rows.find(([name]) => name === queue);
   return row ? Number(row[1]) : undefined;
 }
