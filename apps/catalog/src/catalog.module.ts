@@ -24,7 +24,8 @@ import { RegionStores } from './snapshot-data/region-stores';
 import { SnapshotData } from './snapshot-data/snapshot-data';
 import { SnapshotDataController } from './snapshot-data/snapshot-data.controller';
 import { CatalogStore } from './store/catalog-store';
-import { CONFIG, HEALTH_CHECKS, LOGGER, METRICS, REGION_CATALOG, type HealthChecks } from './tokens';
+import type { HealthChecks } from '@snapferry/platform';
+import { CONFIG, HEALTH_CHECKS, LOGGER, METRICS, REGION_CATALOG } from './tokens';
 
 /** What main.ts builds before Nest starts (connections, configuration) and hands to the module. */
 export interface CatalogRuntime {

@@ -5,5 +5,3 @@ export const LOGGER = Symbol('LOGGER');
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 export const HEALTH_CHECKS = Symbol('HEALTH_CHECKS');
 export const METRICS = Symbol('METRICS');
-/** Named readiness checks: each resolves true when its dependency answers. */
-export type HealthChecks = Record<string, () => Promise<boolean>>;

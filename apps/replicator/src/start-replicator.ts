@@ -10,10 +10,10 @@ import {
   replicatorDeadLetteredQueue,
   replicatorQueue,
 } from '@snapferry/messaging';
-import { createLogger, createMetricsRegistry, ensureDatabase, loadConfig, type Logger, type SnapferryConfig } from '@snapferry/platform';
+import { createLogger, createMetricsRegistry, ensureDatabase, type HealthChecks, loadConfig, type Logger, type SnapferryConfig } from '@snapferry/platform';
 import { FilesystemRegionStore, type RegionStore, Throttle } from '@snapferry/storage';
 import { type RegionContext, ReplicationRunner } from './copy/replication-runner';
-import { REPLICATOR_HEALTH, REPLICATOR_METRICS, ReplicatorHealthController, type Checks } from './http/health.controller';
+import { REPLICATOR_HEALTH, REPLICATOR_METRICS, ReplicatorHealthController } from './http/health.controller';
 import { JobStore } from './jobs/job-store';
 import { ReplicationController } from './replication.controller';
 
@@ -27,7 +27,7 @@ export interface RunningReplicator {
 
 @Module({})
 class ReplicatorModule {
-  static register(runner: ReplicationRunner, checks: Checks, metrics: unknown): DynamicModule {
+  static register(runner: ReplicationRunner, checks: HealthChecks, metrics: unknown): DynamicModule {
     return {
       module: ReplicatorModule,
       controllers: [ReplicationController, ReplicatorHealthController],

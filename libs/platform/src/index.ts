@@ -2,3 +2,4 @@ export * from './config';
 export * from './logger';
 export * from './ensure-database';
 export * from './metrics';
+export * from './health';

@@ -3,7 +3,8 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Registry } from 'prom-client';
 import { Public } from '../http/auth.guard';
-import { HEALTH_CHECKS, METRICS, type HealthChecks } from '../tokens';
+import { type HealthChecks, healthReport } from '@snapferry/platform';
+import { HEALTH_CHECKS, METRICS } from '../tokens';
 
 /** Liveness and readiness (database and broker) and Prometheus metrics; no key needed. */
 @ApiTags('operations')
@@ -17,20 +18,8 @@ export class HealthController {
 
   @Get('health')
   async health(@Res() response: Response): Promise<void> {
-    const entries = await Promise.all(
-      Object.entries(this.checks).map(async ([name, check]) => {
-        try {
-          return [name, (await check()) ? 'up' : 'down'] as const;
-        } catch {
-          return [name, 'down'] as const;
-        }
-      }),
-    );
-    const checks = Object.fromEntries(entries);
-    const ready = entries.every(([, state]) => state === 'up');
-    response
-      .status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
-      .json({ status: ready ? 'ok' : 'unavailable', live: true, ready, checks });
+    const report = await healthReport(this.checks);
+    response.status(report.ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(report);
   }
 
   @Get('health/live')

@@ -16,7 +16,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { diskIdPattern, diskUsages, type DiskUsage } from '@snapferry/domain';
+import { diskIdPattern, diskUsages, type DiskUsage, snapshotIdPattern } from '@snapferry/domain';
 
 export const regionIdPattern = /^[a-z]{2}-[a-z0-9]+(-[a-z0-9]+)*$/;
 export const snapshotStates = ['CREATING', 'NORMAL', 'COPYING_FROM_REMOTE', 'CHECKING_COPIED', 'FAILED'] as const;
@@ -89,7 +89,26 @@ export class RequestCopiesRequest {
   clientToken?: string;
 }
 
-export class ListSnapshotsQuery {
+/** `offset` and `limit` of every paged list. */
+export class PageQuery {
+  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
+  offset?: number;
+
+  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+}
+
+export class ListSnapshotsQuery extends PageQuery {
   @ApiProperty({ example: 'ap-guangzhou' })
   @IsString()
   @Matches(regionIdPattern, { message: 'region must be a region id such as ap-guangzhou' })
@@ -104,43 +123,13 @@ export class ListSnapshotsQuery {
   @IsOptional()
   @Matches(diskIdPattern, { message: 'diskId must look like disk-xxxxxxxx' })
   diskId?: string;
-
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset?: number;
-
-  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
 }
 
-export class ListReplicationsQuery {
+export class ListReplicationsQuery extends PageQuery {
   @ApiPropertyOptional()
   @IsOptional()
-  @Matches(/^snap-[a-z0-9]{8}$/, { message: 'sourceSnapshotId must look like snap-xxxxxxxx' })
+  @Matches(snapshotIdPattern, { message: 'sourceSnapshotId must look like snap-xxxxxxxx' })
   sourceSnapshotId?: string;
-
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset?: number;
-
-  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
 }
 
 export class ListEventsQuery {

@@ -2,7 +2,7 @@ import { refuse } from '../shared/event';
 import type { Snapshot, SnapshotState } from './snapshot';
 import { isCopying } from './snapshot';
 import type {
-  DiskUsage,
+  SnapshotFacts,
   SnapshotDataStored,
   SnapshotDeleted,
   SnapshotRegistered,
@@ -21,17 +21,7 @@ export function existingSnapshot(state: SnapshotState, accountId: string, snapsh
   return state;
 }
 
-export interface RegisterSnapshot {
-  snapshotId: string;
-  accountId: string;
-  region: string;
-  diskId: string;
-  diskUsage: DiskUsage;
-  diskSizeGiB: number;
-  name?: string;
-  encrypted?: boolean;
-  now: string;
-}
+export type RegisterSnapshot = Omit<SnapshotFacts, 'name' | 'encrypted'> & { name?: string; encrypted?: boolean; now: string };
 
 export function registerSnapshot(command: RegisterSnapshot): SnapshotRegistered {
   const { now, name, encrypted, ...rest } = command;

@@ -10,17 +10,21 @@ export interface CopyOrigin {
   sourceRegion: string;
 }
 
+/** What a snapshot is, as registered: shared by the event, the decider's state and the view. */
+export interface SnapshotFacts {
+  snapshotId: string;
+  accountId: string;
+  region: string;
+  diskId: string;
+  diskUsage: DiskUsage;
+  diskSizeGiB: number;
+  name: string;
+  encrypted: boolean;
+}
+
 export type SnapshotRegistered = Event<
   'SnapshotRegistered',
-  {
-    snapshotId: string;
-    accountId: string;
-    region: string;
-    diskId: string;
-    diskUsage: DiskUsage;
-    diskSizeGiB: number;
-    name: string;
-    encrypted: boolean;
+  SnapshotFacts & {
     /** Set on a target snapshot created by a cross-region copy. */
     copyOf?: CopyOrigin;
     registeredAt: string;

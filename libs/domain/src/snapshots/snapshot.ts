@@ -1,4 +1,4 @@
-import type { CopyOrigin, DiskUsage, SnapshotEvent } from './snapshot-events';
+import type { CopyOrigin, SnapshotEvent, SnapshotFacts } from './snapshot-events';
 
 export type SnapshotStatus = 'CREATING' | 'NORMAL' | 'COPYING_FROM_REMOTE' | 'FAILED' | 'DELETED';
 
@@ -7,15 +7,7 @@ export interface CopyInFlight {
   targetSnapshotId: string;
 }
 
-export interface Snapshot {
-  snapshotId: string;
-  accountId: string;
-  region: string;
-  diskId: string;
-  diskUsage: DiskUsage;
-  diskSizeGiB: number;
-  name: string;
-  encrypted: boolean;
+export interface Snapshot extends SnapshotFacts {
   status: SnapshotStatus;
   copyOf?: CopyOrigin;
   sizeBytes?: number;

@@ -1,4 +1,4 @@
-import type { DiskUsage, SnapshotEvent } from '../snapshots/snapshot-events';
+import type { SnapshotEvent, SnapshotFacts } from '../snapshots/snapshot-events';
 import type { ReplicationEvent } from '../replications/replication-events';
 
 export type SnapshotViewState = 'CREATING' | 'NORMAL' | 'COPYING_FROM_REMOTE' | 'CHECKING_COPIED' | 'FAILED';
@@ -15,15 +15,7 @@ export interface CopyingToRegion {
  * One snapshot as the lists show it: the source status view (`copyingToRegions`) and the
  * target status view (a copy arriving in its region, with state and percent) in one document.
  */
-export interface SnapshotView {
-  snapshotId: string;
-  accountId: string;
-  region: string;
-  diskId: string;
-  diskUsage: DiskUsage;
-  diskSizeGiB: number;
-  name: string;
-  encrypted: boolean;
+export interface SnapshotView extends SnapshotFacts {
   state: SnapshotViewState;
   percent: number;
   sizeBytes: number | null;
