@@ -24,7 +24,7 @@ const wanted = (name: string) => (only ? only.includes(name) : true);
 
 const sizes = quick
   ? { apiRequests: 400, copies: 300, scaleCopies: 150, imageBytes: 64 * 1024 ** 2 }
-  : { apiRequests: 3000, copies: 5000, scaleCopies: 2000, imageBytes: 1024 ** 3 };
+  : { apiRequests: 3000, copies: 5000, scaleCopies: 1500, imageBytes: 1024 ** 3 };
 
 const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
 

@@ -31,7 +31,7 @@ function requested(targetRegion: string): ReplicationRequested & { eventId: stri
       diskId: 'disk-aaaa0001',
       diskSizeGiB: 1,
       sizeBytes: 10,
-      sourceDigest: `sha256:${'0'.repeat(64)}`,
+      sourceDigest: '0'.repeat(64),
       encrypted: false,
       requestedAt: new Date().toISOString(),
     },

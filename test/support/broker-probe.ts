@@ -109,7 +109,7 @@ function toReceived(message: ConsumeMessage): Received {
     messageId: typeof message.properties.messageId === 'string' ? message.properties.messageId : undefined,
     body,
     json,
-    headers: (message.properties.headers ?? {}) as Record<string, unknown>,
+    headers: message.properties.headers ?? {},
   };
 }
 

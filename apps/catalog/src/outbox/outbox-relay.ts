@@ -152,7 +152,7 @@ export class OutboxRelay {
     try {
       await this.publisher.publishBatch(requests);
     } catch (error) {
-      if (error instanceof UnroutableMessageError) return;
+      if (error instanceof UnroutableMessageError) this.declaredRegions.clear(); // a queue was deleted: declare again
       throw error;
     }
   }

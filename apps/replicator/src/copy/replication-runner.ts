@@ -17,6 +17,14 @@ export class ShuttingDownError extends Error {
 
 class CancelledError extends Error {}
 
+/** A newer delivery of the same request (after a lost channel) takes over from this attempt. */
+class SupersededError extends Error {}
+
+interface RunningCopy {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
 type ProgressType = Exclude<keyof ReplicationMessages, 'ReplicationRequested' | 'ReplicationCancelRequested'>;
 
 export interface RegionContext {
@@ -34,7 +42,7 @@ export interface RegionContext {
  * instead of making a second target. Outcomes end as Completed / Failed / Cancelled.
  */
 export class ReplicationRunner {
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, RunningCopy>();
   private readonly stopping = new AbortController();
   private readonly metrics: { copies: Counter; bytes: Counter; inFlight: Gauge };
 
@@ -54,7 +62,7 @@ export class ReplicationRunner {
   /** Stops taking part: running copies abort and their messages go back to the queue. */
   stop(): void {
     this.stopping.abort();
-    for (const controller of this.running.values()) controller.abort(new ShuttingDownError());
+    for (const { controller } of this.running.values()) controller.abort(new ShuttingDownError());
   }
 
   private context(region: string): RegionContext {
@@ -68,6 +76,12 @@ export class ReplicationRunner {
     const ctx = this.context(request.targetRegion);
     const log = this.logger.child({ correlationId: message.correlationId, replicationId: request.replicationId, region: ctx.region });
     if (this.stopping.signal.aborted) throw new ShuttingDownError();
+    const earlier = this.running.get(request.replicationId);
+    if (earlier) {
+      // Redelivered while an attempt still runs here (its channel was lost): one copy at a time.
+      earlier.controller.abort(new SupersededError('superseded by a redelivery'));
+      await earlier.done.catch(() => undefined);
+    }
     if (await ctx.jobs.seen(message.eventId)) return log.info('request already handled');
     const job = await ctx.jobs.beginAttempt(request);
     if (terminalJobStates.includes(job.state)) {
@@ -77,13 +91,15 @@ export class ReplicationRunner {
     if (job.cancelRequested) return this.finishCancelled(ctx, request, message);
 
     const controller = new AbortController();
-    this.running.set(request.replicationId, controller);
+    let finished!: () => void;
+    this.running.set(request.replicationId, { controller, done: new Promise<void>((resolve) => (finished = resolve)) });
     this.metrics.inFlight.inc({ region: ctx.region });
     try {
       await this.copy(ctx, request, job, message.correlationId, controller, log);
       await ctx.jobs.remember(message.eventId, message.type);
     } catch (error) {
-      if (controller.signal.reason instanceof ShuttingDownError) throw controller.signal.reason;
+      const reason: unknown = controller.signal.reason;
+      if (reason instanceof ShuttingDownError || reason instanceof SupersededError) throw reason;
       if (error instanceof CancelledError || controller.signal.reason instanceof CancelledError)
         return this.finishCancelled(ctx, request, message);
       if (error instanceof StorageError) {
@@ -95,7 +111,8 @@ export class ReplicationRunner {
       }
       throw error; // infrastructure trouble: requeue; the delivery limit ends a message that keeps failing
     } finally {
-      this.running.delete(request.replicationId);
+      if (this.running.get(request.replicationId)?.controller === controller) this.running.delete(request.replicationId);
+      finished();
       this.metrics.inFlight.dec({ region: ctx.region });
     }
   }
@@ -191,7 +208,7 @@ export class ReplicationRunner {
     const ctx = this.context(message.data.targetRegion);
     const job = await ctx.jobs.requestCancel(replicationId);
     const running = this.running.get(replicationId);
-    if (running) running.abort(new CancelledError('cancelled'));
+    if (running) running.controller.abort(new CancelledError('cancelled'));
     else if (job.state === 'COMPLETED') {
       // The copy finished before the cancel arrived: the target was deleted, so drop its data.
       await ctx.target.deleteManifest(message.data.targetSnapshotId).catch(() => undefined);
