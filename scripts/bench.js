@@ -5,8 +5,16 @@ const { execFileSync, spawn } = require('node:child_process');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-const child = spawn(process.execPath, ['-r', './scripts/register-paths.js', 'dist/bench/run.js', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+  { cwd: root, stdio: 'inherit' },
+);
+const child = spawn(
+  process.execPath,
+  ['-r', './scripts/register-paths.js', 'dist/bench/run.js', ...process.argv.slice(2)],
+  { cwd: root, stdio: 'inherit' },
+);
 const forward = (signal) => child.kill(signal);
 process.on('SIGINT', forward);
 process.on('SIGTERM', forward);

@@ -11,7 +11,11 @@ const what = process.argv[2] ?? 'all';
 const say = (line) => process.stderr.write(`snapferry: ${line}\n`);
 
 function build() {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    { cwd: root, stdio: 'inherit' },
+  );
 }
 
 async function postgresAnswers(url) {
@@ -57,17 +61,26 @@ async function services(env) {
   const pgUp = await postgresAnswers(databaseUrl);
   const mqUp = await rabbitAnswers(amqpUrl);
   if (pgUp && mqUp) return extra;
-  const missing = [!pgUp && `PostgreSQL (${redact(databaseUrl)})`, !mqUp && `RabbitMQ (${redact(amqpUrl)})`].filter(Boolean);
+  const missing = [
+    !pgUp && `PostgreSQL (${redact(databaseUrl)})`,
+    !mqUp && `RabbitMQ (${redact(amqpUrl)})`,
+  ].filter(Boolean);
   if (!(await dockerAnswers())) {
     say(`cannot reach ${missing.join(' and ')}, and no Docker engine answers to start them.`);
-    say('install and start them (Debian: apt-get install postgresql rabbitmq-server), or point DATABASE_URL,');
-    say('REPLICATOR_DATABASE_URL and AMQP_URL at running servers, or start Docker so that npm start can run them.');
+    say(
+      'install and start them (Debian: apt-get install postgresql rabbitmq-server), or point DATABASE_URL,',
+    );
+    say(
+      'REPLICATOR_DATABASE_URL and AMQP_URL at running servers, or start Docker so that npm start can run them.',
+    );
     process.exit(1);
   }
   if (!pgUp) {
     say('PostgreSQL does not answer: starting postgres:15 with testcontainers (Docker)…');
     const { PostgreSqlContainer } = require('@testcontainers/postgresql');
-    const pg = await new PostgreSqlContainer('postgres:15-alpine').withDatabase('snapferry').start();
+    const pg = await new PostgreSqlContainer('postgres:15-alpine')
+      .withDatabase('snapferry')
+      .start();
     extra.DATABASE_URL = pg.getConnectionUri();
     const replicatorUrl = new URL(extra.DATABASE_URL);
     replicatorUrl.pathname = '/snapferry_replicator';
@@ -75,7 +88,9 @@ async function services(env) {
     say(`PostgreSQL is at ${redact(extra.DATABASE_URL)}`);
   }
   if (!mqUp) {
-    say('RabbitMQ does not answer: starting rabbitmq:3.10-management with testcontainers (Docker)…');
+    say(
+      'RabbitMQ does not answer: starting rabbitmq:3.10-management with testcontainers (Docker)…',
+    );
     const { RabbitMQContainer } = require('@testcontainers/rabbitmq');
     const mq = await new RabbitMQContainer('rabbitmq:3.10-management-alpine').start();
     extra.AMQP_URL = mq.getAmqpUrl();
@@ -87,28 +102,44 @@ async function services(env) {
 const redact = (url) => url.replace(/\/\/([^:/@]+):[^@]+@/, '//$1:***@');
 
 function run(app, env) {
-  return spawn(process.execPath, ['-r', path.join(root, 'scripts/register-paths.js'), path.join(root, `dist/apps/${app}/src/main.js`)], {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env,
-  });
+  return spawn(
+    process.execPath,
+    [
+      '-r',
+      path.join(root, 'scripts/register-paths.js'),
+      path.join(root, `dist/apps/${app}/src/main.js`),
+    ],
+    {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env,
+    },
+  );
 }
 
 function banner(env) {
   const port = env.PORT ?? '3000';
   const keys = env.SNAPFERRY_API_KEYS ?? 'dev-operator-key=ops:operator,dev-user-key=acme:user';
   const first = keys.split(',')[0].split('=')[0];
-  say(`API      http://127.0.0.1:${port}/v1   (docs: http://127.0.0.1:${port}/docs, OpenAPI: /openapi.json)`);
-  say(`API key  ${first}   (export SNAPFERRY_URL=http://127.0.0.1:${port} SNAPFERRY_API_KEY=${first}; npx snapferry regions)`);
-  if (!env.SNAPFERRY_API_KEYS) say('         development keys are built in; set SNAPFERRY_API_KEYS for real ones');
-  say(`data     ${env.SNAPFERRY_DATA_DIR ?? path.join(require('node:os').tmpdir(), 'snapferry-data')}`);
+  say(
+    `API      http://127.0.0.1:${port}/v1   (docs: http://127.0.0.1:${port}/docs, OpenAPI: /openapi.json)`,
+  );
+  say(
+    `API key  ${first}   (export SNAPFERRY_URL=http://127.0.0.1:${port} SNAPFERRY_API_KEY=${first}; npx snapferry regions)`,
+  );
+  if (!env.SNAPFERRY_API_KEYS)
+    say('         development keys are built in; set SNAPFERRY_API_KEYS for real ones');
+  say(
+    `data     ${env.SNAPFERRY_DATA_DIR ?? path.join(require('node:os').tmpdir(), 'snapferry-data')}`,
+  );
   say('stop     Ctrl-C');
 }
 
 async function main() {
   build();
   const env = { ...process.env, ...(await services(process.env)) };
-  const children = what === 'all' ? [run('catalog', env), run('replicator', env)] : [run(what, env)];
+  const children =
+    what === 'all' ? [run('catalog', env), run('replicator', env)] : [run(what, env)];
   if (what !== 'replicator') banner(env);
   let stopping = false;
   const stop = (signal) => {

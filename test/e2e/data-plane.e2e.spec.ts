@@ -2,8 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from '@snapferry/testing';
-import { startReplicator, type RunningReplicator } from '../../apps/replicator/src/start-replicator';
-import { keys, normalSnapshot, startTestCatalog, type TestCatalog } from '../support/catalog-harness';
+import {
+  startReplicator,
+  type RunningReplicator,
+} from '../../apps/replicator/src/start-replicator';
+import {
+  keys,
+  normalSnapshot,
+  startTestCatalog,
+  type TestCatalog,
+} from '../support/catalog-harness';
 
 const MiB = 1024 * 1024;
 
@@ -20,7 +28,11 @@ describe('data plane end to end: incremental copies and freeing deleted data', (
   let replicator: RunningReplicator;
   beforeAll(async () => {
     t = await startTestCatalog({ SNAPFERRY_CHUNK_SIZE: String(MiB), SNAPFERRY_GC_GRACE_MS: '0' });
-    replicator = await startReplicator({ ...t.env, REPLICATOR_REGIONS: 'ap-shanghai', REPLICATOR_PORT: '0' });
+    replicator = await startReplicator({
+      ...t.env,
+      REPLICATOR_REGIONS: 'ap-shanghai',
+      REPLICATOR_PORT: '0',
+    });
     await t.api.as(keys.operator).put('/v1/accounts/alice/beta');
   });
   afterAll(async () => {
@@ -30,23 +42,45 @@ describe('data plane end to end: incremental copies and freeing deleted data', (
 
   const alice = () => t.api.as(keys.alice);
   const copyAndWait = async (id: string) => {
-    const copy = await alice().post(`/v1/snapshots/${id}/copies`, { destinationRegions: ['ap-shanghai'] });
+    const copy = await alice().post(`/v1/snapshots/${id}/copies`, {
+      destinationRegions: ['ap-shanghai'],
+    });
     const { snapshotId, replicationId } = copy.body.results[0];
-    await waitFor(async () => (await alice().get(`/v1/snapshots/${snapshotId}`)).body.state === 'NORMAL', { what: 'copy NORMAL', timeoutMs: 60_000 });
+    await waitFor(
+      async () => (await alice().get(`/v1/snapshots/${snapshotId}`)).body.state === 'NORMAL',
+      { what: 'copy NORMAL', timeoutMs: 60_000 },
+    );
     return { snapshotId, job: (await alice().get(`/v1/replications/${replicationId}`)).body };
   };
 
   it('a second snapshot of the same disk with 1 MiB changed of 24 MiB moves one chunk, and reads back identical', async () => {
     const first = randomBytes(24 * MiB);
-    const firstId = await normalSnapshot(t.api, keys.alice, { bytes: first, diskId: 'disk-incr0001' });
+    const firstId = await normalSnapshot(t.api, keys.alice, {
+      bytes: first,
+      diskId: 'disk-incr0001',
+    });
     const cold = await copyAndWait(firstId);
-    expect(cold.job).toMatchObject({ state: 'COMPLETED', chunksCopied: 24, chunksSkipped: 0, bytesTransferred: 24 * MiB });
+    expect(cold.job).toMatchObject({
+      state: 'COMPLETED',
+      chunksCopied: 24,
+      chunksSkipped: 0,
+      bytesTransferred: 24 * MiB,
+    });
 
     const second = Buffer.from(first);
     randomBytes(MiB).copy(second, 10 * MiB); // one aligned MiB changed
-    const secondId = await normalSnapshot(t.api, keys.alice, { bytes: second, diskId: 'disk-incr0001' });
+    const secondId = await normalSnapshot(t.api, keys.alice, {
+      bytes: second,
+      diskId: 'disk-incr0001',
+    });
     const incremental = await copyAndWait(secondId);
-    expect(incremental.job).toMatchObject({ state: 'COMPLETED', chunksCopied: 1, chunksSkipped: 23, bytesTransferred: MiB, percent: 100 });
+    expect(incremental.job).toMatchObject({
+      state: 'COMPLETED',
+      chunksCopied: 1,
+      chunksSkipped: 23,
+      bytesTransferred: MiB,
+      percent: 100,
+    });
 
     const readBack = await alice().get(`/v1/snapshots/${incremental.snapshotId}/data`);
     expect(Buffer.compare(readBack.body, second)).toBe(0);
@@ -61,11 +95,17 @@ describe('data plane end to end: incremental copies and freeing deleted data', (
     expect(await chunkCount(t.dataDir, 'ap-guangzhou')).toBe(before + 6);
 
     expect((await alice().delete(`/v1/snapshots/${idA}`)).status).toBe(204);
-    await waitFor(async () => (await chunkCount(t.dataDir, 'ap-guangzhou')) === before + 4, { what: 'chunks of A freed', timeoutMs: 20_000 });
+    await waitFor(async () => (await chunkCount(t.dataDir, 'ap-guangzhou')) === before + 4, {
+      what: 'chunks of A freed',
+      timeoutMs: 20_000,
+    });
     const stillB = await alice().get(`/v1/snapshots/${idB}/data`);
     expect(Buffer.compare(stillB.body, b)).toBe(0);
 
     expect((await alice().delete(`/v1/snapshots/${idB}`)).status).toBe(204);
-    await waitFor(async () => (await chunkCount(t.dataDir, 'ap-guangzhou')) === before, { what: 'chunks of B freed', timeoutMs: 20_000 });
+    await waitFor(async () => (await chunkCount(t.dataDir, 'ap-guangzhou')) === before, {
+      what: 'chunks of B freed',
+      timeoutMs: 20_000,
+    });
   });
 });

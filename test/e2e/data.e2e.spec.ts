@@ -8,10 +8,18 @@ import { eventCount, expectError, registration } from '../support/e2e-helpers';
 const chunk = 64 * 1024; // SNAPFERRY_CHUNK_SIZE in the harness
 
 /** A raw upload we control byte by byte: headers first, then whatever the test writes. */
-function rawPut(url: string, path: string, headers: Record<string, string | number>): { req: ClientRequest; response: Promise<IncomingMessage> } {
+function rawPut(
+  url: string,
+  path: string,
+  headers: Record<string, string | number>,
+): { req: ClientRequest; response: Promise<IncomingMessage> } {
   const req = httpRequest(`${url}${path}`, {
     method: 'PUT',
-    headers: { authorization: `Bearer ${keys.alice}`, 'content-type': 'application/octet-stream', ...headers },
+    headers: {
+      authorization: `Bearer ${keys.alice}`,
+      'content-type': 'application/octet-stream',
+      ...headers,
+    },
   });
   const response = new Promise<IncomingMessage>((resolve, reject) => {
     req.on('response', resolve);
@@ -52,7 +60,9 @@ describe('snapshot data API', () => {
     const bytes = randomBytes(size);
     const stored = await alice().put(`/v1/snapshots/${id}/data`, bytes);
     expect(stored.status).toBe(200);
-    expect(stored.body).toEqual(expect.objectContaining({ snapshotId: id, state: 'NORMAL', sizeBytes: size }));
+    expect(stored.body).toEqual(
+      expect.objectContaining({ snapshotId: id, state: 'NORMAL', sizeBytes: size }),
+    );
     expect((await alice().get(`/v1/snapshots/${id}`)).body.state).toBe('NORMAL');
 
     const read = await alice().get(`/v1/snapshots/${id}/data`);
@@ -69,13 +79,17 @@ describe('snapshot data API', () => {
     const bytes = randomBytes(3 * chunk + 7);
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
-        for (let at = 0; at < bytes.length; at += 10_000) controller.enqueue(bytes.subarray(at, at + 10_000));
+        for (let at = 0; at < bytes.length; at += 10_000)
+          controller.enqueue(bytes.subarray(at, at + 10_000));
         controller.close();
       },
     });
     const response = await fetch(`${t.url}/v1/snapshots/${id}/data`, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${keys.alice}`, 'content-type': 'application/octet-stream' },
+      headers: {
+        authorization: `Bearer ${keys.alice}`,
+        'content-type': 'application/octet-stream',
+      },
       body: stream,
       duplex: 'half',
     });
@@ -88,7 +102,11 @@ describe('snapshot data API', () => {
     const id = await register();
     expect((await alice().put(`/v1/snapshots/${id}/data`, Buffer.from('first'))).status).toBe(200);
     const before = await eventCount(t);
-    expectError(await alice().put(`/v1/snapshots/${id}/data`, Buffer.from('second')), 409, 'UnsupportedOperation.DataAlreadyStored');
+    expectError(
+      await alice().put(`/v1/snapshots/${id}/data`, Buffer.from('second')),
+      409,
+      'UnsupportedOperation.DataAlreadyStored',
+    );
     expect(await eventCount(t)).toBe(before);
     expect((await alice().get(`/v1/snapshots/${id}/data`)).body.toString()).toBe('first');
   });
@@ -96,11 +114,15 @@ describe('snapshot data API', () => {
   it('refuses a declared size larger than the disk with 413 before reading it; the snapshot stays CREATING', async () => {
     const id = await register({ diskSizeGiB: 1 });
     const before = await eventCount(t);
-    const { req, response } = rawPut(t.url, `/v1/snapshots/${id}/data`, { 'content-length': 1024 ** 3 + 1 });
+    const { req, response } = rawPut(t.url, `/v1/snapshots/${id}/data`, {
+      'content-length': 1024 ** 3 + 1,
+    });
     req.write(Buffer.alloc(1000));
     const answer = await response;
     expect(answer.statusCode).toBe(413);
-    expect(JSON.parse(await bodyOf(answer)).error.code).toBe('UnsupportedOperation.SnapshotDataTooLarge');
+    expect(JSON.parse(await bodyOf(answer)).error.code).toBe(
+      'UnsupportedOperation.SnapshotDataTooLarge',
+    );
     req.destroy();
     expect((await alice().get(`/v1/snapshots/${id}`)).body.state).toBe('CREATING');
     expect(await eventCount(t)).toBe(before);
@@ -120,7 +142,11 @@ describe('snapshot data API', () => {
       headers: { authorization: `Bearer ${keys.alice}`, ...(type ? { 'content-type': type } : {}) },
       body: type === undefined ? new Uint8Array([1, 2, 3]) : '{"a":1}',
     });
-    const answer = { status: response.status, body: await response.json(), headers: response.headers };
+    const answer = {
+      status: response.status,
+      body: await response.json(),
+      headers: response.headers,
+    };
     expectError(answer, 415, 'InvalidParameter.ContentType');
     expect((await alice().get(`/v1/snapshots/${id}`)).body.state).toBe('CREATING');
     expect(await eventCount(t)).toBe(before);
@@ -152,11 +178,14 @@ describe('snapshot data API', () => {
       expect(Buffer.compare(answer.body, bytes.subarray(start, end))).toBe(0);
     });
 
-    it.each([`bytes=${2 * chunk + 100}-`, `bytes=${10 * chunk}-${11 * chunk}`, 'bytes=-0'])('answers %s with 416', async (header) => {
-      const answer = await range(header);
-      expect(answer.status).toBe(416);
-      expect(answer.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
-    });
+    it.each([`bytes=${2 * chunk + 100}-`, `bytes=${10 * chunk}-${11 * chunk}`, 'bytes=-0'])(
+      'answers %s with 416',
+      async (header) => {
+        const answer = await range(header);
+        expect(answer.status).toBe(416);
+        expect(answer.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
+      },
+    );
 
     it('serves the whole body for a header it does not understand', async () => {
       const answer = await range('items=0-5');
@@ -167,14 +196,20 @@ describe('snapshot data API', () => {
 
   it('refuses to read the data of a CREATING snapshot with 409', async () => {
     const id = await register();
-    expectError(await alice().get(`/v1/snapshots/${id}/data`), 409, 'UnsupportedOperation.SnapshotNotNormal');
+    expectError(
+      await alice().get(`/v1/snapshots/${id}/data`),
+      409,
+      'UnsupportedOperation.SnapshotNotNormal',
+    );
   });
 
   it('an upload cut off mid-body leaves the snapshot CREATING, and a retry succeeds', async () => {
     const id = await register();
     const before = await eventCount(t);
     const bytes = randomBytes(4 * chunk);
-    const { req, response } = rawPut(t.url, `/v1/snapshots/${id}/data`, { 'content-length': bytes.length });
+    const { req, response } = rawPut(t.url, `/v1/snapshots/${id}/data`, {
+      'content-length': bytes.length,
+    });
     response.catch(() => undefined);
     req.write(bytes.subarray(0, chunk + 500));
     await sleep(200); // let the catalog store the first chunk
@@ -184,7 +219,11 @@ describe('snapshot data API', () => {
     const retried = await waitFor(
       async () => {
         const answer = await alice().put(`/v1/snapshots/${id}/data`, bytes);
-        if (answer.status === 409 && answer.body.error.code === 'UnsupportedOperation.UploadInProgress') return false;
+        if (
+          answer.status === 409 &&
+          answer.body.error.code === 'UnsupportedOperation.UploadInProgress'
+        )
+          return false;
         return answer;
       },
       { timeoutMs: 10_000, what: 'the aborted upload to be dropped' },
@@ -198,10 +237,16 @@ describe('snapshot data API', () => {
   it('a second upload while one is streaming gets 409 UploadInProgress; the first then completes', async () => {
     const id = await register();
     const bytes = randomBytes(2 * chunk);
-    const { req, response } = rawPut(t.url, `/v1/snapshots/${id}/data`, { 'content-length': bytes.length });
+    const { req, response } = rawPut(t.url, `/v1/snapshots/${id}/data`, {
+      'content-length': bytes.length,
+    });
     req.write(bytes.subarray(0, 1000));
     await sleep(200);
-    expectError(await alice().put(`/v1/snapshots/${id}/data`, Buffer.from('intruder')), 409, 'UnsupportedOperation.UploadInProgress');
+    expectError(
+      await alice().put(`/v1/snapshots/${id}/data`, Buffer.from('intruder')),
+      409,
+      'UnsupportedOperation.UploadInProgress',
+    );
     req.end(bytes.subarray(1000));
     const answer = await response;
     expect(answer.statusCode).toBe(200);
@@ -213,7 +258,11 @@ describe('snapshot data API', () => {
     expectError(await alice().put('/v1/snapshots/snap-zzzzzzzz/data', Buffer.from('x')), 404);
     expectError(await alice().get('/v1/snapshots/snap-zzzzzzzz/data'), 404);
     const id = await register();
-    expectError(await t.api.as(keys.bob).put(`/v1/snapshots/${id}/data`, Buffer.from('x')), 404, 'ResourceNotFound.Snapshot');
+    expectError(
+      await t.api.as(keys.bob).put(`/v1/snapshots/${id}/data`, Buffer.from('x')),
+      404,
+      'ResourceNotFound.Snapshot',
+    );
     expect((await alice().get(`/v1/snapshots/${id}`)).body.state).toBe('CREATING');
   });
 });

@@ -1,6 +1,11 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { waitFor } from '@snapferry/testing';
-import { keys, normalSnapshot, startTestCatalog, type TestCatalog } from '../support/catalog-harness';
+import {
+  keys,
+  normalSnapshot,
+  startTestCatalog,
+  type TestCatalog,
+} from '../support/catalog-harness';
 import { allEvents, expectError, registration } from '../support/e2e-helpers';
 
 interface SseEvent {
@@ -12,7 +17,10 @@ interface SseEvent {
 /** Follows an SSE response: `next(n)` resolves with the next n events as they arrive. */
 async function follow(url: string, key: string, headers: Record<string, string> = {}) {
   const abort = new AbortController();
-  const response = await fetch(url, { headers: { authorization: `Bearer ${key}`, ...headers }, signal: abort.signal });
+  const response = await fetch(url, {
+    headers: { authorization: `Bearer ${key}`, ...headers },
+    signal: abort.signal,
+  });
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   const queue: SseEvent[] = [];
@@ -42,10 +50,14 @@ async function follow(url: string, key: string, headers: Record<string, string> 
     async next(count: number, timeoutMs = 5_000): Promise<SseEvent[]> {
       const deadline = Date.now() + timeoutMs;
       while (queue.length < count) {
-        if (Date.now() > deadline) throw new Error(`only ${queue.length} of ${count} events arrived`);
+        if (Date.now() > deadline)
+          throw new Error(`only ${queue.length} of ${count} events arrived`);
         pulling ??= pull().finally(() => (pulling = undefined));
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([pulling, new Promise((r) => (timer = setTimeout(r, deadline - Date.now())))]);
+        await Promise.race([
+          pulling,
+          new Promise((r) => (timer = setTimeout(r, deadline - Date.now()))),
+        ]);
         clearTimeout(timer);
       }
       return queue.splice(0, count);
@@ -66,8 +78,13 @@ describe('events, regions, accounts and operations', () => {
   let bobId: string;
   beforeAll(async () => {
     t = await startTestCatalog();
-    for (let i = 0; i < 3; i++) aliceIds.push((await t.api.as(keys.alice).post('/v1/snapshots', registration())).body.snapshotId);
-    bobId = (await t.api.as(keys.bob).post('/v1/snapshots', registration({ region: 'ap-shanghai' }))).body.snapshotId;
+    for (let i = 0; i < 3; i++)
+      aliceIds.push(
+        (await t.api.as(keys.alice).post('/v1/snapshots', registration())).body.snapshotId,
+      );
+    bobId = (
+      await t.api.as(keys.bob).post('/v1/snapshots', registration({ region: 'ap-shanghai' }))
+    ).body.snapshotId;
     await t.api.as(keys.alice).patch(`/v1/snapshots/${aliceIds[0]}`, { name: 'renamed' });
   });
   afterAll(() => t?.stop());
@@ -77,7 +94,13 @@ describe('events, regions, accounts and operations', () => {
       const page = await t.api.as(keys.operator).get('/v1/events');
       expect(page.status).toBe(200);
       const events = page.body.events;
-      expect(events.map((e: any) => e.type)).toEqual(['SnapshotRegistered', 'SnapshotRegistered', 'SnapshotRegistered', 'SnapshotRegistered', 'SnapshotRenamed']);
+      expect(events.map((e: any) => e.type)).toEqual([
+        'SnapshotRegistered',
+        'SnapshotRegistered',
+        'SnapshotRegistered',
+        'SnapshotRegistered',
+        'SnapshotRenamed',
+      ]);
       expect(events[0]).toEqual(
         expect.objectContaining({
           globalPosition: expect.stringMatching(/^\d+$/),
@@ -86,8 +109,15 @@ describe('events, regions, accounts and operations', () => {
           streamPosition: 1,
           type: 'SnapshotRegistered',
           version: expect.any(Number),
-          data: expect.objectContaining({ snapshotId: aliceIds[0], accountId: 'alice', region: 'ap-guangzhou' }),
-          metadata: expect.objectContaining({ accountId: 'alice', correlationId: expect.any(String) }),
+          data: expect.objectContaining({
+            snapshotId: aliceIds[0],
+            accountId: 'alice',
+            region: 'ap-guangzhou',
+          }),
+          metadata: expect.objectContaining({
+            accountId: 'alice',
+            correlationId: expect.any(String),
+          }),
           recordedAt: expect.any(String),
         }),
       );
@@ -118,14 +148,18 @@ describe('events, regions, accounts and operations', () => {
     it('filters by type and by streamId', async () => {
       const ops = t.api.as(keys.operator);
       const renamed = await ops.get('/v1/events?type=SnapshotRenamed');
-      expect(renamed.body.events.map((e: any) => [e.type, e.data.snapshotId])).toEqual([['SnapshotRenamed', aliceIds[0]]]);
+      expect(renamed.body.events.map((e: any) => [e.type, e.data.snapshotId])).toEqual([
+        ['SnapshotRenamed', aliceIds[0]],
+      ]);
       const stream = await ops.get(`/v1/events?streamId=snapshot-${aliceIds[0]}`);
       expect(stream.body.events.map((e: any) => [e.streamPosition, e.type])).toEqual([
         [1, 'SnapshotRegistered'],
         [2, 'SnapshotRenamed'],
       ]);
       expect((await ops.get('/v1/events?type=NoSuchEvent')).body.events).toEqual([]);
-      const both = await ops.get(`/v1/events?streamId=snapshot-${aliceIds[0]}&type=SnapshotRegistered&limit=1`);
+      const both = await ops.get(
+        `/v1/events?streamId=snapshot-${aliceIds[0]}&type=SnapshotRegistered&limit=1`,
+      );
       expect(both.body.events).toHaveLength(1);
     });
 
@@ -135,7 +169,9 @@ describe('events, regions, accounts and operations', () => {
       expect(alice.every((e: any) => e.metadata.accountId === 'alice')).toBe(true);
       const bob = (await t.api.as(keys.bob).get('/v1/events')).body.events;
       expect(bob.map((e: any) => e.data.snapshotId)).toEqual([bobId]);
-      expect((await t.api.as(keys.bob).get(`/v1/events?streamId=snapshot-${aliceIds[0]}`)).body.events).toEqual([]);
+      expect(
+        (await t.api.as(keys.bob).get(`/v1/events?streamId=snapshot-${aliceIds[0]}`)).body.events,
+      ).toEqual([]);
       expectError(await t.api.as().get('/v1/events'), 401);
     });
   });
@@ -147,27 +183,49 @@ describe('events, regions, accounts and operations', () => {
         expect(sse.response.status).toBe(200);
         expect(sse.response.headers.get('content-type')).toContain('text/event-stream');
         const first = await sse.next(4);
-        expect(first.map((e) => e.event)).toEqual(['SnapshotRegistered', 'SnapshotRegistered', 'SnapshotRegistered', 'SnapshotRenamed']);
+        expect(first.map((e) => e.event)).toEqual([
+          'SnapshotRegistered',
+          'SnapshotRegistered',
+          'SnapshotRegistered',
+          'SnapshotRenamed',
+        ]);
         for (const e of first) expect(e.id).toBe(e.data.globalPosition);
 
         // Live: an append shows up on the open stream; bob's does not.
         await t.api.as(keys.bob).post('/v1/snapshots', registration({ region: 'ap-shanghai' }));
-        const created = (await t.api.as(keys.alice).post('/v1/snapshots', registration({ region: 'ap-singapore' }))).body.snapshotId;
+        const created = (
+          await t.api.as(keys.alice).post('/v1/snapshots', registration({ region: 'ap-singapore' }))
+        ).body.snapshotId;
         const [live] = await sse.next(1);
-        expect(live).toEqual(expect.objectContaining({ event: 'SnapshotRegistered', data: expect.objectContaining({ data: expect.objectContaining({ snapshotId: created }) }) }));
+        expect(live).toEqual(
+          expect.objectContaining({
+            event: 'SnapshotRegistered',
+            data: expect.objectContaining({
+              data: expect.objectContaining({ snapshotId: created }),
+            }),
+          }),
+        );
         expect(sse.pending()).toBe(0);
       } finally {
         sse.close();
       }
 
       const all = (await t.api.as(keys.alice).get('/v1/events')).body.events;
-      const resumed = await follow(`${t.url}/v1/events/stream?after=${all[2].globalPosition}`, keys.alice);
+      const resumed = await follow(
+        `${t.url}/v1/events/stream?after=${all[2].globalPosition}`,
+        keys.alice,
+      );
       try {
-        expect((await resumed.next(2)).map((e) => e.data.eventId)).toEqual([all[3].eventId, all[4].eventId]);
+        expect((await resumed.next(2)).map((e) => e.data.eventId)).toEqual([
+          all[3].eventId,
+          all[4].eventId,
+        ]);
       } finally {
         resumed.close();
       }
-      const byHeader = await follow(`${t.url}/v1/events/stream`, keys.alice, { 'last-event-id': all[3].globalPosition });
+      const byHeader = await follow(`${t.url}/v1/events/stream`, keys.alice, {
+        'last-event-id': all[3].globalPosition,
+      });
       try {
         expect((await byHeader.next(1)).map((e) => e.data.eventId)).toEqual([all[4].eventId]);
       } finally {
@@ -192,23 +250,43 @@ describe('events, regions, accounts and operations', () => {
       const answer = await t.api.as(keys.alice).get('/v1/regions');
       expect(answer.status).toBe(200);
       const regions = new Map<string, any>(answer.body.regions.map((r: any) => [r.id, r]));
-      for (const id of ['ap-guangzhou', 'ap-shanghai', 'ap-singapore', 'eu-frankfurt', 'na-siliconvalley', 'ap-shanghai-fsi', 'ap-shenzhen-fsi'])
+      for (const id of [
+        'ap-guangzhou',
+        'ap-shanghai',
+        'ap-singapore',
+        'eu-frankfurt',
+        'na-siliconvalley',
+        'ap-shanghai-fsi',
+        'ap-shenzhen-fsi',
+      ])
         expect(regions.has(id)).toBe(true);
-      expect(regions.get('ap-shenzhen-fsi')).toEqual(expect.objectContaining({ finance: true, name: expect.any(String), geography: expect.any(String) }));
+      expect(regions.get('ap-shenzhen-fsi')).toEqual(
+        expect.objectContaining({
+          finance: true,
+          name: expect.any(String),
+          geography: expect.any(String),
+        }),
+      );
       expect(regions.get('ap-shanghai-fsi').finance).toBe(true);
       expect(regions.get('ap-guangzhou').finance).toBe(false);
       expect(regions.get('ap-guangzhou').snapshotQuota).toEqual(expect.any(Number));
       expect(regions.get('ap-guangzhou').snapshotsUsed).toBe(3);
       expect(regions.get('ap-singapore').snapshotsUsed).toBe(1);
       expect(regions.get('ap-shanghai').snapshotsUsed).toBe(0); // bob's, not alice's
-      expect(answer.body.geoRestrictions).toEqual(expect.arrayContaining([{ from: 'mainland-china', to: 'north-america' }]));
+      expect(answer.body.geoRestrictions).toEqual(
+        expect.arrayContaining([{ from: 'mainland-china', to: 'north-america' }]),
+      );
 
-      const bob = new Map<string, any>((await t.api.as(keys.bob).get('/v1/regions')).body.regions.map((r: any) => [r.id, r]));
+      const bob = new Map<string, any>(
+        (await t.api.as(keys.bob).get('/v1/regions')).body.regions.map((r: any) => [r.id, r]),
+      );
       expect(bob.get('ap-shanghai').snapshotsUsed).toBe(2);
       expect(bob.get('ap-guangzhou').snapshotsUsed).toBe(0);
 
       await t.api.as(keys.alice).delete(`/v1/snapshots/${aliceIds[2]}`);
-      const after = (await t.api.as(keys.alice).get('/v1/regions')).body.regions.find((r: any) => r.id === 'ap-guangzhou');
+      const after = (await t.api.as(keys.alice).get('/v1/regions')).body.regions.find(
+        (r: any) => r.id === 'ap-guangzhou',
+      );
       expect(after.snapshotsUsed).toBe(2);
     });
   });
@@ -216,9 +294,21 @@ describe('events, regions, accounts and operations', () => {
   describe('beta as a user', () => {
     it('refuses PUT and DELETE with 403 OperatorOnly and writes nothing', async () => {
       const before = (await allEvents(t)).length;
-      expectError(await t.api.as(keys.alice).put('/v1/accounts/alice/beta'), 403, 'UnauthorizedOperation.OperatorOnly');
-      expectError(await t.api.as(keys.alice).delete('/v1/accounts/alice/beta'), 403, 'UnauthorizedOperation.OperatorOnly');
-      expectError(await t.api.as(keys.bob).put('/v1/accounts/alice/beta'), 403, 'UnauthorizedOperation.OperatorOnly');
+      expectError(
+        await t.api.as(keys.alice).put('/v1/accounts/alice/beta'),
+        403,
+        'UnauthorizedOperation.OperatorOnly',
+      );
+      expectError(
+        await t.api.as(keys.alice).delete('/v1/accounts/alice/beta'),
+        403,
+        'UnauthorizedOperation.OperatorOnly',
+      );
+      expectError(
+        await t.api.as(keys.bob).put('/v1/accounts/alice/beta'),
+        403,
+        'UnauthorizedOperation.OperatorOnly',
+      );
       expectError(await t.api.as().put('/v1/accounts/alice/beta'), 401);
       expect((await allEvents(t)).length).toBe(before);
     });
@@ -226,19 +316,32 @@ describe('events, regions, accounts and operations', () => {
 
   describe('POST /v1/admin/projections/rebuild', () => {
     it('is for operators only', async () => {
-      expectError(await t.api.as(keys.alice).post('/v1/admin/projections/rebuild'), 403, 'UnauthorizedOperation.OperatorOnly');
+      expectError(
+        await t.api.as(keys.alice).post('/v1/admin/projections/rebuild'),
+        403,
+        'UnauthorizedOperation.OperatorOnly',
+      );
     });
 
     it('rebuilds the status views from the log to the same state', async () => {
       const alice = t.api.as(keys.alice);
       expect((await t.api.as(keys.operator).put('/v1/accounts/alice/beta')).status).toBe(200);
-      const source = await normalSnapshot(t.api, keys.alice, { region: 'ap-guangzhou', diskId: 'disk-rebuild1' });
-      const copied = await alice.post(`/v1/snapshots/${source}/copies`, { destinationRegions: ['ap-shanghai', 'ap-beijing'] });
+      const source = await normalSnapshot(t.api, keys.alice, {
+        region: 'ap-guangzhou',
+        diskId: 'disk-rebuild1',
+      });
+      const copied = await alice.post(`/v1/snapshots/${source}/copies`, {
+        destinationRegions: ['ap-shanghai', 'ap-beijing'],
+      });
       expect(copied.status).toBe(202);
       await alice.delete(`/v1/snapshots/${copied.body.results[1].snapshotId}`); // cancels the copy to ap-beijing
       await alice.patch(`/v1/snapshots/${source}`, { name: 'before the rebuild' });
       const views = async () => ({
-        lists: await Promise.all(['ap-guangzhou', 'ap-shanghai', 'ap-beijing', 'ap-singapore'].map(async (r) => (await alice.get(`/v1/snapshots?region=${r}&limit=100`)).body)),
+        lists: await Promise.all(
+          ['ap-guangzhou', 'ap-shanghai', 'ap-beijing', 'ap-singapore'].map(
+            async (r) => (await alice.get(`/v1/snapshots?region=${r}&limit=100`)).body,
+          ),
+        ),
         source: (await alice.get(`/v1/snapshots/${source}`)).body,
         replications: (await alice.get('/v1/replications?limit=100')).body,
         bob: (await t.api.as(keys.bob).get('/v1/snapshots?region=ap-shanghai')).body,
@@ -249,7 +352,10 @@ describe('events, regions, accounts and operations', () => {
 
       const rebuilt = await t.api.as(keys.operator).post('/v1/admin/projections/rebuild');
       expect(rebuilt.status).toBe(202);
-      await waitFor(async () => JSON.stringify(await views()) === JSON.stringify(before), { timeoutMs: 15_000, what: 'the rebuilt views' });
+      await waitFor(async () => JSON.stringify(await views()) === JSON.stringify(before), {
+        timeoutMs: 15_000,
+        what: 'the rebuilt views',
+      });
     });
   });
 
@@ -257,7 +363,13 @@ describe('events, regions, accounts and operations', () => {
     it('answers /health without a key', async () => {
       const health = await t.api.as().get('/health');
       expect(health.status).toBe(200);
-      expect(health.body).toEqual(expect.objectContaining({ status: 'ok', ready: true, checks: expect.objectContaining({ database: 'up' }) }));
+      expect(health.body).toEqual(
+        expect.objectContaining({
+          status: 'ok',
+          ready: true,
+          checks: expect.objectContaining({ database: 'up' }),
+        }),
+      );
       expect((await t.api.as().get('/health/live')).status).toBe(200);
     });
 
@@ -269,21 +381,43 @@ describe('events, regions, accounts and operations', () => {
       expect(text).toMatch(/^# HELP /m);
       expect(text).toContain('snapferry_http_requests_total');
       expect(text).toContain('snapferry_projection_position');
-      expect(text).toMatch(/snapferry_http_requests_total\{[^}]*route="\/v1\/snapshots"[^}]*\} \d+/);
+      expect(text).toMatch(
+        /snapferry_http_requests_total\{[^}]*route="\/v1\/snapshots"[^}]*\} \d+/,
+      );
     });
 
     it('serves the OpenAPI document and the docs page', async () => {
       const doc = await t.api.as().get('/openapi.json');
       expect(doc.status).toBe(200);
       expect(doc.body.openapi).toMatch(/^3\./);
-      expect(doc.body.info).toEqual(expect.objectContaining({ title: expect.any(String), version: '1' }));
+      expect(doc.body.info).toEqual(
+        expect.objectContaining({ title: expect.any(String), version: '1' }),
+      );
       const paths = Object.keys(doc.body.paths);
-      for (const path of ['/v1/snapshots', '/v1/snapshots/{id}', '/v1/snapshots/{id}/data', '/v1/snapshots/{id}/copies', '/v1/replications',
-        '/v1/replications/{id}', '/v1/regions', '/v1/events', '/v1/events/stream', '/v1/accounts/{id}/beta', '/health', '/metrics'])
+      for (const path of [
+        '/v1/snapshots',
+        '/v1/snapshots/{id}',
+        '/v1/snapshots/{id}/data',
+        '/v1/snapshots/{id}/copies',
+        '/v1/replications',
+        '/v1/replications/{id}',
+        '/v1/regions',
+        '/v1/events',
+        '/v1/events/stream',
+        '/v1/accounts/{id}/beta',
+        '/health',
+        '/metrics',
+      ])
         expect(paths).toContain(path);
-      expect(Object.keys(doc.body.paths['/v1/snapshots'])).toEqual(expect.arrayContaining(['get', 'post']));
-      expect(doc.body.components.securitySchemes).toEqual(expect.objectContaining({ bearer: expect.objectContaining({ scheme: 'bearer' }) }));
-      const copyBody = doc.body.paths['/v1/snapshots/{id}/copies'].post.requestBody.content['application/json'].schema;
+      expect(Object.keys(doc.body.paths['/v1/snapshots'])).toEqual(
+        expect.arrayContaining(['get', 'post']),
+      );
+      expect(doc.body.components.securitySchemes).toEqual(
+        expect.objectContaining({ bearer: expect.objectContaining({ scheme: 'bearer' }) }),
+      );
+      const copyBody =
+        doc.body.paths['/v1/snapshots/{id}/copies'].post.requestBody.content['application/json']
+          .schema;
       expect(JSON.stringify(copyBody)).toContain('RequestCopiesRequest');
 
       // The document is valid OpenAPI 3 (schema and $refs), as a validator sees it.

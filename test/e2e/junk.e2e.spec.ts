@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { keys, normalSnapshot, startTestCatalog, type ApiAnswer, type TestCatalog } from '../support/catalog-harness';
+import {
+  keys,
+  normalSnapshot,
+  startTestCatalog,
+  type ApiAnswer,
+  type TestCatalog,
+} from '../support/catalog-harness';
 import { eventCount, expectError, registration } from '../support/e2e-helpers';
 
 const deep = (depth: number, leaf = '1') => '{"a":'.repeat(depth) + leaf + '}'.repeat(depth);
@@ -25,7 +31,10 @@ const junkForAll: [string, string][] = [
   ['deeply nested arrays', deepArray(5000)],
   ['a body over the size limit', json({ name: 'x'.repeat(300 * 1024) })],
   ['a NUL byte in the JSON text', '{"name": "a\u0000b"}'],
-  ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]).toString('latin1')],
+  [
+    'invalid UTF-8',
+    Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]).toString('latin1'),
+  ],
 ];
 
 const registerJunk: [string, unknown][] = [
@@ -46,7 +55,10 @@ const registerJunk: [string, unknown][] = [
   ['diskSizeGiB too large', registration({ diskSizeGiB: 65537 })],
   ['diskSizeGiB 1e308', registration({ diskSizeGiB: 1e308 })],
   ['diskSizeGiB null', registration({ diskSizeGiB: null })],
-  ['diskSizeGiB missing', { region: 'ap-guangzhou', diskId: 'disk-aaaa0001', diskUsage: 'DATA_DISK' }],
+  [
+    'diskSizeGiB missing',
+    { region: 'ap-guangzhou', diskId: 'disk-aaaa0001', diskUsage: 'DATA_DISK' },
+  ],
   ['encrypted as a string', registration({ encrypted: 'yes' })],
   ['encrypted as a number', registration({ encrypted: 1 })],
   ['name as a number', registration({ name: 5 })],
@@ -84,12 +96,24 @@ const copyJunk: [string, unknown][] = [
   ['destinationRegions with an object', { destinationRegions: [{ region: 'ap-shanghai' }] }],
   ['destinationRegions with a nested array', { destinationRegions: [['ap-shanghai']] }],
   ['destinationRegions with a huge string', { destinationRegions: ['a'.repeat(100_000)] }],
-  ['destinationRegions very many', { destinationRegions: Array.from({ length: 5000 }, (_, i) => `xx-r${i}`) }],
+  [
+    'destinationRegions very many',
+    { destinationRegions: Array.from({ length: 5000 }, (_, i) => `xx-r${i}`) },
+  ],
   ['snapshotName a number', { destinationRegions: ['ap-shanghai'], snapshotName: 1 }],
   ['snapshotName empty', { destinationRegions: ['ap-shanghai'], snapshotName: '' }],
-  ['snapshotName 61 characters', { destinationRegions: ['ap-shanghai'], snapshotName: 'n'.repeat(61) }],
-  ['snapshotName with a NUL character', { destinationRegions: ['ap-shanghai'], snapshotName: '\u0000' }],
-  ['snapshotName with a lone surrogate', { destinationRegions: ['ap-shanghai'], snapshotName: 'x\ud83d' }],
+  [
+    'snapshotName 61 characters',
+    { destinationRegions: ['ap-shanghai'], snapshotName: 'n'.repeat(61) },
+  ],
+  [
+    'snapshotName with a NUL character',
+    { destinationRegions: ['ap-shanghai'], snapshotName: '\u0000' },
+  ],
+  [
+    'snapshotName with a lone surrogate',
+    { destinationRegions: ['ap-shanghai'], snapshotName: 'x\ud83d' },
+  ],
   ['clientToken a number', { destinationRegions: ['ap-shanghai'], clientToken: 12 }],
   ['clientToken empty', { destinationRegions: ['ap-shanghai'], clientToken: '' }],
   ['clientToken with spaces', { destinationRegions: ['ap-shanghai'], clientToken: 'a b' }],
@@ -112,9 +136,18 @@ describe('junk input', () => {
   afterAll(() => t?.stop());
 
   const send = (method: string, path: string, raw: string | undefined, type = 'application/json') =>
-    t.api.call(keys.alice, method, path, raw === undefined ? undefined : raw, raw === undefined ? {} : { 'content-type': type });
+    t.api.call(
+      keys.alice,
+      method,
+      path,
+      raw === undefined ? undefined : raw,
+      raw === undefined ? {} : { 'content-type': type },
+    );
   const expect4xx = (answer: ApiAnswer, what: string) => {
-    if (answer.status < 400 || answer.status >= 500) throw new Error(`${what}: answered ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
+    if (answer.status < 400 || answer.status >= 500)
+      throw new Error(
+        `${what}: answered ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`,
+      );
     expectError(answer, answer.status);
   };
 
@@ -127,10 +160,19 @@ describe('junk input', () => {
   it('refuses every junk body with a 4xx in the error shape and writes nothing', async () => {
     const before = await eventCount(t);
     const cases: [string, string, string, string][] = [];
-    for (const [name, method, path] of endpoints()) for (const [what, raw] of junkForAll) cases.push([`${name} with ${what}`, method, path, raw]);
-    for (const [what, body] of registerJunk) cases.push([`POST /v1/snapshots with ${what}`, 'POST', '/v1/snapshots', json(body)]);
-    for (const [what, body] of renameJunk) cases.push([`PATCH with ${what}`, 'PATCH', `/v1/snapshots/${renameId}`, json(body)]);
-    for (const [what, body] of copyJunk) cases.push([`POST copies with ${what}`, 'POST', `/v1/snapshots/${sourceId}/copies`, json(body)]);
+    for (const [name, method, path] of endpoints())
+      for (const [what, raw] of junkForAll) cases.push([`${name} with ${what}`, method, path, raw]);
+    for (const [what, body] of registerJunk)
+      cases.push([`POST /v1/snapshots with ${what}`, 'POST', '/v1/snapshots', json(body)]);
+    for (const [what, body] of renameJunk)
+      cases.push([`PATCH with ${what}`, 'PATCH', `/v1/snapshots/${renameId}`, json(body)]);
+    for (const [what, body] of copyJunk)
+      cases.push([
+        `POST copies with ${what}`,
+        'POST',
+        `/v1/snapshots/${sourceId}/copies`,
+        json(body),
+      ]);
     const failures: string[] = [];
     for (const [what, method, path, raw] of cases) {
       try {
@@ -141,7 +183,9 @@ describe('junk input', () => {
     }
     expect(failures).toEqual([]);
     expect(await eventCount(t)).toBe(before);
-    expect((await t.api.as(keys.alice).get(`/v1/snapshots/${renameId}`)).body.name).toBe('Snapshot of disk-rename01');
+    expect((await t.api.as(keys.alice).get(`/v1/snapshots/${renameId}`)).body.name).toBe(
+      'Snapshot of disk-rename01',
+    );
   });
 
   it('refuses JSON sent with the wrong content type or an unsupported charset, and junk queries', async () => {
@@ -156,50 +200,134 @@ describe('junk input', () => {
     };
     for (const [name, method, path] of endpoints()) {
       await check(`${name} as text/plain`, send(method, path, json(registration()), 'text/plain'));
-      await check(`${name} as form data`, send(method, path, 'region=ap-guangzhou', 'application/x-www-form-urlencoded'));
-      await check(`${name} in UTF-16`, send(method, path, json(registration()), 'application/json; charset=utf-16'));
-      await check(`${name} with a bad gzip body`, t.api.call(keys.alice, method, path, 'not gzip', { 'content-type': 'application/json', 'content-encoding': 'gzip' }));
-      await check(`${name} with an unknown encoding`, t.api.call(keys.alice, method, path, '{}', { 'content-type': 'application/json', 'content-encoding': 'br2' }));
+      await check(
+        `${name} as form data`,
+        send(method, path, 'region=ap-guangzhou', 'application/x-www-form-urlencoded'),
+      );
+      await check(
+        `${name} in UTF-16`,
+        send(method, path, json(registration()), 'application/json; charset=utf-16'),
+      );
+      await check(
+        `${name} with a bad gzip body`,
+        t.api.call(keys.alice, method, path, 'not gzip', {
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+        }),
+      );
+      await check(
+        `${name} with an unknown encoding`,
+        t.api.call(keys.alice, method, path, '{}', {
+          'content-type': 'application/json',
+          'content-encoding': 'br2',
+        }),
+      );
     }
-    for (const query of ['region[]=ap-guangzhou', 'region=ap-guangzhou&region=ap-shanghai', 'region[a]=b', `region=${'a'.repeat(10_000)}`,
-      'region=ap-guangzhou&limit=1.5', 'region=%00', 'region=ap-guangzhou&diskId=disk-aaaa0001%00', 'region=ap-guangzhou&offset=99999999999999999999', 'region=%E0%A4%A', 'region=ap-guangzhou&state[]=NORMAL'])
+    for (const query of [
+      'region[]=ap-guangzhou',
+      'region=ap-guangzhou&region=ap-shanghai',
+      'region[a]=b',
+      `region=${'a'.repeat(10_000)}`,
+      'region=ap-guangzhou&limit=1.5',
+      'region=%00',
+      'region=ap-guangzhou&diskId=disk-aaaa0001%00',
+      'region=ap-guangzhou&offset=99999999999999999999',
+      'region=%E0%A4%A',
+      'region=ap-guangzhou&state[]=NORMAL',
+    ])
       await check(`list ?${query}`, t.api.as(keys.alice).get(`/v1/snapshots?${query}`));
-    for (const query of ['after=-1', 'after=abc', 'after=1e5', `after=${'9'.repeat(30)}`, 'limit=0', 'limit=1001', 'type=a b', 'streamId=Bad Id', 'after[]=1'])
+    for (const query of [
+      'after=-1',
+      'after=abc',
+      'after=1e5',
+      `after=${'9'.repeat(30)}`,
+      'limit=0',
+      'limit=1001',
+      'type=a b',
+      'streamId=Bad Id',
+      'after[]=1',
+    ])
       await check(`events ?${query}`, t.api.as(keys.alice).get(`/v1/events?${query}`));
-    for (const query of ['sourceSnapshotId=x', 'limit=-1', 'offset=a', 'offset=99999999999999999999', 'offset=1e300'])
+    for (const query of [
+      'sourceSnapshotId=x',
+      'limit=-1',
+      'offset=a',
+      'offset=99999999999999999999',
+      'offset=1e300',
+    ])
       await check(`replications ?${query}`, t.api.as(keys.alice).get(`/v1/replications?${query}`));
     for (const id of ['-', 'a'.repeat(65), 'a b', '..'])
-      await check(`beta for ${id}`, t.api.as(keys.operator).put(`/v1/accounts/${encodeURIComponent(id)}/beta`));
+      await check(
+        `beta for ${id}`,
+        t.api.as(keys.operator).put(`/v1/accounts/${encodeURIComponent(id)}/beta`),
+      );
     expect(failures).toEqual([]);
     expect(await eventCount(t)).toBe(before);
   });
 
   it('takes null optional fields as absent', async () => {
-    const created = await t.api.as(keys.alice).post('/v1/snapshots', registration({ name: null, encrypted: null }));
+    const created = await t.api
+      .as(keys.alice)
+      .post('/v1/snapshots', registration({ name: null, encrypted: null }));
     expect(created.status).toBe(201);
-    expect(created.body).toEqual(expect.objectContaining({ name: 'Snapshot of disk-aaaa0001', encrypted: false }));
-    const copied = await t.api.as(keys.alice).post(`/v1/snapshots/${sourceId}/copies`, { destinationRegions: ['ap-chengdu'], snapshotName: null, clientToken: null });
+    expect(created.body).toEqual(
+      expect.objectContaining({ name: 'Snapshot of disk-aaaa0001', encrypted: false }),
+    );
+    const copied = await t.api
+      .as(keys.alice)
+      .post(`/v1/snapshots/${sourceId}/copies`, {
+        destinationRegions: ['ap-chengdu'],
+        snapshotName: null,
+        clientToken: null,
+      });
     expect(copied.status).toBe(202);
-    expect((await t.api.as(keys.alice).get(`/v1/snapshots/${copied.body.results[0].snapshotId}`)).body.name).toBe(`Copied ${sourceId} from ap-guangzhou`);
+    expect(
+      (await t.api.as(keys.alice).get(`/v1/snapshots/${copied.body.results[0].snapshotId}`)).body
+        .name,
+    ).toBe(`Copied ${sourceId} from ap-guangzhou`);
   });
 
   it('accepts unicode names that fit and keeps them intact', async () => {
     const name = 'снимок 📸 диска — 数据盘';
     const created = await t.api.as(keys.alice).post('/v1/snapshots', registration({ name }));
     expect(created.status).toBe(201);
-    expect((await t.api.as(keys.alice).get(`/v1/snapshots/${created.body.snapshotId}`)).body.name).toBe(name);
+    expect(
+      (await t.api.as(keys.alice).get(`/v1/snapshots/${created.body.snapshotId}`)).body.name,
+    ).toBe(name);
   });
 
   it('property: no copy request body makes the catalog answer 5xx, and only a 202 writes events', async () => {
-    const regions = ['ap-shanghai', 'ap-beijing', 'ap-guangzhou', 'ap-shenzhen-fsi', 'na-siliconvalley', 'xx-nowhere', 'ap-singapore', ''];
-    const anyValue = fc.oneof(fc.anything(), fc.string(), fc.integer(), fc.constant(null), fc.array(fc.string()));
-    const region = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...regions) }, { weight: 1, arbitrary: fc.string({ unit: 'binary' }) }, anyValue);
+    const regions = [
+      'ap-shanghai',
+      'ap-beijing',
+      'ap-guangzhou',
+      'ap-shenzhen-fsi',
+      'na-siliconvalley',
+      'xx-nowhere',
+      'ap-singapore',
+      '',
+    ];
+    const anyValue = fc.oneof(
+      fc.anything(),
+      fc.string(),
+      fc.integer(),
+      fc.constant(null),
+      fc.array(fc.string()),
+    );
+    const region = fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...regions) },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary' }) },
+      anyValue,
+    );
     const body = fc.oneof(
       fc.anything(),
       fc.object(),
       fc.record(
         {
-          destinationRegions: fc.oneof({ weight: 4, arbitrary: fc.array(region, { maxLength: 6 }) }, anyValue),
+          destinationRegions: fc.oneof(
+            { weight: 4, arbitrary: fc.array(region, { maxLength: 6 }) },
+            anyValue,
+          ),
           snapshotName: fc.oneof(fc.string({ unit: 'binary', maxLength: 70 }), anyValue),
           clientToken: fc.oneof(fc.string({ unit: 'grapheme-ascii', maxLength: 70 }), anyValue),
           extra: anyValue,
@@ -220,7 +348,9 @@ describe('junk input', () => {
         if (answer.status >= 500) throw new Error(`5xx for ${raw}: ${JSON.stringify(answer.body)}`);
         if (answer.status === 202) {
           expect(answer.body.results).toEqual(expect.any(Array));
-          const accepted = answer.body.results.filter((r: { code: string }) => r.code === 'Success').length;
+          const accepted = answer.body.results.filter(
+            (r: { code: string }) => r.code === 'Success',
+          ).length;
           // A replayed clientToken writes nothing; a fresh accepted copy writes three events.
           expect([0, 3 * accepted]).toContain(await newEvents());
         } else {
@@ -233,15 +363,37 @@ describe('junk input', () => {
   });
 
   it('property: no registration body makes the catalog answer 5xx, and only a 201 writes an event', async () => {
-    const anyValue = fc.oneof(fc.anything(), fc.string({ unit: 'binary' }), fc.integer(), fc.double(), fc.constant(null), fc.boolean());
+    const anyValue = fc.oneof(
+      fc.anything(),
+      fc.string({ unit: 'binary' }),
+      fc.integer(),
+      fc.double(),
+      fc.constant(null),
+      fc.boolean(),
+    );
     const body = fc.oneof(
       fc.anything(),
       fc.record(
         {
-          region: fc.oneof({ weight: 3, arbitrary: fc.constantFrom('ap-guangzhou', 'ap-shanghai-fsi', 'xx-nowhere') }, anyValue),
-          diskId: fc.oneof({ weight: 3, arbitrary: fc.stringMatching(/^disk-[a-z0-9]{8}$/) }, anyValue),
-          diskUsage: fc.oneof({ weight: 3, arbitrary: fc.constantFrom('DATA_DISK', 'SYSTEM_DISK') }, anyValue),
-          diskSizeGiB: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: -2, max: 70_000 }) }, anyValue),
+          region: fc.oneof(
+            {
+              weight: 3,
+              arbitrary: fc.constantFrom('ap-guangzhou', 'ap-shanghai-fsi', 'xx-nowhere'),
+            },
+            anyValue,
+          ),
+          diskId: fc.oneof(
+            { weight: 3, arbitrary: fc.stringMatching(/^disk-[a-z0-9]{8}$/) },
+            anyValue,
+          ),
+          diskUsage: fc.oneof(
+            { weight: 3, arbitrary: fc.constantFrom('DATA_DISK', 'SYSTEM_DISK') },
+            anyValue,
+          ),
+          diskSizeGiB: fc.oneof(
+            { weight: 3, arbitrary: fc.integer({ min: -2, max: 70_000 }) },
+            anyValue,
+          ),
           name: fc.oneof(fc.string({ unit: 'binary', maxLength: 70 }), anyValue),
           encrypted: fc.oneof(fc.boolean(), anyValue),
           extra: anyValue,

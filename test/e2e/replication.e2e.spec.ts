@@ -1,14 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { waitFor } from '@snapferry/testing';
-import { startReplicator, type RunningReplicator } from '../../apps/replicator/src/start-replicator';
-import { keys, normalSnapshot, startTestCatalog, type TestCatalog } from '../support/catalog-harness';
+import {
+  startReplicator,
+  type RunningReplicator,
+} from '../../apps/replicator/src/start-replicator';
+import {
+  keys,
+  normalSnapshot,
+  startTestCatalog,
+  type TestCatalog,
+} from '../support/catalog-harness';
 
 describe('replication end to end (catalog + replicator, real PostgreSQL and RabbitMQ)', () => {
   let t: TestCatalog;
   let replicator: RunningReplicator;
   beforeAll(async () => {
     t = await startTestCatalog();
-    replicator = await startReplicator({ ...t.env, REPLICATOR_REGIONS: 'ap-shanghai,ap-singapore', REPLICATOR_PORT: '0' });
+    replicator = await startReplicator({
+      ...t.env,
+      REPLICATOR_REGIONS: 'ap-shanghai,ap-singapore',
+      REPLICATOR_PORT: '0',
+    });
     await t.api.as(keys.operator).put('/v1/accounts/alice/beta');
   });
   afterAll(async () => {
@@ -20,14 +32,24 @@ describe('replication end to end (catalog + replicator, real PostgreSQL and Rabb
     const alice = t.api.as(keys.alice);
     const image = randomBytes(3 * 64 * 1024 + 123);
     const id = await normalSnapshot(t.api, keys.alice, { bytes: image });
-    const copy = await alice.post(`/v1/snapshots/${id}/copies`, { destinationRegions: ['ap-shanghai', 'ap-singapore'] });
+    const copy = await alice.post(`/v1/snapshots/${id}/copies`, {
+      destinationRegions: ['ap-shanghai', 'ap-singapore'],
+    });
     expect(copy.body.results.map((r: any) => r.code)).toEqual(['Success', 'Success']);
     for (const result of copy.body.results) {
-      const target = await waitFor(async () => {
-        const s = await alice.get(`/v1/snapshots/${result.snapshotId}`);
-        return s.body.state === 'NORMAL' && s.body;
-      }, { what: `target ${result.snapshotId} NORMAL` });
-      expect(target).toMatchObject({ copyFromRemote: true, sourceSnapshotId: id, sourceRegion: 'ap-guangzhou', percent: 100 });
+      const target = await waitFor(
+        async () => {
+          const s = await alice.get(`/v1/snapshots/${result.snapshotId}`);
+          return s.body.state === 'NORMAL' && s.body;
+        },
+        { what: `target ${result.snapshotId} NORMAL` },
+      );
+      expect(target).toMatchObject({
+        copyFromRemote: true,
+        sourceSnapshotId: id,
+        sourceRegion: 'ap-guangzhou',
+        percent: 100,
+      });
       const data = await alice.get(`/v1/snapshots/${result.snapshotId}/data`);
       expect(Buffer.compare(data.body, image)).toBe(0);
     }
@@ -36,7 +58,9 @@ describe('replication end to end (catalog + replicator, real PostgreSQL and Rabb
       return s.body.copyingToRegions.length === 0 && s.body;
     });
     expect(source.state).toBe('NORMAL');
-    const log = await alice.get(`/v1/events?streamId=replication-${copy.body.results[0].replicationId}`);
+    const log = await alice.get(
+      `/v1/events?streamId=replication-${copy.body.results[0].replicationId}`,
+    );
     const types = log.body.events.map((e: any) => e.type);
     expect(types[0]).toBe('ReplicationRequested');
     expect(types[1]).toBe('ReplicationStarted');

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { waitFor } from '@snapferry/testing';
 import { keys, normalSnapshot } from '../support/catalog-harness';
-import { rabbitmqctl, startProcessStack, withProcessOutput, type ProcessStack } from '../support/process-harness';
+import {
+  rabbitmqctl,
+  startProcessStack,
+  withProcessOutput,
+  type ProcessStack,
+} from '../support/process-harness';
 
 // Stops the broker this run uses (the shared one under `npm test`, which is why the faults
 // tier runs alone, after the others). rabbitmqctl honours RABBITMQ_NODENAME, so a developer
@@ -15,7 +20,10 @@ describe('broker restart (rabbitmqctl stop_app / start_app)', () => {
   let s: ProcessStack;
   let brokerStopped = false;
   beforeAll(async () => {
-    s = await startProcessStack({ REPLICATOR_REGIONS: 'ap-shanghai,ap-singapore', REPLICATOR_MAX_BYTES_PER_SEC: String(256 * 1024) });
+    s = await startProcessStack({
+      REPLICATOR_REGIONS: 'ap-shanghai,ap-singapore',
+      REPLICATOR_MAX_BYTES_PER_SEC: String(256 * 1024),
+    });
     expect((await s.api.as(keys.operator).put('/v1/accounts/alice/beta')).status).toBe(200);
   });
   afterAll(async () => {
@@ -35,19 +43,34 @@ describe('broker restart (rabbitmqctl stop_app / start_app)', () => {
       };
       const requested: { replicationId: string; targetId: string; sourceId: string }[] = [];
       const copy = async (sourceId: string, region: string) => {
-        const answer = await alice.post(`/v1/snapshots/${sourceId}/copies`, { destinationRegions: [region] });
-        expect({ status: answer.status, code: answer.body.results?.[0]?.code }).toEqual({ status: 202, code: 'Success' });
+        const answer = await alice.post(`/v1/snapshots/${sourceId}/copies`, {
+          destinationRegions: [region],
+        });
+        expect({ status: answer.status, code: answer.body.results?.[0]?.code }).toEqual({
+          status: 202,
+          code: 'Success',
+        });
         const result = answer.body.results[0];
-        requested.push({ replicationId: result.replicationId, targetId: result.snapshotId, sourceId });
+        requested.push({
+          replicationId: result.replicationId,
+          targetId: result.snapshotId,
+          sourceId,
+        });
         return result.replicationId as string;
       };
 
       // One copy in flight when the broker goes away (2 MiB at 256 KiB/s: about 8 s).
-      const inFlight = await copy(await source(randomBytes(2 * 1024 * 1024), 'disk-bbbb0001'), 'ap-shanghai');
-      await waitFor(async () => {
-        const r = (await alice.get(`/v1/replications/${inFlight}`)).body;
-        return r.state === 'COPYING' && r.percent > 0 && r.percent < 40;
-      }, { timeoutMs: 15_000, what: 'a copy in flight' });
+      const inFlight = await copy(
+        await source(randomBytes(2 * 1024 * 1024), 'disk-bbbb0001'),
+        'ap-shanghai',
+      );
+      await waitFor(
+        async () => {
+          const r = (await alice.get(`/v1/replications/${inFlight}`)).body;
+          return r.state === 'COPYING' && r.percent > 0 && r.percent < 40;
+        },
+        { timeoutMs: 15_000, what: 'a copy in flight' },
+      );
       const other = await source(randomBytes(256 * 1024 + 17), 'disk-bbbb0002');
 
       brokerStopped = true;
@@ -67,21 +90,30 @@ describe('broker restart (rabbitmqctl stop_app / start_app)', () => {
       }
 
       for (const { targetId } of requested)
-        await waitFor(async () => (await alice.get(`/v1/snapshots/${targetId}`)).body.state === 'NORMAL', {
-          timeoutMs: 60_000,
-          what: `target ${targetId} NORMAL`,
-        });
+        await waitFor(
+          async () => (await alice.get(`/v1/snapshots/${targetId}`)).body.state === 'NORMAL',
+          {
+            timeoutMs: 60_000,
+            what: `target ${targetId} NORMAL`,
+          },
+        );
 
-      const completed = (await s.api.as(keys.operator).get('/v1/events?type=ReplicationCompleted&limit=1000')).body.events;
+      const completed = (
+        await s.api.as(keys.operator).get('/v1/events?type=ReplicationCompleted&limit=1000')
+      ).body.events;
       for (const { replicationId, targetId, sourceId } of requested) {
-        expect(completed.filter((e: any) => e.data.replicationId === replicationId)).toHaveLength(1);
+        expect(completed.filter((e: any) => e.data.replicationId === replicationId)).toHaveLength(
+          1,
+        );
         expect((await alice.get(`/v1/replications/${replicationId}`)).body.state).toBe('COMPLETED');
         const data = await alice.get(`/v1/snapshots/${targetId}/data`);
         expect(Buffer.compare(data.body, images.get(sourceId)!)).toBe(0);
       }
       expect(requested).toHaveLength(4);
       // The copy that lost its broker mid-way stopped and ran again from the redelivered request.
-      expect((await alice.get(`/v1/replications/${inFlight}`)).body.attempts).toBeGreaterThanOrEqual(2);
+      expect(
+        (await alice.get(`/v1/replications/${inFlight}`)).body.attempts,
+      ).toBeGreaterThanOrEqual(2);
       // The broker came back healthy for both services.
       expect((await fetch(`${s.catalog.url}/health`)).status).toBe(200);
       expect((await fetch(`${s.replicator.url}/health`)).status).toBe(200);

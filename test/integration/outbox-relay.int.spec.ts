@@ -8,8 +8,22 @@ import { createEventStoreDataSource, PostgresEventStore } from '@snapferry/event
 import { EVENTS_EXCHANGE, REPLICATION_EXCHANGE, replicatorQueue } from '@snapferry/messaging';
 import { createTestBroker, createTestDatabase, waitFor } from '@snapferry/testing';
 import { startCatalog, type RunningCatalog } from '../../apps/catalog/src/start-catalog';
-import { apiClient, apiKeysEnv, keys, normalSnapshot, startTestCatalog, type TestCatalog } from '../support/catalog-harness';
-import { BrokerProbe, connectionsOf, type Received, relayCheckpoint, relayLockHolders, rabbitmqctl } from '../support/broker-probe';
+import {
+  apiClient,
+  apiKeysEnv,
+  keys,
+  normalSnapshot,
+  startTestCatalog,
+  type TestCatalog,
+} from '../support/catalog-harness';
+import {
+  BrokerProbe,
+  connectionsOf,
+  type Received,
+  relayCheckpoint,
+  relayLockHolders,
+  rabbitmqctl,
+} from '../support/broker-probe';
 
 type Api = ReturnType<typeof apiClient>;
 
@@ -40,17 +54,29 @@ function requested(targetRegion: string): ReplicationRequested & { eventId: stri
 
 /** Registers `count` NORMAL sources on distinct disks (one copy per source and region at a time). */
 async function sources(api: Api, count: number): Promise<string[]> {
-  return Promise.all(Array.from({ length: count }, () => normalSnapshot(api, keys.alice, { diskId: `disk-${id8()}` })));
+  return Promise.all(
+    Array.from({ length: count }, () =>
+      normalSnapshot(api, keys.alice, { diskId: `disk-${id8()}` }),
+    ),
+  );
 }
 
-async function copy(api: Api, sourceId: string, region: string): Promise<{ replicationId: string; snapshotId: string }> {
-  const answer = await api.as(keys.alice).post(`/v1/snapshots/${sourceId}/copies`, { destinationRegions: [region] });
+async function copy(
+  api: Api,
+  sourceId: string,
+  region: string,
+): Promise<{ replicationId: string; snapshotId: string }> {
+  const answer = await api
+    .as(keys.alice)
+    .post(`/v1/snapshots/${sourceId}/copies`, { destinationRegions: [region] });
   const result = answer.body.results?.[0];
-  if (answer.status !== 202 || result?.code !== 'Success') throw new Error(`copy refused: ${answer.status} ${JSON.stringify(answer.body)}`);
+  if (answer.status !== 202 || result?.code !== 'Success')
+    throw new Error(`copy refused: ${answer.status} ${JSON.stringify(answer.body)}`);
   return result;
 }
 
-const replicationIdsOf = (messages: Received[]) => messages.map((m) => m.json?.data?.replicationId as string);
+const replicationIdsOf = (messages: Received[]) =>
+  messages.map((m) => m.json?.data?.replicationId as string);
 
 async function relayFailures(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -66,7 +92,10 @@ describe('outbox relay traps (in-process catalog, real PostgreSQL and RabbitMQ)'
   beforeAll(async () => {
     t = await startTestCatalog({ LOG_LEVEL: 'fatal' });
     probe = await BrokerProbe.open(t.env.AMQP_URL!);
-    const dataSource = createEventStoreDataSource(t.env.DATABASE_URL!, [], { applicationName: 'relay-test', poolSize: 3 });
+    const dataSource = createEventStoreDataSource(t.env.DATABASE_URL!, [], {
+      applicationName: 'relay-test',
+      poolSize: 3,
+    });
     await dataSource.initialize();
     store = new PostgresEventStore(dataSource);
     expect((await t.api.as(keys.operator).put('/v1/accounts/alice/beta')).status).toBeLessThan(300);
@@ -79,8 +108,14 @@ describe('outbox relay traps (in-process catalog, real PostgreSQL and RabbitMQ)'
 
   it('publishes an event whose transaction committed after a later one, and never moves its checkpoint past it', async () => {
     const region = 'ap-chengdu';
-    const onReplication = await probe.collect({ exchange: REPLICATION_EXCHANGE, patterns: [`replication.requested.${region}`] });
-    const onEvents = await probe.collect({ exchange: EVENTS_EXCHANGE, patterns: [`ReplicationRequested.${region}`] });
+    const onReplication = await probe.collect({
+      exchange: REPLICATION_EXCHANGE,
+      patterns: [`replication.requested.${region}`],
+    });
+    const onEvents = await probe.collect({
+      exchange: EVENTS_EXCHANGE,
+      patterns: [`ReplicationRequested.${region}`],
+    });
     const early = requested(region);
     const late = requested(region);
 
@@ -89,14 +124,20 @@ describe('outbox relay traps (in-process catalog, real PostgreSQL and RabbitMQ)'
     let opened!: (xid: bigint) => void;
     const isOpen = new Promise<bigint>((resolve) => (opened = resolve));
     const first = store.transaction(async (tx) => {
-      await tx.appendToStream(streamIds.replication(early.data.replicationId), [early], { expectedVersion: 'no_stream' });
+      await tx.appendToStream(streamIds.replication(early.data.replicationId), [early], {
+        expectedVersion: 'no_stream',
+      });
       const [row] = await tx.query<{ xid: string }>(`SELECT pg_current_xact_id()::text AS xid`);
       opened(BigInt(row!.xid));
       await gate;
     });
     const earlyXid = await isOpen;
     // Takes a later global position and commits first.
-    const lateAppend = await store.appendToStream(streamIds.replication(late.data.replicationId), [late], { expectedVersion: 'no_stream' });
+    const lateAppend = await store.appendToStream(
+      streamIds.replication(late.data.replicationId),
+      [late],
+      { expectedVersion: 'no_stream' },
+    );
 
     // While the early transaction is open the relay may not publish past it nor checkpoint past it.
     for (let i = 0; i < 6; i++) {
@@ -108,9 +149,15 @@ describe('outbox relay traps (in-process catalog, real PostgreSQL and RabbitMQ)'
 
     release();
     await first;
-    await waitFor(() => onReplication.length >= 2 && onEvents.length >= 2, { what: 'both requests published', timeoutMs: 10_000 });
+    await waitFor(() => onReplication.length >= 2 && onEvents.length >= 2, {
+      what: 'both requests published',
+      timeoutMs: 10_000,
+    });
     // Relayed in commit order: the early committer first on both exchanges, each exactly once.
-    expect(replicationIdsOf(onReplication)).toEqual([early.data.replicationId, late.data.replicationId]);
+    expect(replicationIdsOf(onReplication)).toEqual([
+      early.data.replicationId,
+      late.data.replicationId,
+    ]);
     expect(replicationIdsOf(onEvents)).toEqual([early.data.replicationId, late.data.replicationId]);
     expect(onReplication.map((m) => m.messageId)).toEqual([early.eventId, late.eventId]);
     const checkpoint = await waitFor(async () => {
@@ -124,7 +171,10 @@ describe('outbox relay traps (in-process catalog, real PostgreSQL and RabbitMQ)'
   it('loses no ReplicationRequested when its AMQP connection is force-closed while requests are created', async () => {
     const region = 'ap-beijing';
     const ids = await sources(t.api, 10);
-    const onRegion = await probe.collect({ exchange: REPLICATION_EXCHANGE, patterns: [`replication.requested.${region}`] });
+    const onRegion = await probe.collect({
+      exchange: REPLICATION_EXCHANGE,
+      patterns: [`replication.requested.${region}`],
+    });
     const [before] = await connectionsOf(vhostOf(t.env.AMQP_URL!), 'snapferry-catalog-');
     expect(before).toBeDefined();
 
@@ -133,7 +183,8 @@ describe('outbox relay traps (in-process catalog, real PostgreSQL and RabbitMQ)'
       requests.push(copy(t.api, source, region));
       if (i === 2 || i === 6) {
         const [current] = await connectionsOf(vhostOf(t.env.AMQP_URL!), 'snapferry-catalog-');
-        if (current) await rabbitmqctl('close_connection', current.pid, 'test: connection lost mid-publish');
+        if (current)
+          await rabbitmqctl('close_connection', current.pid, 'test: connection lost mid-publish');
       } else await sleep(30);
     }
     const replicationIds = (await Promise.all(requests)).map((r) => r.replicationId);
@@ -157,19 +208,31 @@ describe('outbox relay traps (in-process catalog, real PostgreSQL and RabbitMQ)'
     const queue = replicatorQueue(region);
     const [one, two] = await sources(t.api, 2);
     const firstCopy = await copy(t.api, one!, region);
-    await waitFor(async () => (await probe.queueExists(queue)) && (await probe.channel.checkQueue(queue)).messageCount === 1, {
-      what: 'the relay declared the region queue and routed the first request',
-    });
+    await waitFor(
+      async () =>
+        (await probe.queueExists(queue)) &&
+        (await probe.channel.checkQueue(queue)).messageCount === 1,
+      {
+        what: 'the relay declared the region queue and routed the first request',
+      },
+    );
     await probe.channel.deleteQueue(queue);
     const failuresBefore = await relayFailures(t.url);
 
     const secondCopy = await copy(t.api, two!, region);
-    await waitFor(async () => (await probe.queueExists(queue)) && (await probe.channel.checkQueue(queue)).messageCount >= 1, {
-      what: 'the region queue declared again with the second request in it',
-      timeoutMs: 15_000,
-    });
+    await waitFor(
+      async () =>
+        (await probe.queueExists(queue)) &&
+        (await probe.channel.checkQueue(queue)).messageCount >= 1,
+      {
+        what: 'the region queue declared again with the second request in it',
+        timeoutMs: 15_000,
+      },
+    );
     const got = await probe.channel.get(queue, { noAck: true });
-    expect(got && JSON.parse(got.content.toString()).data.replicationId).toBe(secondCopy.replicationId);
+    expect(got && JSON.parse(got.content.toString()).data.replicationId).toBe(
+      secondCopy.replicationId,
+    );
     expect(secondCopy.replicationId).not.toBe(firstCopy.replicationId);
     // The broker's basic.return failed the batch (and it was retried), it was not counted as published.
     expect(await relayFailures(t.url)).toBeGreaterThan(failuresBefore);
@@ -215,19 +278,27 @@ describe('two catalog instances on one database and vhost', () => {
   it('runs exactly one relay, publishes each request once, and fails over when the leader stops', async () => {
     const a = await startCatalog(env);
     instances.push(a);
-    await waitFor(async () => (await relayLockHolders(env.DATABASE_URL!)) === 1, { what: 'first instance leads' });
+    await waitFor(async () => (await relayLockHolders(env.DATABASE_URL!)) === 1, {
+      what: 'first instance leads',
+    });
     const b = await startCatalog(env);
     instances.push(b);
     probe = await BrokerProbe.open(env.AMQP_URL!);
-    const published = await probe.collect({ exchange: REPLICATION_EXCHANGE, patterns: ['replication.requested.#'] });
+    const published = await probe.collect({
+      exchange: REPLICATION_EXCHANGE,
+      patterns: ['replication.requested.#'],
+    });
     const apiA = apiClient(a.url);
     const apiB = apiClient(b.url);
     await apiA.as(keys.operator).put('/v1/accounts/alice/beta');
 
     const ids = [...(await sources(apiA, 3)), ...(await sources(apiB, 3))];
     const copies: string[] = [];
-    for (const [i, id] of ids.entries()) copies.push((await copy(i % 2 ? apiA : apiB, id, 'ap-shanghai')).replicationId);
-    await waitFor(() => copies.every((id) => replicationIdsOf(published).includes(id)), { what: 'all requests published' });
+    for (const [i, id] of ids.entries())
+      copies.push((await copy(i % 2 ? apiA : apiB, id, 'ap-shanghai')).replicationId);
+    await waitFor(() => copies.every((id) => replicationIdsOf(published).includes(id)), {
+      what: 'all requests published',
+    });
     await sleep(2_500); // quiet period: a second active relay would publish everything again
     expect(await relayLockHolders(env.DATABASE_URL!)).toBe(1);
     expect(replicationIdsOf(published).sort()).toEqual([...copies].sort());
@@ -235,10 +306,15 @@ describe('two catalog instances on one database and vhost', () => {
     // The leader (a, the first up) stops; b takes the lock and relays what comes next.
     await a.stop();
     instances.splice(instances.indexOf(a), 1);
-    await waitFor(async () => (await relayLockHolders(env.DATABASE_URL!)) === 1, { what: 'second instance takes over', timeoutMs: 10_000 });
+    await waitFor(async () => (await relayLockHolders(env.DATABASE_URL!)) === 1, {
+      what: 'second instance takes over',
+      timeoutMs: 10_000,
+    });
     const [next] = await sources(apiB, 1);
     const after = await copy(apiB, next!, 'ap-shanghai');
-    await waitFor(() => replicationIdsOf(published).includes(after.replicationId), { what: 'request relayed by the new leader' });
+    await waitFor(() => replicationIdsOf(published).includes(after.replicationId), {
+      what: 'request relayed by the new leader',
+    });
     await sleep(1_000);
     expect(replicationIdsOf(published).filter((id) => id === after.replicationId)).toHaveLength(1);
     expect(published).toHaveLength(copies.length + 1);

@@ -15,18 +15,37 @@ export async function rabbitmqctl(...args: string[]): Promise<string[][]> {
 }
 
 /** This vhost's AMQP connections whose client-given name starts with `prefix`. */
-export async function connectionsOf(vhost: string, prefix: string): Promise<{ name: string; pid: string }[]> {
+export async function connectionsOf(
+  vhost: string,
+  prefix: string,
+): Promise<{ name: string; pid: string }[]> {
   // list_connections lists every vhost's connections: filter on the vhost column.
-  const rows = await rabbitmqctl('list_connections', '--no-table-headers', 'vhost', 'pid', 'client_properties');
+  const rows = await rabbitmqctl(
+    'list_connections',
+    '--no-table-headers',
+    'vhost',
+    'pid',
+    'client_properties',
+  );
   return rows
     .filter(([host]) => host === vhost)
-    .map(([, pid, properties]) => ({ pid: pid!, name: /\{"connection_name","([^"]*)"\}/.exec(properties ?? '')?.[1] ?? '' }))
+    .map(([, pid, properties]) => ({
+      pid: pid!,
+      name: /\{"connection_name","([^"]*)"\}/.exec(properties ?? '')?.[1] ?? '',
+    }))
     .filter((c) => c.name.startsWith(prefix));
 }
 
 /** Ready plus unacknowledged messages of a queue (checkQueue counts only the ready ones). */
 export async function queueDepth(vhost: string, queue: string): Promise<number | undefined> {
-  const rows = await rabbitmqctl('list_queues', '-p', vhost, '--no-table-headers', 'name', 'messages');
+  const rows = await rabbitmqctl(
+    'list_queues',
+    '-p',
+    vhost,
+    '--no-table-headers',
+    'name',
+    'messages',
+  );
   const row = rows.find(([name]) => name === queue);
   return row ? Number(row[1]) : undefined;
 }
@@ -56,13 +75,16 @@ export class BrokerProbe {
   }
 
   /** Collects (and acks) every message of `queue`, or of a fresh exclusive queue bound to `exchange`/`patterns`. */
-  async collect(source: { queue: string } | { exchange: string; patterns: string[] }): Promise<Received[]> {
+  async collect(
+    source: { queue: string } | { exchange: string; patterns: string[] },
+  ): Promise<Received[]> {
     const received: Received[] = [];
     let queue: string;
     if ('queue' in source) queue = source.queue;
     else {
       queue = (await this.channel.assertQueue('', { exclusive: true, autoDelete: true })).queue;
-      for (const pattern of source.patterns) await this.channel.bindQueue(queue, source.exchange, pattern);
+      for (const pattern of source.patterns)
+        await this.channel.bindQueue(queue, source.exchange, pattern);
     }
     await this.channel.consume(queue, (message: ConsumeMessage | null) => {
       if (!message) return;
@@ -85,9 +107,18 @@ export class BrokerProbe {
     }
   }
 
-  publishRaw(exchange: string, routingKey: string, body: string | object, messageId?: string): void {
+  publishRaw(
+    exchange: string,
+    routingKey: string,
+    body: string | object,
+    messageId?: string,
+  ): void {
     const content = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-    this.channel.publish(exchange, routingKey, content, { persistent: true, contentType: 'application/json', ...(messageId ? { messageId } : {}) });
+    this.channel.publish(exchange, routingKey, content, {
+      persistent: true,
+      contentType: 'application/json',
+      ...(messageId ? { messageId } : {}),
+    });
   }
 
   async close(): Promise<void> {
@@ -106,7 +137,8 @@ function toReceived(message: ConsumeMessage): Received {
   return {
     routingKey: message.fields.routingKey,
     exchange: message.fields.exchange,
-    messageId: typeof message.properties.messageId === 'string' ? message.properties.messageId : undefined,
+    messageId:
+      typeof message.properties.messageId === 'string' ? message.properties.messageId : undefined,
     body,
     json,
     headers: message.properties.headers ?? {},
@@ -114,7 +146,11 @@ function toReceived(message: ConsumeMessage): Received {
 }
 
 /** One query on a fresh connection. */
-export async function sqlOnce<Row = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<Row[]> {
+export async function sqlOnce<Row = Record<string, unknown>>(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<Row[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -125,7 +161,9 @@ export async function sqlOnce<Row = Record<string, unknown>>(url: string, text: 
 }
 
 /** The checkpoint the outbox relay has stored. */
-export async function relayCheckpoint(url: string): Promise<{ transactionId: bigint; position: bigint } | undefined> {
+export async function relayCheckpoint(
+  url: string,
+): Promise<{ transactionId: bigint; position: bigint } | undefined> {
   const rows = await sqlOnce<{ tx: string; pos: string }>(
     url,
     `SELECT transaction_id::text AS tx, global_position::text AS pos FROM subscriptions WHERE name = 'outbox-relay'`,

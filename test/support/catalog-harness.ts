@@ -64,25 +64,37 @@ export interface ApiAnswer<T = any> {
 
 /** A tiny HTTP client for tests: `api.as(keys.alice).post('/v1/snapshots', body)`. */
 export function apiClient(base: string) {
-  const call = async (key: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiAnswer> => {
+  const call = async (
+    key: string | undefined,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiAnswer> => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (key) (init.headers as Record<string, string>)['authorization'] = `Bearer ${key}`;
     if (body instanceof Uint8Array || typeof body === 'string') {
       (init as { body?: unknown }).body = body;
-      (init.headers as Record<string, string>)['content-type'] ??= typeof body === 'string' ? 'application/json' : 'application/octet-stream';
+      (init.headers as Record<string, string>)['content-type'] ??=
+        typeof body === 'string' ? 'application/json' : 'application/octet-stream';
     } else if (body !== undefined) {
       init.body = JSON.stringify(body);
       (init.headers as Record<string, string>)['content-type'] = 'application/json';
     }
     const response = await fetch(`${base}${path}`, init);
     const type = response.headers.get('content-type') ?? '';
-    const parsed = type.includes('json') ? await response.json() : Buffer.from(await response.arrayBuffer());
+    const parsed = type.includes('json')
+      ? await response.json()
+      : Buffer.from(await response.arrayBuffer());
     return { status: response.status, body: parsed, headers: response.headers };
   };
   const as = (key?: string) => ({
-    get: (path: string, headers?: Record<string, string>) => call(key, 'GET', path, undefined, headers),
-    post: (path: string, body?: unknown, headers?: Record<string, string>) => call(key, 'POST', path, body, headers),
-    put: (path: string, body?: unknown, headers?: Record<string, string>) => call(key, 'PUT', path, body, headers),
+    get: (path: string, headers?: Record<string, string>) =>
+      call(key, 'GET', path, undefined, headers),
+    post: (path: string, body?: unknown, headers?: Record<string, string>) =>
+      call(key, 'POST', path, body, headers),
+    put: (path: string, body?: unknown, headers?: Record<string, string>) =>
+      call(key, 'PUT', path, body, headers),
     patch: (path: string, body?: unknown) => call(key, 'PATCH', path, body),
     delete: (path: string) => call(key, 'DELETE', path),
   });
@@ -93,12 +105,21 @@ export function apiClient(base: string) {
 export async function normalSnapshot(
   api: ReturnType<typeof apiClient>,
   key: string,
-  { region = 'ap-guangzhou', diskId = 'disk-aaaa0001', bytes = Buffer.from('snapferry test image'), diskUsage = 'DATA_DISK' } = {},
+  {
+    region = 'ap-guangzhou',
+    diskId = 'disk-aaaa0001',
+    bytes = Buffer.from('snapferry test image'),
+    diskUsage = 'DATA_DISK',
+  } = {},
 ): Promise<string> {
-  const created = await api.as(key).post('/v1/snapshots', { region, diskId, diskUsage, diskSizeGiB: 1 });
-  if (created.status !== 201) throw new Error(`register failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const created = await api
+    .as(key)
+    .post('/v1/snapshots', { region, diskId, diskUsage, diskSizeGiB: 1 });
+  if (created.status !== 201)
+    throw new Error(`register failed: ${created.status} ${JSON.stringify(created.body)}`);
   const id = created.body.snapshotId as string;
   const stored = await api.as(key).put(`/v1/snapshots/${id}/data`, bytes);
-  if (stored.status !== 200) throw new Error(`upload failed: ${stored.status} ${JSON.stringify(stored.body)}`);
+  if (stored.status !== 200)
+    throw new Error(`upload failed: ${stored.status} ${JSON.stringify(stored.body)}`);
   return id;
 }

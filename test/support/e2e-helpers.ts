@@ -1,7 +1,9 @@
 import { keys, type ApiAnswer, type TestCatalog } from './catalog-harness';
 
 /** Every event in the log as the operator sees it (pages through the whole log). */
-export async function allEvents(t: TestCatalog): Promise<{ globalPosition: string; type: string; streamId: string; data: any; metadata: any }[]> {
+export async function allEvents(
+  t: TestCatalog,
+): Promise<{ globalPosition: string; type: string; streamId: string; data: any; metadata: any }[]> {
   const events = [];
   let after = '0';
   for (;;) {
@@ -21,7 +23,12 @@ export function expectError(answer: ApiAnswer, status: number, code?: string | R
     status,
     body: {
       error: {
-        code: code === undefined ? expect.stringMatching(/^[A-Z][A-Za-z]+(\.[A-Za-z]+)?$/) : typeof code === 'string' ? code : expect.stringMatching(code),
+        code:
+          code === undefined
+            ? expect.stringMatching(/^[A-Z][A-Za-z]+(\.[A-Za-z]+)?$/)
+            : typeof code === 'string'
+              ? code
+              : expect.stringMatching(code),
         message: expect.any(String),
         requestId: expect.any(String),
       },

@@ -3,7 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { createTestBroker, createTestDatabase, type TestBroker, type TestDatabase } from '@snapferry/testing';
+import {
+  createTestBroker,
+  createTestDatabase,
+  type TestBroker,
+  type TestDatabase,
+} from '@snapferry/testing';
 import { apiClient, apiKeysEnv } from './catalog-harness';
 
 /**
@@ -15,7 +20,11 @@ import { apiClient, apiKeysEnv } from './catalog-harness';
 const root = resolve(__dirname, '..', '..');
 const entryPoints = {
   catalog: { main: 'dist/apps/catalog/src/main.js', ready: 'catalog listening', portVar: 'PORT' },
-  replicator: { main: 'dist/apps/replicator/src/main.js', ready: 'replicator running', portVar: 'REPLICATOR_PORT' },
+  replicator: {
+    main: 'dist/apps/replicator/src/main.js',
+    ready: 'replicator running',
+    portVar: 'REPLICATOR_PORT',
+  },
 } as const;
 export type ServiceName = keyof typeof entryPoints;
 
@@ -47,7 +56,9 @@ export class ServiceProcess {
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
   }
 
   /** Spawns the process and resolves once it logged its ready line (with its URL). */
@@ -56,9 +67,15 @@ export class ServiceProcess {
     const { main, ready } = entryPoints[this.name];
     this.starts += 1;
     this.note(`--- start #${this.starts}`);
-    const child = spawn(process.execPath, ['-r', './scripts/register-paths.js', main], { cwd: root, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-r', './scripts/register-paths.js', main], {
+      cwd: root,
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
-    this.exit = new Promise<Exit>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+    this.exit = new Promise<Exit>((done) =>
+      child.once('exit', (code, signal) => done({ code, signal })),
+    );
     void this.exit.then(({ code, signal }) => this.note(`--- exit code=${code} signal=${signal}`));
 
     let onReady: (url: string) => void = () => undefined;
@@ -71,7 +88,8 @@ export class ServiceProcess {
         partial = parts.pop() ?? '';
         for (const line of parts) {
           // Successful GETs (the tests poll a lot) would crowd out everything else.
-          if (!(line.includes('"method":"GET"') && line.includes('"statusCode":2'))) this.note(`${label} ${line}`);
+          if (!(line.includes('"method":"GET"') && line.includes('"statusCode":2')))
+            this.note(`${label} ${line}`);
           if (!line.includes(ready)) continue;
           try {
             const parsed = JSON.parse(line) as { msg?: string; url?: string };
@@ -89,7 +107,9 @@ export class ServiceProcess {
     const outcome = await Promise.race([
       readyUrl.then((url) => ({ url })),
       this.exit.then((exit) => ({ exit })),
-      new Promise<{ timeout: true }>((done) => (timer = setTimeout(() => done({ timeout: true }), timeoutMs))),
+      new Promise<{ timeout: true }>(
+        (done) => (timer = setTimeout(() => done({ timeout: true }), timeoutMs)),
+      ),
     ]);
     clearTimeout(timer);
     if ('url' in outcome) {
@@ -99,7 +119,9 @@ export class ServiceProcess {
       return this;
     }
     if ('timeout' in outcome) child.kill('SIGKILL');
-    throw new Error(`${this.name} did not start (${'exit' in outcome ? `exit ${JSON.stringify(outcome.exit)}` : `no '${ready}' within ${timeoutMs} ms`}):\n${this.output()}`);
+    throw new Error(
+      `${this.name} did not start (${'exit' in outcome ? `exit ${JSON.stringify(outcome.exit)}` : `no '${ready}' within ${timeoutMs} ms`}):\n${this.output()}`,
+    );
   }
 
   /** Sends `signal` and waits for the process to end (SIGKILL after `timeoutMs` if it does not). */
@@ -110,7 +132,10 @@ export class ServiceProcess {
     this.note(`--- sending ${signal}`);
     child.kill(signal);
     let timer: NodeJS.Timeout | undefined;
-    const ended = await Promise.race([this.exit, new Promise<undefined>((done) => (timer = setTimeout(() => done(undefined), timeoutMs)))]);
+    const ended = await Promise.race([
+      this.exit,
+      new Promise<undefined>((done) => (timer = setTimeout(() => done(undefined), timeoutMs))),
+    ]);
     clearTimeout(timer);
     if (ended) return ended;
     child.kill('SIGKILL');
@@ -176,7 +201,11 @@ export async function startProcessStack(extraEnv: NodeJS.ProcessEnv = {}): Promi
   const catalog = new ServiceProcess('catalog', env);
   const replicator = new ServiceProcess('replicator', env);
   const stop = async () => {
-    await Promise.all([catalog, replicator].filter((p) => p.running).map((p) => p.kill('SIGKILL').catch(() => undefined)));
+    await Promise.all(
+      [catalog, replicator]
+        .filter((p) => p.running)
+        .map((p) => p.kill('SIGKILL').catch(() => undefined)),
+    );
     await db.drop();
     await broker.cleanup();
     await rm(dataDir, { recursive: true, force: true });
@@ -197,7 +226,9 @@ export function withProcessOutput(body: () => Promise<void>): () => Promise<void
     try {
       await body();
     } catch (error) {
-      process.stderr.write(`\n===== process output (test failed) =====\n${[...spawned].map((p) => p.output()).join('\n')}\n`);
+      process.stderr.write(
+        `\n===== process output (test failed) =====\n${[...spawned].map((p) => p.output()).join('\n')}\n`,
+      );
       throw error;
     }
   };

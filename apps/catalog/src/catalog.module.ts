@@ -65,7 +65,11 @@ export class CatalogModule {
         { provide: PostgresEventStore, useValue: runtime.eventStore },
         { provide: ProjectionWatermark, useValue: runtime.watermark },
         { provide: EventNotifications, useValue: runtime.notifications },
-        { provide: APP_GUARD, useFactory: (r: Reflector) => new AuthGuard(r, apiKeyLookup(runtime.config.apiKeys)), inject: [Reflector] },
+        {
+          provide: APP_GUARD,
+          useFactory: (r: Reflector) => new AuthGuard(r, apiKeyLookup(runtime.config.apiKeys)),
+          inject: [Reflector],
+        },
         { provide: APP_FILTER, useValue: new ErrorFilter(runtime.logger) },
         { provide: APP_PIPE, useClass: StrictValidationPipe },
         CatalogStore,

@@ -19,6 +19,8 @@ startCatalog()
   })
   .catch((error: unknown) => {
     // Configuration and start-up failures: one clear line, then a non-zero exit.
-    process.stderr.write(`snapferry catalog failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `snapferry catalog failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   });

@@ -55,9 +55,13 @@ async function migrate(config: SnapferryConfig): Promise<DataSource> {
   await lock.connect();
   try {
     await lock.query(`SELECT pg_advisory_lock(hashtext('snapferry-catalog-migrations'))`);
-    const dataSource = createEventStoreDataSource(config.databaseUrl, [CatalogSchema1760000100000], {
-      applicationName: 'snapferry-catalog',
-    });
+    const dataSource = createEventStoreDataSource(
+      config.databaseUrl,
+      [CatalogSchema1760000100000],
+      {
+        applicationName: 'snapferry-catalog',
+      },
+    );
     await dataSource.initialize();
     return dataSource;
   } finally {
@@ -67,7 +71,8 @@ async function migrate(config: SnapferryConfig): Promise<DataSource> {
 
 const nestLogger = (logger: Logger): LoggerService => ({
   log: (message: unknown, context?: string) => logger.debug({ context }, String(message)),
-  error: (message: unknown, trace?: string, context?: string) => logger.error({ context, trace }, String(message)),
+  error: (message: unknown, trace?: string, context?: string) =>
+    logger.error({ context, trace }, String(message)),
   warn: (message: unknown, context?: string) => logger.warn({ context }, String(message)),
   debug: (message: unknown, context?: string) => logger.debug({ context }, String(message)),
   verbose: (message: unknown, context?: string) => logger.trace({ context }, String(message)),
@@ -82,7 +87,9 @@ function replicationsByState(metrics: Registry, store: PostgresEventStore): void
     registers: [metrics],
     async collect() {
       this.reset();
-      const rows = await store.query<{ state: string; n: string }>(`SELECT doc->>'state' AS state, count(*) AS n FROM replication_view GROUP BY 1`);
+      const rows = await store.query<{ state: string; n: string }>(
+        `SELECT doc->>'state' AS state, count(*) AS n FROM replication_view GROUP BY 1`,
+      );
       for (const row of rows) this.set({ state: row.state }, Number(row.n));
     },
   });
@@ -107,11 +114,21 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
     url: config.amqpUrl,
     connectionName: `snapferry-catalog-${process.pid}`,
     logger,
-    setup: (channel) => declareTopology(channel, { catalogProgress: true, deliveryLimit: config.deliveryLimit }),
+    setup: (channel) =>
+      declareTopology(channel, { catalogProgress: true, deliveryLimit: config.deliveryLimit }),
   });
   await amqp.start();
   const publisher = await new ConfirmPublisher(amqp, { logger }).start();
-  const relay = new OutboxRelay(eventStore, config.databaseUrl, amqp, publisher, notifications, logger, config.deliveryLimit, metrics);
+  const relay = new OutboxRelay(
+    eventStore,
+    config.databaseUrl,
+    amqp,
+    publisher,
+    notifications,
+    logger,
+    config.deliveryLimit,
+    metrics,
+  );
 
   const regionStores = new RegionStores(config.dataDir);
   const reaper = new DataReaper(eventStore, regionStores, notifications, logger, config.gcGraceMs);
@@ -139,7 +156,9 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
     pinoHttp({
       logger,
       genReqId: (req) => contextOf(req as unknown as CatalogRequest).requestId,
-      customProps: (req) => ({ correlationId: contextOf(req as unknown as CatalogRequest).requestId }),
+      customProps: (req) => ({
+        correlationId: contextOf(req as unknown as CatalogRequest).requestId,
+      }),
       autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
     }),
   );
@@ -149,7 +168,10 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
       http.requests.inc({ method: req.method, route, status: res.statusCode });
-      http.duration.observe({ method: req.method, route }, Number(process.hrtime.bigint() - started) / 1e9);
+      http.duration.observe(
+        { method: req.method, route },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
     });
     next();
   });
@@ -158,9 +180,15 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
     app,
     new DocumentBuilder()
       .setTitle('Snapferry catalog API')
-      .setDescription('Cross-region snapshot replication: snapshots, copies, replications, regions and the event log.')
+      .setDescription(
+        'Cross-region snapshot replication: snapshots, copies, replications, regions and the event log.',
+      )
       .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API key from SNAPFERRY_API_KEYS' })
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        description: 'an API key from SNAPFERRY_API_KEYS',
+      })
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });

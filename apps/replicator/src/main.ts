@@ -18,6 +18,8 @@ startReplicator()
     process.once('SIGTERM', () => stop('SIGTERM'));
   })
   .catch((error: unknown) => {
-    process.stderr.write(`snapferry replicator failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `snapferry replicator failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   });

@@ -13,19 +13,26 @@ export class ReplicationController {
   constructor(@Inject(ReplicationRunner) private readonly runner: ReplicationRunner) {}
 
   @EventPattern('ReplicationRequested')
-  onRequested(@Payload() message: ReplicationMessage<'ReplicationRequested'>, @Ctx() context: AmqpContext): Promise<void> {
+  onRequested(
+    @Payload() message: ReplicationMessage<'ReplicationRequested'>,
+    @Ctx() context: AmqpContext,
+  ): Promise<void> {
     if (context.delivery.queue.endsWith('.dead-lettered'))
       return this.runner.onDeadLettered(message, Number(deathCount(context)));
     return this.runner.onRequested(message);
   }
 
   @EventPattern('ReplicationCancelRequested')
-  onCancelRequested(@Payload() message: ReplicationMessage<'ReplicationCancelRequested'>): Promise<void> {
+  onCancelRequested(
+    @Payload() message: ReplicationMessage<'ReplicationCancelRequested'>,
+  ): Promise<void> {
     return this.runner.onCancelRequested(message);
   }
 }
 
 function deathCount(context: AmqpContext): number {
-  const deaths = (context.delivery.message.properties.headers?.['x-death'] ?? []) as { count?: number }[];
+  const deaths = (context.delivery.message.properties.headers?.['x-death'] ?? []) as {
+    count?: number;
+  }[];
   return deaths.reduce((n, d) => n + (d.count ?? 0), 0) || context.deliveryCount;
 }

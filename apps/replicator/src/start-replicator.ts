@@ -10,10 +10,22 @@ import {
   replicatorDeadLetteredQueue,
   replicatorQueue,
 } from '@snapferry/messaging';
-import { createLogger, createMetricsRegistry, ensureDatabase, type HealthChecks, loadConfig, type Logger, type SnapferryConfig } from '@snapferry/platform';
+import {
+  createLogger,
+  createMetricsRegistry,
+  ensureDatabase,
+  type HealthChecks,
+  loadConfig,
+  type Logger,
+  type SnapferryConfig,
+} from '@snapferry/platform';
 import { FilesystemRegionStore, type RegionStore, Throttle } from '@snapferry/storage';
 import { type RegionContext, ReplicationRunner } from './copy/replication-runner';
-import { REPLICATOR_HEALTH, REPLICATOR_METRICS, ReplicatorHealthController } from './http/health.controller';
+import {
+  REPLICATOR_HEALTH,
+  REPLICATOR_METRICS,
+  ReplicatorHealthController,
+} from './http/health.controller';
 import { JobStore } from './jobs/job-store';
 import { ReplicationController } from './replication.controller';
 
@@ -27,7 +39,11 @@ export interface RunningReplicator {
 
 @Module({})
 class ReplicatorModule {
-  static register(runner: ReplicationRunner, checks: HealthChecks, metrics: unknown): DynamicModule {
+  static register(
+    runner: ReplicationRunner,
+    checks: HealthChecks,
+    metrics: unknown,
+  ): DynamicModule {
     return {
       module: ReplicatorModule,
       controllers: [ReplicationController, ReplicatorHealthController],
@@ -41,11 +57,18 @@ class ReplicatorModule {
 }
 
 /** `npm run start:replicator`: one process serving REPLICATOR_REGIONS (default: every region). */
-export async function startReplicator(env: NodeJS.ProcessEnv = process.env): Promise<RunningReplicator> {
+export async function startReplicator(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningReplicator> {
   const config = loadConfig(env);
   const logger = createLogger('replicator', config.logLevel);
   await ensureDatabase(config.replicatorDatabaseUrl);
-  const dataSource = new DataSource({ type: 'postgres', url: config.replicatorDatabaseUrl, poolSize: 10, applicationName: 'snapferry-replicator' });
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: config.replicatorDatabaseUrl,
+    poolSize: 10,
+    applicationName: 'snapferry-replicator',
+  });
   await dataSource.initialize();
   const metrics = createMetricsRegistry('replicator');
 
@@ -73,7 +96,11 @@ export async function startReplicator(env: NodeJS.ProcessEnv = process.env): Pro
     connectionName: `snapferry-replicator-${process.pid}`,
     logger,
     setup: (channel) =>
-      declareTopology(channel, { catalogProgress: true, replicatorRegions: config.replicatorRegions, deliveryLimit: config.deliveryLimit }),
+      declareTopology(channel, {
+        catalogProgress: true,
+        replicatorRegions: config.replicatorRegions,
+        deliveryLimit: config.deliveryLimit,
+      }),
   });
   await amqp.start();
   const publisher = await new ConfirmPublisher(amqp, { logger }).start();
@@ -93,7 +120,10 @@ export async function startReplicator(env: NodeJS.ProcessEnv = process.env): Pro
   // Prefetch per queue = copies in flight per region; the rest wait in the queue.
   app.connectMicroservice({
     strategy: new AmqpTransport(amqp, {
-      queues: config.replicatorRegions.flatMap((r) => [replicatorQueue(r), replicatorDeadLetteredQueue(r)]),
+      queues: config.replicatorRegions.flatMap((r) => [
+        replicatorQueue(r),
+        replicatorDeadLetteredQueue(r),
+      ]),
       prefetch: config.maxConcurrentCopies,
       validate: (envelope) => parseReplicationMessage(envelope),
       logger,

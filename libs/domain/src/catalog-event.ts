@@ -8,7 +8,11 @@ import { snapshotEventTypes } from './snapshots/snapshot-events';
 /** Every event the catalog's store holds. */
 export type CatalogEvent = SnapshotEvent | ReplicationEvent | AccountEvent;
 export type CatalogEventType = CatalogEvent['type'];
-export const catalogEventTypes: readonly CatalogEventType[] = [...snapshotEventTypes, ...replicationEventTypes, ...accountEventTypes];
+export const catalogEventTypes: readonly CatalogEventType[] = [
+  ...snapshotEventTypes,
+  ...replicationEventTypes,
+  ...accountEventTypes,
+];
 
 /** The region an event belongs to (routing key suffix on `snapferry.events`). */
 export function eventRegion(event: CatalogEvent): string {

@@ -2,7 +2,12 @@
 import type { ErrorCode } from './shared/event';
 import { DomainError } from './shared/event';
 import type { ReplicationEvent } from './replications/replication-events';
-import type { SnapshotCopyEnded, SnapshotCopyRequested, SnapshotDataStored, SnapshotRegistered } from './snapshots/snapshot-events';
+import type {
+  SnapshotCopyEnded,
+  SnapshotCopyRequested,
+  SnapshotDataStored,
+  SnapshotRegistered,
+} from './snapshots/snapshot-events';
 
 /** A decider as emmett shapes it; our use cases take extra arguments, so each spec adapts them to this. */
 export interface SpecDecider<Command, State, Event, Result> {
@@ -12,10 +17,13 @@ export interface SpecDecider<Command, State, Event, Result> {
 }
 
 /** given events -> when command -> then result / thenThrows code (after emmett's DeciderSpecification). */
-export const deciderSpecification = <Command, State, Event, Result>(decider: SpecDecider<Command, State, Event, Result>) => ({
+export const deciderSpecification = <Command, State, Event, Result>(
+  decider: SpecDecider<Command, State, Event, Result>,
+) => ({
   given: (events: Event[]) => ({
     when: (command: Command) => {
-      const run = (): Result => decider.decide(command, events.reduce(decider.evolve, decider.initialState()));
+      const run = (): Result =>
+        decider.decide(command, events.reduce(decider.evolve, decider.initialState()));
       return {
         then: (expected: Result): void => expect(run()).toEqual(expected),
         /** For results checked field by field; returns what was decided. */
@@ -62,19 +70,44 @@ export const registered = (data: Partial<SnapshotRegistered['data']> = {}): Snap
   },
 });
 
-export const stored = (snapshotId = 'snap-src00001', region = 'ap-guangzhou'): SnapshotDataStored => ({
+export const stored = (
+  snapshotId = 'snap-src00001',
+  region = 'ap-guangzhou',
+): SnapshotDataStored => ({
   type: 'SnapshotDataStored',
   data: { snapshotId, region, sizeBytes: 4096, digest: 'sha256:abc', chunkCount: 1, storedAt: now },
 });
 
-export const copyRequested = (targetRegion: string, replicationId: string, targetSnapshotId = 'snap-tgt00001'): SnapshotCopyRequested => ({
+export const copyRequested = (
+  targetRegion: string,
+  replicationId: string,
+  targetSnapshotId = 'snap-tgt00001',
+): SnapshotCopyRequested => ({
   type: 'SnapshotCopyRequested',
-  data: { snapshotId: 'snap-src00001', region: 'ap-guangzhou', replicationId, targetRegion, targetSnapshotId, requestedAt: now },
+  data: {
+    snapshotId: 'snap-src00001',
+    region: 'ap-guangzhou',
+    replicationId,
+    targetRegion,
+    targetSnapshotId,
+    requestedAt: now,
+  },
 });
 
-export const copyEnded = (targetRegion: string, replicationId: string, outcome: SnapshotCopyEnded['data']['outcome'] = 'COMPLETED'): SnapshotCopyEnded => ({
+export const copyEnded = (
+  targetRegion: string,
+  replicationId: string,
+  outcome: SnapshotCopyEnded['data']['outcome'] = 'COMPLETED',
+): SnapshotCopyEnded => ({
   type: 'SnapshotCopyEnded',
-  data: { snapshotId: 'snap-src00001', region: 'ap-guangzhou', replicationId, targetRegion, outcome, endedAt: later },
+  data: {
+    snapshotId: 'snap-src00001',
+    region: 'ap-guangzhou',
+    replicationId,
+    targetRegion,
+    outcome,
+    endedAt: later,
+  },
 });
 
 /** One copy, ap-guangzhou -> ap-shanghai, as every replication event names it. */
@@ -90,7 +123,11 @@ export const targetRegistered = (): SnapshotRegistered =>
     snapshotId: ref.targetSnapshotId,
     region: ref.targetRegion,
     name: 'Copied snap-src00001 from ap-guangzhou',
-    copyOf: { replicationId: ref.replicationId, sourceSnapshotId: ref.sourceSnapshotId, sourceRegion: 'ap-guangzhou' },
+    copyOf: {
+      replicationId: ref.replicationId,
+      sourceSnapshotId: ref.sourceSnapshotId,
+      sourceRegion: 'ap-guangzhou',
+    },
   });
 
 type Of<T extends ReplicationEvent['type']> = Extract<ReplicationEvent, { type: T }>;
@@ -130,15 +167,33 @@ export const copy = {
       progressedAt: now,
     },
   }),
-  verifying: (): Of<'ReplicationVerifying'> => ({ type: 'ReplicationVerifying', data: { ...ref, verifyingAt: now } }),
+  verifying: (): Of<'ReplicationVerifying'> => ({
+    type: 'ReplicationVerifying',
+    data: { ...ref, verifyingAt: now },
+  }),
   completed: (): Of<'ReplicationCompleted'> => ({
     type: 'ReplicationCompleted',
-    data: { ...ref, sizeBytes: 4096, digest: 'sha256:abc', chunkCount: 1, bytesTransferred: 4096, chunksCopied: 1, chunksSkipped: 0, completedAt: later },
+    data: {
+      ...ref,
+      sizeBytes: 4096,
+      digest: 'sha256:abc',
+      chunkCount: 1,
+      bytesTransferred: 4096,
+      chunksCopied: 1,
+      chunksSkipped: 0,
+      completedAt: later,
+    },
   }),
-  failed: (reason = 'source data unreadable'): Of<'ReplicationFailed'> => ({ type: 'ReplicationFailed', data: { ...ref, reason, failedAt: later } }),
+  failed: (reason = 'source data unreadable'): Of<'ReplicationFailed'> => ({
+    type: 'ReplicationFailed',
+    data: { ...ref, reason, failedAt: later },
+  }),
   cancelRequested: (): Of<'ReplicationCancelRequested'> => ({
     type: 'ReplicationCancelRequested',
     data: { ...ref, reason: 'target snapshot deleted', requestedAt: later },
   }),
-  cancelled: (): Of<'ReplicationCancelled'> => ({ type: 'ReplicationCancelled', data: { ...ref, cancelledAt: later } }),
+  cancelled: (): Of<'ReplicationCancelled'> => ({
+    type: 'ReplicationCancelled',
+    data: { ...ref, cancelledAt: later },
+  }),
 };

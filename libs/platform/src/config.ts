@@ -46,7 +46,9 @@ export function parseApiKeys(value: string): ApiKey[] {
     .map((entry) => entry.trim())
     .filter(Boolean)
     .map((entry, i) => {
-      const match = /^([^=\s]{8,200})=([A-Za-z0-9][A-Za-z0-9_.-]{0,63}):(user|operator)$/.exec(entry);
+      const match = /^([^=\s]{8,200})=([A-Za-z0-9][A-Za-z0-9_.-]{0,63}):(user|operator)$/.exec(
+        entry,
+      );
       if (!match)
         throw new ConfigError(
           `SNAPFERRY_API_KEYS entry ${i + 1} ("${entry.slice(0, 12)}…") must be <key>=<accountId>:<role> with a key of at least 8 characters and role user or operator`,
@@ -61,13 +63,17 @@ export function loadRegionCatalog(file: string | undefined): RegionCatalog {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`SNAPFERRY_REGIONS_FILE ${file} cannot be read: ${(error as Error).message}`);
+    throw new ConfigError(
+      `SNAPFERRY_REGIONS_FILE ${file} cannot be read: ${(error as Error).message}`,
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`SNAPFERRY_REGIONS_FILE ${file} is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(
+      `SNAPFERRY_REGIONS_FILE ${file} is not valid JSON: ${(error as Error).message}`,
+    );
   }
   try {
     return parseRegionCatalog(json);
@@ -80,7 +86,8 @@ const integer = (env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  if (!Number.isInteger(value) || value < min)
+    throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
   return value;
 };
 
@@ -93,19 +100,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfi
     .map((r) => r.trim())
     .filter(Boolean);
   for (const region of replicatorRegions)
-    if (!known.has(region)) throw new ConfigError(`REPLICATOR_REGIONS names ${region}, which is not in the region catalog`);
+    if (!known.has(region))
+      throw new ConfigError(
+        `REPLICATOR_REGIONS names ${region}, which is not in the region catalog`,
+      );
   const maxBytesPerSec = integer(env, 'REPLICATOR_MAX_BYTES_PER_SEC', 0, 0);
   const databaseUrl = env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/snapferry';
   return {
     databaseUrl,
-    replicatorDatabaseUrl: env['REPLICATOR_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/snapferry_replicator',
+    replicatorDatabaseUrl:
+      env['REPLICATOR_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/snapferry_replicator',
     amqpUrl: env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672',
     port: integer(env, 'PORT', 3000, 0),
     replicatorMetricsPort: integer(env, 'REPLICATOR_PORT', 3001, 0),
     dataDir: env['SNAPFERRY_DATA_DIR'] ?? join(tmpdir(), 'snapferry-data'),
     apiKeys: parseApiKeys(env['SNAPFERRY_API_KEYS'] ?? developmentApiKeys),
     regions,
-    replicatorRegions: replicatorRegions.length > 0 ? replicatorRegions : regions.regions.map((r) => r.id),
+    replicatorRegions:
+      replicatorRegions.length > 0 ? replicatorRegions : regions.regions.map((r) => r.id),
     maxBytesPerSec: maxBytesPerSec > 0 ? maxBytesPerSec : null,
     maxConcurrentCopies: integer(env, 'REPLICATOR_MAX_CONCURRENT_COPIES', 20, 1),
     chunkSize: integer(env, 'SNAPFERRY_CHUNK_SIZE', 4 * 1024 * 1024, 1024),

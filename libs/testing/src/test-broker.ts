@@ -50,7 +50,15 @@ export async function createTestBroker(prefix = 'sf_test'): Promise<TestBroker> 
   const admin = adminAmqpUrl();
   if (await reachable(admin)) {
     await rabbitmqctl('add_vhost', vhost);
-    await rabbitmqctl('set_permissions', '-p', vhost, new URL(admin).username || 'guest', '.*', '.*', '.*');
+    await rabbitmqctl(
+      'set_permissions',
+      '-p',
+      vhost,
+      new URL(admin).username || 'guest',
+      '.*',
+      '.*',
+      '.*',
+    );
     const url = new URL(admin);
     url.pathname = `/${encodeURIComponent(vhost)}`;
     return { url: url.toString(), vhost, cleanup: () => rabbitmqctl('delete_vhost', vhost) };
@@ -61,5 +69,9 @@ export async function createTestBroker(prefix = 'sf_test'): Promise<TestBroker> 
   await c.exec(['rabbitmqctl', 'set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']);
   const url = new URL(c.url);
   url.pathname = `/${encodeURIComponent(vhost)}`;
-  return { url: url.toString(), vhost, cleanup: async () => void (await c.exec(['rabbitmqctl', 'delete_vhost', vhost])) };
+  return {
+    url: url.toString(),
+    vhost,
+    cleanup: async () => void (await c.exec(['rabbitmqctl', 'delete_vhost', vhost])),
+  };
 }

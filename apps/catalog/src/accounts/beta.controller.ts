@@ -16,20 +16,37 @@ export class BetaController {
   constructor(private readonly store: CatalogStore) {}
 
   @Put()
-  enable(@CurrentCaller() caller: Caller, @Param() { id }: AccountIdParam, @RequestId() requestId: string) {
+  enable(
+    @CurrentCaller() caller: Caller,
+    @Param() { id }: AccountIdParam,
+    @RequestId() requestId: string,
+  ) {
     return this.set(caller, id, true, requestId);
   }
 
   @Delete()
   @HttpCode(200)
-  disable(@CurrentCaller() caller: Caller, @Param() { id }: AccountIdParam, @RequestId() requestId: string) {
+  disable(
+    @CurrentCaller() caller: Caller,
+    @Param() { id }: AccountIdParam,
+    @RequestId() requestId: string,
+  ) {
     return this.set(caller, id, false, requestId);
   }
 
   private async set(caller: Caller, accountId: string, enabled: boolean, requestId: string) {
     await this.store.transaction({ ...meta(caller, requestId), accountId }, async (tx) => {
       const { state, version } = await tx.account(accountId);
-      tx.append(streamIds.account(accountId), version, setBeta(state, { accountId, enabled, operatorAccountId: caller.accountId, now: new Date().toISOString() }));
+      tx.append(
+        streamIds.account(accountId),
+        version,
+        setBeta(state, {
+          accountId,
+          enabled,
+          operatorAccountId: caller.accountId,
+          now: new Date().toISOString(),
+        }),
+      );
     });
     return { accountId, betaEnabled: enabled };
   }

@@ -1,6 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { makeId, requestReplication, type RegionCatalog, type DestinationResult, streamIds } from '@snapferry/domain';
+import {
+  makeId,
+  requestReplication,
+  type RegionCatalog,
+  type DestinationResult,
+  streamIds,
+} from '@snapferry/domain';
 import type { RequestCopiesRequest } from '@snapferry/contracts';
 import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
@@ -31,7 +37,12 @@ export class RequestCopies {
     @Inject(REGION_CATALOG) private readonly regions: RegionCatalog,
   ) {}
 
-  async handle(caller: Caller, snapshotId: string, body: RequestCopiesRequest, requestId: string): Promise<CopiesResponse> {
+  async handle(
+    caller: Caller,
+    snapshotId: string,
+    body: RequestCopiesRequest,
+    requestId: string,
+  ): Promise<CopiesResponse> {
     const requestHash = hashOf(snapshotId, body);
     const outcome = await this.store.transaction(meta(caller, requestId), async (tx) => {
       if (body.clientToken) {
@@ -43,11 +54,24 @@ export class RequestCopies {
         );
         if (rows.length === 0) return { replay: true as const };
       }
-      const [account, source] = await Promise.all([tx.account(caller.accountId), tx.snapshot(snapshotId)]);
+      const [account, source] = await Promise.all([
+        tx.account(caller.accountId),
+        tx.snapshot(snapshotId),
+      ]);
       const known = new Set(this.regions.regions.map((r) => r.id));
-      const usage = await lockRegionUsage(tx.sql, caller.accountId, body.destinationRegions.filter((r) => known.has(r)).sort());
+      const usage = await lockRegionUsage(
+        tx.sql,
+        caller.accountId,
+        body.destinationRegions.filter((r) => known.has(r)).sort(),
+      );
       const decision = requestReplication(
-        { accountId: caller.accountId, sourceSnapshotId: snapshotId, destinationRegions: body.destinationRegions, snapshotName: body.snapshotName, now: new Date().toISOString() },
+        {
+          accountId: caller.accountId,
+          sourceSnapshotId: snapshotId,
+          destinationRegions: body.destinationRegions,
+          snapshotName: body.snapshotName,
+          now: new Date().toISOString(),
+        },
         {
           source: source.state,
           betaEnabled: account.state.betaEnabled,
@@ -57,33 +81,49 @@ export class RequestCopies {
           newReplicationId: () => makeId('repl', randomBytes),
         },
       );
-      tx.append(streamIds.snapshot(snapshotId), source.version, decision.accepted.map((a) => a.copyRequested));
+      tx.append(
+        streamIds.snapshot(snapshotId),
+        source.version,
+        decision.accepted.map((a) => a.copyRequested),
+      );
       for (const copy of decision.accepted) {
-        tx.append(streamIds.replication(copy.replicationRequested.data.replicationId), 0, [copy.replicationRequested]);
-        tx.append(streamIds.snapshot(copy.targetRegistered.data.snapshotId), 0, [copy.targetRegistered]);
+        tx.append(streamIds.replication(copy.replicationRequested.data.replicationId), 0, [
+          copy.replicationRequested,
+        ]);
+        tx.append(streamIds.snapshot(copy.targetRegistered.data.snapshotId), 0, [
+          copy.targetRegistered,
+        ]);
       }
       const response: CopiesResponse = { sourceSnapshotId: snapshotId, results: decision.results };
       if (body.clientToken)
-        await tx.sql(`UPDATE client_tokens SET response = $3 WHERE account_id = $1 AND client_token = $2`, [
-          caller.accountId,
-          body.clientToken,
-          JSON.stringify(response),
-        ]);
+        await tx.sql(
+          `UPDATE client_tokens SET response = $3 WHERE account_id = $1 AND client_token = $2`,
+          [caller.accountId, body.clientToken, JSON.stringify(response)],
+        );
       return { replay: false as const, response };
     });
     if (!outcome.replay) return outcome.response;
     return this.replay(caller, body.clientToken!, requestHash);
   }
 
-  private async replay(caller: Caller, clientToken: string, requestHash: string): Promise<CopiesResponse> {
+  private async replay(
+    caller: Caller,
+    clientToken: string,
+    requestHash: string,
+  ): Promise<CopiesResponse> {
     const rows = await this.store.query<{ request_hash: string; response: CopiesResponse }>(
       `SELECT request_hash, response FROM client_tokens WHERE account_id = $1 AND client_token = $2`,
       [caller.accountId, clientToken],
     );
     const row = rows[0];
-    if (!row) throw new ApiError(409, 'FailedOperation.ConcurrentModification', 'retry the request');
+    if (!row)
+      throw new ApiError(409, 'FailedOperation.ConcurrentModification', 'retry the request');
     if (row.request_hash !== requestHash)
-      throw new ApiError(409, 'UnsupportedOperation.ClientTokenReused', 'this clientToken was used for a different request');
+      throw new ApiError(
+        409,
+        'UnsupportedOperation.ClientTokenReused',
+        'this clientToken was used for a different request',
+      );
     return row.response;
   }
 }

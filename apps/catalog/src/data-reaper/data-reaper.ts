@@ -1,7 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { SnapshotDeleted } from '@snapferry/domain';
-import { type EventNotifications, type PostgresEventStore, processSubscriptionBatch } from '@snapferry/event-store';
+import {
+  type EventNotifications,
+  type PostgresEventStore,
+  processSubscriptionBatch,
+} from '@snapferry/event-store';
 import { collectGarbage } from '@snapferry/storage';
 import type { RegionStores } from '../snapshot-data/region-stores';
 
@@ -51,7 +55,8 @@ export class DataReaper {
     for (const region of [...this.dirty]) {
       this.dirty.delete(region);
       const stats = await collectGarbage(this.regionStores.get(region), { graceMs: this.graceMs });
-      if (stats.chunksDeleted > 0) this.logger.info({ region, ...stats }, 'freed chunks of deleted snapshots');
+      if (stats.chunksDeleted > 0)
+        this.logger.info({ region, ...stats }, 'freed chunks of deleted snapshots');
     }
     return result.outcome === 'handled' ? result.count : 0;
   }

@@ -16,7 +16,11 @@ export class EventLog {
   }
 
   async page(filter: EventFilter, after: bigint, limit: number) {
-    const { events, lastPosition } = await this.store.readAllByPosition({ ...filter, afterPosition: after, limit });
+    const { events, lastPosition } = await this.store.readAllByPosition({
+      ...filter,
+      afterPosition: after,
+      limit,
+    });
     return { events: events.map(toEventResponse), next: lastPosition.toString() };
   }
 }

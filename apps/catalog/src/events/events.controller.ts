@@ -18,7 +18,11 @@ export class EventsController {
 
   @Get()
   list(@CurrentCaller() caller: Caller, @Query() query: ListEventsQuery) {
-    return this.log.page(this.log.filterFor(caller, query), BigInt(query.after ?? '0'), query.limit ?? 100);
+    return this.log.page(
+      this.log.filterFor(caller, query),
+      BigInt(query.after ?? '0'),
+      query.limit ?? 100,
+    );
   }
 
   /** Server-sent events from `after` (or `Last-Event-ID`), then live; each event's id is its global position. */
@@ -31,7 +35,8 @@ export class EventsController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const resume = query.after ?? (lastEventId && /^\d{1,18}$/.test(lastEventId) ? lastEventId : '0');
+    const resume =
+      query.after ?? (lastEventId && /^\d{1,18}$/.test(lastEventId) ? lastEventId : '0');
     const filter = this.log.filterFor(caller, query);
     response.writeHead(200, {
       'content-type': 'text/event-stream',
@@ -47,7 +52,9 @@ export class EventsController {
     while (open) {
       const page = await this.log.page(filter, after, 500);
       for (const event of page.events)
-        response.write(`id: ${event.globalPosition}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+        response.write(
+          `id: ${event.globalPosition}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
+        );
       after = BigInt(page.next) > after ? BigInt(page.next) : after;
       if (page.events.length === 500) continue;
       if (Date.now() - lastBeat > 15_000) {

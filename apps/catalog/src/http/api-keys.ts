@@ -13,7 +13,10 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
  * digests of equal length), so timing says nothing about which one nearly matched.
  */
 export function apiKeyLookup(keys: ApiKey[]): (presented: string) => Caller | undefined {
-  const table = keys.map((k) => ({ digest: digest(k.key), caller: { accountId: k.accountId, role: k.role } }));
+  const table = keys.map((k) => ({
+    digest: digest(k.key),
+    caller: { accountId: k.accountId, role: k.role },
+  }));
   return (presented) => {
     const candidate = digest(presented);
     let found: Caller | undefined;

@@ -1,4 +1,10 @@
-import { type CanActivate, type ExecutionContext, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  Injectable,
+  SetMetadata,
+  createParamDecorator,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiError } from './api-error';
 import type { Caller } from './api-keys';
@@ -25,24 +31,36 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<CatalogRequest>();
     const header = request.headers.authorization;
-    if (!header) throw new ApiError(401, 'AuthFailure.MissingApiKey', 'send Authorization: Bearer <api key>');
+    if (!header)
+      throw new ApiError(401, 'AuthFailure.MissingApiKey', 'send Authorization: Bearer <api key>');
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const caller = match ? this.lookup(match[1]!) : undefined;
     if (!caller) throw new ApiError(401, 'AuthFailure.InvalidApiKey', 'the API key is not valid');
     contextOf(request).caller = caller;
-    if (this.reflector.getAllAndOverride<boolean>(OPERATOR_ONLY, targets) && caller.role !== 'operator')
-      throw new ApiError(403, 'UnauthorizedOperation.OperatorOnly', 'this call is for operators only');
+    if (
+      this.reflector.getAllAndOverride<boolean>(OPERATOR_ONLY, targets) &&
+      caller.role !== 'operator'
+    )
+      throw new ApiError(
+        403,
+        'UnauthorizedOperation.OperatorOnly',
+        'this call is for operators only',
+      );
     return true;
   }
 }
 
 /** The authenticated caller of this request. */
-export const CurrentCaller = createParamDecorator((_: unknown, context: ExecutionContext): Caller => {
-  const caller = contextOf(context.switchToHttp().getRequest<CatalogRequest>()).caller;
-  if (!caller) throw new ApiError(401, 'AuthFailure.MissingApiKey', 'send Authorization: Bearer <api key>');
-  return caller;
-});
+export const CurrentCaller = createParamDecorator(
+  (_: unknown, context: ExecutionContext): Caller => {
+    const caller = contextOf(context.switchToHttp().getRequest<CatalogRequest>()).caller;
+    if (!caller)
+      throw new ApiError(401, 'AuthFailure.MissingApiKey', 'send Authorization: Bearer <api key>');
+    return caller;
+  },
+);
 
 export const RequestId = createParamDecorator(
-  (_: unknown, context: ExecutionContext): string => contextOf(context.switchToHttp().getRequest<CatalogRequest>()).requestId,
+  (_: unknown, context: ExecutionContext): string =>
+    contextOf(context.switchToHttp().getRequest<CatalogRequest>()).requestId,
 );

@@ -43,23 +43,50 @@ export class ErrorFilter implements ExceptionFilter {
   }
 
   private answer(exception: unknown): Answer {
-    if (exception instanceof ApiError) return { status: exception.status, code: exception.code, message: exception.message };
+    if (exception instanceof ApiError)
+      return { status: exception.status, code: exception.code, message: exception.message };
     if (exception instanceof DomainError)
       return { status: statusOf(exception.code), code: exception.code, message: exception.message };
     if (exception instanceof WrongExpectedVersionError)
-      return { status: 409, code: 'FailedOperation.ConcurrentModification', message: 'the snapshot changed meanwhile; retry the request' };
+      return {
+        status: 409,
+        code: 'FailedOperation.ConcurrentModification',
+        message: 'the snapshot changed meanwhile; retry the request',
+      };
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
       const raw: unknown = typeof body === 'object' && 'message' in body ? body.message : body;
       const message = Array.isArray(raw) ? raw.join('; ') : String(raw);
-      return { status, code: httpCodes[status] ?? (status >= 500 ? 'InternalError' : 'InvalidParameter'), message };
+      return {
+        status,
+        code: httpCodes[status] ?? (status >= 500 ? 'InternalError' : 'InvalidParameter'),
+        message,
+      };
     }
     const typed = exception as { type?: string; status?: number; message?: string };
-    if (typed?.type === 'entity.parse.failed') return { status: 400, code: 'InvalidParameter.MalformedJson', message: 'the body is not valid JSON' };
-    if (typed?.type === 'entity.too.large') return { status: 413, code: 'InvalidParameter.BodyTooLarge', message: 'the body is too large' };
+    if (typed?.type === 'entity.parse.failed')
+      return {
+        status: 400,
+        code: 'InvalidParameter.MalformedJson',
+        message: 'the body is not valid JSON',
+      };
+    if (typed?.type === 'entity.too.large')
+      return {
+        status: 413,
+        code: 'InvalidParameter.BodyTooLarge',
+        message: 'the body is too large',
+      };
     if (typeof typed?.status === 'number' && typed.status >= 400 && typed.status < 500)
-      return { status: typed.status, code: 'InvalidParameter', message: typed.message ?? 'bad request' };
-    return { status: 500, code: 'InternalError', message: 'an internal error occurred; quote the request id when reporting it' };
+      return {
+        status: typed.status,
+        code: 'InvalidParameter',
+        message: typed.message ?? 'bad request',
+      };
+    return {
+      status: 500,
+      code: 'InternalError',
+      message: 'an internal error occurred; quote the request id when reporting it',
+    };
   }
 }

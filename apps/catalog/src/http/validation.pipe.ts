@@ -14,7 +14,10 @@ const unstorable = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
 
 /** Why a parsed body cannot be taken at all, before validation walks it (recursively, so depth first). */
 function unacceptable(value: unknown, depth = 0): string | undefined {
-  if (typeof value === 'string') return unstorable.test(value) ? 'strings must not hold NUL characters or lone surrogates' : undefined;
+  if (typeof value === 'string')
+    return unstorable.test(value)
+      ? 'strings must not hold NUL characters or lone surrogates'
+      : undefined;
   if (typeof value !== 'object' || value === null) return undefined;
   if (depth >= maxDepth) return `the body is nested deeper than ${maxDepth} levels`;
   for (const [key, item] of Object.entries(value)) {
@@ -35,7 +38,8 @@ export class StrictValidationPipe extends ValidationPipe {
       whitelist: true,
       forbidNonWhitelisted: true,
       forbidUnknownValues: true,
-      exceptionFactory: (errors) => new ApiError(400, 'InvalidParameter', describe(errors).join('; ') || 'invalid request'),
+      exceptionFactory: (errors) =>
+        new ApiError(400, 'InvalidParameter', describe(errors).join('; ') || 'invalid request'),
     });
   }
 
@@ -49,11 +53,13 @@ export class StrictValidationPipe extends ValidationPipe {
     const result: unknown = await super.transform(value, metadata);
     // @IsOptional lets null through; the handlers and the domain take "absent" as undefined only.
     if (metadata.type === 'body' && typeof result === 'object' && result !== null)
-      for (const [key, item] of Object.entries(result)) if (item === null) delete (result as Record<string, unknown>)[key];
+      for (const [key, item] of Object.entries(result))
+        if (item === null) delete (result as Record<string, unknown>)[key];
     // Paging numbers go to PostgreSQL as bigint: beyond the safe range they would fail there (a 500).
     if (metadata.type === 'query' && typeof result === 'object' && result !== null)
       for (const [key, item] of Object.entries(result))
-        if (typeof item === 'number' && !Number.isSafeInteger(item)) throw new ApiError(400, 'InvalidParameter', `${key} is out of range`);
+        if (typeof item === 'number' && !Number.isSafeInteger(item))
+          throw new ApiError(400, 'InvalidParameter', `${key} is out of range`);
     return result;
   }
 }

@@ -33,7 +33,10 @@ export function toEnvelope(event: RecordedEvent): MessageEnvelope {
     type: event.type,
     version: event.schemaVersion,
     occurredAt: event.recordedAt.toISOString(),
-    correlationId: typeof event.metadata.correlationId === 'string' ? event.metadata.correlationId : event.eventId,
+    correlationId:
+      typeof event.metadata.correlationId === 'string'
+        ? event.metadata.correlationId
+        : event.eventId,
     data: event.data,
   };
 }
@@ -44,11 +47,20 @@ export function publicationsOf(event: RecordedEvent): PublishRequest[] {
   const catalogEvent = { type: event.type, data: event.data } as CatalogEvent;
   const requests: PublishRequest[] = [
     // Anyone may subscribe to the event feed, and no subscriber is not a failure: not mandatory.
-    { exchange: EVENTS_EXCHANGE, routingKey: catalogEventRoutingKey(event.type, eventRegion(catalogEvent)), envelope, options: { mandatory: false } },
+    {
+      exchange: EVENTS_EXCHANGE,
+      routingKey: catalogEventRoutingKey(event.type, eventRegion(catalogEvent)),
+      envelope,
+      options: { mandatory: false },
+    },
   ];
   if (event.type === 'ReplicationRequested' || event.type === 'ReplicationCancelRequested') {
     const message = { ...envelope, version: messageVersions[event.type] } as ReplicationMessage;
-    requests.push({ exchange: REPLICATION_EXCHANGE, routingKey: routingKeyOf(message), envelope: message });
+    requests.push({
+      exchange: REPLICATION_EXCHANGE,
+      routingKey: routingKeyOf(message),
+      envelope: message,
+    });
   }
   return requests;
 }
@@ -78,9 +90,21 @@ export class OutboxRelay {
     private readonly deliveryLimit: number,
     metrics: Registry,
   ) {
-    this.published = new Counter({ name: 'snapferry_relay_published_total', help: 'Messages the outbox relay published and the broker confirmed', registers: [metrics] });
-    this.failures = new Counter({ name: 'snapferry_relay_failures_total', help: 'Relay batches that failed and will be retried', registers: [metrics] });
-    this.lag = new Gauge({ name: 'snapferry_relay_lag_seconds', help: 'Age of the oldest event the relay has not yet published', registers: [metrics] });
+    this.published = new Counter({
+      name: 'snapferry_relay_published_total',
+      help: 'Messages the outbox relay published and the broker confirmed',
+      registers: [metrics],
+    });
+    this.failures = new Counter({
+      name: 'snapferry_relay_failures_total',
+      help: 'Relay batches that failed and will be retried',
+      registers: [metrics],
+    });
+    this.lag = new Gauge({
+      name: 'snapferry_relay_lag_seconds',
+      help: 'Age of the oldest event the relay has not yet published',
+      registers: [metrics],
+    });
   }
 
   async start(): Promise<void> {
@@ -97,10 +121,12 @@ export class OutboxRelay {
   private async loop(): Promise<void> {
     const { signal } = this.abort;
     while (!signal.aborted) {
-      const leadership = await tryAcquireLeadership(this.databaseUrl, outboxRelayName).catch((error: unknown) => {
-        this.logger.warn({ err: error }, 'relay could not reach the database');
-        return undefined;
-      });
+      const leadership = await tryAcquireLeadership(this.databaseUrl, outboxRelayName).catch(
+        (error: unknown) => {
+          this.logger.warn({ err: error }, 'relay could not reach the database');
+          return undefined;
+        },
+      );
       if (!leadership) {
         await sleep(1_000, undefined, { signal }).catch(() => undefined);
         continue;
@@ -122,14 +148,20 @@ export class OutboxRelay {
     let failures = 0;
     while (!signal.aborted) {
       try {
-        const { events, checkpoint: next } = await this.store.readAll({ after: checkpoint, limit: batchSize });
+        const { events, checkpoint: next } = await this.store.readAll({
+          after: checkpoint,
+          limit: batchSize,
+        });
         const oldest = events[0];
         this.lag.set(oldest ? (Date.now() - oldest.recordedAt.getTime()) / 1000 : 0);
         if (events.length > 0) {
           await this.publish(events);
           this.published.inc(events.length);
         }
-        if (next.position !== checkpoint.position || next.transactionId !== checkpoint.transactionId) {
+        if (
+          next.position !== checkpoint.position ||
+          next.transactionId !== checkpoint.transactionId
+        ) {
           await checkpoints.store(outboxRelayName, next);
           checkpoint = next;
         }
@@ -139,7 +171,10 @@ export class OutboxRelay {
         failures++;
         this.failures.inc();
         const delay = Math.min(10_000, 200 * 2 ** Math.min(failures, 6));
-        this.logger.error({ err: error, retryInMs: delay, checkpoint: show(checkpoint) }, 'relay batch failed; nothing skipped, retrying');
+        this.logger.error(
+          { err: error, retryInMs: delay, checkpoint: show(checkpoint) },
+          'relay batch failed; nothing skipped, retrying',
+        );
         await sleep(delay, undefined, { signal }).catch(() => undefined);
         checkpoint = await checkpoints.load(outboxRelayName).catch(() => checkpoint);
       }
@@ -163,14 +198,18 @@ export class OutboxRelay {
    */
   private async ensureRegionQueues(requests: PublishRequest[]): Promise<void> {
     const regions = new Set<string>();
-    for (const r of requests) if (r.exchange === REPLICATION_EXCHANGE) regions.add(r.routingKey.split('.').pop()!);
+    for (const r of requests)
+      if (r.exchange === REPLICATION_EXCHANGE) regions.add(r.routingKey.split('.').pop()!);
     const missing = [...regions].filter((r) => !this.declaredRegions.has(r));
     if (missing.length === 0) return;
     const connection = this.amqp.current();
     if (!connection) throw new Error('broker not connected');
     const channel = await connection.createChannel();
     try {
-      await declareTopology(channel, { replicatorRegions: missing, deliveryLimit: this.deliveryLimit });
+      await declareTopology(channel, {
+        replicatorRegions: missing,
+        deliveryLimit: this.deliveryLimit,
+      });
       for (const r of missing) this.declaredRegions.add(r);
     } finally {
       await channel.close().catch(() => undefined);

@@ -19,10 +19,19 @@ export class ProgressController {
   ) {}
 
   @EventPattern([...replicationProgressEventTypes])
-  async onProgress(@Payload() message: ReplicationMessage, @Ctx() context: AmqpContext): Promise<void> {
+  async onProgress(
+    @Payload() message: ReplicationMessage,
+    @Ctx() context: AmqpContext,
+  ): Promise<void> {
     const outcome = await this.record.handle(message);
     this.logger.debug(
-      { correlationId: message.correlationId, eventId: message.eventId, type: message.type, outcome, deliveryCount: context.deliveryCount },
+      {
+        correlationId: message.correlationId,
+        eventId: message.eventId,
+        type: message.type,
+        outcome,
+        deliveryCount: context.deliveryCount,
+      },
       'replication event ingested',
     );
   }

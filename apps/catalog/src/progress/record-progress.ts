@@ -1,5 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { recordReplicationProgress, type ReplicationProgressEvent, streamIds } from '@snapferry/domain';
+import {
+  recordReplicationProgress,
+  type ReplicationProgressEvent,
+  streamIds,
+} from '@snapferry/domain';
 import type { ReplicationMessage } from '@snapferry/contracts';
 import { DuplicateEventError } from '@snapferry/event-store';
 import { CatalogStore } from '../store/catalog-store';
@@ -25,17 +29,31 @@ export class RecordProgress {
           if (seen.rows.length > 0) return 'duplicate';
           const replication = await tx.replication(event.data.replicationId);
           const target = await tx.snapshot(event.data.targetSnapshotId);
-          const decision = recordReplicationProgress(replication.state, target.state, event, new Date().toISOString());
+          const decision = recordReplicationProgress(
+            replication.state,
+            target.state,
+            event,
+            new Date().toISOString(),
+          );
           if ('ignored' in decision) return { ignored: decision.ignored };
           const accountId = replication.state?.request.accountId;
           tx.withMetadata({ accountId });
-          tx.append(streamIds.replication(event.data.replicationId), replication.version, [decision.replication], { eventId: message.eventId });
+          tx.append(
+            streamIds.replication(event.data.replicationId),
+            replication.version,
+            [decision.replication],
+            { eventId: message.eventId },
+          );
           const source = replication.state!.request.sourceSnapshotId;
           if (decision.source.length > 0) {
             const sourceStream = await tx.snapshot(source);
             tx.append(streamIds.snapshot(source), sourceStream.version, decision.source);
           }
-          tx.append(streamIds.snapshot(event.data.targetSnapshotId), target.version, decision.target);
+          tx.append(
+            streamIds.snapshot(event.data.targetSnapshotId),
+            target.version,
+            decision.target,
+          );
           return 'recorded';
         },
       );

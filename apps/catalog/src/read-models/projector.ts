@@ -63,8 +63,11 @@ export class Projector {
   /** Clears the read models and replays the whole log into them, safely while the service runs. */
   async rebuild(): Promise<void> {
     await this.store.transaction(async (tx) => {
-      await tx.query(`SELECT 1 FROM subscriptions WHERE name = $1 FOR UPDATE`, [readModelsSubscription]);
-      for (const projection of projections) for (const table of projection.tables) await tx.execute(`DELETE FROM ${table}`);
+      await tx.query(`SELECT 1 FROM subscriptions WHERE name = $1 FOR UPDATE`, [
+        readModelsSubscription,
+      ]);
+      for (const projection of projections)
+        for (const table of projection.tables) await tx.execute(`DELETE FROM ${table}`);
       await resetSubscription(tx, readModelsSubscription);
     });
   }

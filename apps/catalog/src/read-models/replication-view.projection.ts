@@ -1,4 +1,9 @@
-import { evolveReplicationView, type ReplicationEvent, type ReplicationView, replicationEventTypes } from '@snapferry/domain';
+import {
+  evolveReplicationView,
+  type ReplicationEvent,
+  type ReplicationView,
+  replicationEventTypes,
+} from '@snapferry/domain';
 import type { Projection } from './projection';
 
 const canHandle = new Set<string>(replicationEventTypes);
@@ -15,8 +20,14 @@ export const replicationViewProjection: Projection = {
       `SELECT replication_id, doc FROM replication_view WHERE replication_id = ANY($1)`,
       [ids],
     );
-    const docs = new Map<string, ReplicationView | null>(rows.map((r) => [r.replication_id, r.doc]));
-    for (const event of relevant) docs.set(event.data.replicationId, evolveReplicationView(docs.get(event.data.replicationId) ?? null, event));
+    const docs = new Map<string, ReplicationView | null>(
+      rows.map((r) => [r.replication_id, r.doc]),
+    );
+    for (const event of relevant)
+      docs.set(
+        event.data.replicationId,
+        evolveReplicationView(docs.get(event.data.replicationId) ?? null, event),
+      );
     const upserts = [...docs.values()].filter((d): d is ReplicationView => d !== null);
     if (upserts.length > 0)
       await sql(

@@ -29,10 +29,12 @@ export const snapshotViewProjection: Projection = {
     );
     const docs = new Map<string, SnapshotView | null>(rows.map((r) => [r.snapshot_id, r.doc]));
     for (const event of relevant)
-      for (const id of snapshotViewIds(event)) docs.set(id, evolveSnapshotView(docs.get(id) ?? null, event, id));
+      for (const id of snapshotViewIds(event))
+        docs.set(id, evolveSnapshotView(docs.get(id) ?? null, event, id));
     const upserts = [...docs.values()].filter((d): d is SnapshotView => d !== null);
     const deletes = [...docs.entries()].filter(([, d]) => d === null).map(([id]) => id);
-    if (deletes.length > 0) await sql(`DELETE FROM snapshot_view WHERE snapshot_id = ANY($1)`, [deletes]);
+    if (deletes.length > 0)
+      await sql(`DELETE FROM snapshot_view WHERE snapshot_id = ANY($1)`, [deletes]);
     if (upserts.length > 0)
       await sql(
         `INSERT INTO snapshot_view (snapshot_id, account_id, region, state, disk_id, created_at, doc)

@@ -5,7 +5,10 @@ import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
 import { CatalogStore } from '../store/catalog-store';
 
-const toResponse = ({ accountId: _accountId, ...view }: ReplicationView) => ({ ...view, percent: Math.floor(view.percent) });
+const toResponse = ({ accountId: _accountId, ...view }: ReplicationView) => ({
+  ...view,
+  percent: Math.floor(view.percent),
+});
 
 @Injectable()
 export class ReplicationQueries {
@@ -16,7 +19,12 @@ export class ReplicationQueries {
       `SELECT doc FROM replication_view WHERE replication_id = $1 AND account_id = $2`,
       [replicationId, caller.accountId],
     );
-    if (!rows[0]) throw new ApiError(404, 'ResourceNotFound.Replication', `replication ${replicationId} does not exist`);
+    if (!rows[0])
+      throw new ApiError(
+        404,
+        'ResourceNotFound.Replication',
+        `replication ${replicationId} does not exist`,
+      );
     return toResponse(rows[0].doc);
   }
 

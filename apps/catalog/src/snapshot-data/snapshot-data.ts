@@ -28,17 +28,40 @@ export class SnapshotData {
     @Inject(CONFIG) private readonly config: SnapferryConfig,
   ) {}
 
-  async upload(caller: Caller, snapshotId: string, contentType: string | undefined, request: Request, requestId: string) {
+  async upload(
+    caller: Caller,
+    snapshotId: string,
+    contentType: string | undefined,
+    request: Request,
+    requestId: string,
+  ) {
     if (!contentType?.startsWith('application/octet-stream'))
-      throw new ApiError(415, 'InvalidParameter.ContentType', 'send the disk image as application/octet-stream');
-    const snapshot = assertUploadAllowed(await this.store.snapshotState(snapshotId), caller.accountId, snapshotId);
+      throw new ApiError(
+        415,
+        'InvalidParameter.ContentType',
+        'send the disk image as application/octet-stream',
+      );
+    const snapshot = assertUploadAllowed(
+      await this.store.snapshotState(snapshotId),
+      caller.accountId,
+      snapshotId,
+    );
     const declared = Number(request.headers['content-length'] ?? NaN);
     const maxBytes = snapshot.diskSizeGiB * 1024 ** 3;
     if (declared > maxBytes)
-      throw new ApiError(413, 'UnsupportedOperation.SnapshotDataTooLarge', `the image is larger than the disk (${snapshot.diskSizeGiB} GiB)`);
+      throw new ApiError(
+        413,
+        'UnsupportedOperation.SnapshotDataTooLarge',
+        `the image is larger than the disk (${snapshot.diskSizeGiB} GiB)`,
+      );
     // One upload per snapshot at a time, across catalog instances.
     const lock = await tryAcquireLeadership(this.config.databaseUrl, `upload:${snapshotId}`);
-    if (!lock) throw new ApiError(409, 'UnsupportedOperation.UploadInProgress', `an upload of ${snapshotId} is already in progress`);
+    if (!lock)
+      throw new ApiError(
+        409,
+        'UnsupportedOperation.UploadInProgress',
+        `an upload of ${snapshotId} is already in progress`,
+      );
     const regionStore = this.regionStores.get(snapshot.region);
     const aborted = new AbortController();
     request.on('close', () => !request.complete && aborted.abort(new Error('client went away')));
@@ -49,12 +72,27 @@ export class SnapshotData {
         signal: aborted.signal,
       }).catch((error: unknown) => {
         // The client went away mid-body: its fault, not ours (no 5xx, no error log).
-        if (aborted.signal.aborted || (!request.complete && (error as { code?: string }).code === 'ECONNRESET'))
-          throw new ApiError(400, 'InvalidParameter.UploadAborted', 'the upload ended before its body was complete; retry it');
+        if (
+          aborted.signal.aborted ||
+          (!request.complete && (error as { code?: string }).code === 'ECONNRESET')
+        )
+          throw new ApiError(
+            400,
+            'InvalidParameter.UploadAborted',
+            'the upload ended before its body was complete; retry it',
+          );
         if (error instanceof TooLargeError)
-          throw new ApiError(413, 'UnsupportedOperation.SnapshotDataTooLarge', `the image is larger than the disk (${snapshot.diskSizeGiB} GiB)`);
+          throw new ApiError(
+            413,
+            'UnsupportedOperation.SnapshotDataTooLarge',
+            `the image is larger than the disk (${snapshot.diskSizeGiB} GiB)`,
+          );
         if ((error as { name?: string }).name === 'SnapshotExistsError')
-          throw new ApiError(409, 'UnsupportedOperation.DataAlreadyStored', `snapshot ${snapshotId} already holds its data`);
+          throw new ApiError(
+            409,
+            'UnsupportedOperation.DataAlreadyStored',
+            `snapshot ${snapshotId} already holds its data`,
+          );
         throw error;
       });
       try {
@@ -81,12 +119,26 @@ export class SnapshotData {
     }
   }
 
-  async download(caller: Caller, snapshotId: string, rangeHeader: string | undefined, response: Response): Promise<void> {
+  async download(
+    caller: Caller,
+    snapshotId: string,
+    rangeHeader: string | undefined,
+    response: Response,
+  ): Promise<void> {
     const view = await this.queries.view(caller, snapshotId);
     if (view.state !== 'NORMAL')
-      throw new ApiError(409, 'UnsupportedOperation.SnapshotNotNormal', `snapshot ${snapshotId} is ${view.state}; its data can be read when it is NORMAL`);
+      throw new ApiError(
+        409,
+        'UnsupportedOperation.SnapshotNotNormal',
+        `snapshot ${snapshotId} is ${view.state}; its data can be read when it is NORMAL`,
+      );
     const manifest = await this.regionStores.get(view.region).getManifest(snapshotId);
-    if (!manifest) throw new ApiError(404, 'ResourceNotFound.SnapshotData', `snapshot ${snapshotId} has no data in ${view.region}`);
+    if (!manifest)
+      throw new ApiError(
+        404,
+        'ResourceNotFound.SnapshotData',
+        `snapshot ${snapshotId} has no data in ${view.region}`,
+      );
     const length = manifest.totalLength;
     const range = parseByteRange(rangeHeader, length);
     response.setHeader('accept-ranges', 'bytes');
@@ -106,7 +158,13 @@ export class SnapshotData {
       response.setHeader('content-length', String(length));
     }
     // Bytes are verified chunk by chunk as they stream; a corrupt chunk aborts the response.
-    await pipeline(readStream(this.regionStores.get(view.region), manifest, range ? { start: range.start, end: range.end - 1 } : {}), response).catch(() => response.destroy());
+    await pipeline(
+      readStream(
+        this.regionStores.get(view.region),
+        manifest,
+        range ? { start: range.start, end: range.end - 1 } : {},
+      ),
+      response,
+    ).catch(() => response.destroy());
   }
 }
-

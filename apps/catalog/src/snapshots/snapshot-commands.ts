@@ -27,18 +27,33 @@ export class SnapshotCommands {
 
   async register(caller: Caller, body: RegisterSnapshotRequest, requestId: string) {
     if (!findRegion(this.regions, body.region))
-      throw new ApiError(400, 'InvalidParameterValue.Region', `region ${body.region} is unknown or not supported`);
+      throw new ApiError(
+        400,
+        'InvalidParameterValue.Region',
+        `region ${body.region} is unknown or not supported`,
+      );
     const snapshotId = makeId('snap', randomBytes);
     const now = new Date().toISOString();
     const event = registerSnapshot({ ...body, snapshotId, accountId: caller.accountId, now });
-    await this.store.transaction(meta(caller, requestId), async (tx) => tx.append(streamIds.snapshot(snapshotId), 0, [event]));
+    await this.store.transaction(meta(caller, requestId), async (tx) =>
+      tx.append(streamIds.snapshot(snapshotId), 0, [event]),
+    );
     return this.queries.get(caller, snapshotId);
   }
 
   async rename(caller: Caller, snapshotId: string, name: string, requestId: string) {
     await this.store.transaction(meta(caller, requestId), async (tx) => {
       const { state, version } = await tx.snapshot(snapshotId);
-      tx.append(streamIds.snapshot(snapshotId), version, renameSnapshot(state, { accountId: caller.accountId, snapshotId, name, now: new Date().toISOString() }));
+      tx.append(
+        streamIds.snapshot(snapshotId),
+        version,
+        renameSnapshot(state, {
+          accountId: caller.accountId,
+          snapshotId,
+          name,
+          now: new Date().toISOString(),
+        }),
+      );
     });
     return this.queries.get(caller, snapshotId);
   }
@@ -46,7 +61,11 @@ export class SnapshotCommands {
   async delete(caller: Caller, snapshotId: string, requestId: string): Promise<void> {
     await this.store.transaction(meta(caller, requestId), async (tx) => {
       const { state, version } = await tx.snapshot(snapshotId);
-      const { deleted, cancel } = deleteSnapshot(state, { accountId: caller.accountId, snapshotId, now: new Date().toISOString() });
+      const { deleted, cancel } = deleteSnapshot(state, {
+        accountId: caller.accountId,
+        snapshotId,
+        now: new Date().toISOString(),
+      });
       tx.append(streamIds.snapshot(snapshotId), version, [deleted]);
       if (cancel) {
         const replication = await tx.replication(cancel.data.replicationId);

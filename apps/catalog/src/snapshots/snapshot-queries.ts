@@ -17,7 +17,8 @@ export class SnapshotQueries {
       [snapshotId, caller.accountId],
     );
     const doc = rows[0]?.doc;
-    if (!doc) throw new ApiError(404, 'ResourceNotFound.Snapshot', `snapshot ${snapshotId} does not exist`);
+    if (!doc)
+      throw new ApiError(404, 'ResourceNotFound.Snapshot', `snapshot ${snapshotId} does not exist`);
     return doc;
   }
 
@@ -35,7 +36,13 @@ export class SnapshotQueries {
       [caller.accountId, query.region, query.state ?? null, query.diskId ?? null, offset, limit],
     );
     const total = rows[0] ? Number(rows[0].total) : await this.count(caller, query);
-    return { region: query.region, total, offset, limit, snapshots: rows.map((r) => toSnapshotResponse(r.doc)) };
+    return {
+      region: query.region,
+      total,
+      offset,
+      limit,
+      snapshots: rows.map((r) => toSnapshotResponse(r.doc)),
+    };
   }
 
   private async count(caller: Caller, query: ListSnapshotsQuery): Promise<number> {

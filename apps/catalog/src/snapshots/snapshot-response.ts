@@ -31,4 +31,3 @@ export function toSnapshotResponse(view: SnapshotView) {
   };
 }
 export type SnapshotResponse = ReturnType<typeof toSnapshotResponse>;
-

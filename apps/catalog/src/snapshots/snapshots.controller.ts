@@ -1,6 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorBody, ListSnapshotsQuery, RegisterSnapshotRequest, RenameSnapshotRequest, RequestCopiesRequest } from '@snapferry/contracts';
+import {
+  ErrorBody,
+  ListSnapshotsQuery,
+  RegisterSnapshotRequest,
+  RenameSnapshotRequest,
+  RequestCopiesRequest,
+} from '@snapferry/contracts';
 import { RequestCopies } from '../copies/request-copies';
 import type { Caller } from '../http/api-keys';
 import { CurrentCaller, RequestId } from '../http/auth.guard';
@@ -21,7 +27,11 @@ export class SnapshotsController {
   ) {}
 
   @Post()
-  register(@CurrentCaller() caller: Caller, @Body() body: RegisterSnapshotRequest, @RequestId() requestId: string) {
+  register(
+    @CurrentCaller() caller: Caller,
+    @Body() body: RegisterSnapshotRequest,
+    @RequestId() requestId: string,
+  ) {
     return this.commands.register(caller, body, requestId);
   }
 
@@ -36,19 +46,33 @@ export class SnapshotsController {
   }
 
   @Patch(':id')
-  rename(@CurrentCaller() caller: Caller, @Param('id', SnapshotIdPipe) id: string, @Body() body: RenameSnapshotRequest, @RequestId() requestId: string) {
+  rename(
+    @CurrentCaller() caller: Caller,
+    @Param('id', SnapshotIdPipe) id: string,
+    @Body() body: RenameSnapshotRequest,
+    @RequestId() requestId: string,
+  ) {
     return this.commands.rename(caller, id, body.name, requestId);
   }
 
   @Delete(':id')
   @HttpCode(204)
-  delete(@CurrentCaller() caller: Caller, @Param('id', SnapshotIdPipe) id: string, @RequestId() requestId: string) {
+  delete(
+    @CurrentCaller() caller: Caller,
+    @Param('id', SnapshotIdPipe) id: string,
+    @RequestId() requestId: string,
+  ) {
     return this.commands.delete(caller, id, requestId);
   }
 
   @Post(':id/copies')
   @HttpCode(202)
-  copy(@CurrentCaller() caller: Caller, @Param('id', SnapshotIdPipe) id: string, @Body() body: RequestCopiesRequest, @RequestId() requestId: string) {
+  copy(
+    @CurrentCaller() caller: Caller,
+    @Param('id', SnapshotIdPipe) id: string,
+    @Body() body: RequestCopiesRequest,
+    @RequestId() requestId: string,
+  ) {
     return this.copies.handle(caller, id, body, requestId);
   }
 }

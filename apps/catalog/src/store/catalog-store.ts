@@ -34,7 +34,9 @@ export class CatalogTransaction {
 
   constructor(
     readonly sql: Sql,
-    private readonly read: (streamId: string) => Promise<{ events: { type: string; data: unknown }[]; currentVersion: number }>,
+    private readonly read: (
+      streamId: string,
+    ) => Promise<{ events: { type: string; data: unknown }[]; currentVersion: number }>,
     private metadata: EventMetadata,
   ) {}
 
@@ -43,7 +45,11 @@ export class CatalogTransaction {
     this.metadata = { ...this.metadata, ...extra };
   }
 
-  private async load<S, E>(streamId: string, evolve: (s: S, e: E) => S, initial: S): Promise<Loaded<S>> {
+  private async load<S, E>(
+    streamId: string,
+    evolve: (s: S, e: E) => S,
+    initial: S,
+  ): Promise<Loaded<S>> {
     const { events, currentVersion } = await this.read(streamId);
     return { state: events.reduce((s, e) => evolve(s, e as E), initial), version: currentVersion };
   }
@@ -51,17 +57,34 @@ export class CatalogTransaction {
   snapshot = (snapshotId: string) =>
     this.load<SnapshotState, SnapshotEvent>(streamIds.snapshot(snapshotId), evolveSnapshot, null);
   replication = (replicationId: string) =>
-    this.load<ReplicationState, ReplicationEvent>(streamIds.replication(replicationId), evolveReplication, null);
+    this.load<ReplicationState, ReplicationEvent>(
+      streamIds.replication(replicationId),
+      evolveReplication,
+      null,
+    );
   account = (accountId: string) =>
-    this.load(streamIds.account(accountId), (s, e: AccountEvent) => evolveAccount(s, e), initialAccountState());
+    this.load(
+      streamIds.account(accountId),
+      (s, e: AccountEvent) => evolveAccount(s, e),
+      initialAccountState(),
+    );
 
   /** Queues events for a stream at the version they were decided against; written on commit. */
-  append(streamId: string, expectedVersion: number, events: CatalogEvent[], extra: { eventId?: string } = {}): void {
+  append(
+    streamId: string,
+    expectedVersion: number,
+    events: CatalogEvent[],
+    extra: { eventId?: string } = {},
+  ): void {
     if (events.length === 0) return;
     this.appends.push({
       streamId,
       expectedVersion: expectedVersion === 0 ? 'no_stream' : expectedVersion,
-      events: events.map((e, i) => ({ ...e, metadata: this.metadata, ...(i === 0 && extra.eventId ? { eventId: extra.eventId } : {}) })),
+      events: events.map((e, i) => ({
+        ...e,
+        metadata: this.metadata,
+        ...(i === 0 && extra.eventId ? { eventId: extra.eventId } : {}),
+      })),
     });
   }
 
@@ -84,7 +107,9 @@ export class CatalogStore {
 
   /** A snapshot's state read outside a transaction (for checks before long work such as an upload). */
   async snapshotState(snapshotId: string): Promise<SnapshotState> {
-    const { events } = await this.eventStore.readStream<SnapshotEvent>(streamIds.snapshot(snapshotId));
+    const { events } = await this.eventStore.readStream<SnapshotEvent>(
+      streamIds.snapshot(snapshotId),
+    );
     return events.reduce<SnapshotState>((state, event) => evolveSnapshot(state, event), null);
   }
 
@@ -92,7 +117,11 @@ export class CatalogStore {
     return this.eventStore.query<Row>(text, params);
   }
 
-  async transaction<T>(metadata: EventMetadata, work: (tx: CatalogTransaction) => Promise<T>, attempts = 5): Promise<T> {
+  async transaction<T>(
+    metadata: EventMetadata,
+    work: (tx: CatalogTransaction) => Promise<T>,
+    attempts = 5,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         let written: Checkpoint | undefined;
@@ -102,9 +131,17 @@ export class CatalogStore {
           const appends = tx.pending();
           if (appends.length > 0) {
             const appended = await etx.appendToStreams(appends);
-            await applyRegionUsage(etx.sql, appends.flatMap((a) => a.events));
-            const [xact] = await etx.query<{ xid: string }>(`SELECT pg_current_xact_id()::text AS xid`);
-            const position = appended.reduce((max, a) => (a.lastGlobalPosition > max ? a.lastGlobalPosition : max), 0n);
+            await applyRegionUsage(
+              etx.sql,
+              appends.flatMap((a) => a.events),
+            );
+            const [xact] = await etx.query<{ xid: string }>(
+              `SELECT pg_current_xact_id()::text AS xid`,
+            );
+            const position = appended.reduce(
+              (max, a) => (a.lastGlobalPosition > max ? a.lastGlobalPosition : max),
+              0n,
+            );
             written = { transactionId: BigInt(xact!.xid), position };
           }
           return result;

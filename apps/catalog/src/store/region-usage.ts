@@ -25,7 +25,11 @@ export async function applyRegionUsage(sql: Sql, events: CatalogEvent[]): Promis
 }
 
 /** Locks and reads the account's counts for these regions (serialises concurrent copy requests). */
-export async function lockRegionUsage(sql: Sql, accountId: string, regions: string[]): Promise<Map<string, number>> {
+export async function lockRegionUsage(
+  sql: Sql,
+  accountId: string,
+  regions: string[],
+): Promise<Map<string, number>> {
   if (regions.length === 0) return new Map();
   await sql(
     `INSERT INTO region_usage (account_id, region, snapshots) SELECT $1, r, 0 FROM unnest($2::text[]) AS r

@@ -1,10 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { messageVersions, type ReplicationMessage, type ReplicationMessages, routingKeyOf } from '@snapferry/contracts';
+import {
+  messageVersions,
+  type ReplicationMessage,
+  type ReplicationMessages,
+  routingKeyOf,
+} from '@snapferry/contracts';
 import type { ReplicationRef, ReplicationRequested } from '@snapferry/domain';
 import { type ConfirmPublisher, REPLICATION_EXCHANGE } from '@snapferry/messaging';
-import { abandonCopy, copySnapshot, type RegionStore, StorageError, type Throttle } from '@snapferry/storage';
+import {
+  abandonCopy,
+  copySnapshot,
+  type RegionStore,
+  StorageError,
+  type Throttle,
+} from '@snapferry/storage';
 import { type Job, type JobStore, terminalJobStates } from '../jobs/job-store';
 import { percentOf, ProgressThrottle } from './progress-reporter';
 
@@ -25,7 +36,10 @@ interface RunningCopy {
   done: Promise<void>;
 }
 
-type ProgressType = Exclude<keyof ReplicationMessages, 'ReplicationRequested' | 'ReplicationCancelRequested'>;
+type ProgressType = Exclude<
+  keyof ReplicationMessages,
+  'ReplicationRequested' | 'ReplicationCancelRequested'
+>;
 
 export interface RegionContext {
   region: string;
@@ -53,9 +67,24 @@ export class ReplicationRunner {
     registry: Registry,
   ) {
     this.metrics = {
-      copies: new Counter({ name: 'snapferry_replications_total', help: 'Replications by outcome', labelNames: ['region', 'outcome'], registers: [registry] }),
-      bytes: new Counter({ name: 'snapferry_bytes_copied_total', help: 'Bytes transferred between regions', labelNames: ['region'], registers: [registry] }),
-      inFlight: new Gauge({ name: 'snapferry_copies_in_flight', help: 'Copies running now', labelNames: ['region'], registers: [registry] }),
+      copies: new Counter({
+        name: 'snapferry_replications_total',
+        help: 'Replications by outcome',
+        labelNames: ['region', 'outcome'],
+        registers: [registry],
+      }),
+      bytes: new Counter({
+        name: 'snapferry_bytes_copied_total',
+        help: 'Bytes transferred between regions',
+        labelNames: ['region'],
+        registers: [registry],
+      }),
+      inFlight: new Gauge({
+        name: 'snapferry_copies_in_flight',
+        help: 'Copies running now',
+        labelNames: ['region'],
+        registers: [registry],
+      }),
     };
   }
 
@@ -74,7 +103,11 @@ export class ReplicationRunner {
   async onRequested(message: ReplicationMessage<'ReplicationRequested'>): Promise<void> {
     const request = message.data;
     const ctx = this.context(request.targetRegion);
-    const log = this.logger.child({ correlationId: message.correlationId, replicationId: request.replicationId, region: ctx.region });
+    const log = this.logger.child({
+      correlationId: message.correlationId,
+      replicationId: request.replicationId,
+      region: ctx.region,
+    });
     if (this.stopping.signal.aborted) throw new ShuttingDownError();
     const earlier = this.running.get(request.replicationId);
     if (earlier) {
@@ -86,13 +119,19 @@ export class ReplicationRunner {
     const job = await ctx.jobs.beginAttempt(request);
     if (terminalJobStates.includes(job.state)) {
       await ctx.jobs.remember(message.eventId, message.type);
-      return log.info({ state: job.state }, 'request redelivered after its copy ended; nothing to do');
+      return log.info(
+        { state: job.state },
+        'request redelivered after its copy ended; nothing to do',
+      );
     }
     if (job.cancelRequested) return this.finishCancelled(ctx, request, message);
 
     const controller = new AbortController();
     let finished!: () => void;
-    this.running.set(request.replicationId, { controller, done: new Promise<void>((resolve) => (finished = resolve)) });
+    this.running.set(request.replicationId, {
+      controller,
+      done: new Promise<void>((resolve) => (finished = resolve)),
+    });
     this.metrics.inFlight.inc({ region: ctx.region });
     try {
       await this.copy(ctx, request, job, message.correlationId, controller, log);
@@ -111,7 +150,8 @@ export class ReplicationRunner {
       }
       throw error; // infrastructure trouble: requeue; the delivery limit ends a message that keeps failing
     } finally {
-      if (this.running.get(request.replicationId)?.controller === controller) this.running.delete(request.replicationId);
+      if (this.running.get(request.replicationId)?.controller === controller)
+        this.running.delete(request.replicationId);
       finished();
       this.metrics.inFlight.dec({ region: ctx.region });
     }
@@ -129,7 +169,13 @@ export class ReplicationRunner {
     const source = ctx.sourceStore(request.sourceRegion);
     const manifest = await source.getManifest(request.sourceSnapshotId);
     const chunksTotal = manifest?.chunks.length ?? 0;
-    await this.publish('ReplicationStarted', correlationId, { ...ref, attempt: job.attempts, bytesTotal: request.sizeBytes, chunksTotal, startedAt: now() });
+    await this.publish('ReplicationStarted', correlationId, {
+      ...ref,
+      attempt: job.attempts,
+      bytesTotal: request.sizeBytes,
+      chunksTotal,
+      startedAt: now(),
+    });
     log.info({ attempt: job.attempts }, 'copy started');
 
     const throttle = new ProgressThrottle();
@@ -145,11 +191,15 @@ export class ReplicationRunner {
     };
     let lastCancelCheck = Date.now();
     let verifying = false;
-    const report = (progress: Parameters<NonNullable<Parameters<typeof copySnapshot>[0]['onProgress']>>[0]) => {
+    const report = (
+      progress: Parameters<NonNullable<Parameters<typeof copySnapshot>[0]['onProgress']>>[0],
+    ) => {
       if (progress.phase === 'verifying') {
         if (!verifying) {
           verifying = true;
-          enqueue(() => this.publish('ReplicationVerifying', correlationId, { ...ref, verifyingAt: now() }));
+          enqueue(() =>
+            this.publish('ReplicationVerifying', correlationId, { ...ref, verifyingAt: now() }),
+          );
           void ctx.jobs.setState(request.replicationId, 'VERIFYING').catch(() => undefined);
         }
         return;
@@ -157,7 +207,10 @@ export class ReplicationRunner {
       const percent = percentOf(progress);
       if (Date.now() - lastCancelCheck > 1_000) {
         lastCancelCheck = Date.now();
-        void ctx.jobs.cancelRequested(request.replicationId).then((yes) => yes && controller.abort(new CancelledError('cancelled')), () => undefined);
+        void ctx.jobs.cancelRequested(request.replicationId).then(
+          (yes) => yes && controller.abort(new CancelledError('cancelled')),
+          () => undefined,
+        );
       }
       if (!throttle.shouldReport(percent) || percent >= 100) return;
       enqueue(async () =>
@@ -185,8 +238,10 @@ export class ReplicationRunner {
     });
     await queued;
     if (reportError !== undefined) throw reportError;
-    if (!verifying) await this.publish('ReplicationVerifying', correlationId, { ...ref, verifyingAt: now() });
-    if (await ctx.jobs.cancelRequested(request.replicationId)) throw new CancelledError('cancelled');
+    if (!verifying)
+      await this.publish('ReplicationVerifying', correlationId, { ...ref, verifyingAt: now() });
+    if (await ctx.jobs.cancelRequested(request.replicationId))
+      throw new CancelledError('cancelled');
     await this.publish('ReplicationCompleted', correlationId, {
       ...ref,
       sizeBytes: result.manifest.totalLength,
@@ -200,10 +255,19 @@ export class ReplicationRunner {
     await ctx.jobs.setState(request.replicationId, 'COMPLETED');
     this.metrics.copies.inc({ region: ctx.region, outcome: 'completed' });
     this.metrics.bytes.inc({ region: ctx.region }, result.bytesCopied);
-    log.info({ bytesTransferred: result.bytesCopied, chunksCopied: result.chunksCopied, chunksSkipped: result.chunksSkipped }, 'copy completed');
+    log.info(
+      {
+        bytesTransferred: result.bytesCopied,
+        chunksCopied: result.chunksCopied,
+        chunksSkipped: result.chunksSkipped,
+      },
+      'copy completed',
+    );
   }
 
-  async onCancelRequested(message: ReplicationMessage<'ReplicationCancelRequested'>): Promise<void> {
+  async onCancelRequested(
+    message: ReplicationMessage<'ReplicationCancelRequested'>,
+  ): Promise<void> {
     const { replicationId } = message.data;
     const ctx = this.context(message.data.targetRegion);
     const job = await ctx.jobs.requestCancel(replicationId);
@@ -219,31 +283,66 @@ export class ReplicationRunner {
   }
 
   /** A request that exhausted its delivery limit: the copy fails, visibly, instead of looping. */
-  async onDeadLettered(message: ReplicationMessage<'ReplicationRequested'>, deliveries: number): Promise<void> {
+  async onDeadLettered(
+    message: ReplicationMessage<'ReplicationRequested'>,
+    deliveries: number,
+  ): Promise<void> {
     const ctx = this.context(message.data.targetRegion);
     const job = await ctx.jobs.get(message.data.replicationId);
     if (job && terminalJobStates.includes(job.state)) return;
-    await this.fail(ctx, message.data, message.correlationId, `gave up after ${deliveries} failed deliveries of the request`);
+    await this.fail(
+      ctx,
+      message.data,
+      message.correlationId,
+      `gave up after ${deliveries} failed deliveries of the request`,
+    );
   }
 
-  private async finishCancelled(ctx: RegionContext, request: ReplicationRequested['data'], message: ReplicationMessage): Promise<void> {
+  private async finishCancelled(
+    ctx: RegionContext,
+    request: ReplicationRequested['data'],
+    message: ReplicationMessage,
+  ): Promise<void> {
     await abandonCopy(ctx.target, request.targetSnapshotId).catch(() => undefined);
     await ctx.target.deleteManifest(request.targetSnapshotId).catch(() => undefined);
-    await this.publish('ReplicationCancelled', message.correlationId, { ...refOf(request), cancelledAt: now() });
+    await this.publish('ReplicationCancelled', message.correlationId, {
+      ...refOf(request),
+      cancelledAt: now(),
+    });
     await ctx.jobs.setState(request.replicationId, 'CANCELLED');
     await ctx.jobs.remember(message.eventId, message.type);
     this.metrics.copies.inc({ region: ctx.region, outcome: 'cancelled' });
   }
 
-  private async fail(ctx: RegionContext, request: ReplicationRequested['data'], correlationId: string, reason: string): Promise<void> {
+  private async fail(
+    ctx: RegionContext,
+    request: ReplicationRequested['data'],
+    correlationId: string,
+    reason: string,
+  ): Promise<void> {
     await abandonCopy(ctx.target, request.targetSnapshotId).catch(() => undefined);
-    await this.publish('ReplicationFailed', correlationId, { ...refOf(request), reason, failedAt: now() });
+    await this.publish('ReplicationFailed', correlationId, {
+      ...refOf(request),
+      reason,
+      failedAt: now(),
+    });
     await ctx.jobs.setState(request.replicationId, 'FAILED', reason);
     this.metrics.copies.inc({ region: ctx.region, outcome: 'failed' });
   }
 
-  private async publish<T extends ProgressType>(type: T, correlationId: string, data: ReplicationMessages[T]): Promise<void> {
-    const message = { eventId: randomUUID(), type, version: messageVersions[type], occurredAt: now(), correlationId, data } as ReplicationMessage;
+  private async publish<T extends ProgressType>(
+    type: T,
+    correlationId: string,
+    data: ReplicationMessages[T],
+  ): Promise<void> {
+    const message = {
+      eventId: randomUUID(),
+      type,
+      version: messageVersions[type],
+      occurredAt: now(),
+      correlationId,
+      data,
+    } as ReplicationMessage;
     await this.publisher.publish(REPLICATION_EXCHANGE, routingKeyOf(message), message);
   }
 }

@@ -58,7 +58,9 @@ export class JobStore {
       await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [s]);
       await m.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
       await m.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_version (version integer NOT NULL)`);
-      const rows = (await m.query<unknown>(`SELECT max(version) AS v FROM ${s}.schema_version`)) as { v: number | null }[];
+      const rows = (await m.query<unknown>(
+        `SELECT max(version) AS v FROM ${s}.schema_version`,
+      )) as { v: number | null }[];
       const version = rows[0]?.v ?? 0;
       if (version < 1) {
         await m.query(`
@@ -85,12 +87,18 @@ export class JobStore {
   }
 
   async seen(messageId: string): Promise<boolean> {
-    const rows = (await this.dataSource.query<unknown>(`SELECT 1 FROM ${this.schema}.inbox WHERE message_id = $1`, [messageId])) as unknown[];
+    const rows = (await this.dataSource.query<unknown>(
+      `SELECT 1 FROM ${this.schema}.inbox WHERE message_id = $1`,
+      [messageId],
+    )) as unknown[];
     return rows.length > 0;
   }
 
   async get(replicationId: string): Promise<Job | undefined> {
-    const rows = (await this.dataSource.query<unknown>(`SELECT * FROM ${this.schema}.jobs WHERE replication_id = $1`, [replicationId])) as JobRow[];
+    const rows = (await this.dataSource.query<unknown>(
+      `SELECT * FROM ${this.schema}.jobs WHERE replication_id = $1`,
+      [replicationId],
+    )) as JobRow[];
     return rows[0] && toJob(rows[0]);
   }
 
@@ -121,12 +129,15 @@ export class JobStore {
     return sequence;
   }
 
-  async setState(replicationId: string, state: JobState, error: string | null = null): Promise<void> {
-    await this.dataSource.query(`UPDATE ${this.schema}.jobs SET state = $2, error = $3, updated_at = now() WHERE replication_id = $1`, [
-      replicationId,
-      state,
-      error,
-    ]);
+  async setState(
+    replicationId: string,
+    state: JobState,
+    error: string | null = null,
+  ): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE ${this.schema}.jobs SET state = $2, error = $3, updated_at = now() WHERE replication_id = $1`,
+      [replicationId, state, error],
+    );
   }
 
   /** Marks a job (known or not yet arrived) to be cancelled; returns it. */
@@ -140,13 +151,19 @@ export class JobStore {
   }
 
   async cancelRequested(replicationId: string): Promise<boolean> {
-    const rows = (await this.dataSource.query<unknown>(`SELECT cancel_requested FROM ${this.schema}.jobs WHERE replication_id = $1`, [replicationId])) as {
+    const rows = (await this.dataSource.query<unknown>(
+      `SELECT cancel_requested FROM ${this.schema}.jobs WHERE replication_id = $1`,
+      [replicationId],
+    )) as {
       cancel_requested: boolean;
     }[];
     return rows[0]?.cancel_requested ?? false;
   }
 
   async remember(messageId: string, type: string): Promise<void> {
-    await this.dataSource.query(`INSERT INTO ${this.schema}.inbox (message_id, type) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [messageId, type]);
+    await this.dataSource.query(
+      `INSERT INTO ${this.schema}.inbox (message_id, type) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+      [messageId, type],
+    );
   }
 }

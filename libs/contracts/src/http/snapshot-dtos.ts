@@ -19,7 +19,13 @@ import {
 import { diskIdPattern, diskUsages, type DiskUsage, snapshotIdPattern } from '@snapferry/domain';
 
 export const regionIdPattern = /^[a-z]{2}-[a-z0-9]+(-[a-z0-9]+)*$/;
-export const snapshotStates = ['CREATING', 'NORMAL', 'COPYING_FROM_REMOTE', 'CHECKING_COPIED', 'FAILED'] as const;
+export const snapshotStates = [
+  'CREATING',
+  'NORMAL',
+  'COPYING_FROM_REMOTE',
+  'CHECKING_COPIED',
+  'FAILED',
+] as const;
 
 export class RegisterSnapshotRequest {
   @ApiProperty({ example: 'ap-guangzhou' })
@@ -29,14 +35,20 @@ export class RegisterSnapshotRequest {
 
   @ApiProperty({ example: 'disk-3k9d0x2a', pattern: diskIdPattern.source })
   @IsString()
-  @Matches(diskIdPattern, { message: 'diskId must look like disk-xxxxxxxx (8 lower-case letters or digits)' })
+  @Matches(diskIdPattern, {
+    message: 'diskId must look like disk-xxxxxxxx (8 lower-case letters or digits)',
+  })
   diskId!: string;
 
   @ApiProperty({ enum: diskUsages })
   @IsIn(diskUsages)
   diskUsage!: DiskUsage;
 
-  @ApiProperty({ minimum: 1, maximum: 65536, description: 'disk size; the data uploaded may not exceed it' })
+  @ApiProperty({
+    minimum: 1,
+    maximum: 65536,
+    description: 'disk size; the data uploaded may not exceed it',
+  })
   @IsInt()
   @Min(1)
   @Max(65536)
@@ -64,7 +76,11 @@ export class RenameSnapshotRequest {
 }
 
 export class RequestCopiesRequest {
-  @ApiProperty({ type: [String], example: ['ap-singapore', 'eu-frankfurt'], description: 'one result per destination' })
+  @ApiProperty({
+    type: [String],
+    example: ['ap-singapore', 'eu-frankfurt'],
+    description: 'one result per destination',
+  })
   @IsArray()
   @ArrayMinSize(1, { message: 'destinationRegions must name at least one region' })
   @ArrayMaxSize(50)
@@ -73,14 +89,20 @@ export class RequestCopiesRequest {
   @MaxLength(40, { each: true })
   destinationRegions!: string[];
 
-  @ApiPropertyOptional({ maxLength: 60, description: 'default: Copied <source snapshot id> from <source region>' })
+  @ApiPropertyOptional({
+    maxLength: 60,
+    description: 'default: Copied <source snapshot id> from <source region>',
+  })
   @IsOptional()
   @IsString()
   @MinLength(1)
   @MaxLength(60)
   snapshotName?: string;
 
-  @ApiPropertyOptional({ maxLength: 64, description: 'the same token again returns the first answer and starts nothing' })
+  @ApiPropertyOptional({
+    maxLength: 64,
+    description: 'the same token again returns the first answer and starts nothing',
+  })
   @IsOptional()
   @IsString()
   @MinLength(1)
@@ -148,29 +170,39 @@ export class ListEventsQuery {
 
   @ApiPropertyOptional({ example: 'ReplicationRequested' })
   @IsOptional()
-  @Matches(/^[A-Z][A-Za-z]{2,60}$/, { message: 'type must be an event type such as ReplicationRequested' })
+  @Matches(/^[A-Z][A-Za-z]{2,60}$/, {
+    message: 'type must be an event type such as ReplicationRequested',
+  })
   type?: string;
 
   @ApiPropertyOptional({ example: 'snapshot-snap-1a2b3c4d' })
   @IsOptional()
-  @Matches(/^[a-z]+-[a-z0-9-]{1,80}$/, { message: 'streamId must be a stream id such as snapshot-snap-1a2b3c4d' })
+  @Matches(/^[a-z]+-[a-z0-9-]{1,80}$/, {
+    message: 'streamId must be a stream id such as snapshot-snap-1a2b3c4d',
+  })
   streamId?: string;
 }
 
 export class FollowEventsQuery {
-  @ApiPropertyOptional({ description: 'global position to resume after (or the Last-Event-ID header)' })
+  @ApiPropertyOptional({
+    description: 'global position to resume after (or the Last-Event-ID header)',
+  })
   @IsOptional()
   @Matches(/^\d{1,18}$/, { message: 'after must be a global position (a non-negative integer)' })
   after?: string;
 
   @ApiPropertyOptional()
   @IsOptional()
-  @Matches(/^[A-Z][A-Za-z]{2,60}$/, { message: 'type must be an event type such as ReplicationRequested' })
+  @Matches(/^[A-Z][A-Za-z]{2,60}$/, {
+    message: 'type must be an event type such as ReplicationRequested',
+  })
   type?: string;
 }
 
 export class AccountIdParam {
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, { message: 'account id must be 1-64 letters, digits, _ . -' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
+    message: 'account id must be 1-64 letters, digits, _ . -',
+  })
   id!: string;
 }

@@ -116,12 +116,17 @@ const flatten = (errors: ReturnType<typeof validateSync>, prefix = ''): string[]
 
 /** Validates a parsed message on the way in; returns it typed, or throws InvalidMessageError. */
 export function parseReplicationMessage(input: unknown): ReplicationMessage {
-  if (typeof input !== 'object' || input === null) throw new InvalidMessageError(['message must be a JSON object']);
-  const envelopeErrors = validateSync(plainToInstance(EnvelopeSchema, input), { forbidUnknownValues: false });
+  if (typeof input !== 'object' || input === null)
+    throw new InvalidMessageError(['message must be a JSON object']);
+  const envelopeErrors = validateSync(plainToInstance(EnvelopeSchema, input), {
+    forbidUnknownValues: false,
+  });
   if (envelopeErrors.length > 0) throw new InvalidMessageError(flatten(envelopeErrors));
   const message = input as ReplicationMessage;
   if (message.version > messageVersions[message.type])
-    throw new InvalidMessageError([`${message.type} version ${message.version} is newer than this service knows`]);
+    throw new InvalidMessageError([
+      `${message.type} version ${message.version} is newer than this service knows`,
+    ]);
   const dataErrors = validateSync(plainToInstance(dataSchemas[message.type], message.data), {
     whitelist: false,
     forbidUnknownValues: true,

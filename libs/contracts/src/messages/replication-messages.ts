@@ -10,7 +10,10 @@ export interface ReplicationMessages {
   ReplicationRequested: ReplicationRequested['data'];
   ReplicationCancelRequested: ReplicationCancelRequested['data'];
   ReplicationStarted: Extract<ReplicationProgressEvent, { type: 'ReplicationStarted' }>['data'];
-  ReplicationProgressed: Extract<ReplicationProgressEvent, { type: 'ReplicationProgressed' }>['data'];
+  ReplicationProgressed: Extract<
+    ReplicationProgressEvent,
+    { type: 'ReplicationProgressed' }
+  >['data'];
   ReplicationVerifying: Extract<ReplicationProgressEvent, { type: 'ReplicationVerifying' }>['data'];
   ReplicationCompleted: Extract<ReplicationProgressEvent, { type: 'ReplicationCompleted' }>['data'];
   ReplicationFailed: Extract<ReplicationProgressEvent, { type: 'ReplicationFailed' }>['data'];
@@ -61,4 +64,3 @@ export function routingKeyOf(message: ReplicationMessage): string {
       return `replication.${progressVerbs[message.type]}.${message.data.targetRegion}`;
   }
 }
-

@@ -1,9 +1,18 @@
 import type { Event } from '../shared/event';
 
-export type AccountBetaEnabled = Event<'AccountBetaEnabled', { accountId: string; enabledBy: string; enabledAt: string }>;
-export type AccountBetaDisabled = Event<'AccountBetaDisabled', { accountId: string; disabledBy: string; disabledAt: string }>;
+export type AccountBetaEnabled = Event<
+  'AccountBetaEnabled',
+  { accountId: string; enabledBy: string; enabledAt: string }
+>;
+export type AccountBetaDisabled = Event<
+  'AccountBetaDisabled',
+  { accountId: string; disabledBy: string; disabledAt: string }
+>;
 export type AccountEvent = AccountBetaEnabled | AccountBetaDisabled;
-export const accountEventTypes: readonly AccountEvent['type'][] = ['AccountBetaEnabled', 'AccountBetaDisabled'];
+export const accountEventTypes: readonly AccountEvent['type'][] = [
+  'AccountBetaEnabled',
+  'AccountBetaDisabled',
+];
 
 export interface Account {
   betaEnabled: boolean;
@@ -26,6 +35,24 @@ export function setBeta(
 ): AccountEvent[] {
   if (state.betaEnabled === command.enabled) return [];
   return command.enabled
-    ? [{ type: 'AccountBetaEnabled', data: { accountId: command.accountId, enabledBy: command.operatorAccountId, enabledAt: command.now } }]
-    : [{ type: 'AccountBetaDisabled', data: { accountId: command.accountId, disabledBy: command.operatorAccountId, disabledAt: command.now } }];
+    ? [
+        {
+          type: 'AccountBetaEnabled',
+          data: {
+            accountId: command.accountId,
+            enabledBy: command.operatorAccountId,
+            enabledAt: command.now,
+          },
+        },
+      ]
+    : [
+        {
+          type: 'AccountBetaDisabled',
+          data: {
+            accountId: command.accountId,
+            disabledBy: command.operatorAccountId,
+            disabledAt: command.now,
+          },
+        },
+      ];
 }

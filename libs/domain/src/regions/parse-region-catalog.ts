@@ -35,7 +35,8 @@ export function parseRegionCatalog(input: unknown): RegionCatalog {
       throw new RegionCatalogError(`${at}.name`, 'must be a non-empty string');
     if (typeof geography !== 'string' || geography.trim() === '')
       throw new RegionCatalogError(`${at}.geography`, 'must be a non-empty string');
-    if (typeof finance !== 'boolean') throw new RegionCatalogError(`${at}.finance`, 'must be true or false');
+    if (typeof finance !== 'boolean')
+      throw new RegionCatalogError(`${at}.finance`, 'must be true or false');
     if (typeof snapshotQuota !== 'number' || !Number.isInteger(snapshotQuota) || snapshotQuota < 0)
       throw new RegionCatalogError(`${at}.snapshotQuota`, 'must be a non-negative integer');
     return { id, name, geography, finance, snapshotQuota };
@@ -49,7 +50,10 @@ export function parseRegionCatalog(input: unknown): RegionCatalog {
     for (const key of ['from', 'to'] as const) {
       const value = g[key];
       if (typeof value !== 'string' || !geographies.has(value))
-        throw new RegionCatalogError(`${at}.${key}`, `must name a geography used by a region (${[...geographies].join(', ')})`);
+        throw new RegionCatalogError(
+          `${at}.${key}`,
+          `must name a geography used by a region (${[...geographies].join(', ')})`,
+        );
     }
     return { from: g['from'] as string, to: g['to'] as string };
   });

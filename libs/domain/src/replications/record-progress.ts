@@ -1,5 +1,10 @@
 import type { SnapshotState } from '../snapshots/snapshot';
-import type { CopyOutcome, SnapshotCopyEnded, SnapshotCopyFailed, SnapshotDataStored } from '../snapshots/snapshot-events';
+import type {
+  CopyOutcome,
+  SnapshotCopyEnded,
+  SnapshotCopyFailed,
+  SnapshotDataStored,
+} from '../snapshots/snapshot-events';
 import type { ReplicationProgressEvent } from './replication-events';
 import type { ReplicationState } from './replication';
 import { isTerminal } from './replication';
@@ -31,9 +36,11 @@ export function recordReplicationProgress(
   now: string,
 ): ProgressDecision {
   if (!replication) return { ignored: `unknown replication ${event.data.replicationId}` };
-  if (isTerminal(replication.status)) return { ignored: `replication already ${replication.status}` };
+  if (isTerminal(replication.status))
+    return { ignored: `replication already ${replication.status}` };
   if (event.type === 'ReplicationProgressed') {
-    if (event.data.sequence <= replication.sequence) return { ignored: `stale progress #${event.data.sequence}` };
+    if (event.data.sequence <= replication.sequence)
+      return { ignored: `stale progress #${event.data.sequence}` };
     if (event.data.percent < replication.percent) return { ignored: `progress would go backwards` };
     if (replication.status === 'VERIFYING') return { ignored: 'already verifying' };
   }
@@ -44,9 +51,16 @@ export function recordReplicationProgress(
   if (!outcome) return { replication: event, source: [], target: [] };
 
   const { request } = replication;
-  const base = { region: request.sourceRegion, replicationId: request.replicationId, targetRegion: request.targetRegion };
+  const base = {
+    region: request.sourceRegion,
+    replicationId: request.replicationId,
+    targetRegion: request.targetRegion,
+  };
   const source: SnapshotCopyEnded[] = [
-    { type: 'SnapshotCopyEnded', data: { snapshotId: request.sourceSnapshotId, ...base, outcome, endedAt: now } },
+    {
+      type: 'SnapshotCopyEnded',
+      data: { snapshotId: request.sourceSnapshotId, ...base, outcome, endedAt: now },
+    },
   ];
   const targetAlive = target !== null && target.status === 'COPYING_FROM_REMOTE';
   if (!targetAlive) return { replication: event, source, target: [] };
@@ -58,7 +72,14 @@ export function recordReplicationProgress(
       target: [
         {
           type: 'SnapshotDataStored',
-          data: { snapshotId: request.targetSnapshotId, region: request.targetRegion, sizeBytes, digest, chunkCount, storedAt: now },
+          data: {
+            snapshotId: request.targetSnapshotId,
+            region: request.targetRegion,
+            sizeBytes,
+            digest,
+            chunkCount,
+            storedAt: now,
+          },
         },
       ],
     };
@@ -70,7 +91,13 @@ export function recordReplicationProgress(
     target: [
       {
         type: 'SnapshotCopyFailed',
-        data: { snapshotId: request.targetSnapshotId, region: request.targetRegion, replicationId: request.replicationId, reason, failedAt: now },
+        data: {
+          snapshotId: request.targetSnapshotId,
+          region: request.targetRegion,
+          replicationId: request.replicationId,
+          reason,
+          failedAt: now,
+        },
       },
     ],
   };

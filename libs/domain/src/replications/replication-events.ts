@@ -43,7 +43,10 @@ export type ReplicationProgressed = Event<
   }
 >;
 
-export type ReplicationVerifying = Event<'ReplicationVerifying', ReplicationRef & { verifyingAt: string }>;
+export type ReplicationVerifying = Event<
+  'ReplicationVerifying',
+  ReplicationRef & { verifyingAt: string }
+>;
 
 export type ReplicationCompleted = Event<
   'ReplicationCompleted',
@@ -58,14 +61,20 @@ export type ReplicationCompleted = Event<
   }
 >;
 
-export type ReplicationFailed = Event<'ReplicationFailed', ReplicationRef & { reason: string; failedAt: string }>;
+export type ReplicationFailed = Event<
+  'ReplicationFailed',
+  ReplicationRef & { reason: string; failedAt: string }
+>;
 
 export type ReplicationCancelRequested = Event<
   'ReplicationCancelRequested',
   ReplicationRef & { reason: string; requestedAt: string }
 >;
 
-export type ReplicationCancelled = Event<'ReplicationCancelled', ReplicationRef & { cancelledAt: string }>;
+export type ReplicationCancelled = Event<
+  'ReplicationCancelled',
+  ReplicationRef & { cancelledAt: string }
+>;
 
 /** What a replicator reports: these arrive as messages and are ingested into the catalog's store. */
 export type ReplicationProgressEvent =
@@ -76,7 +85,8 @@ export type ReplicationProgressEvent =
   | ReplicationFailed
   | ReplicationCancelled;
 
-export type ReplicationEvent = ReplicationRequested | ReplicationCancelRequested | ReplicationProgressEvent;
+export type ReplicationEvent =
+  ReplicationRequested | ReplicationCancelRequested | ReplicationProgressEvent;
 
 export const replicationProgressEventTypes: readonly ReplicationProgressEvent['type'][] = [
   'ReplicationStarted',

@@ -1,13 +1,7 @@
 import type { ReplicationEvent, ReplicationRequested } from './replication-events';
 
 export type ReplicationStatus =
-  | 'REQUESTED'
-  | 'COPYING'
-  | 'VERIFYING'
-  | 'COMPLETED'
-  | 'FAILED'
-  | 'CANCELLING'
-  | 'CANCELLED';
+  'REQUESTED' | 'COPYING' | 'VERIFYING' | 'COMPLETED' | 'FAILED' | 'CANCELLING' | 'CANCELLED';
 
 export interface Replication {
   request: ReplicationRequested['data'];
@@ -23,13 +17,20 @@ export type ReplicationState = Replication | null;
 export const isTerminal = (status: ReplicationStatus): boolean =>
   status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELLED';
 
-export function evolveReplication(state: ReplicationState, event: ReplicationEvent): ReplicationState {
+export function evolveReplication(
+  state: ReplicationState,
+  event: ReplicationEvent,
+): ReplicationState {
   if (event.type === 'ReplicationRequested')
     return { request: event.data, status: 'REQUESTED', sequence: 0, percent: 0, attempts: 0 };
   if (!state) return state;
   switch (event.type) {
     case 'ReplicationStarted':
-      return { ...state, status: state.status === 'CANCELLING' ? state.status : 'COPYING', attempts: event.data.attempt };
+      return {
+        ...state,
+        status: state.status === 'CANCELLING' ? state.status : 'COPYING',
+        attempts: event.data.attempt,
+      };
     case 'ReplicationProgressed':
       return {
         ...state,
@@ -38,7 +39,11 @@ export function evolveReplication(state: ReplicationState, event: ReplicationEve
         status: state.status === 'REQUESTED' ? 'COPYING' : state.status,
       };
     case 'ReplicationVerifying':
-      return { ...state, status: state.status === 'CANCELLING' ? state.status : 'VERIFYING', percent: 100 };
+      return {
+        ...state,
+        status: state.status === 'CANCELLING' ? state.status : 'VERIFYING',
+        percent: 100,
+      };
     case 'ReplicationCompleted':
       return { ...state, status: 'COMPLETED', percent: 100 };
     case 'ReplicationFailed':

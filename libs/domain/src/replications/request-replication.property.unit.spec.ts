@@ -6,7 +6,15 @@ import { accountId, copyRequested, countingIds, now, registered, stored } from '
 import { requestReplication } from './request-replication';
 
 const sources = ['ap-guangzhou', 'ap-shanghai-fsi', 'na-siliconvalley', 'ap-singapore'];
-const known = ['ap-shanghai', 'ap-beijing', 'ap-singapore', 'ap-tokyo', 'eu-frankfurt', 'na-siliconvalley', 'ap-guangzhou'];
+const known = [
+  'ap-shanghai',
+  'ap-beijing',
+  'ap-singapore',
+  'ap-tokyo',
+  'eu-frankfurt',
+  'na-siliconvalley',
+  'ap-guangzhou',
+];
 const unknown = ['xx-nowhere', 'ap-atlantis', 'AP-SHANGHAI', ''];
 const finance = ['ap-shanghai-fsi', 'ap-shenzhen-fsi', 'ap-beijing-fsi'];
 const anyRegion = fc.constantFrom(...known, ...unknown, ...finance);
@@ -25,7 +33,9 @@ describe('requestReplication (properties)', () => {
         const source = [
           registered({ region: sourceRegion }),
           stored('snap-src00001', sourceRegion),
-          ...inFlight.map((region, i) => copyRequested(region, `repl-f${String(i).padStart(7, '0')}`)),
+          ...inFlight.map((region, i) =>
+            copyRequested(region, `repl-f${String(i).padStart(7, '0')}`),
+          ),
         ].reduce(evolveSnapshot, initialSnapshotState());
         const decide = () =>
           requestReplication(
@@ -50,16 +60,30 @@ describe('requestReplication (properties)', () => {
 
         const successes = results.filter((r) => r.code === 'Success');
         expect(accepted).toHaveLength(successes.length);
-        expect(accepted.map((a) => a.copyRequested.data.targetRegion)).toEqual(successes.map((r) => r.destinationRegion));
+        expect(accepted.map((a) => a.copyRequested.data.targetRegion)).toEqual(
+          successes.map((r) => r.destinationRegion),
+        );
         for (const [i, copy] of accepted.entries()) {
           const result = successes[i]!;
           expect(copy.replicationRequested.data.accountId).toBe(accountId);
           expect(copy.targetRegistered.data.accountId).toBe(accountId);
-          expect(copy.replicationRequested.data).toMatchObject({ targetRegion: result.destinationRegion, replicationId: result.replicationId, targetSnapshotId: result.snapshotId });
-          expect(copy.targetRegistered.data).toMatchObject({ region: result.destinationRegion, snapshotId: result.snapshotId });
-          expect(copy.copyRequested.data).toMatchObject({ replicationId: result.replicationId, targetSnapshotId: result.snapshotId });
+          expect(copy.replicationRequested.data).toMatchObject({
+            targetRegion: result.destinationRegion,
+            replicationId: result.replicationId,
+            targetSnapshotId: result.snapshotId,
+          });
+          expect(copy.targetRegistered.data).toMatchObject({
+            region: result.destinationRegion,
+            snapshotId: result.snapshotId,
+          });
+          expect(copy.copyRequested.data).toMatchObject({
+            replicationId: result.replicationId,
+            targetSnapshotId: result.snapshotId,
+          });
         }
-        expect(new Set(accepted.map((a) => a.copyRequested.data.targetRegion)).size).toBe(accepted.length);
+        expect(new Set(accepted.map((a) => a.copyRequested.data.targetRegion)).size).toBe(
+          accepted.length,
+        );
         expect(new Set(successes.map((r) => r.snapshotId)).size).toBe(successes.length);
 
         // What must never be accepted, whatever else the request holds.
@@ -72,7 +96,8 @@ describe('requestReplication (properties)', () => {
           expect(inFlight).not.toContain(r.destinationRegion);
           expect(full).not.toContain(r.destinationRegion);
         }
-        for (const r of results.filter((x) => x.code !== 'Success')) expect(r.snapshotId).toBeUndefined();
+        for (const r of results.filter((x) => x.code !== 'Success'))
+          expect(r.snapshotId).toBeUndefined();
       }),
       { numRuns: 300 },
     );

@@ -3,7 +3,11 @@ import { refuse } from '../shared/event';
 import type { RegionCatalog } from '../regions/region-catalog';
 import { findRegion, isGeoRestricted } from '../regions/region-catalog';
 import type { SnapshotState } from '../snapshots/snapshot';
-import { existingSnapshot, maxSnapshotNameLength, nameLength } from '../snapshots/snapshot-decisions';
+import {
+  existingSnapshot,
+  maxSnapshotNameLength,
+  nameLength,
+} from '../snapshots/snapshot-decisions';
 import type { SnapshotCopyRequested, SnapshotRegistered } from '../snapshots/snapshot-events';
 import type { ReplicationRequested } from './replication-events';
 
@@ -52,21 +56,42 @@ export const defaultCopyName = (sourceSnapshotId: string, sourceRegion: string):
  * Starts cross-region copies. What is wrong with the request as a whole refuses it (throws);
  * each destination is then judged on its own and gets its own result code.
  */
-export function requestReplication(command: RequestReplication, context: RequestReplicationContext): ReplicationDecision {
+export function requestReplication(
+  command: RequestReplication,
+  context: RequestReplicationContext,
+): ReplicationDecision {
   const { accountId, sourceSnapshotId, destinationRegions, snapshotName, now } = command;
   if (!context.betaEnabled)
-    refuse('UnauthorizedOperation.NotInBeta', 'cross-region replication is not enabled for this account; ask an operator to enable it');
+    refuse(
+      'UnauthorizedOperation.NotInBeta',
+      'cross-region replication is not enabled for this account; ask an operator to enable it',
+    );
   const source = existingSnapshot(context.source, accountId, sourceSnapshotId);
   if (source.diskUsage === 'SYSTEM_DISK')
-    refuse('UnsupportedOperation.SystemDiskSnapshot', 'snapshots of system disks cannot be copied to other regions');
+    refuse(
+      'UnsupportedOperation.SystemDiskSnapshot',
+      'snapshots of system disks cannot be copied to other regions',
+    );
   if (source.status !== 'NORMAL')
-    refuse('UnsupportedOperation.SnapshotNotNormal', `snapshot ${sourceSnapshotId} is ${source.status}; only NORMAL snapshots can be copied`);
+    refuse(
+      'UnsupportedOperation.SnapshotNotNormal',
+      `snapshot ${sourceSnapshotId} is ${source.status}; only NORMAL snapshots can be copied`,
+    );
   if (snapshotName !== undefined && nameLength(snapshotName) > maxSnapshotNameLength)
-    refuse('InvalidParameterValue.SnapshotName', `snapshotName must be at most ${maxSnapshotNameLength} characters`);
+    refuse(
+      'InvalidParameterValue.SnapshotName',
+      `snapshotName must be at most ${maxSnapshotNameLength} characters`,
+    );
   if (destinationRegions.length === 0)
-    refuse('InvalidParameterValue.DestinationRegions', 'destinationRegions must name at least one region');
+    refuse(
+      'InvalidParameterValue.DestinationRegions',
+      'destinationRegions must name at least one region',
+    );
   if (new Set(destinationRegions).size !== destinationRegions.length)
-    refuse('InvalidParameterValue.DestinationRegions', 'destinationRegions must not repeat a region');
+    refuse(
+      'InvalidParameterValue.DestinationRegions',
+      'destinationRegions must not repeat a region',
+    );
 
   const sourceRegion = findRegion(context.regions, source.region);
   const results: DestinationResult[] = [];
@@ -93,9 +118,13 @@ export function requestReplication(command: RequestReplication, context: Request
 
   function judgeDestination(regionId: string): [ErrorCode, string] | undefined {
     const destination = findRegion(context.regions, regionId);
-    if (!destination) return ['InvalidParameterValue.Region', `region ${regionId} is unknown or not supported`];
+    if (!destination)
+      return ['InvalidParameterValue.Region', `region ${regionId} is unknown or not supported`];
     if (regionId === source.region)
-      return ['InvalidParameterValue.Region', `region ${regionId} is the source snapshot's own region`];
+      return [
+        'InvalidParameterValue.Region',
+        `region ${regionId} is the source snapshot's own region`,
+      ];
     const sourceFinance = sourceRegion?.finance ?? false;
     if (sourceFinance !== destination.finance)
       return [
@@ -110,18 +139,36 @@ export function requestReplication(command: RequestReplication, context: Request
         `copies from ${sourceRegion.geography} to ${destination.geography} (${regionId}) are not allowed`,
       ];
     if (source.copiesInFlight[regionId])
-      return ['UnsupportedOperation.SnapshotCopying', `a copy of ${sourceSnapshotId} to ${regionId} is already in flight`];
+      return [
+        'UnsupportedOperation.SnapshotCopying',
+        `a copy of ${sourceSnapshotId} to ${regionId} is already in flight`,
+      ];
     if (context.snapshotsInRegion(regionId) >= destination.snapshotQuota)
-      return ['LimitExceeded.SnapshotQuota', `the snapshot quota in ${regionId} (${destination.snapshotQuota}) is used up`];
+      return [
+        'LimitExceeded.SnapshotQuota',
+        `the snapshot quota in ${regionId} (${destination.snapshotQuota}) is used up`,
+      ];
     return undefined;
   }
 
-  function acceptCopy(replicationId: string, targetSnapshotId: string, targetRegion: string, name: string): AcceptedCopy {
+  function acceptCopy(
+    replicationId: string,
+    targetSnapshotId: string,
+    targetRegion: string,
+    name: string,
+  ): AcceptedCopy {
     const ref = { replicationId, sourceSnapshotId, targetSnapshotId, targetRegion };
     return {
       copyRequested: {
         type: 'SnapshotCopyRequested',
-        data: { snapshotId: sourceSnapshotId, region: source.region, replicationId, targetRegion, targetSnapshotId, requestedAt: now },
+        data: {
+          snapshotId: sourceSnapshotId,
+          region: source.region,
+          replicationId,
+          targetRegion,
+          targetSnapshotId,
+          requestedAt: now,
+        },
       },
       replicationRequested: {
         type: 'ReplicationRequested',

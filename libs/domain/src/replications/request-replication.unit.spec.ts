@@ -5,8 +5,21 @@ import { snapshotIdPattern } from '../shared/ids';
 import type { SnapshotState } from '../snapshots/snapshot';
 import { evolveSnapshot, initialSnapshotState } from '../snapshots/snapshot';
 import type { SnapshotEvent } from '../snapshots/snapshot-events';
-import { accountId, copyEnded, copyRequested, countingIds, deciderSpecification, now, registered, stored } from '../spec-helpers';
-import type { ReplicationDecision, RequestReplication, RequestReplicationContext } from './request-replication';
+import {
+  accountId,
+  copyEnded,
+  copyRequested,
+  countingIds,
+  deciderSpecification,
+  now,
+  registered,
+  stored,
+} from '../spec-helpers';
+import type {
+  ReplicationDecision,
+  RequestReplication,
+  RequestReplicationContext,
+} from './request-replication';
 import { requestReplication } from './request-replication';
 
 type Context = Omit<RequestReplicationContext, 'source'>;
@@ -28,7 +41,10 @@ const spec = (context: Partial<Context> = {}) =>
       }),
   });
 
-const copyTo = (destinationRegions: string[], extra: Partial<RequestReplication> = {}): RequestReplication => ({
+const copyTo = (
+  destinationRegions: string[],
+  extra: Partial<RequestReplication> = {},
+): RequestReplication => ({
   accountId,
   sourceSnapshotId: 'snap-src00001',
   destinationRegions,
@@ -37,23 +53,42 @@ const copyTo = (destinationRegions: string[], extra: Partial<RequestReplication>
 });
 
 const normalSource = [registered(), stored()];
-const fsiSource = [registered({ region: 'ap-shanghai-fsi' }), stored('snap-src00001', 'ap-shanghai-fsi')];
-const codes = (decision: ReplicationDecision) => decision.results.map((r) => [r.destinationRegion, r.code]);
+const fsiSource = [
+  registered({ region: 'ap-shanghai-fsi' }),
+  stored('snap-src00001', 'ap-shanghai-fsi'),
+];
+const codes = (decision: ReplicationDecision) =>
+  decision.results.map((r) => [r.destinationRegion, r.code]);
 
 describe('requestReplication', () => {
   describe('the request as a whole', () => {
     it('refuses an account not in the beta', () => {
-      spec({ betaEnabled: false }).given(normalSource).when(copyTo(['ap-shanghai'])).thenThrows('UnauthorizedOperation.NotInBeta');
+      spec({ betaEnabled: false })
+        .given(normalSource)
+        .when(copyTo(['ap-shanghai']))
+        .thenThrows('UnauthorizedOperation.NotInBeta');
     });
 
     it("hides another account's snapshot", () => {
-      spec().given([registered({ accountId: 'acct-other' }), stored()]).when(copyTo(['ap-shanghai'])).thenThrows('ResourceNotFound.Snapshot');
+      spec()
+        .given([registered({ accountId: 'acct-other' }), stored()])
+        .when(copyTo(['ap-shanghai']))
+        .thenThrows('ResourceNotFound.Snapshot');
     });
 
     it('does not find a snapshot that never existed or was deleted', () => {
-      spec().given([]).when(copyTo(['ap-shanghai'])).thenThrows('ResourceNotFound.Snapshot');
-      const deleted: SnapshotEvent = { type: 'SnapshotDeleted', data: { snapshotId: 'snap-src00001', accountId, region: 'ap-guangzhou', deletedAt: now } };
-      spec().given([...normalSource, deleted]).when(copyTo(['ap-shanghai'])).thenThrows('ResourceNotFound.Snapshot');
+      spec()
+        .given([])
+        .when(copyTo(['ap-shanghai']))
+        .thenThrows('ResourceNotFound.Snapshot');
+      const deleted: SnapshotEvent = {
+        type: 'SnapshotDeleted',
+        data: { snapshotId: 'snap-src00001', accountId, region: 'ap-guangzhou', deletedAt: now },
+      };
+      spec()
+        .given([...normalSource, deleted])
+        .when(copyTo(['ap-shanghai']))
+        .thenThrows('ResourceNotFound.Snapshot');
     });
 
     it('refuses a system disk snapshot even when every destination is fine', () => {
@@ -64,19 +99,43 @@ describe('requestReplication', () => {
     });
 
     it('copies only NORMAL snapshots (not one still uploading, arriving or failed)', () => {
-      spec().given([registered()]).when(copyTo(['ap-shanghai'])).thenThrows('UnsupportedOperation.SnapshotNotNormal');
-      const arriving = registered({ copyOf: { replicationId: 'repl-00000009', sourceSnapshotId: 'snap-other001', sourceRegion: 'ap-beijing' } });
-      spec().given([arriving]).when(copyTo(['ap-shanghai'])).thenThrows('UnsupportedOperation.SnapshotNotNormal');
+      spec()
+        .given([registered()])
+        .when(copyTo(['ap-shanghai']))
+        .thenThrows('UnsupportedOperation.SnapshotNotNormal');
+      const arriving = registered({
+        copyOf: {
+          replicationId: 'repl-00000009',
+          sourceSnapshotId: 'snap-other001',
+          sourceRegion: 'ap-beijing',
+        },
+      });
+      spec()
+        .given([arriving])
+        .when(copyTo(['ap-shanghai']))
+        .thenThrows('UnsupportedOperation.SnapshotNotNormal');
       const failed: SnapshotEvent = {
         type: 'SnapshotCopyFailed',
-        data: { snapshotId: 'snap-src00001', region: 'ap-guangzhou', replicationId: 'repl-00000009', reason: 'boom', failedAt: now },
+        data: {
+          snapshotId: 'snap-src00001',
+          region: 'ap-guangzhou',
+          replicationId: 'repl-00000009',
+          reason: 'boom',
+          failedAt: now,
+        },
       };
-      spec().given([arriving, failed]).when(copyTo(['ap-shanghai'])).thenThrows('UnsupportedOperation.SnapshotNotNormal');
+      spec()
+        .given([arriving, failed])
+        .when(copyTo(['ap-shanghai']))
+        .thenThrows('UnsupportedOperation.SnapshotNotNormal');
     });
 
     it('accepts a name of 60 characters and refuses 61', () => {
       const sixty = 'n'.repeat(60);
-      const decision = spec().given(normalSource).when(copyTo(['ap-shanghai'], { snapshotName: sixty })).thenResult();
+      const decision = spec()
+        .given(normalSource)
+        .when(copyTo(['ap-shanghai'], { snapshotName: sixty }))
+        .thenResult();
       expect(decision.accepted[0]?.targetRegistered.data.name).toBe(sixty);
       expect(decision.accepted[0]?.replicationRequested.data.targetSnapshotName).toBe(sixty);
       spec()
@@ -86,7 +145,10 @@ describe('requestReplication', () => {
     });
 
     it('names the copy "Copied <source snapshot id> from <source region>" by default', () => {
-      const decision = spec().given(normalSource).when(copyTo(['ap-shanghai', 'ap-singapore'])).thenResult();
+      const decision = spec()
+        .given(normalSource)
+        .when(copyTo(['ap-shanghai', 'ap-singapore']))
+        .thenResult();
       expect(decision.accepted.map((a) => a.targetRegistered.data.name)).toEqual([
         'Copied snap-src00001 from ap-guangzhou',
         'Copied snap-src00001 from ap-guangzhou',
@@ -94,7 +156,10 @@ describe('requestReplication', () => {
     });
 
     it('refuses an empty or repeated destination list', () => {
-      spec().given(normalSource).when(copyTo([])).thenThrows('InvalidParameterValue.DestinationRegions');
+      spec()
+        .given(normalSource)
+        .when(copyTo([]))
+        .thenThrows('InvalidParameterValue.DestinationRegions');
       spec()
         .given(normalSource)
         .when(copyTo(['ap-shanghai', 'ap-singapore', 'ap-shanghai']))
@@ -104,7 +169,10 @@ describe('requestReplication', () => {
 
   describe('each destination on its own', () => {
     it('refuses unknown regions and the source region itself', () => {
-      const decision = spec().given(normalSource).when(copyTo(['xx-nowhere', 'ap-guangzhou', 'AP-SHANGHAI', 'ap-shanghai'])).thenResult();
+      const decision = spec()
+        .given(normalSource)
+        .when(copyTo(['xx-nowhere', 'ap-guangzhou', 'AP-SHANGHAI', 'ap-shanghai']))
+        .thenResult();
       expect(codes(decision)).toEqual([
         ['xx-nowhere', 'InvalidParameterValue.Region'],
         ['ap-guangzhou', 'InvalidParameterValue.Region'],
@@ -114,13 +182,19 @@ describe('requestReplication', () => {
     });
 
     it('keeps finance zones apart in both directions and allows finance to finance', () => {
-      const intoFinance = spec().given(normalSource).when(copyTo(['ap-shanghai-fsi', 'ap-shenzhen-fsi'])).thenResult();
+      const intoFinance = spec()
+        .given(normalSource)
+        .when(copyTo(['ap-shanghai-fsi', 'ap-shenzhen-fsi']))
+        .thenResult();
       expect(codes(intoFinance)).toEqual([
         ['ap-shanghai-fsi', 'UnsupportedOperation.FinanceZoneRestricted'],
         ['ap-shenzhen-fsi', 'UnsupportedOperation.FinanceZoneRestricted'],
       ]);
       expect(intoFinance.accepted).toEqual([]);
-      const outOfFinance = spec().given(fsiSource).when(copyTo(['ap-guangzhou', 'ap-singapore', 'ap-shenzhen-fsi', 'ap-beijing-fsi'])).thenResult();
+      const outOfFinance = spec()
+        .given(fsiSource)
+        .when(copyTo(['ap-guangzhou', 'ap-singapore', 'ap-shenzhen-fsi', 'ap-beijing-fsi']))
+        .thenResult();
       expect(codes(outOfFinance)).toEqual([
         ['ap-guangzhou', 'UnsupportedOperation.FinanceZoneRestricted'],
         ['ap-singapore', 'UnsupportedOperation.FinanceZoneRestricted'],
@@ -130,7 +204,10 @@ describe('requestReplication', () => {
     });
 
     it('applies the default geographical restrictions in one direction only', () => {
-      const fromChina = spec().given(normalSource).when(copyTo(['eu-frankfurt', 'na-siliconvalley', 'sa-saopaulo', 'ap-singapore'])).thenResult();
+      const fromChina = spec()
+        .given(normalSource)
+        .when(copyTo(['eu-frankfurt', 'na-siliconvalley', 'sa-saopaulo', 'ap-singapore']))
+        .thenResult();
       expect(codes(fromChina)).toEqual([
         ['eu-frankfurt', 'UnsupportedOperation.GeoRestricted'],
         ['na-siliconvalley', 'UnsupportedOperation.GeoRestricted'],
@@ -138,7 +215,10 @@ describe('requestReplication', () => {
         ['ap-singapore', 'Success'],
       ]);
       const fromUs = spec()
-        .given([registered({ region: 'na-siliconvalley' }), stored('snap-src00001', 'na-siliconvalley')])
+        .given([
+          registered({ region: 'na-siliconvalley' }),
+          stored('snap-src00001', 'na-siliconvalley'),
+        ])
         .when(copyTo(['ap-guangzhou', 'eu-frankfurt']))
         .thenResult();
       expect(codes(fromUs)).toEqual([
@@ -181,31 +261,76 @@ describe('requestReplication', () => {
 
     it('allows one copy at a time per destination, and again once it has ended', () => {
       const inFlight = [...normalSource, copyRequested('ap-shanghai', 'repl-inflight')];
-      expect(codes(spec().given(inFlight).when(copyTo(['ap-shanghai', 'ap-singapore'])).thenResult())).toEqual([
+      expect(
+        codes(
+          spec()
+            .given(inFlight)
+            .when(copyTo(['ap-shanghai', 'ap-singapore']))
+            .thenResult(),
+        ),
+      ).toEqual([
         ['ap-shanghai', 'UnsupportedOperation.SnapshotCopying'],
         ['ap-singapore', 'Success'],
       ]);
       // An end for some other replication does not lift the lock.
-      expect(codes(spec().given([...inFlight, copyEnded('ap-shanghai', 'repl-stale')]).when(copyTo(['ap-shanghai'])).thenResult())).toEqual([
-        ['ap-shanghai', 'UnsupportedOperation.SnapshotCopying'],
-      ]);
-      expect(codes(spec().given([...inFlight, copyEnded('ap-shanghai', 'repl-inflight')]).when(copyTo(['ap-shanghai'])).thenResult())).toEqual([
-        ['ap-shanghai', 'Success'],
-      ]);
+      expect(
+        codes(
+          spec()
+            .given([...inFlight, copyEnded('ap-shanghai', 'repl-stale')])
+            .when(copyTo(['ap-shanghai']))
+            .thenResult(),
+        ),
+      ).toEqual([['ap-shanghai', 'UnsupportedOperation.SnapshotCopying']]);
+      expect(
+        codes(
+          spec()
+            .given([...inFlight, copyEnded('ap-shanghai', 'repl-inflight')])
+            .when(copyTo(['ap-shanghai']))
+            .thenResult(),
+        ),
+      ).toEqual([['ap-shanghai', 'Success']]);
     });
   });
 
   it('answers one result per destination, in order, and events for the accepted ones only', () => {
     spec()
       .given(normalSource)
-      .when(copyTo(['ap-shanghai', 'xx-nowhere', 'ap-shanghai-fsi', 'eu-frankfurt', 'ap-singapore'], { snapshotName: 'dr copy' }))
+      .when(
+        copyTo(['ap-shanghai', 'xx-nowhere', 'ap-shanghai-fsi', 'eu-frankfurt', 'ap-singapore'], {
+          snapshotName: 'dr copy',
+        }),
+      )
       .then({
         results: [
-          { destinationRegion: 'ap-shanghai', snapshotId: 'snap-00000001', replicationId: 'repl-00000001', code: 'Success', message: expect.any(String) },
-          { destinationRegion: 'xx-nowhere', code: 'InvalidParameterValue.Region', message: expect.stringContaining('xx-nowhere') },
-          { destinationRegion: 'ap-shanghai-fsi', code: 'UnsupportedOperation.FinanceZoneRestricted', message: expect.any(String) },
-          { destinationRegion: 'eu-frankfurt', code: 'UnsupportedOperation.GeoRestricted', message: expect.any(String) },
-          { destinationRegion: 'ap-singapore', snapshotId: 'snap-00000002', replicationId: 'repl-00000002', code: 'Success', message: expect.any(String) },
+          {
+            destinationRegion: 'ap-shanghai',
+            snapshotId: 'snap-00000001',
+            replicationId: 'repl-00000001',
+            code: 'Success',
+            message: expect.any(String),
+          },
+          {
+            destinationRegion: 'xx-nowhere',
+            code: 'InvalidParameterValue.Region',
+            message: expect.stringContaining('xx-nowhere'),
+          },
+          {
+            destinationRegion: 'ap-shanghai-fsi',
+            code: 'UnsupportedOperation.FinanceZoneRestricted',
+            message: expect.any(String),
+          },
+          {
+            destinationRegion: 'eu-frankfurt',
+            code: 'UnsupportedOperation.GeoRestricted',
+            message: expect.any(String),
+          },
+          {
+            destinationRegion: 'ap-singapore',
+            snapshotId: 'snap-00000002',
+            replicationId: 'repl-00000002',
+            code: 'Success',
+            message: expect.any(String),
+          },
         ],
         accepted: [
           {
@@ -249,13 +374,22 @@ describe('requestReplication', () => {
                 diskSizeGiB: 10,
                 name: 'dr copy',
                 encrypted: false,
-                copyOf: { replicationId: 'repl-00000001', sourceSnapshotId: 'snap-src00001', sourceRegion: 'ap-guangzhou' },
+                copyOf: {
+                  replicationId: 'repl-00000001',
+                  sourceSnapshotId: 'snap-src00001',
+                  sourceRegion: 'ap-guangzhou',
+                },
                 registeredAt: now,
               },
             },
           },
           expect.objectContaining({
-            copyRequested: expect.objectContaining({ data: expect.objectContaining({ targetRegion: 'ap-singapore', targetSnapshotId: 'snap-00000002' }) }),
+            copyRequested: expect.objectContaining({
+              data: expect.objectContaining({
+                targetRegion: 'ap-singapore',
+                targetSnapshotId: 'snap-00000002',
+              }),
+            }),
           }),
         ],
       });
@@ -263,7 +397,10 @@ describe('requestReplication', () => {
 
   it('uses the injected id sources for the new snapshot and replication', () => {
     const snapIds = ['snap-k3x9q2ab', 'snap-zz00yy11'];
-    const decision = spec({ newSnapshotId: () => snapIds.shift() ?? 'snap-exhausted', newReplicationId: () => 'repl-fixed001' })
+    const decision = spec({
+      newSnapshotId: () => snapIds.shift() ?? 'snap-exhausted',
+      newReplicationId: () => 'repl-fixed001',
+    })
       .given(normalSource)
       .when(copyTo(['ap-shanghai', 'ap-singapore']))
       .thenResult();
@@ -279,10 +416,21 @@ describe('requestReplication', () => {
   });
 
   it('registers targets that start COPYING_FROM_REMOTE and lock the source', () => {
-    const decision = spec().given(normalSource).when(copyTo(['ap-shanghai'])).thenResult();
+    const decision = spec()
+      .given(normalSource)
+      .when(copyTo(['ap-shanghai']))
+      .thenResult();
     const copy = decision.accepted[0]!;
-    expect(evolveSnapshot(null, copy.targetRegistered)).toMatchObject({ status: 'COPYING_FROM_REMOTE', region: 'ap-shanghai' });
-    const source = [...normalSource, copy.copyRequested].reduce(evolveSnapshot, initialSnapshotState());
-    expect(source?.copiesInFlight).toEqual({ 'ap-shanghai': { replicationId: 'repl-00000001', targetSnapshotId: 'snap-00000001' } });
+    expect(evolveSnapshot(null, copy.targetRegistered)).toMatchObject({
+      status: 'COPYING_FROM_REMOTE',
+      region: 'ap-shanghai',
+    });
+    const source = [...normalSource, copy.copyRequested].reduce(
+      evolveSnapshot,
+      initialSnapshotState(),
+    );
+    expect(source?.copiesInFlight).toEqual({
+      'ap-shanghai': { replicationId: 'repl-00000001', targetSnapshotId: 'snap-00000001' },
+    });
   });
 });

@@ -6,7 +6,10 @@ export const replicationIdPattern = /^repl-[a-z0-9]{8}$/;
 const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /** Builds an id from a source of random bytes (injected: the domain never reaches for a RNG). */
-export function makeId(prefix: 'snap' | 'repl' | 'disk', randomBytes: (n: number) => Uint8Array): string {
+export function makeId(
+  prefix: 'snap' | 'repl' | 'disk',
+  randomBytes: (n: number) => Uint8Array,
+): string {
   const bytes = randomBytes(8);
   let suffix = '';
   for (const byte of bytes) suffix += alphabet[byte % alphabet.length];

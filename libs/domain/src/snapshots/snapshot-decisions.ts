@@ -15,21 +15,37 @@ export const maxSnapshotNameLength = 60;
 export const nameLength = (name: string): number => [...name].length;
 
 /** The snapshot must exist, belong to the account and not be deleted; anything else is 404. */
-export function existingSnapshot(state: SnapshotState, accountId: string, snapshotId: string): Snapshot {
+export function existingSnapshot(
+  state: SnapshotState,
+  accountId: string,
+  snapshotId: string,
+): Snapshot {
   if (!state || state.status === 'DELETED' || state.accountId !== accountId)
     return refuse('ResourceNotFound.Snapshot', `snapshot ${snapshotId} does not exist`);
   return state;
 }
 
-export type RegisterSnapshot = Omit<SnapshotFacts, 'name' | 'encrypted'> & { name?: string; encrypted?: boolean; now: string };
+export type RegisterSnapshot = Omit<SnapshotFacts, 'name' | 'encrypted'> & {
+  name?: string;
+  encrypted?: boolean;
+  now: string;
+};
 
 export function registerSnapshot(command: RegisterSnapshot): SnapshotRegistered {
   const { now, name, encrypted, ...rest } = command;
   if (name !== undefined && nameLength(name) > maxSnapshotNameLength)
-    refuse('InvalidParameterValue.SnapshotName', `name must be at most ${maxSnapshotNameLength} characters`);
+    refuse(
+      'InvalidParameterValue.SnapshotName',
+      `name must be at most ${maxSnapshotNameLength} characters`,
+    );
   return {
     type: 'SnapshotRegistered',
-    data: { ...rest, name: name ?? `Snapshot of ${command.diskId}`, encrypted: encrypted ?? false, registeredAt: now },
+    data: {
+      ...rest,
+      name: name ?? `Snapshot of ${command.diskId}`,
+      encrypted: encrypted ?? false,
+      registeredAt: now,
+    },
   };
 }
 
@@ -43,23 +59,46 @@ export interface StoreSnapshotData {
 }
 
 /** Checked before an upload starts (so refused uploads write nothing) and again when it ends. */
-export function assertUploadAllowed(state: SnapshotState, accountId: string, snapshotId: string): Snapshot {
+export function assertUploadAllowed(
+  state: SnapshotState,
+  accountId: string,
+  snapshotId: string,
+): Snapshot {
   const snapshot = existingSnapshot(state, accountId, snapshotId);
   if (snapshot.status === 'NORMAL')
-    refuse('UnsupportedOperation.DataAlreadyStored', `snapshot ${snapshotId} already holds its data`);
+    refuse(
+      'UnsupportedOperation.DataAlreadyStored',
+      `snapshot ${snapshotId} already holds its data`,
+    );
   if (snapshot.status !== 'CREATING')
-    refuse('UnsupportedOperation.SnapshotNotCreating', `snapshot ${snapshotId} is ${snapshot.status}, not CREATING`);
+    refuse(
+      'UnsupportedOperation.SnapshotNotCreating',
+      `snapshot ${snapshotId} is ${snapshot.status}, not CREATING`,
+    );
   return snapshot;
 }
 
-export function storeSnapshotData(state: SnapshotState, command: StoreSnapshotData): SnapshotDataStored {
+export function storeSnapshotData(
+  state: SnapshotState,
+  command: StoreSnapshotData,
+): SnapshotDataStored {
   const snapshot = assertUploadAllowed(state, command.accountId, command.snapshotId);
   const { sizeBytes, digest, chunkCount, now } = command;
   if (sizeBytes > snapshot.diskSizeGiB * 1024 ** 3)
-    refuse('UnsupportedOperation.SnapshotDataTooLarge', `data is larger than the disk (${snapshot.diskSizeGiB} GiB)`);
+    refuse(
+      'UnsupportedOperation.SnapshotDataTooLarge',
+      `data is larger than the disk (${snapshot.diskSizeGiB} GiB)`,
+    );
   return {
     type: 'SnapshotDataStored',
-    data: { snapshotId: snapshot.snapshotId, region: snapshot.region, sizeBytes, digest, chunkCount, storedAt: now },
+    data: {
+      snapshotId: snapshot.snapshotId,
+      region: snapshot.region,
+      sizeBytes,
+      digest,
+      chunkCount,
+      storedAt: now,
+    },
   };
 }
 
@@ -69,12 +108,20 @@ export function renameSnapshot(
 ): SnapshotRenamed[] {
   const snapshot = existingSnapshot(state, command.accountId, command.snapshotId);
   if (nameLength(command.name) > maxSnapshotNameLength)
-    refuse('InvalidParameterValue.SnapshotName', `name must be at most ${maxSnapshotNameLength} characters`);
+    refuse(
+      'InvalidParameterValue.SnapshotName',
+      `name must be at most ${maxSnapshotNameLength} characters`,
+    );
   if (snapshot.name === command.name) return [];
   return [
     {
       type: 'SnapshotRenamed',
-      data: { snapshotId: snapshot.snapshotId, region: snapshot.region, name: command.name, renamedAt: command.now },
+      data: {
+        snapshotId: snapshot.snapshotId,
+        region: snapshot.region,
+        name: command.name,
+        renamedAt: command.now,
+      },
     },
   ];
 }
@@ -97,7 +144,12 @@ export function deleteSnapshot(
     );
   const deleted: SnapshotDeleted = {
     type: 'SnapshotDeleted',
-    data: { snapshotId: snapshot.snapshotId, accountId: snapshot.accountId, region: snapshot.region, deletedAt: command.now },
+    data: {
+      snapshotId: snapshot.snapshotId,
+      accountId: snapshot.accountId,
+      region: snapshot.region,
+      deletedAt: command.now,
+    },
   };
   if (snapshot.status !== 'COPYING_FROM_REMOTE' || !snapshot.copyOf) return { deleted };
   const { replicationId, sourceSnapshotId } = snapshot.copyOf;

@@ -33,21 +33,45 @@ export type SnapshotRegistered = Event<
 
 export type SnapshotDataStored = Event<
   'SnapshotDataStored',
-  { snapshotId: string; region: string; sizeBytes: number; digest: string; chunkCount: number; storedAt: string }
+  {
+    snapshotId: string;
+    region: string;
+    sizeBytes: number;
+    digest: string;
+    chunkCount: number;
+    storedAt: string;
+  }
 >;
 
-export type SnapshotRenamed = Event<'SnapshotRenamed', { snapshotId: string; region: string; name: string; renamedAt: string }>;
+export type SnapshotRenamed = Event<
+  'SnapshotRenamed',
+  { snapshotId: string; region: string; name: string; renamedAt: string }
+>;
 
 export type SnapshotCopyRequested = Event<
   'SnapshotCopyRequested',
-  { snapshotId: string; region: string; replicationId: string; targetRegion: string; targetSnapshotId: string; requestedAt: string }
+  {
+    snapshotId: string;
+    region: string;
+    replicationId: string;
+    targetRegion: string;
+    targetSnapshotId: string;
+    requestedAt: string;
+  }
 >;
 
 export type CopyOutcome = 'COMPLETED' | 'FAILED' | 'CANCELLED';
 
 export type SnapshotCopyEnded = Event<
   'SnapshotCopyEnded',
-  { snapshotId: string; region: string; replicationId: string; targetRegion: string; outcome: CopyOutcome; endedAt: string }
+  {
+    snapshotId: string;
+    region: string;
+    replicationId: string;
+    targetRegion: string;
+    outcome: CopyOutcome;
+    endedAt: string;
+  }
 >;
 
 export type SnapshotCopyFailed = Event<
@@ -55,7 +79,10 @@ export type SnapshotCopyFailed = Event<
   { snapshotId: string; region: string; replicationId: string; reason: string; failedAt: string }
 >;
 
-export type SnapshotDeleted = Event<'SnapshotDeleted', { snapshotId: string; accountId: string; region: string; deletedAt: string }>;
+export type SnapshotDeleted = Event<
+  'SnapshotDeleted',
+  { snapshotId: string; accountId: string; region: string; deletedAt: string }
+>;
 
 export type SnapshotEvent =
   | SnapshotRegistered

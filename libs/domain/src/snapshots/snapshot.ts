@@ -35,12 +35,23 @@ export function evolveSnapshot(state: SnapshotState, event: SnapshotEvent): Snap
   if (!state) return state;
   switch (event.type) {
     case 'SnapshotDataStored':
-      return { ...state, status: 'NORMAL', sizeBytes: event.data.sizeBytes, digest: event.data.digest };
+      return {
+        ...state,
+        status: 'NORMAL',
+        sizeBytes: event.data.sizeBytes,
+        digest: event.data.digest,
+      };
     case 'SnapshotRenamed':
       return { ...state, name: event.data.name };
     case 'SnapshotCopyRequested': {
       const { targetRegion, replicationId, targetSnapshotId } = event.data;
-      return { ...state, copiesInFlight: { ...state.copiesInFlight, [targetRegion]: { replicationId, targetSnapshotId } } };
+      return {
+        ...state,
+        copiesInFlight: {
+          ...state.copiesInFlight,
+          [targetRegion]: { replicationId, targetSnapshotId },
+        },
+      };
     }
     case 'SnapshotCopyEnded': {
       const copiesInFlight = { ...state.copiesInFlight };

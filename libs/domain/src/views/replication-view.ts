@@ -24,7 +24,10 @@ export interface ReplicationView {
   updatedAt: string;
 }
 
-export function evolveReplicationView(doc: ReplicationView | null, event: ReplicationEvent): ReplicationView | null {
+export function evolveReplicationView(
+  doc: ReplicationView | null,
+  event: ReplicationEvent,
+): ReplicationView | null {
   if (event.type === 'ReplicationRequested') {
     const d = event.data;
     return {
@@ -77,7 +80,15 @@ export function evolveReplicationView(doc: ReplicationView | null, event: Replic
       };
     }
     case 'ReplicationVerifying':
-      return ended ? doc : { ...doc, state: 'VERIFYING', percent: 100, bytesDone: doc.bytesTotal, updatedAt: event.data.verifyingAt };
+      return ended
+        ? doc
+        : {
+            ...doc,
+            state: 'VERIFYING',
+            percent: 100,
+            bytesDone: doc.bytesTotal,
+            updatedAt: event.data.verifyingAt,
+          };
     case 'ReplicationCompleted': {
       const d = event.data;
       return {
@@ -94,10 +105,21 @@ export function evolveReplicationView(doc: ReplicationView | null, event: Replic
       };
     }
     case 'ReplicationFailed':
-      return { ...doc, state: 'FAILED', error: event.data.reason, endedAt: event.data.failedAt, updatedAt: event.data.failedAt };
+      return {
+        ...doc,
+        state: 'FAILED',
+        error: event.data.reason,
+        endedAt: event.data.failedAt,
+        updatedAt: event.data.failedAt,
+      };
     case 'ReplicationCancelRequested':
       return ended ? doc : { ...doc, state: 'CANCELLING', updatedAt: event.data.requestedAt };
     case 'ReplicationCancelled':
-      return { ...doc, state: 'CANCELLED', endedAt: event.data.cancelledAt, updatedAt: event.data.cancelledAt };
+      return {
+        ...doc,
+        state: 'CANCELLED',
+        endedAt: event.data.cancelledAt,
+        updatedAt: event.data.cancelledAt,
+      };
   }
 }

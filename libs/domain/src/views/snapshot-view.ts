@@ -1,7 +1,8 @@
 import type { SnapshotEvent, SnapshotFacts } from '../snapshots/snapshot-events';
 import type { ReplicationEvent } from '../replications/replication-events';
 
-export type SnapshotViewState = 'CREATING' | 'NORMAL' | 'COPYING_FROM_REMOTE' | 'CHECKING_COPIED' | 'FAILED';
+export type SnapshotViewState =
+  'CREATING' | 'NORMAL' | 'COPYING_FROM_REMOTE' | 'CHECKING_COPIED' | 'FAILED';
 
 export interface CopyingToRegion {
   region: string;
@@ -35,7 +36,8 @@ export type SnapshotViewEvent = SnapshotEvent | ReplicationEvent;
 /** The snapshot documents an event changes. */
 export function snapshotViewIds(event: SnapshotViewEvent): string[] {
   if ('snapshotId' in event.data) return [event.data.snapshotId];
-  if (event.type === 'ReplicationRequested' || event.type === 'ReplicationCancelRequested') return [];
+  if (event.type === 'ReplicationRequested' || event.type === 'ReplicationCancelRequested')
+    return [];
   return [event.data.sourceSnapshotId, event.data.targetSnapshotId];
 }
 
@@ -46,7 +48,11 @@ const at = (event: SnapshotViewEvent): string => {
 };
 
 /** `evolve(document | null, event)`: returns the new document, or null when it leaves the lists. */
-export function evolveSnapshotView(doc: SnapshotView | null, event: SnapshotViewEvent, id: string): SnapshotView | null {
+export function evolveSnapshotView(
+  doc: SnapshotView | null,
+  event: SnapshotViewEvent,
+  id: string,
+): SnapshotView | null {
   if (event.type === 'SnapshotRegistered') {
     const { copyOf, registeredAt, ...d } = event.data;
     return {
@@ -70,21 +76,47 @@ export function evolveSnapshotView(doc: SnapshotView | null, event: SnapshotView
   const next = { ...doc, updatedAt };
   const updateCopy = (replicationId: string, change: (c: CopyingToRegion) => CopyingToRegion) => ({
     ...next,
-    copyingToRegions: doc.copyingToRegions.map((c) => (c.replicationId === replicationId ? change(c) : c)),
+    copyingToRegions: doc.copyingToRegions.map((c) =>
+      c.replicationId === replicationId ? change(c) : c,
+    ),
   });
-  const isTarget = doc.replicationId !== null && 'replicationId' in event.data && event.data.replicationId === doc.replicationId && id === doc.snapshotId;
+  const isTarget =
+    doc.replicationId !== null &&
+    'replicationId' in event.data &&
+    event.data.replicationId === doc.replicationId &&
+    id === doc.snapshotId;
   switch (event.type) {
     case 'SnapshotDataStored':
-      return { ...next, state: 'NORMAL', percent: 100, sizeBytes: event.data.sizeBytes, digest: event.data.digest };
+      return {
+        ...next,
+        state: 'NORMAL',
+        percent: 100,
+        sizeBytes: event.data.sizeBytes,
+        digest: event.data.digest,
+      };
     case 'SnapshotRenamed':
       return { ...next, name: event.data.name };
     case 'SnapshotCopyRequested': {
       const { targetRegion, targetSnapshotId, replicationId } = event.data;
-      const entry: CopyingToRegion = { region: targetRegion, snapshotId: targetSnapshotId, replicationId, state: 'COPYING_FROM_REMOTE', percent: 0 };
-      return { ...next, copyingToRegions: [...doc.copyingToRegions.filter((c) => c.region !== targetRegion), entry] };
+      const entry: CopyingToRegion = {
+        region: targetRegion,
+        snapshotId: targetSnapshotId,
+        replicationId,
+        state: 'COPYING_FROM_REMOTE',
+        percent: 0,
+      };
+      return {
+        ...next,
+        copyingToRegions: [...doc.copyingToRegions.filter((c) => c.region !== targetRegion), entry],
+      };
     }
     case 'SnapshotCopyEnded':
-      return { ...next, copyingToRegions: doc.copyingToRegions.filter((c) => c.replicationId !== event.data.replicationId) };
+      return {
+        ...next,
+        copyingToRegions: doc.copyingToRegions.filter(
+          (c) => c.replicationId !== event.data.replicationId,
+        ),
+      };
     case 'SnapshotCopyFailed':
       return { ...next, state: 'FAILED', failureReason: event.data.reason };
     case 'SnapshotDeleted':
@@ -93,12 +125,24 @@ export function evolveSnapshotView(doc: SnapshotView | null, event: SnapshotView
       return doc;
     case 'ReplicationProgressed': {
       const percent = event.data.percent;
-      if (isTarget) return doc.state === 'COPYING_FROM_REMOTE' ? { ...next, percent: Math.max(doc.percent, percent) } : doc;
-      return updateCopy(event.data.replicationId, (c) => (c.state === 'COPYING_FROM_REMOTE' ? { ...c, percent: Math.max(c.percent, percent) } : c));
+      if (isTarget)
+        return doc.state === 'COPYING_FROM_REMOTE'
+          ? { ...next, percent: Math.max(doc.percent, percent) }
+          : doc;
+      return updateCopy(event.data.replicationId, (c) =>
+        c.state === 'COPYING_FROM_REMOTE' ? { ...c, percent: Math.max(c.percent, percent) } : c,
+      );
     }
     case 'ReplicationVerifying':
-      if (isTarget) return doc.state === 'COPYING_FROM_REMOTE' ? { ...next, state: 'CHECKING_COPIED', percent: 100 } : doc;
-      return updateCopy(event.data.replicationId, (c) => ({ ...c, state: 'CHECKING_COPIED', percent: 100 }));
+      if (isTarget)
+        return doc.state === 'COPYING_FROM_REMOTE'
+          ? { ...next, state: 'CHECKING_COPIED', percent: 100 }
+          : doc;
+      return updateCopy(event.data.replicationId, (c) => ({
+        ...c,
+        state: 'CHECKING_COPIED',
+        percent: 100,
+      }));
     case 'ReplicationCompleted':
     case 'ReplicationFailed':
     case 'ReplicationCancelled':

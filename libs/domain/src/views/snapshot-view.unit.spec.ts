@@ -1,10 +1,23 @@
 import type { SnapshotEvent } from '../snapshots/snapshot-events';
-import { accountId, copy, copyEnded, copyRequested, later, ref, registered, stored, targetRegistered } from '../spec-helpers';
+import {
+  accountId,
+  copy,
+  copyEnded,
+  copyRequested,
+  later,
+  ref,
+  registered,
+  stored,
+  targetRegistered,
+} from '../spec-helpers';
 import type { SnapshotView, SnapshotViewEvent } from './snapshot-view';
 import { evolveSnapshotView, snapshotViewIds } from './snapshot-view';
 
 /** A projection as the store runs it: each event updates the documents it names; null removes one. */
-const project = (events: SnapshotViewEvent[], docs = new Map<string, SnapshotView>()): Map<string, SnapshotView> => {
+const project = (
+  events: SnapshotViewEvent[],
+  docs = new Map<string, SnapshotView>(),
+): Map<string, SnapshotView> => {
   for (const event of events)
     for (const id of snapshotViewIds(event)) {
       const next = evolveSnapshotView(docs.get(id) ?? null, event, id);
@@ -16,7 +29,13 @@ const project = (events: SnapshotViewEvent[], docs = new Map<string, SnapshotVie
 
 const source = 'snap-src00001';
 const target = ref.targetSnapshotId;
-const requestedCopy = [registered(), stored(), copyRequested('ap-shanghai', ref.replicationId, target), copy.requested(), targetRegistered()];
+const requestedCopy = [
+  registered(),
+  stored(),
+  copyRequested('ap-shanghai', ref.replicationId, target),
+  copy.requested(),
+  targetRegistered(),
+];
 
 describe('evolveSnapshotView', () => {
   it('names the documents each event changes', () => {
@@ -27,14 +46,27 @@ describe('evolveSnapshotView', () => {
   });
 
   it('shows a snapshot CREATING, then NORMAL once its data is stored', () => {
-    expect(project([registered()]).get(source)).toMatchObject({ state: 'CREATING', percent: 0, copyFromRemote: false, accountId });
-    expect(project([registered(), stored()]).get(source)).toMatchObject({ state: 'NORMAL', percent: 100, sizeBytes: 4096, digest: 'sha256:abc' });
+    expect(project([registered()]).get(source)).toMatchObject({
+      state: 'CREATING',
+      percent: 0,
+      copyFromRemote: false,
+      accountId,
+    });
+    expect(project([registered(), stored()]).get(source)).toMatchObject({
+      state: 'NORMAL',
+      percent: 100,
+      sizeBytes: 4096,
+      digest: 'sha256:abc',
+    });
   });
 
   it('follows a whole copy from the source side and from the target side', () => {
     const docs = project(requestedCopy);
     const copying = { region: 'ap-shanghai', snapshotId: target, replicationId: ref.replicationId };
-    expect(docs.get(source)).toMatchObject({ state: 'NORMAL', copyingToRegions: [{ ...copying, state: 'COPYING_FROM_REMOTE', percent: 0 }] });
+    expect(docs.get(source)).toMatchObject({
+      state: 'NORMAL',
+      copyingToRegions: [{ ...copying, state: 'COPYING_FROM_REMOTE', percent: 0 }],
+    });
     expect(docs.get(target)).toMatchObject({
       state: 'COPYING_FROM_REMOTE',
       percent: 0,
@@ -46,20 +78,38 @@ describe('evolveSnapshotView', () => {
     });
 
     project([copy.started(), copy.progressed(1, 35)], docs);
-    expect(docs.get(source)?.copyingToRegions).toEqual([{ ...copying, state: 'COPYING_FROM_REMOTE', percent: 35 }]);
+    expect(docs.get(source)?.copyingToRegions).toEqual([
+      { ...copying, state: 'COPYING_FROM_REMOTE', percent: 35 },
+    ]);
     expect(docs.get(target)).toMatchObject({ state: 'COPYING_FROM_REMOTE', percent: 35 });
 
     project([copy.progressed(2, 80), copy.verifying()], docs);
-    expect(docs.get(source)?.copyingToRegions).toEqual([{ ...copying, state: 'CHECKING_COPIED', percent: 100 }]);
+    expect(docs.get(source)?.copyingToRegions).toEqual([
+      { ...copying, state: 'CHECKING_COPIED', percent: 100 },
+    ]);
     expect(docs.get(target)).toMatchObject({ state: 'CHECKING_COPIED', percent: 100 });
 
     // Progress that arrives late does not move a copy back out of checking.
     project([copy.progressed(3, 90)], docs);
     expect(docs.get(target)).toMatchObject({ state: 'CHECKING_COPIED', percent: 100 });
-    expect(docs.get(source)?.copyingToRegions[0]).toMatchObject({ state: 'CHECKING_COPIED', percent: 100 });
+    expect(docs.get(source)?.copyingToRegions[0]).toMatchObject({
+      state: 'CHECKING_COPIED',
+      percent: 100,
+    });
 
-    project([copy.completed(), copyEnded('ap-shanghai', ref.replicationId), stored(target, 'ap-shanghai')], docs);
-    expect(docs.get(source)).toMatchObject({ state: 'NORMAL', copyingToRegions: [], updatedAt: later });
+    project(
+      [
+        copy.completed(),
+        copyEnded('ap-shanghai', ref.replicationId),
+        stored(target, 'ap-shanghai'),
+      ],
+      docs,
+    );
+    expect(docs.get(source)).toMatchObject({
+      state: 'NORMAL',
+      copyingToRegions: [],
+      updatedAt: later,
+    });
     expect(docs.get(target)).toMatchObject({ state: 'NORMAL', percent: 100, sizeBytes: 4096 });
   });
 
@@ -81,13 +131,24 @@ describe('evolveSnapshotView', () => {
   it('shows a failed copy as FAILED on the target with its reason', () => {
     const failed: SnapshotEvent = {
       type: 'SnapshotCopyFailed',
-      data: { snapshotId: target, region: 'ap-shanghai', replicationId: ref.replicationId, reason: 'disk full', failedAt: later },
+      data: {
+        snapshotId: target,
+        region: 'ap-shanghai',
+        replicationId: ref.replicationId,
+        reason: 'disk full',
+        failedAt: later,
+      },
     };
-    expect(project([...requestedCopy, copy.failed('disk full'), failed]).get(target)).toMatchObject({ state: 'FAILED', failureReason: 'disk full' });
+    expect(project([...requestedCopy, copy.failed('disk full'), failed]).get(target)).toMatchObject(
+      { state: 'FAILED', failureReason: 'disk full' },
+    );
   });
 
   it('removes a deleted snapshot from the lists and does not bring it back', () => {
-    const deleted: SnapshotEvent = { type: 'SnapshotDeleted', data: { snapshotId: target, accountId, region: 'ap-shanghai', deletedAt: later } };
+    const deleted: SnapshotEvent = {
+      type: 'SnapshotDeleted',
+      data: { snapshotId: target, accountId, region: 'ap-shanghai', deletedAt: later },
+    };
     const docs = project([...requestedCopy, copy.progressed(1, 30), deleted]);
     expect(evolveSnapshotView(docs.get(source) ?? null, deleted, target)).toBeNull();
     expect(docs.has(target)).toBe(false);
