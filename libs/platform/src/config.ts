@@ -51,7 +51,7 @@ export function parseApiKeys(value: string): ApiKey[] {
       );
       if (!match)
         throw new ConfigError(
-          `SNAPFERRY_API_KEYS entry ${i + 1} ("${entry.slice(0, 12)}…") must be <key>=<accountId>:<role> with a key of at least 8 characters and role user or operator`,
+          `SNAPFERRY_API_KEYS entry ${i + 1} must be <key>=<accountId>:<role> with a key of at least 8 characters and role user or operator (the key itself is not shown)`,
         );
       return { key: match[1]!, accountId: match[2]!, role: match[3] as Role };
     });
