@@ -19,7 +19,10 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const huge = args.includes('--huge');
 const profile = args.includes('--profile');
-const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const wanted = (name: string) => (only ? only.includes(name) : true);
 
 const sizes = quick
@@ -37,10 +40,15 @@ async function timed<T>(name: string, work: () => Promise<T>): Promise<T> {
 }
 
 async function postgresVersion(): Promise<string> {
-  const client = new Client({ connectionString: process.env['BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
+  const client = new Client({
+    connectionString:
+      process.env['BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  });
   await client.connect();
   try {
-    const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
+    const { rows } = await client.query<{ v: string }>(
+      `SELECT current_setting('server_version') AS v`,
+    );
     return `PostgreSQL ${rows[0]?.v ?? '?'}`;
   } finally {
     await client.end();
@@ -51,14 +59,20 @@ async function main(): Promise<void> {
   const started = Date.now();
   const rows: Row[] = [];
   const profileDir = profile ? await mkdtemp(join(tmpdir(), 'snapferry-bench-prof-')) : undefined;
-  const profiling = profileDir ? { cpuProfDir: profileDir, profile: ['catalog', 'replicator'] as ('catalog' | 'replicator')[] } : {};
-  if (wanted('api')) rows.push(...(await timed('1 api', () => apiScenario(sizes.apiRequests, 10, profiling))));
+  const profiling = profileDir
+    ? { cpuProfDir: profileDir, profile: ['catalog', 'replicator'] as ('catalog' | 'replicator')[] }
+    : {};
+  if (wanted('api'))
+    rows.push(...(await timed('1 api', () => apiScenario(sizes.apiRequests, 10, profiling))));
   if (wanted('pipeline') || wanted('scale')) {
     const pipeline = await timed('2 pipeline', () => pipelineScenario(sizes.copies, profiling));
     if (wanted('pipeline')) rows.push(...pipeline.rows);
     if (wanted('scale')) {
       // Scale compares equal workloads: the 1 + 1 baseline runs at the scale size when it differs.
-      const single = sizes.scaleCopies === sizes.copies ? pipeline.run : await timed('4 scale baseline', () => pipelineOn({}, sizes.scaleCopies));
+      const single =
+        sizes.scaleCopies === sizes.copies
+          ? pipeline.run
+          : await timed('4 scale baseline', () => pipelineOn({}, sizes.scaleCopies));
       rows.push(...(await timed('4 scale', () => scaleScenario(sizes.scaleCopies, single))));
     }
   }
@@ -70,14 +84,18 @@ async function main(): Promise<void> {
   process.stdout.write(`${text}\n`);
   const results = resolve(__dirname, '..', '..', 'bench', 'results');
   await mkdir(results, { recursive: true });
-  const mode = [quick ? '--quick' : 'full', huge && '--huge', only && `--only=${only.join(',')}`].filter(Boolean).join(' ');
+  const mode = [quick ? '--quick' : 'full', huge && '--huge', only && `--only=${only.join(',')}`]
+    .filter(Boolean)
+    .join(' ');
   await writeFile(
     join(results, 'latest.md'),
     `# Snapferry benchmark (${mode}, ${new Date().toISOString()}, ${seconds.toFixed(0)} s)\n\n${machine(await postgresVersion())}\n\n${text}\n\n` +
       'Ratio = value / baseline, both measured in this run on this machine. See bench/README.md for what each baseline stands for.\n',
   );
   if (profileDir) {
-    process.stderr.write(`\n${await summarizeProfiles(profileDir)}\n(profiles kept in ${profileDir}; open them in Chrome DevTools)\n`);
+    process.stderr.write(
+      `\n${await summarizeProfiles(profileDir)}\n(profiles kept in ${profileDir}; open them in Chrome DevTools)\n`,
+    );
   }
 }
 
@@ -89,6 +107,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -13,14 +13,20 @@ export class Api {
     return { authorization: `Bearer ${this.key}`, 'content-type': 'application/json' };
   }
 
-  async json<T>(method: string, path: string, body?: unknown, expect: number[] = [200, 201, 202, 204]): Promise<T> {
+  async json<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    expect: number[] = [200, 201, 202, 204],
+  ): Promise<T> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: this.headers,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
-    if (!expect.includes(response.status)) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    if (!expect.includes(response.status))
+      throw new Error(`${method} ${path}: ${response.status} ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
@@ -36,7 +42,8 @@ export class Api {
       diskSizeGiB,
     });
     const id = created.snapshotId ?? created.id;
-    if (!id) throw new Error(`POST /v1/snapshots answered without an id: ${JSON.stringify(created)}`);
+    if (!id)
+      throw new Error(`POST /v1/snapshots answered without an id: ${JSON.stringify(created)}`);
     return id;
   }
 
@@ -47,13 +54,15 @@ export class Api {
       headers: { authorization: `Bearer ${this.key}`, 'content-type': 'application/octet-stream' },
       body: body as unknown as NonNullable<RequestInit['body']>,
       ...(Buffer.isBuffer(body) ? {} : { duplex: 'half' }),
-    } as RequestInit);
+    });
     const text = await response.text();
     if (!response.ok) throw new Error(`PUT data ${snapshotId}: ${response.status} ${text}`);
   }
 
   copy(snapshotId: string, destinationRegions: string[]): Promise<CopyAnswer> {
-    return this.json<CopyAnswer>('POST', `/v1/snapshots/${snapshotId}/copies`, { destinationRegions });
+    return this.json<CopyAnswer>('POST', `/v1/snapshots/${snapshotId}/copies`, {
+      destinationRegions,
+    });
   }
 
   replication(id: string): Promise<{ state: string; error?: unknown }> {
@@ -61,7 +70,10 @@ export class Api {
   }
 
   async normalCount(region: string): Promise<number> {
-    const page = await this.json<{ total: number }>('GET', `/v1/snapshots?region=${region}&state=NORMAL&limit=1`);
+    const page = await this.json<{ total: number }>(
+      'GET',
+      `/v1/snapshots?region=${region}&state=NORMAL&limit=1`,
+    );
     return page.total;
   }
 
@@ -71,5 +83,11 @@ export class Api {
 }
 
 export interface CopyAnswer {
-  results: { destinationRegion: string; snapshotId?: string; replicationId?: string; code: string; message?: string }[];
+  results: {
+    destinationRegion: string;
+    snapshotId?: string;
+    replicationId?: string;
+    code: string;
+    message?: string;
+  }[];
 }

@@ -18,10 +18,20 @@ export interface Rate {
 }
 
 /** A payload about the size of one of our events. */
-const payload = () => ({ id: randomUUID(), region: 'bx-dst1', sourceSnapshotId: 'snap-abcdefgh', at: new Date().toISOString(), pad: 'x'.repeat(200) });
+const payload = () => ({
+  id: randomUUID(),
+  region: 'bx-dst1',
+  sourceSnapshotId: 'snap-abcdefgh',
+  at: new Date().toISOString(),
+  pad: 'x'.repeat(200),
+});
 
 /** Single-row INSERT commits (autocommit) from `connections` connections. */
-export async function pgInsertRate(url: string, connections: number, amount: number): Promise<Rate> {
+export async function pgInsertRate(
+  url: string,
+  connections: number,
+  amount: number,
+): Promise<Rate> {
   const clients = await Promise.all(
     Array.from({ length: connections }, async () => {
       const client = new Client({ connectionString: url });
@@ -30,7 +40,9 @@ export async function pgInsertRate(url: string, connections: number, amount: num
     }),
   );
   try {
-    await clients[0]!.query(`CREATE TABLE bench_insert (id bigserial PRIMARY KEY, data jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`);
+    await clients[0]!.query(
+      `CREATE TABLE bench_insert (id bigserial PRIMARY KEY, data jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
+    );
     const latencies: number[] = [];
     let next = 0;
     const started = performance.now();
@@ -39,13 +51,19 @@ export async function pgInsertRate(url: string, connections: number, amount: num
         while (next < amount) {
           next += 1;
           const t = performance.now();
-          await client.query('INSERT INTO bench_insert (data) VALUES ($1)', [JSON.stringify(payload())]);
+          await client.query('INSERT INTO bench_insert (data) VALUES ($1)', [
+            JSON.stringify(payload()),
+          ]);
           latencies.push(performance.now() - t);
         }
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    return { perSec: amount / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+    return {
+      perSec: amount / seconds,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+    };
   } finally {
     await Promise.all(clients.map((c) => c.end()));
   }
@@ -58,10 +76,18 @@ export async function amqpConfirmRate(url: string, amount: number, batch = 100):
     const channel = await connection.createConfirmChannel();
     const queue = `bench.baseline.${randomUUID()}`;
     await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-    const body = Buffer.from(JSON.stringify({ eventId: randomUUID(), type: 'ReplicationRequested', version: 1, data: payload() }));
+    const body = Buffer.from(
+      JSON.stringify({
+        eventId: randomUUID(),
+        type: 'ReplicationRequested',
+        version: 1,
+        data: payload(),
+      }),
+    );
     const started = performance.now();
     for (let sent = 0; sent < amount; sent += batch) {
-      for (let i = 0; i < Math.min(batch, amount - sent); i += 1) channel.sendToQueue(queue, body, { persistent: true, contentType: 'application/json' });
+      for (let i = 0; i < Math.min(batch, amount - sent); i += 1)
+        channel.sendToQueue(queue, body, { persistent: true, contentType: 'application/json' });
       await channel.waitForConfirms();
     }
     const seconds = (performance.now() - started) / 1000;
@@ -74,8 +100,15 @@ export async function amqpConfirmRate(url: string, amount: number, batch = 100):
 }
 
 /** `PostgresEventStore.appendToStream`, one event to a new stream per call, from `connections` writers. */
-export async function eventAppendRate(url: string, connections: number, amount: number): Promise<Rate> {
-  const dataSource = createEventStoreDataSource(url, [], { poolSize: connections, applicationName: 'snapferry-bench' });
+export async function eventAppendRate(
+  url: string,
+  connections: number,
+  amount: number,
+): Promise<Rate> {
+  const dataSource = createEventStoreDataSource(url, [], {
+    poolSize: connections,
+    applicationName: 'snapferry-bench',
+  });
   await dataSource.initialize();
   try {
     const store = new PostgresEventStore(dataSource);
@@ -83,11 +116,17 @@ export async function eventAppendRate(url: string, connections: number, amount: 
     const started = performance.now();
     await pool(amount, connections, async (i) => {
       const t = performance.now();
-      await store.appendToStream(`bench-${i}`, [{ type: 'BenchAppended', data: payload() }], { expectedVersion: 'no_stream' });
+      await store.appendToStream(`bench-${i}`, [{ type: 'BenchAppended', data: payload() }], {
+        expectedVersion: 'no_stream',
+      });
       latencies.push(performance.now() - t);
     });
     const seconds = (performance.now() - started) / 1000;
-    return { perSec: amount / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+    return {
+      perSec: amount / seconds,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+    };
   } finally {
     await dataSource.destroy();
   }

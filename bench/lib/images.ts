@@ -27,24 +27,23 @@ export class DiskImage {
   /** A new random head for `fraction` of the blocks, spread evenly: the next snapshot of the disk. */
   change(fraction: number): number {
     const changed = Math.max(1, Math.round(this.blocks * fraction));
-    for (let k = 0; k < changed; k += 1) this.heads[Math.floor((k * this.blocks) / changed)] = randomBytes(headSize);
+    for (let k = 0; k < changed; k += 1)
+      this.heads[Math.floor((k * this.blocks) / changed)] = randomBytes(headSize);
     return changed;
   }
 
   stream(): Readable {
-    const image = this;
-    return Readable.from(
-      (function* () {
-        for (let i = 0; i < image.blocks; i += 1) {
-          const length = Math.min(blockSize, image.bytes - i * blockSize);
-          const block = Buffer.allocUnsafe(length);
-          image.base.copy(block, 0, 0, length);
-          image.heads[i]!.copy(block, 0, 0, Math.min(headSize, length));
-          yield block;
-        }
-      })(),
-      { objectMode: false },
-    );
+    return Readable.from(this.blocksOf(), { objectMode: false });
+  }
+
+  private *blocksOf(): Generator<Buffer> {
+    for (let i = 0; i < this.blocks; i += 1) {
+      const length = Math.min(blockSize, this.bytes - i * blockSize);
+      const block = Buffer.allocUnsafe(length);
+      this.base.copy(block, 0, 0, length);
+      this.heads[i]!.copy(block, 0, 0, Math.min(headSize, length));
+      yield block;
+    }
   }
 
   writeTo(path: string): Promise<void> {

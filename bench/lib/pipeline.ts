@@ -25,11 +25,17 @@ const lagMetric = 'snapferry_projection_lag_seconds';
 
 async function lagBuckets(stack: Stack): Promise<Map<number, number>> {
   const total = new Map<number, number>();
-  for (const api of stack.apis) for (const [le, n] of histogramBuckets(await api.metrics(), lagMetric)) total.set(le, (total.get(le) ?? 0) + n);
+  for (const api of stack.apis)
+    for (const [le, n] of histogramBuckets(await api.metrics(), lagMetric))
+      total.set(le, (total.get(le) ?? 0) + n);
   return total;
 }
 
-export async function runPipeline(stack: Stack, count: number, concurrency = 10): Promise<PipelineResult> {
+export async function runPipeline(
+  stack: Stack,
+  count: number,
+  concurrency = 10,
+): Promise<PipelineResult> {
   const regions = destinationRegions;
   // Region-major order: requests in flight together name different sources (no stream contention from the bench itself).
   const sourceCount = Math.ceil(count / regions.length);
@@ -37,7 +43,9 @@ export async function runPipeline(stack: Stack, count: number, concurrency = 10)
   const db = new Client({ connectionString: stack.databaseUrl });
   await db.connect();
   try {
-    const startPosition = (await db.query<{ p: string | null }>('SELECT max(global_position) AS p FROM events')).rows[0]?.p ?? '0';
+    const startPosition =
+      (await db.query<{ p: string | null }>('SELECT max(global_position) AS p FROM events')).rows[0]
+        ?.p ?? '0';
     const lagBefore = await lagBuckets(stack);
     const sentAt = new Map<string, number>();
     let conflicts = 0;
@@ -51,7 +59,8 @@ export async function runPipeline(stack: Stack, count: number, concurrency = 10)
         try {
           const answer = await api.copy(source, [region]);
           const result = answer.results[0];
-          if (result?.code !== 'Success' || !result.snapshotId) throw new Error(`copy ${source} -> ${region}: ${JSON.stringify(answer)}`);
+          if (result?.code !== 'Success' || !result.snapshotId)
+            throw new Error(`copy ${source} -> ${region}: ${JSON.stringify(answer)}`);
           sentAt.set(result.snapshotId, at);
           return;
         } catch (error) {
@@ -60,8 +69,11 @@ export async function runPipeline(stack: Stack, count: number, concurrency = 10)
         }
       }
     });
-    let requestError: unknown;
-    requests.catch((error: unknown) => (requestError = error));
+    let requestError: Error | undefined;
+    requests.catch(
+      (error: unknown) =>
+        (requestError = error instanceof Error ? error : new Error(String(error))),
+    );
 
     const deadline = t0 + Math.max(180_000, count * 100);
     let done = 0;
@@ -70,16 +82,26 @@ export async function runPipeline(stack: Stack, count: number, concurrency = 10)
       const counts = await Promise.all(regions.map((r) => stack.apis[0]!.normalCount(r)));
       done = counts.reduce((a, b) => a + b, 0);
       if (done >= count) break;
-      const failed = await db.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE global_position > $1 AND type = 'ReplicationFailed'`, [startPosition]);
-      if (Number(failed.rows[0]?.n) > 0) throw new Error(`${failed.rows[0]?.n} replications failed`);
-      if (Date.now() > deadline) throw new Error(`pipeline: only ${done} of ${count} copies NORMAL after ${(Date.now() - t0) / 1000} s`);
+      const failed = await db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM events WHERE global_position > $1 AND type = 'ReplicationFailed'`,
+        [startPosition],
+      );
+      if (Number(failed.rows[0]?.n) > 0)
+        throw new Error(`${failed.rows[0]?.n} replications failed`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `pipeline: only ${done} of ${count} copies NORMAL after ${(Date.now() - t0) / 1000} s`,
+        );
       await sleep(200);
     }
     const seconds = (Date.now() - t0) / 1000;
     await requests;
 
     const lag = bucketDelta(await lagBuckets(stack), lagBefore);
-    const events = await db.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE global_position > $1', [startPosition]);
+    const events = await db.query<{ n: string }>(
+      'SELECT count(*) AS n FROM events WHERE global_position > $1',
+      [startPosition],
+    );
     const stored = await db.query<{ stream_id: string; at: Date }>(
       `SELECT stream_id, recorded_at AS at FROM events WHERE global_position > $1 AND type = 'SnapshotDataStored'`,
       [startPosition],

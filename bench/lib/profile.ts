@@ -24,7 +24,9 @@ export async function summarizeProfiles(dir: string, top = 15): Promise<string> 
       const frame = nodes.get(id)?.callFrame;
       const us = profile.timeDeltas[i] ?? 0;
       total += us;
-      const where = frame?.url ? `${relative(process.cwd(), frame.url.replace(/^file:\/\//, ''))}:${frame.lineNumber + 1}` : '';
+      const where = frame?.url
+        ? `${relative(process.cwd(), frame.url.replace(/^file:\/\//, ''))}:${frame.lineNumber + 1}`
+        : '';
       const key = `${frame?.functionName || '(anonymous)'} ${where}`.trim();
       self.set(key, (self.get(key) ?? 0) + us);
     });

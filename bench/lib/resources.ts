@@ -11,7 +11,8 @@ import { Client } from 'pg';
  */
 
 const run = promisify(execFile);
-const serverUrl = process.env['BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const serverUrl =
+  process.env['BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const amqpBase = process.env['BENCH_AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 let counter = 0;
@@ -55,7 +56,9 @@ export class Resources {
     const name = uniqueName(prefix);
     await run('rabbitmqctl', ['-q', 'add_vhost', name], { timeout: 60_000 });
     this.undo.push(() => run('rabbitmqctl', ['-q', 'delete_vhost', name], { timeout: 60_000 }));
-    await run('rabbitmqctl', ['-q', 'set_permissions', '-p', name, 'guest', '.*', '.*', '.*'], { timeout: 60_000 });
+    await run('rabbitmqctl', ['-q', 'set_permissions', '-p', name, 'guest', '.*', '.*', '.*'], {
+      timeout: 60_000,
+    });
     const url = new URL(amqpBase);
     url.pathname = `/${encodeURIComponent(name)}`;
     return url.toString();
@@ -76,7 +79,9 @@ export class Resources {
     live.delete(this);
     while (this.undo.length > 0) {
       const step = this.undo.pop()!;
-      await step().catch((error: unknown) => process.stderr.write(`bench cleanup: ${String(error)}\n`));
+      await step().catch((error: unknown) =>
+        process.stderr.write(`bench cleanup: ${String(error)}\n`),
+      );
     }
   }
 }

@@ -29,7 +29,9 @@ export function freePort(): Promise<number> {
 /** Kibibytes of a `/proc/<pid>/status` field (VmRSS, VmHWM), 0 once the process is gone. */
 export function procKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+      readFileSync(`/proc/${pid}/status`, 'utf8'),
+    );
     return match ? Number(match[1]) : 0;
   } catch {
     return 0;
@@ -73,7 +75,9 @@ export class Service {
   async start(timeoutMs = 60_000): Promise<this> {
     const port = await freePort();
     const { main, portVar } = mains[this.kind];
-    const flags = this.options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${this.options.cpuProfDir}`] : [];
+    const flags = this.options.cpuProfDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${this.options.cpuProfDir}`]
+      : [];
     const child = spawn(process.execPath, [...flags, '-r', './scripts/register-paths.js', main], {
       cwd: root,
       env: { ...this.env, [portVar]: String(port) },
@@ -85,13 +89,16 @@ export class Service {
       this.tail.push(chunk.toString('utf8'));
       if (this.tail.length > 50) this.tail.shift();
     };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
     this.url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) break;
-      const ok = await fetch(`${this.url}/health`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${this.url}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) {
         // The catalog starts its relay and projector right after listening.
         await new Promise((done) => setTimeout(done, 300));

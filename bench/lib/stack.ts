@@ -12,7 +12,16 @@ import { Service } from './service';
  */
 
 export const sourceRegion = 'bx-src';
-export const destinationRegions = ['bx-dst1', 'bx-dst2', 'bx-dst3', 'bx-dst4', 'bx-dst5', 'bx-dst6', 'bx-dst7', 'bx-dst8'];
+export const destinationRegions = [
+  'bx-dst1',
+  'bx-dst2',
+  'bx-dst3',
+  'bx-dst4',
+  'bx-dst5',
+  'bx-dst6',
+  'bx-dst7',
+  'bx-dst8',
+];
 
 export interface StackOptions {
   catalogs?: number;
@@ -36,7 +45,8 @@ export interface Stack {
 }
 
 const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-export const diskId = () => `disk-${[...randomBytes(8)].map((b) => alphabet[b % alphabet.length]).join('')}`;
+export const diskId = () =>
+  `disk-${[...randomBytes(8)].map((b) => alphabet[b % alphabet.length]).join('')}`;
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const resources = new Resources();
@@ -48,7 +58,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await writeFile(
       regionsFile,
       JSON.stringify({
-        regions: [sourceRegion, ...destinationRegions].map((id) => ({ id, name: id, geography: 'bench', finance: false, snapshotQuota: 1_000_000 })),
+        regions: [sourceRegion, ...destinationRegions].map((id) => ({
+          id,
+          name: id,
+          geography: 'bench',
+          finance: false,
+          snapshotQuota: 1_000_000,
+        })),
         geoRestrictions: [],
       }),
     );
@@ -66,13 +82,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...options.extraEnv,
     };
     const profiled = (kind: 'catalog' | 'replicator') =>
-      options.cpuProfDir && (options.profile ?? []).includes(kind) ? { cpuProfDir: options.cpuProfDir } : {};
+      options.cpuProfDir && (options.profile ?? []).includes(kind)
+        ? { cpuProfDir: options.cpuProfDir }
+        : {};
     const catalogs: Service[] = [];
     const replicators: Service[] = [];
     resources.onCleanup(() => Promise.all([...catalogs, ...replicators].map((s) => s.stop())));
     // One after the other: migrations and topology are declared by the first.
-    for (let i = 0; i < (options.catalogs ?? 1); i += 1) catalogs.push(await new Service('catalog', env, profiled('catalog')).start());
-    for (let i = 0; i < (options.replicators ?? 1); i += 1) replicators.push(await new Service('replicator', env, profiled('replicator')).start());
+    for (let i = 0; i < (options.catalogs ?? 1); i += 1)
+      catalogs.push(await new Service('catalog', env, profiled('catalog')).start());
+    for (let i = 0; i < (options.replicators ?? 1); i += 1)
+      replicators.push(await new Service('replicator', env, profiled('replicator')).start());
     const apis = catalogs.map((c) => new Api(c.url));
     await apis[0]!.enableBeta();
     return { databaseUrl, amqpUrl, dataDir, catalogs, replicators, apis, resources };
@@ -83,7 +103,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** Runs `work(i)` for i in [0, count) with at most `concurrency` at once. */
-export async function pool(count: number, concurrency: number, work: (i: number) => Promise<void>): Promise<void> {
+export async function pool(
+  count: number,
+  concurrency: number,
+  work: (i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, count) }, async () => {
@@ -93,7 +117,12 @@ export async function pool(count: number, concurrency: number, work: (i: number)
 }
 
 /** Registers and uploads `count` source snapshots of `bytes` random bytes each in the source region. */
-export async function createSources(api: Api, count: number, bytes = 4096, concurrency = 8): Promise<string[]> {
+export async function createSources(
+  api: Api,
+  count: number,
+  bytes = 4096,
+  concurrency = 8,
+): Promise<string[]> {
   const ids: string[] = new Array<string>(count);
   await pool(count, concurrency, async (i) => {
     const id = await api.register(sourceRegion, diskId(), 1);

@@ -19,7 +19,10 @@ export function histogramBuckets(metricsText: string, name: string): Map<number,
 }
 
 /** `after - before`, bucket by bucket: the observations made in between. */
-export function bucketDelta(after: Map<number, number>, before: Map<number, number>): Map<number, number> {
+export function bucketDelta(
+  after: Map<number, number>,
+  before: Map<number, number>,
+): Map<number, number> {
   return new Map([...after].map(([le, count]) => [le, count - (before.get(le) ?? 0)]));
 }
 

@@ -11,7 +11,11 @@ import { createSources, destinationRegions, startStack, type StackOptions } from
  * (no replicator: only the API, relay and projections), beside single-row INSERT commits into
  * the same PostgreSQL from the same number of connections.
  */
-export async function apiScenario(amount: number, connections = 10, options: StackOptions = {}): Promise<Row[]> {
+export async function apiScenario(
+  amount: number,
+  connections = 10,
+  options: StackOptions = {},
+): Promise<Row[]> {
   const stack = await startStack({ ...options, replicators: 0 });
   let result: Awaited<ReturnType<typeof autocannon>>;
   let accepted = 0;
@@ -35,8 +39,13 @@ export async function apiScenario(amount: number, connections = 10, options: Sta
           setupRequest: (request) => {
             const i = next++;
             const source = sources[i % sourceCount]!;
-            const region = destinationRegions[Math.floor(i / sourceCount) % destinationRegions.length]!;
-            return { ...request, path: `/v1/snapshots/${source}/copies`, body: JSON.stringify({ destinationRegions: [region] }) };
+            const region =
+              destinationRegions[Math.floor(i / sourceCount) % destinationRegions.length]!;
+            return {
+              ...request,
+              path: `/v1/snapshots/${source}/copies`,
+              body: JSON.stringify({ destinationRegions: [region] }),
+            };
           },
           onResponse: (status, body) => {
             if (status === 202 && body.includes('"Success"')) accepted += 1;
@@ -46,11 +55,16 @@ export async function apiScenario(amount: number, connections = 10, options: Sta
     });
     // Busy share of one core: far below 100 % means the catalog waits rather than works.
     const busy = (cpuSeconds(stack.catalogs[0]!.pid) - cpuBefore) / result.duration;
-    process.stderr.write(`bench: api: catalog CPU ${(busy * 100).toFixed(0)} % of one core, ${((busy / (accepted / result.duration)) * 1000).toFixed(1)} ms CPU per request\n`);
+    process.stderr.write(
+      `bench: api: catalog CPU ${(busy * 100).toFixed(0)} % of one core, ${((busy / (accepted / result.duration)) * 1000).toFixed(1)} ms CPU per request\n`,
+    );
   } finally {
     await stack.resources.cleanup();
   }
-  if (accepted < amount * 0.95) throw new Error(`api: only ${accepted} of ${amount} copy requests accepted (errors ${result.errors}, non-2xx ${result.non2xx})`);
+  if (accepted < amount * 0.95)
+    throw new Error(
+      `api: only ${accepted} of ${amount} copy requests accepted (errors ${result.errors}, non-2xx ${result.non2xx})`,
+    );
 
   const resources = new Resources();
   let insert;
@@ -62,8 +76,32 @@ export async function apiScenario(amount: number, connections = 10, options: Sta
   const scenario = `1 API (${connections} conns)`;
   const baseline = `INSERT commits, ${connections} conns`;
   return [
-    { scenario, figure: 'copy requests accepted/s', value: accepted / result.duration, unit: '/s', baseline, baselineValue: insert.perSec, better: 'higher' },
-    { scenario, figure: 'copy request p50 latency', value: result.latency.p50, unit: 'ms', baseline, baselineValue: insert.p50Ms, better: 'lower' },
-    { scenario, figure: 'copy request p99 latency', value: result.latency.p99, unit: 'ms', baseline, baselineValue: insert.p99Ms, better: 'lower' },
+    {
+      scenario,
+      figure: 'copy requests accepted/s',
+      value: accepted / result.duration,
+      unit: '/s',
+      baseline,
+      baselineValue: insert.perSec,
+      better: 'higher',
+    },
+    {
+      scenario,
+      figure: 'copy request p50 latency',
+      value: result.latency.p50,
+      unit: 'ms',
+      baseline,
+      baselineValue: insert.p50Ms,
+      better: 'lower',
+    },
+    {
+      scenario,
+      figure: 'copy request p99 latency',
+      value: result.latency.p99,
+      unit: 'ms',
+      baseline,
+      baselineValue: insert.p99Ms,
+      better: 'lower',
+    },
   ];
 }

@@ -14,7 +14,8 @@ export async function timeCopy(api: Api, snapshotId: string, region: string): Pr
   const started = performance.now();
   const answer = await api.copy(snapshotId, [region]);
   const target = answer.results[0]?.snapshotId;
-  if (answer.results[0]?.code !== 'Success' || !target) throw new Error(`copy refused: ${JSON.stringify(answer)}`);
+  if (answer.results[0]?.code !== 'Success' || !target)
+    throw new Error(`copy refused: ${JSON.stringify(answer)}`);
   for (;;) {
     const snapshot = await api.json<{ state: string }>('GET', `/v1/snapshots/${target}`);
     if (snapshot.state === 'NORMAL') return (performance.now() - started) / 1000;
@@ -23,16 +24,32 @@ export async function timeCopy(api: Api, snapshotId: string, region: string): Pr
   }
 }
 
-export async function timeUpload(api: Api, id: string, body: NodeJS.ReadableStream): Promise<number> {
+export async function timeUpload(
+  api: Api,
+  id: string,
+  body: NodeJS.ReadableStream,
+): Promise<number> {
   const started = performance.now();
   await api.upload(id, body);
   return (performance.now() - started) / 1000;
 }
 
-export const rssRows = (scenario: string, services: Service[], baseline: (s: Service) => { name: string; kib: number }): Row[] =>
+export const rssRows = (
+  scenario: string,
+  services: Service[],
+  baseline: (s: Service) => { name: string; kib: number },
+): Row[] =>
   services.map((service) => {
     const base = baseline(service);
-    return { scenario, figure: `${service.kind} peak RSS`, value: service.peakRssKiB() / 1024, unit: 'MiB', baseline: base.name, baselineValue: base.kib / 1024, better: 'lower' };
+    return {
+      scenario,
+      figure: `${service.kind} peak RSS`,
+      value: service.peakRssKiB() / 1024,
+      unit: 'MiB',
+      baseline: base.name,
+      baselineValue: base.kib / 1024,
+      better: 'lower',
+    };
   });
 
 /**
@@ -68,10 +85,37 @@ export async function copyScenario(bytes: number): Promise<Row[]> {
     const scenario = `3 copy (${mib >= 1024 ? `${mib / 1024} GiB` : `${mib} MiB`})`;
     const cp = 'cp + sha256sum';
     return [
-      { scenario, figure: 'upload MiB/s', value: mib / upload, unit: 'MiB/s', baseline: cp, baselineValue: mib / cpFirst, better: 'higher' },
-      { scenario, figure: 'cold copy MiB/s (request → NORMAL)', value: mib / cold, unit: 'MiB/s', baseline: cp, baselineValue: mib / cpFirst, better: 'higher' },
-      { scenario, figure: `incremental copy s (${changed} of ${image.blocks} chunks changed)`, value: incremental, unit: 's', baseline: cp, baselineValue: cpSecond, better: 'lower' },
-      ...rssRows(scenario, [...stack.catalogs, ...stack.replicators], (s) => ({ name: `${s.kind} idle RSS`, kib: s.idleRssKiB })),
+      {
+        scenario,
+        figure: 'upload MiB/s',
+        value: mib / upload,
+        unit: 'MiB/s',
+        baseline: cp,
+        baselineValue: mib / cpFirst,
+        better: 'higher',
+      },
+      {
+        scenario,
+        figure: 'cold copy MiB/s (request → NORMAL)',
+        value: mib / cold,
+        unit: 'MiB/s',
+        baseline: cp,
+        baselineValue: mib / cpFirst,
+        better: 'higher',
+      },
+      {
+        scenario,
+        figure: `incremental copy s (${changed} of ${image.blocks} chunks changed)`,
+        value: incremental,
+        unit: 's',
+        baseline: cp,
+        baselineValue: cpSecond,
+        better: 'lower',
+      },
+      ...rssRows(scenario, [...stack.catalogs, ...stack.replicators], (s) => ({
+        name: `${s.kind} idle RSS`,
+        kib: s.idleRssKiB,
+      })),
     ];
   } finally {
     await stack.resources.cleanup();
@@ -89,7 +133,9 @@ export async function hugeScenario(bytes = 4 * 1024 ** 3): Promise<Row[]> {
     const copy = await timeCopy(api, id, destinationRegions[0]!);
     const scenario = `huge (${bytes / 1024 ** 3} GiB)`;
     const budget = { name: 'budget 300 MB', kib: (300 * 1e6) / 1024 };
-    process.stderr.write(`bench: huge upload ${(bytes / MiB / upload).toFixed(0)} MiB/s, copy ${(bytes / MiB / copy).toFixed(0)} MiB/s\n`);
+    process.stderr.write(
+      `bench: huge upload ${(bytes / MiB / upload).toFixed(0)} MiB/s, copy ${(bytes / MiB / copy).toFixed(0)} MiB/s\n`,
+    );
     return rssRows(scenario, [...stack.catalogs, ...stack.replicators], () => budget);
   } finally {
     await stack.resources.cleanup();
