@@ -40,3 +40,4 @@ export {
   type EventNotificationsOptions,
 } from './notifications';
 export { tryAcquireLeadership, acquireLeadership, type Leadership } from './leadership';
+export { CatchUpSignal } from './catch-up-signal';

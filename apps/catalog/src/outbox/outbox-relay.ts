@@ -4,6 +4,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { type CatalogEvent, eventRegion } from '@snapferry/domain';
 import { messageVersions, type ReplicationMessage, routingKeyOf } from '@snapferry/contracts';
 import {
+  CatchUpSignal,
   type Checkpoint,
   CheckpointStore,
   type EventNotifications,
@@ -144,8 +145,11 @@ export class OutboxRelay {
 
   private async relayWhileLeader(signal: AbortSignal): Promise<void> {
     const checkpoints = new CheckpointStore(this.store);
+    const wakeups = new CatchUpSignal(this.notifications);
     let checkpoint = await checkpoints.load(outboxRelayName);
+    let published = 0n;
     let failures = 0;
+    let retryMs = 2;
     while (!signal.aborted) {
       try {
         const { events, checkpoint: next } = await this.store.readAll({
@@ -157,16 +161,21 @@ export class OutboxRelay {
         if (events.length > 0) {
           await this.publish(events);
           this.published.inc(events.length);
-        }
-        if (
-          next.position !== checkpoint.position ||
-          next.transactionId !== checkpoint.transactionId
-        ) {
+          for (const e of events) if (e.globalPosition > published) published = e.globalPosition;
+          // Stored only after the confirms; a restart from an older checkpoint re-publishes (consumers deduplicate).
           await checkpoints.store(outboxRelayName, next);
-          checkpoint = next;
         }
+        checkpoint = next;
         failures = 0;
-        if (events.length < batchSize) await this.notifications.waitForNext(1_000, signal);
+        if (events.length === batchSize) continue;
+        if (wakeups.behind(published)) {
+          // Appended but not yet visible (an older transaction is still open): look again soon.
+          await sleep(retryMs, undefined, { signal }).catch(() => undefined);
+          retryMs = Math.min(retryMs * 2, 100);
+          continue;
+        }
+        retryMs = 2;
+        await wakeups.wait(1_000, signal);
       } catch (error) {
         failures++;
         this.failures.inc();
@@ -179,6 +188,7 @@ export class OutboxRelay {
         checkpoint = await checkpoints.load(outboxRelayName).catch(() => checkpoint);
       }
     }
+    wakeups.close();
   }
 
   private async publish(events: RecordedEvent[]): Promise<void> {

@@ -17,6 +17,17 @@ export class ProjectionWatermark {
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
   poll: (() => Promise<Checkpoint | undefined>) | undefined;
+  /** True while another catalog instance holds the projection: only then is the stored checkpoint polled. */
+  private elsewhere = false;
+
+  get projectedElsewhere(): boolean {
+    return this.elsewhere;
+  }
+
+  set projectedElsewhere(value: boolean) {
+    this.elsewhere = value;
+    if (value && this.waiters.length > 0) this.schedulePoll();
+  }
   timeoutMs = 5_000;
 
   advance(checkpoint: Checkpoint): void {
@@ -43,7 +54,7 @@ export class ProjectionWatermark {
   }
 
   private schedulePoll(): void {
-    if (this.timer || !this.poll) return;
+    if (this.timer || !this.poll || !this.elsewhere) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.poll?.()

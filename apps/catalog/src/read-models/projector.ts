@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import {
+  CatchUpSignal,
   type Checkpoint,
   CheckpointStore,
   type EventNotifications,
@@ -26,10 +27,15 @@ export class Projector {
   private running: Promise<void> | undefined;
   private readonly lag: Histogram;
   private readonly position: Gauge;
+  /** The highest global position projected (positions can commit out of order; a scheduling hint only). */
+  private projectedPosition = 0n;
 
   constructor(
     private readonly store: PostgresEventStore,
-    private readonly watermark: { advance(checkpoint: Checkpoint): void },
+    private readonly watermark: {
+      advance(checkpoint: Checkpoint): void;
+      projectedElsewhere: boolean;
+    },
     private readonly notifications: EventNotifications,
     private readonly logger: Logger,
     metrics: Registry,
@@ -80,9 +86,13 @@ export class Projector {
       handle: async (events, tx) => {
         for (const projection of projections) await projection.handle(events, tx.sql);
         const now = Date.now();
-        for (const e of events) this.lag.observe((now - e.recordedAt.getTime()) / 1000);
+        for (const e of events) {
+          this.lag.observe((now - e.recordedAt.getTime()) / 1000);
+          if (e.globalPosition > this.projectedPosition) this.projectedPosition = e.globalPosition;
+        }
       },
     });
+    this.watermark.projectedElsewhere = result.outcome === 'busy';
     if (result.outcome !== 'busy') {
       this.watermark.advance(result.checkpoint);
       this.position.set(Number(result.checkpoint.position));
@@ -92,15 +102,28 @@ export class Projector {
 
   private async loop(): Promise<void> {
     const { signal } = this.abort;
-    while (!signal.aborted) {
-      try {
-        const result = await this.step();
-        if (result.outcome === 'handled' && result.count === 500) continue;
-        await this.notifications.waitForNext(result.outcome === 'busy' ? 200 : 1_000, signal);
-      } catch (error) {
-        this.logger.error({ err: error }, 'projection batch failed; retrying');
-        await sleep(1_000, undefined, { signal }).catch(() => undefined);
+    const wakeups = new CatchUpSignal(this.notifications);
+    let retryMs = 2;
+    try {
+      while (!signal.aborted) {
+        try {
+          const result = await this.step();
+          if (result.outcome === 'handled' && result.count === 500) continue;
+          if (result.outcome !== 'busy' && wakeups.behind(this.projectedPosition)) {
+            // Appended but not yet visible (an older transaction is still open): look again soon.
+            await sleep(retryMs, undefined, { signal }).catch(() => undefined);
+            retryMs = Math.min(retryMs * 2, 100);
+            continue;
+          }
+          retryMs = 2;
+          await wakeups.wait(result.outcome === 'busy' ? 200 : 1_000, signal);
+        } catch (error) {
+          this.logger.error({ err: error }, 'projection batch failed; retrying');
+          await sleep(1_000, undefined, { signal }).catch(() => undefined);
+        }
       }
+    } finally {
+      wakeups.close();
     }
   }
 }
