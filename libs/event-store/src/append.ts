@@ -93,14 +93,27 @@ export async function appendToStreams<E extends AnyEvent>(
       );
     });
   }
+  // One statement inserts the events and announces them (pg_notify is delivered on commit only).
+  const channelParam = params.push(channel);
   const { rows } = await sql<{
     stream_id: string;
     stream_position: number;
     global_position: string;
+    transaction_id: string;
   }>(
-    `INSERT INTO events (stream_id, stream_position, event_id, type, schema_version, data, metadata)
-     VALUES ${values.join(', ')}
-     RETURNING stream_id, stream_position, global_position::text AS global_position`,
+    `WITH inserted AS (
+       INSERT INTO events (stream_id, stream_position, event_id, type, schema_version, data, metadata)
+       VALUES ${values.join(', ')}
+       RETURNING stream_id, stream_position, global_position, transaction_id
+     ), announced AS (
+       SELECT pg_notify($${channelParam}, json_build_object(
+         'lastGlobalPosition', max(global_position)::text,
+         'streamIds', CASE WHEN count(DISTINCT stream_id) <= 50 THEN json_agg(DISTINCT stream_id) ELSE '[]'::json END
+       )::text) FROM inserted
+     )
+     SELECT i.stream_id, i.stream_position, i.global_position::text AS global_position,
+            i.transaction_id::text AS transaction_id
+     FROM inserted i, announced`,
     params,
   );
 
@@ -111,23 +124,9 @@ export async function appendToStreams<E extends AnyEvent>(
       streamId: append.streamId,
       nextExpectedVersion: Math.max(...mine.map((row) => row.stream_position)),
       lastGlobalPosition: positions.reduce((a, b) => (a > b ? a : b)),
+      transactionId: BigInt(mine[0]!.transaction_id),
     };
   });
-  await notify(sql, channel, results);
   return results;
 }
 
-/** Delivered on commit only; a hint to wake readers, never the data itself. */
-async function notify(sql: Sql, channel: string, results: AppendResult[]): Promise<void> {
-  const lastGlobalPosition = results
-    .map((r) => r.lastGlobalPosition)
-    .reduce((a, b) => (a > b ? a : b));
-  let payload = JSON.stringify({
-    lastGlobalPosition: lastGlobalPosition.toString(),
-    streamIds: results.map((r) => r.streamId),
-  });
-  // NOTIFY payloads must stay under 8000 bytes.
-  if (Buffer.byteLength(payload) > 7000)
-    payload = JSON.stringify({ lastGlobalPosition: lastGlobalPosition.toString(), streamIds: [] });
-  await sql(`SELECT pg_notify($1, $2)`, [channel, payload]);
-}

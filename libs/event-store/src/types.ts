@@ -47,6 +47,8 @@ export type AppendResult = {
   /** The stream's version after the append: pass it as the next expectedVersion. */
   nextExpectedVersion: number;
   lastGlobalPosition: bigint;
+  /** The appending transaction's id: with `lastGlobalPosition`, the checkpoint a reader passes once it has seen this append. */
+  transactionId: bigint;
 };
 
 export type ReadStreamResult<E extends AnyEvent = AnyEvent> = {

@@ -58,37 +58,59 @@ async function storeChunks(
 ): Promise<Manifest> {
   const image = createHash('sha256');
   const chunks: ManifestChunk[] = [];
-  const buffer = Buffer.allocUnsafe(chunkSize);
+  // Two buffers: one chunk is written (hashed, fsynced) while the next one fills, so the
+  // network and the disk overlap; memory stays at two chunks.
+  const buffers = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)];
+  let current = 0;
+  let buffer = buffers[current]!;
   let filled = 0;
   let total = 0;
+  let writing: Promise<void> = Promise.resolve();
 
-  const flush = async (): Promise<void> => {
-    const bytes = buffer.subarray(0, filled);
-    const digest = sha256Hex(bytes);
+  const write = async (bytes: Buffer, digest: string): Promise<void> => {
     // Record the intent first, so GC cannot collect this chunk before the manifest lands.
     await store.addPending(snapshotId, [digest]);
     await store.putChunk(digest, bytes);
+  };
+  const flush = async (): Promise<void> => {
+    const bytes = buffer.subarray(0, filled);
+    const digest = sha256Hex(bytes);
     chunks.push({ digest, size: filled });
+    await writing; // the other buffer is free again once its chunk is stored
+    writing = write(bytes, digest);
+    writing.catch(() => undefined); // observed at the next flush or at the end
+    current = 1 - current;
+    buffer = buffers[current]!;
     filled = 0;
   };
 
-  for await (const piece of readable as AsyncIterable<unknown>) {
-    signal?.throwIfAborted();
-    const bytes = toBytes(piece);
-    total += bytes.length;
-    if (total > maxBytes) throw new TooLargeError(maxBytes);
-    image.update(bytes);
-    let offset = 0;
-    while (offset < bytes.length) {
-      const n = Math.min(chunkSize - filled, bytes.length - offset);
-      buffer.set(bytes.subarray(offset, offset + n), filled);
-      filled += n;
-      offset += n;
-      if (filled === chunkSize) await flush();
-    }
+  try {
+    await fill();
+  } catch (error) {
+    await writing.catch(() => undefined); // let the chunk in flight settle before the caller cleans up
+    throw error;
   }
-  signal?.throwIfAborted();
-  if (filled > 0) await flush();
+
+  async function fill(): Promise<void> {
+    for await (const piece of readable as AsyncIterable<unknown>) {
+      signal?.throwIfAborted();
+      const bytes = toBytes(piece);
+      total += bytes.length;
+      if (total > maxBytes) throw new TooLargeError(maxBytes);
+      image.update(bytes);
+      let offset = 0;
+      while (offset < bytes.length) {
+        const n = Math.min(chunkSize - filled, bytes.length - offset);
+        buffer.set(bytes.subarray(offset, offset + n), filled);
+        filled += n;
+        offset += n;
+        if (filled === chunkSize) await flush();
+      }
+    }
+    signal?.throwIfAborted();
+    if (filled > 0) await flush();
+    await writing;
+  }
 
   const manifest = buildManifest({
     snapshotId,

@@ -135,14 +135,11 @@ export class CatalogStore {
               etx.sql,
               appends.flatMap((a) => a.events),
             );
-            const [xact] = await etx.query<{ xid: string }>(
-              `SELECT pg_current_xact_id()::text AS xid`,
-            );
             const position = appended.reduce(
               (max, a) => (a.lastGlobalPosition > max ? a.lastGlobalPosition : max),
               0n,
             );
-            written = { transactionId: BigInt(xact!.xid), position };
+            written = { transactionId: appended[0]!.transactionId, position };
           }
           return result;
         });

@@ -31,14 +31,13 @@ export async function lockRegionUsage(
   regions: string[],
 ): Promise<Map<string, number>> {
   if (regions.length === 0) return new Map();
-  await sql(
-    `INSERT INTO region_usage (account_id, region, snapshots) SELECT $1, r, 0 FROM unnest($2::text[]) AS r
-     ON CONFLICT DO NOTHING`,
-    [accountId, regions],
-  );
+  // One statement creates missing rows and locks all of them (in region order: no deadlocks).
   const { rows } = await sql<{ region: string; snapshots: number }>(
-    `SELECT region, snapshots FROM region_usage WHERE account_id = $1 AND region = ANY($2) ORDER BY region FOR UPDATE`,
-    [accountId, regions],
+    `INSERT INTO region_usage (account_id, region, snapshots)
+     SELECT $1, r, 0 FROM unnest($2::text[]) AS r ORDER BY r
+     ON CONFLICT (account_id, region) DO UPDATE SET snapshots = region_usage.snapshots
+     RETURNING region, snapshots`,
+    [accountId, [...regions].sort()],
   );
   return new Map(rows.map((r) => [r.region, Number(r.snapshots)]));
 }
