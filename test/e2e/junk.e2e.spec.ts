@@ -273,13 +273,11 @@ describe('junk input', () => {
     expect(created.body).toEqual(
       expect.objectContaining({ name: 'Snapshot of disk-aaaa0001', encrypted: false }),
     );
-    const copied = await t.api
-      .as(keys.alice)
-      .post(`/v1/snapshots/${sourceId}/copies`, {
-        destinationRegions: ['ap-chengdu'],
-        snapshotName: null,
-        clientToken: null,
-      });
+    const copied = await t.api.as(keys.alice).post(`/v1/snapshots/${sourceId}/copies`, {
+      destinationRegions: ['ap-chengdu'],
+      snapshotName: null,
+      clientToken: null,
+    });
     expect(copied.status).toBe(202);
     expect(
       (await t.api.as(keys.alice).get(`/v1/snapshots/${copied.body.results[0].snapshotId}`)).body

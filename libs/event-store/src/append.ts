@@ -129,4 +129,3 @@ export async function appendToStreams<E extends AnyEvent>(
   });
   return results;
 }
-
