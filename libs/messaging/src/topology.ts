@@ -1,53 +1,47 @@
 import type { Channel } from 'amqplib';
+import {
+  cancelRoutingKey,
+  catalogEventRoutingKey,
+  EVENTS_EXCHANGE,
+  PROGRESS_EVENT_TYPES,
+  type ProgressEventType,
+  progressRoutingKey,
+  REPLICATION_EXCHANGE,
+  requestRoutingKey,
+} from '@snapferry/contracts';
 
-export const REPLICATION_EXCHANGE = 'snapferry.replication';
-export const EVENTS_EXCHANGE = 'snapferry.events';
 export const DEAD_LETTER_EXCHANGE = 'snapferry.dead-letter';
 /** Every dead-lettered message, kept for operators to inspect. */
 export const DEAD_LETTER_QUEUE = 'snapferry.dead-letter';
 export const CATALOG_PROGRESS_QUEUE = 'snapferry.catalog.progress';
 export const DEFAULT_DELIVERY_LIMIT = 5;
 
-export const PROGRESS_EVENT_TYPES = [
-  'ReplicationStarted',
-  'ReplicationProgressed',
-  'ReplicationVerifying',
-  'ReplicationCompleted',
-  'ReplicationFailed',
-  'ReplicationCancelled',
-] as const;
-export type ProgressEventType = (typeof PROGRESS_EVENT_TYPES)[number];
+// Exchange names and routing keys are part of the contract: one definition, in libs/contracts.
+export {
+  REPLICATION_EXCHANGE,
+  EVENTS_EXCHANGE,
+  PROGRESS_EVENT_TYPES,
+  type ProgressEventType,
+  requestRoutingKey,
+  cancelRoutingKey,
+  progressRoutingKey,
+  catalogEventRoutingKey,
+};
 
 /** The catalog's progress queue binds one pattern per progress event, any region. */
 export const CATALOG_PROGRESS_BINDINGS: readonly string[] = PROGRESS_EVENT_TYPES.map((type) =>
   progressRoutingKey(type, '*'),
 );
 
-/** A region id becomes one routing-key word, so it may not contain '.', '*' or '#'. */
-function regionWord(region: string): string {
-  if (region === '*') return region;
-  if (region === '' || /[.*#\s]/.test(region))
-    throw new Error(`invalid region for a routing key: "${region}"`);
-  return region;
-}
-
-export const replicatorQueue = (region: string) => `snapferry.replicator.${regionWord(region)}`;
+export const replicatorQueue = (region: string) => `snapferry.replicator.${queueWord(region)}`;
 /** Requests for `region` that exhausted their delivery limit, so the replicator can fail them. */
 export const replicatorDeadLetteredQueue = (region: string) =>
   `${replicatorQueue(region)}.dead-lettered`;
-export const requestRoutingKey = (region: string) => `replication.requested.${regionWord(region)}`;
-export const cancelRoutingKey = (region: string) => `replication.cancel.${regionWord(region)}`;
 
-/** `ReplicationProgressed`, `eu-frankfurt` -> `replication.progressed.eu-frankfurt`. */
-export function progressRoutingKey(eventType: ProgressEventType, region: string): string {
-  return `replication.${eventType.slice('Replication'.length).toLowerCase()}.${regionWord(region)}`;
-}
-
-/** Catalog events on `snapferry.events`: `<EventType>.<region>`. */
-export function catalogEventRoutingKey(eventType: string, region: string): string {
-  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(eventType))
-    throw new Error(`invalid event type for a routing key: "${eventType}"`);
-  return `${eventType}.${regionWord(region)}`;
+function queueWord(region: string): string {
+  if (region === '' || /[.*#\s]/.test(region))
+    throw new Error(`invalid region for a queue name: "${region}"`);
+  return region;
 }
 
 export interface TopologyOptions {

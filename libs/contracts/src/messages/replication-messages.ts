@@ -4,6 +4,7 @@ import type {
   ReplicationRequested,
 } from '@snapferry/domain';
 import type { MessageEnvelope } from './envelope';
+import { cancelRoutingKey, progressRoutingKey, requestRoutingKey } from './routing-keys';
 
 /** Message type -> data, for everything that crosses `snapferry.replication`. */
 export interface ReplicationMessages {
@@ -36,31 +37,18 @@ export const messageVersions: Record<ReplicationMessageType, number> = {
   ReplicationCancelled: 1,
 };
 
-const progressVerbs = {
-  ReplicationStarted: 'started',
-  ReplicationProgressed: 'progressed',
-  ReplicationVerifying: 'verifying',
-  ReplicationCompleted: 'completed',
-  ReplicationFailed: 'failed',
-  ReplicationCancelled: 'cancelled',
-} as const satisfies Record<ReplicationProgressEvent['type'], string>;
-
-/**
- * The routing key of every replication message, typed by message: publishing a message
- * under another type's key is a compile error.
- */
 export function routingKeyOf(message: ReplicationMessage): string {
   switch (message.type) {
     case 'ReplicationRequested':
-      return `replication.requested.${message.data.targetRegion}`;
+      return requestRoutingKey(message.data.targetRegion);
     case 'ReplicationCancelRequested':
-      return `replication.cancel.${message.data.targetRegion}`;
+      return cancelRoutingKey(message.data.targetRegion);
     case 'ReplicationStarted':
     case 'ReplicationProgressed':
     case 'ReplicationVerifying':
     case 'ReplicationCompleted':
     case 'ReplicationFailed':
     case 'ReplicationCancelled':
-      return `replication.${progressVerbs[message.type]}.${message.data.targetRegion}`;
+      return progressRoutingKey(message.type, message.data.targetRegion);
   }
 }
