@@ -79,6 +79,7 @@ describe('data plane end to end: incremental copies and freeing deleted data', (
       chunksCopied: 1,
       chunksSkipped: 23,
       bytesTransferred: MiB,
+      bytesCopied: 24 * MiB,
       percent: 100,
     });
 

@@ -5,8 +5,14 @@ import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
 import { CatalogStore } from '../store/catalog-store';
 
+/**
+ * A copy job as the API shows it. `bytesCopied` is what the target region holds of the image
+ * so far (transferred or already there from an earlier snapshot of the disk);
+ * `bytesTransferred` is what actually crossed between the regions.
+ */
 const toResponse = ({ accountId: _accountId, ...view }: ReplicationView) => ({
   ...view,
+  bytesCopied: view.bytesDone,
   percent: Math.floor(view.percent),
 });
 
