@@ -26,3 +26,71 @@ export class ProgressThrottle {
 
 export const percentOf = (p: Pick<CopyProgress, 'bytesDone' | 'bytesTotal'>): number =>
   p.bytesTotal === 0 ? 100 : Math.min(100, Math.floor((p.bytesDone / p.bytesTotal) * 1000) / 10);
+
+export interface ProgressReporterPorts {
+  publishProgressed(progress: CopyProgress, percent: number): Promise<void>;
+  publishVerifying(): Promise<void>;
+  /** True when the copy's job was flagged for cancellation (checked at most once a second). */
+  cancelRequested(): Promise<boolean>;
+  /** Stops the copy attempt: on a cancel flag, or when a report could not be published. */
+  abort(reason: Error): void;
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+/**
+ * Turns a copy's progress callbacks into messages: throttled, published in order in the
+ * background so the copy never waits for the broker, and a publish that fails (broker gone)
+ * aborts the attempt instead of becoming an unhandled rejection; the request is redelivered.
+ */
+export class ProgressReporter {
+  private readonly throttle = new ProgressThrottle();
+  private queued: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
+  private lastCancelCheck = Date.now();
+  private verifying = false;
+
+  constructor(private readonly ports: ProgressReporterPorts) {}
+
+  readonly onProgress = (progress: CopyProgress): void => {
+    if (progress.phase === 'verifying') {
+      this.announceVerifying();
+      return;
+    }
+    if (Date.now() - this.lastCancelCheck > 1_000) {
+      this.lastCancelCheck = Date.now();
+      void this.ports.cancelRequested().then(
+        (yes) => yes && this.ports.abort(new CancelledError()),
+        () => undefined,
+      );
+    }
+    const percent = percentOf(progress);
+    if (percent < 100 && this.throttle.shouldReport(percent))
+      this.enqueue(() => this.ports.publishProgressed(progress, percent));
+  };
+
+  /** Waits for every report; throws the first failure; makes sure Verifying was announced. */
+  async settle(): Promise<void> {
+    this.announceVerifying();
+    await this.queued;
+    if (this.failure) throw this.failure;
+  }
+
+  private announceVerifying(): void {
+    if (this.verifying) return;
+    this.verifying = true;
+    this.enqueue(() => this.ports.publishVerifying());
+  }
+
+  private enqueue(work: () => Promise<void>): void {
+    this.queued = this.queued.then(work).catch((error: unknown) => {
+      this.failure ??= error instanceof Error ? error : new Error(String(error));
+      this.ports.abort(this.failure);
+    });
+  }
+}

@@ -17,7 +17,7 @@ import {
   type Throttle,
 } from '@snapferry/storage';
 import { type Job, type JobStore, terminalJobStates } from '../jobs/job-store';
-import { percentOf, ProgressThrottle } from './progress-reporter';
+import { CancelledError, ProgressReporter } from './progress-reporter';
 
 export class ShuttingDownError extends Error {
   constructor() {
@@ -25,8 +25,6 @@ export class ShuttingDownError extends Error {
     this.name = 'ShuttingDownError';
   }
 }
-
-class CancelledError extends Error {}
 
 /** A newer delivery of the same request (after a lost channel) takes over from this attempt. */
 class SupersededError extends Error {}
@@ -178,42 +176,8 @@ export class ReplicationRunner {
     });
     log.info({ attempt: job.attempts }, 'copy started');
 
-    const throttle = new ProgressThrottle();
-    // Reports run in the background; one that fails (broker gone) must not become an unhandled
-    // rejection that kills the process: it aborts this attempt instead, and the request is redelivered.
-    let reportError: Error | undefined;
-    let queued = Promise.resolve();
-    const enqueue = (work: () => Promise<void>) => {
-      queued = queued.then(work).catch((error: unknown) => {
-        reportError ??= error instanceof Error ? error : new Error(String(error));
-        controller.abort(reportError);
-      });
-    };
-    let lastCancelCheck = Date.now();
-    let verifying = false;
-    const report = (
-      progress: Parameters<NonNullable<Parameters<typeof copySnapshot>[0]['onProgress']>>[0],
-    ) => {
-      if (progress.phase === 'verifying') {
-        if (!verifying) {
-          verifying = true;
-          enqueue(() =>
-            this.publish('ReplicationVerifying', correlationId, { ...ref, verifyingAt: now() }),
-          );
-          void ctx.jobs.setState(request.replicationId, 'VERIFYING').catch(() => undefined);
-        }
-        return;
-      }
-      const percent = percentOf(progress);
-      if (Date.now() - lastCancelCheck > 1_000) {
-        lastCancelCheck = Date.now();
-        void ctx.jobs.cancelRequested(request.replicationId).then(
-          (yes) => yes && controller.abort(new CancelledError('cancelled')),
-          () => undefined,
-        );
-      }
-      if (!throttle.shouldReport(percent) || percent >= 100) return;
-      enqueue(async () =>
+    const reporter = new ProgressReporter({
+      publishProgressed: async (progress, percent) =>
         this.publish('ReplicationProgressed', correlationId, {
           ...ref,
           sequence: await ctx.jobs.nextSequence(request.replicationId),
@@ -225,23 +189,24 @@ export class ReplicationRunner {
           percent,
           progressedAt: now(),
         }),
-      );
-    };
+      publishVerifying: async () => {
+        await ctx.jobs.setState(request.replicationId, 'VERIFYING');
+        await this.publish('ReplicationVerifying', correlationId, { ...ref, verifyingAt: now() });
+      },
+      cancelRequested: () => ctx.jobs.cancelRequested(request.replicationId),
+      abort: (reason) => controller.abort(reason),
+    });
     const result = await copySnapshot({
       source,
       target: ctx.target,
       sourceSnapshotId: request.sourceSnapshotId,
       targetSnapshotId: request.targetSnapshotId,
-      onProgress: report,
+      onProgress: reporter.onProgress,
       throttle: ctx.throttle,
       signal: controller.signal,
     });
-    await queued;
-    if (reportError !== undefined) throw reportError;
-    if (!verifying)
-      await this.publish('ReplicationVerifying', correlationId, { ...ref, verifyingAt: now() });
-    if (await ctx.jobs.cancelRequested(request.replicationId))
-      throw new CancelledError('cancelled');
+    await reporter.settle();
+    if (await ctx.jobs.cancelRequested(request.replicationId)) throw new CancelledError();
     await this.publish('ReplicationCompleted', correlationId, {
       ...ref,
       sizeBytes: result.manifest.totalLength,
@@ -272,7 +237,7 @@ export class ReplicationRunner {
     const ctx = this.context(message.data.targetRegion);
     const job = await ctx.jobs.requestCancel(replicationId);
     const running = this.running.get(replicationId);
-    if (running) running.controller.abort(new CancelledError('cancelled'));
+    if (running) running.controller.abort(new CancelledError());
     else if (job.state === 'COMPLETED') {
       // The copy finished before the cancel arrived: the target was deleted, so drop its data.
       await ctx.target.deleteManifest(message.data.targetSnapshotId).catch(() => undefined);
