@@ -197,7 +197,7 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
     {
       strategy: new AmqpTransport(amqp, {
         queues: [CATALOG_PROGRESS_QUEUE],
-        prefetch: 50,
+        prefetch: 10,
         validate: (envelope) => parseReplicationMessage(envelope),
         logger,
       }),

@@ -56,6 +56,7 @@ export class RecordProgress {
           );
           return 'recorded';
         },
+        { readYourWrites: false },
       );
     } catch (error) {
       if (error instanceof DuplicateEventError) return 'duplicate'; // the same message, ingested concurrently

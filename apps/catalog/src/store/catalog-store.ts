@@ -117,10 +117,14 @@ export class CatalogStore {
     return this.eventStore.query<Row>(text, params);
   }
 
+  /**
+   * `readYourWrites` (the default, for API calls) answers only once the status views show
+   * what was written; message consumers, whom no caller reads after, skip that wait.
+   */
   async transaction<T>(
     metadata: EventMetadata,
     work: (tx: CatalogTransaction) => Promise<T>,
-    attempts = 5,
+    { readYourWrites = true, attempts = 5 }: { readYourWrites?: boolean; attempts?: number } = {},
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -144,7 +148,7 @@ export class CatalogStore {
           return result;
         });
         // Read your writes: answer once the status views show what was just written.
-        if (written) await this.projections.reached(written);
+        if (written && readYourWrites) await this.projections.reached(written);
         return result;
       } catch (error) {
         if (error instanceof WrongExpectedVersionError && attempt < attempts) continue;
