@@ -1,9 +1,7 @@
-import type { INestApplication, LoggerService } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Client } from 'pg';
-import pinoHttp from 'pino-http';
 import { Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import {
@@ -15,7 +13,6 @@ import {
   createLogger,
   createMetricsRegistry,
   ensureDatabase,
-  httpMetrics,
   loadConfig,
   type Logger,
   type SnapferryConfig,
@@ -29,11 +26,11 @@ import {
   declareTopology,
 } from '@snapferry/messaging';
 import { CatalogModule } from './catalog.module';
+import { configureHttp, nestLogger } from './http/http-setup';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { ProjectionsController } from './admin/projections.controller';
 import { ProgressController } from './progress/progress.controller';
 import { RecordProgress } from './progress/record-progress';
-import { contextOf, type CatalogRequest } from './http/request-context';
 import { ProjectionWatermark } from './read-models/projection-watermark';
 import { Projector } from './read-models/projector';
 import { DataReaper } from './data-reaper/data-reaper';
@@ -68,15 +65,6 @@ async function migrate(config: SnapferryConfig): Promise<DataSource> {
     await lock.end().catch(() => undefined);
   }
 }
-
-const nestLogger = (logger: Logger): LoggerService => ({
-  log: (message: unknown, context?: string) => logger.debug({ context }, String(message)),
-  error: (message: unknown, trace?: string, context?: string) =>
-    logger.error({ context, trace }, String(message)),
-  warn: (message: unknown, context?: string) => logger.warn({ context }, String(message)),
-  debug: (message: unknown, context?: string) => logger.debug({ context }, String(message)),
-  verbose: (message: unknown, context?: string) => logger.trace({ context }, String(message)),
-});
 
 /** `snapferry_replications{state}`: counted from the replication view when Prometheus scrapes. */
 function replicationsByState(metrics: Registry, store: PostgresEventStore): void {
@@ -151,47 +139,7 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
     }),
     { logger: nestLogger(logger), bodyParser: false },
   );
-  const http = httpMetrics(metrics);
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req) => contextOf(req as unknown as CatalogRequest).requestId,
-      customProps: (req) => ({
-        correlationId: contextOf(req as unknown as CatalogRequest).requestId,
-      }),
-      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
-    }),
-  );
-  app.use((req: CatalogRequest, res: import('express').Response, next: () => void) => {
-    const started = process.hrtime.bigint();
-    res.setHeader('x-request-id', contextOf(req).requestId);
-    res.on('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      http.requests.inc({ method: req.method, route, status: res.statusCode });
-      http.duration.observe(
-        { method: req.method, route },
-        Number(process.hrtime.bigint() - started) / 1e9,
-      );
-    });
-    next();
-  });
-  app.useBodyParser('json', { limit: '256kb' });
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Snapferry catalog API')
-      .setDescription(
-        'Cross-region snapshot replication: snapshots, copies, replications, regions and the event log.',
-      )
-      .setVersion('1')
-      .addBearerAuth({
-        type: 'http',
-        scheme: 'bearer',
-        description: 'an API key from SNAPFERRY_API_KEYS',
-      })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  configureHttp(app, logger, metrics);
   // Progress events arrive through the custom AMQP transport (manual acks, see libs/messaging).
   app.connectMicroservice(
     {
