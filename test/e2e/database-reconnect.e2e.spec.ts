@@ -49,9 +49,9 @@ describe('database connections lost mid-copy (pg_terminate_backend)', () => {
 
   it('every accepted copy still completes once, and the services answer again', async () => {
     const images = [randomBytes(1024 * 1024), randomBytes(1024 * 1024)];
-    const ids = [];
+    const ids: string[] = [];
     for (const bytes of images) ids.push(await normalSnapshot(t.api, keys.alice, { bytes }));
-    const copies = [];
+    const copies: { snapshotId: string; replicationId: string }[] = [];
     for (const id of ids) {
       const copy = await alice().post(`/v1/snapshots/${id}/copies`, {
         destinationRegions: ['ap-shanghai', 'ap-singapore'],

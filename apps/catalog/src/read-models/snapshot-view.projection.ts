@@ -1,5 +1,4 @@
 import {
-  type CatalogEvent,
   evolveSnapshotView,
   type SnapshotView,
   type SnapshotViewEvent,
@@ -45,5 +44,3 @@ export const snapshotViewProjection: Projection = {
       );
   },
 };
-
-export type { CatalogEvent };
