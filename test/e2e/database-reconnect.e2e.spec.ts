@@ -60,7 +60,7 @@ describe('database connections lost mid-copy (pg_terminate_backend)', () => {
       copies.push(...copy.body.results);
     }
     await waitFor(
-      async () => (await alice().get(`/v1/snapshots/${copies[0].snapshotId}`)).body.percent > 0,
+      async () => (await alice().get(`/v1/snapshots/${copies[0]!.snapshotId}`)).body.percent > 0,
       {
         what: 'copies under way',
         timeoutMs: 15_000,
