@@ -136,6 +136,10 @@ export class OutboxRelay {
       this.logger.info('outbox relay active');
       try {
         await this.relayWhileLeader(AbortSignal.any([signal, leadership.lost]));
+      } catch (error) {
+        // Never let the loop die (an unhandled rejection would stop the catalog): step down, retry.
+        this.logger.error({ err: error }, 'outbox relay stopped; retrying in a second');
+        await sleep(1_000, undefined, { signal }).catch(() => undefined);
       } finally {
         this.leader = false;
         await leadership.release().catch(() => undefined);
@@ -145,8 +149,8 @@ export class OutboxRelay {
 
   private async relayWhileLeader(signal: AbortSignal): Promise<void> {
     const checkpoints = new CheckpointStore(this.store);
-    const wakeups = new CatchUpSignal(this.notifications);
     let checkpoint = await checkpoints.load(outboxRelayName);
+    const wakeups = new CatchUpSignal(this.notifications);
     let published = 0n;
     let failures = 0;
     let retryMs = 2;
