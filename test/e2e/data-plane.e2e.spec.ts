@@ -2,16 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from '@snapferry/testing';
-import {
-  startReplicator,
-  type RunningReplicator,
-} from '../../apps/replicator/src/start-replicator';
-import {
-  keys,
-  normalSnapshot,
-  startTestCatalog,
-  type TestCatalog,
-} from '../support/catalog-harness';
+import { keys, normalSnapshot, startTestStack, type TestStack } from '../support/catalog-harness';
 
 const MiB = 1024 * 1024;
 
@@ -24,21 +15,14 @@ async function chunkCount(dataDir: string, region: string): Promise<number> {
 }
 
 describe('data plane end to end: incremental copies and freeing deleted data', () => {
-  let t: TestCatalog;
-  let replicator: RunningReplicator;
+  let t: TestStack;
   beforeAll(async () => {
-    t = await startTestCatalog({ SNAPFERRY_CHUNK_SIZE: String(MiB), SNAPFERRY_GC_GRACE_MS: '0' });
-    replicator = await startReplicator({
-      ...t.env,
-      REPLICATOR_REGIONS: 'ap-shanghai',
-      REPLICATOR_PORT: '0',
+    t = await startTestStack({
+      catalogEnv: { SNAPFERRY_CHUNK_SIZE: String(MiB), SNAPFERRY_GC_GRACE_MS: '0' },
+      replicatorEnv: { REPLICATOR_REGIONS: 'ap-shanghai' },
     });
-    await t.api.as(keys.operator).put('/v1/accounts/alice/beta');
   });
-  afterAll(async () => {
-    await replicator?.stop();
-    await t?.stop();
-  });
+  afterAll(() => t?.stop());
 
   const alice = () => t.api.as(keys.alice);
   const copyAndWait = async (id: string) => {

@@ -1,16 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { adminDatabaseUrl, waitFor } from '@snapferry/testing';
-import {
-  startReplicator,
-  type RunningReplicator,
-} from '../../apps/replicator/src/start-replicator';
-import {
-  keys,
-  normalSnapshot,
-  startTestCatalog,
-  type TestCatalog,
-} from '../support/catalog-harness';
+import { keys, normalSnapshot, startTestStack, type TestStack } from '../support/catalog-harness';
 
 /** Kills every server connection of this test's database (and only those). */
 async function terminateConnections(databaseUrl: string): Promise<number> {
@@ -29,22 +20,14 @@ async function terminateConnections(databaseUrl: string): Promise<number> {
 }
 
 describe('database connections lost mid-copy (pg_terminate_backend)', () => {
-  let t: TestCatalog;
-  let replicator: RunningReplicator;
+  let t: TestStack;
   beforeAll(async () => {
-    t = await startTestCatalog({ LOG_LEVEL: 'fatal' }); // the lost connections are logged as errors, on purpose
-    replicator = await startReplicator({
-      ...t.env,
-      REPLICATOR_REGIONS: 'ap-shanghai,ap-singapore',
-      REPLICATOR_PORT: '0',
-      REPLICATOR_MAX_BYTES_PER_SEC: String(1024 * 1024),
+    t = await startTestStack({
+      catalogEnv: { LOG_LEVEL: 'fatal' }, // the lost connections are logged as errors, on purpose
+      replicatorEnv: { REPLICATOR_MAX_BYTES_PER_SEC: String(1024 * 1024) },
     });
-    await t.api.as(keys.operator).put('/v1/accounts/alice/beta');
   });
-  afterAll(async () => {
-    await replicator?.stop();
-    await t?.stop();
-  });
+  afterAll(() => t?.stop());
   const alice = () => t.api.as(keys.alice);
 
   it('every accepted copy still completes once, and the services answer again', async () => {

@@ -2,35 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from '@snapferry/testing';
-import {
-  startReplicator,
-  type RunningReplicator,
-} from '../../apps/replicator/src/start-replicator';
-import {
-  keys,
-  normalSnapshot,
-  startTestCatalog,
-  type TestCatalog,
-} from '../support/catalog-harness';
+import { keys, normalSnapshot, startTestStack, type TestStack } from '../support/catalog-harness';
 
 /** A slow copy (bandwidth-limited) so that its progress, the source lock and a cancel can be watched. */
 describe('a copy in flight: progress on both sides, the source lock, cancel by deleting the target', () => {
-  let t: TestCatalog;
-  let replicator: RunningReplicator;
+  let t: TestStack;
   beforeAll(async () => {
-    t = await startTestCatalog();
-    replicator = await startReplicator({
-      ...t.env,
-      REPLICATOR_REGIONS: 'ap-shanghai,ap-singapore',
-      REPLICATOR_PORT: '0',
-      REPLICATOR_MAX_BYTES_PER_SEC: String(512 * 1024),
+    t = await startTestStack({
+      replicatorEnv: { REPLICATOR_MAX_BYTES_PER_SEC: String(512 * 1024) },
     });
-    await t.api.as(keys.operator).put('/v1/accounts/alice/beta');
   });
-  afterAll(async () => {
-    await replicator?.stop();
-    await t?.stop();
-  });
+  afterAll(() => t?.stop());
   const alice = () => t.api.as(keys.alice);
 
   it('shows percent rising on the source and the target, locks the source, then completes', async () => {

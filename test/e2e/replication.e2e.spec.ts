@@ -1,32 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { waitFor } from '@snapferry/testing';
-import {
-  startReplicator,
-  type RunningReplicator,
-} from '../../apps/replicator/src/start-replicator';
-import {
-  keys,
-  normalSnapshot,
-  startTestCatalog,
-  type TestCatalog,
-} from '../support/catalog-harness';
+import { keys, normalSnapshot, startTestStack, type TestStack } from '../support/catalog-harness';
 
 describe('replication end to end (catalog + replicator, real PostgreSQL and RabbitMQ)', () => {
-  let t: TestCatalog;
-  let replicator: RunningReplicator;
+  let t: TestStack;
   beforeAll(async () => {
-    t = await startTestCatalog();
-    replicator = await startReplicator({
-      ...t.env,
-      REPLICATOR_REGIONS: 'ap-shanghai,ap-singapore',
-      REPLICATOR_PORT: '0',
-    });
-    await t.api.as(keys.operator).put('/v1/accounts/alice/beta');
+    t = await startTestStack();
   });
-  afterAll(async () => {
-    await replicator?.stop();
-    await t?.stop();
-  });
+  afterAll(() => t?.stop());
 
   it('copies to two regions; both sides show progress; the copies read back byte-identical', async () => {
     const alice = t.api.as(keys.alice);

@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestBroker, createTestDatabase } from '@snapferry/testing';
 import { startCatalog, type RunningCatalog } from '../../apps/catalog/src/start-catalog';
+import {
+  startReplicator,
+  type RunningReplicator,
+} from '../../apps/replicator/src/start-replicator';
 
 export const keys = {
   operator: 'test-operator-key-0001',
@@ -122,4 +126,32 @@ export async function normalSnapshot(
   if (stored.status !== 200)
     throw new Error(`upload failed: ${stored.status} ${JSON.stringify(stored.body)}`);
   return id;
+}
+
+export type TestStack = TestCatalog & { replicator: RunningReplicator };
+
+/**
+ * The stack most end-to-end tests copy with: a catalog and a replicator in this process (on
+ * the catalog's database, vhost and data directory), and alice in the beta.
+ */
+export async function startTestStack({
+  catalogEnv = {},
+  replicatorEnv = {},
+}: { catalogEnv?: NodeJS.ProcessEnv; replicatorEnv?: NodeJS.ProcessEnv } = {}): Promise<TestStack> {
+  const catalog = await startTestCatalog(catalogEnv);
+  const replicator = await startReplicator({
+    ...catalog.env,
+    REPLICATOR_REGIONS: 'ap-shanghai,ap-singapore',
+    REPLICATOR_PORT: '0',
+    ...replicatorEnv,
+  });
+  await catalog.api.as(keys.operator).put('/v1/accounts/alice/beta');
+  return {
+    ...catalog,
+    replicator,
+    stop: async () => {
+      await replicator.stop();
+      await catalog.stop();
+    },
+  };
 }
