@@ -20,7 +20,7 @@ import { ReplicationsController } from './replications/replications.controller';
 import { SnapshotCommands } from './snapshots/snapshot-commands';
 import { SnapshotQueries } from './snapshots/snapshot-queries';
 import { SnapshotsController } from './snapshots/snapshots.controller';
-import { RegionStores } from './snapshot-data/region-stores';
+import { RegionStores } from '@snapferry/storage';
 import { SnapshotData } from './snapshot-data/snapshot-data';
 import { SnapshotDataController } from './snapshot-data/snapshot-data.controller';
 import { CatalogStore } from './store/catalog-store';

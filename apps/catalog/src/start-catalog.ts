@@ -34,7 +34,7 @@ import { RecordProgress } from './progress/record-progress';
 import { ProjectionWatermark } from './read-models/projection-watermark';
 import { Projector } from './read-models/projector';
 import { DataReaper } from './data-reaper/data-reaper';
-import { RegionStores } from './snapshot-data/region-stores';
+import { RegionStores } from '@snapferry/storage';
 import { CatalogSchema1760000100000 } from './store/catalog-migrations';
 
 export interface RunningCatalog {

@@ -19,7 +19,7 @@ import {
   type Logger,
   type SnapferryConfig,
 } from '@snapferry/platform';
-import { FilesystemRegionStore, type RegionStore, Throttle } from '@snapferry/storage';
+import { RegionStores, Throttle } from '@snapferry/storage';
 import { type RegionContext, ReplicationRunner } from './copy/replication-runner';
 import {
   REPLICATOR_HEALTH,
@@ -72,12 +72,7 @@ export async function startReplicator(
   await dataSource.initialize();
   const metrics = createMetricsRegistry('replicator');
 
-  const stores = new Map<string, RegionStore>();
-  const storeFor = (region: string) => {
-    let store = stores.get(region);
-    if (!store) stores.set(region, (store = new FilesystemRegionStore(config.dataDir, region)));
-    return store;
-  };
+  const stores = new RegionStores(config.dataDir);
   const regions = new Map<string, RegionContext>();
   for (const region of config.replicatorRegions) {
     const jobs = new JobStore(dataSource, region);
@@ -85,8 +80,8 @@ export async function startReplicator(
     regions.set(region, {
       region,
       jobs,
-      target: storeFor(region),
-      sourceStore: storeFor,
+      target: stores.get(region),
+      sourceStore: (source) => stores.get(source),
       ...(config.maxBytesPerSec ? { throttle: new Throttle(config.maxBytesPerSec) } : {}),
     });
   }

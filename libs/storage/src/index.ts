@@ -42,3 +42,4 @@ export {
   DEFAULT_GC_GRACE_MS,
   type GcStats,
 } from './collect-garbage';
+export { RegionStores } from './region-stores';

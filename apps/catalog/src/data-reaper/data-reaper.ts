@@ -7,7 +7,7 @@ import {
   processSubscriptionBatch,
 } from '@snapferry/event-store';
 import { collectGarbage } from '@snapferry/storage';
-import type { RegionStores } from '../snapshot-data/region-stores';
+import type { RegionStores } from '@snapferry/storage';
 
 export const dataReaperSubscription = 'data-reaper';
 

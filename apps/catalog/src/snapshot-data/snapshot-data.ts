@@ -4,7 +4,13 @@ import type { Request, Response } from 'express';
 import { assertUploadAllowed, storeSnapshotData, streamIds } from '@snapferry/domain';
 import { tryAcquireLeadership } from '@snapferry/event-store';
 import type { SnapferryConfig } from '@snapferry/platform';
-import { readStream, storeStream, TooLargeError } from '@snapferry/storage';
+import {
+  readStream,
+  RegionStores,
+  SnapshotExistsError,
+  storeStream,
+  TooLargeError,
+} from '@snapferry/storage';
 import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
 import { meta } from '../snapshots/snapshot-commands';
@@ -12,7 +18,6 @@ import { SnapshotQueries } from '../snapshots/snapshot-queries';
 import { CatalogStore } from '../store/catalog-store';
 import { CONFIG } from '../tokens';
 import { parseByteRange } from './byte-range';
-import { RegionStores } from './region-stores';
 
 /**
  * Upload and read-back of a snapshot's bytes. The state is checked before a byte is read;
@@ -87,7 +92,7 @@ export class SnapshotData {
             'UnsupportedOperation.SnapshotDataTooLarge',
             `the image is larger than the disk (${snapshot.diskSizeGiB} GiB)`,
           );
-        if ((error as { name?: string }).name === 'SnapshotExistsError')
+        if (error instanceof SnapshotExistsError)
           throw new ApiError(
             409,
             'UnsupportedOperation.DataAlreadyStored',

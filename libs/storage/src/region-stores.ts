@@ -1,6 +1,7 @@
-import { FilesystemRegionStore, type RegionStore } from '@snapferry/storage';
+import { FilesystemRegionStore } from './filesystem-region-store';
+import type { RegionStore } from './region-store';
 
-/** One snapshot store per region under SNAPFERRY_DATA_DIR (the filesystem backend of the storage port). */
+/** One snapshot store per region under a data directory (the filesystem backend), made once each. */
 export class RegionStores {
   private readonly stores = new Map<string, RegionStore>();
 
