@@ -1,35 +1,32 @@
 import { randomBytes } from 'node:crypto';
-import { waitFor } from '@snapferry/testing';
+import { type PrivateBroker, startPrivateBroker, waitFor } from '@snapferry/testing';
 import { keys, normalSnapshot } from '../support/catalog-harness';
 import {
-  rabbitmqctl,
   startProcessStack,
   withProcessOutput,
   type ProcessStack,
 } from '../support/process-harness';
 
-// Stops the broker this run uses (the shared one under `npm test`, which is why the faults
-// tier runs alone, after the others). rabbitmqctl honours RABBITMQ_NODENAME, so a developer
-// can point the test at a private node together with TEST_AMQP_URL.
-const startBroker = async () => {
-  await rabbitmqctl('start_app');
-  await rabbitmqctl('await_startup');
-};
-
+// Stops a broker: a RabbitMQ node of this test's own (own name, ports and data directory),
+// never the machine's shared one, which every other test and service relies on.
 describe('broker restart (rabbitmqctl stop_app / start_app)', () => {
   let s: ProcessStack;
-  let brokerStopped = false;
+  let broker: PrivateBroker;
   beforeAll(async () => {
-    s = await startProcessStack({
-      REPLICATOR_REGIONS: 'ap-shanghai,ap-singapore',
-      REPLICATOR_MAX_BYTES_PER_SEC: String(256 * 1024),
-    });
+    broker = await startPrivateBroker();
+    s = await startProcessStack(
+      {
+        REPLICATOR_REGIONS: 'ap-shanghai,ap-singapore',
+        REPLICATOR_MAX_BYTES_PER_SEC: String(256 * 1024),
+      },
+      { broker: { url: broker.url, vhost: '/', cleanup: async () => undefined } },
+    );
     expect((await s.api.as(keys.operator).put('/v1/accounts/alice/beta')).status).toBe(200);
-  });
+  }, 120_000);
   afterAll(async () => {
-    if (brokerStopped) await startBroker();
     await s?.stop();
-  });
+    await broker?.stop();
+  }, 120_000);
 
   it(
     'copies in flight and copies requested while the broker is down all complete once it is back',
@@ -73,8 +70,7 @@ describe('broker restart (rabbitmqctl stop_app / start_app)', () => {
       );
       const other = await source(randomBytes(256 * 1024 + 17), 'disk-bbbb0002');
 
-      brokerStopped = true;
-      await rabbitmqctl('stop_app');
+      await broker.stopApp();
       try {
         // The catalog takes requests on PostgreSQL alone: the outbox holds them until the broker is back.
         const late = await source(randomBytes(300 * 1024), 'disk-bbbb0003');
@@ -85,8 +81,7 @@ describe('broker restart (rabbitmqctl stop_app / start_app)', () => {
         expect(listed.filter((x: any) => x.state === 'COPYING_FROM_REMOTE')).toHaveLength(2);
         await new Promise((resolve) => setTimeout(resolve, 3_000));
       } finally {
-        await startBroker();
-        brokerStopped = false;
+        await broker.startApp();
       }
 
       for (const { targetId } of requested)

@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { type Channel, type ChannelModel, connect, type ConsumeMessage } from 'amqplib';
 import { Client } from 'pg';
+import { rabbitmqctl as ctl } from '@snapferry/testing';
 
-const run = promisify(execFile);
-
-/** `rabbitmqctl -q <args>` on the shared broker, as tab-separated rows. */
+/** `rabbitmqctl -q <args>` on the shared broker (with a timeout), as tab-separated rows. */
 export async function rabbitmqctl(...args: string[]): Promise<string[][]> {
-  const { stdout } = await run('rabbitmqctl', ['-q', ...args], { timeout: 30_000 });
+  const stdout = await ctl(args, { timeoutMs: 30_000 });
   return stdout
     .split('\n')
     .filter((line) => line.trim() !== '')

@@ -1,8 +1,7 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import {
   createTestBroker,
   createTestDatabase,
@@ -181,9 +180,12 @@ export interface ProcessStack {
  * A catalog and a replicator as processes on a fresh database, vhost and data directory, both
  * started. `extraEnv` applies to both (e.g. REPLICATOR_MAX_BYTES_PER_SEC).
  */
-export async function startProcessStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<ProcessStack> {
+export async function startProcessStack(
+  extraEnv: NodeJS.ProcessEnv = {},
+  { broker: given }: { broker?: TestBroker } = {},
+): Promise<ProcessStack> {
   const db = await createTestDatabase('sf_fault');
-  const broker = await createTestBroker('sf_fault');
+  const broker = given ?? (await createTestBroker('sf_fault'));
   const dataDir = await mkdtemp(join(tmpdir(), 'snapferry-fault-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -232,12 +234,4 @@ export function withProcessOutput(body: () => Promise<void>): () => Promise<void
       throw error;
     }
   };
-}
-
-const run = promisify(execFile);
-
-/** `rabbitmqctl <args>` on the shared broker (only the broker-restart fault test uses it). */
-export async function rabbitmqctl(...args: string[]): Promise<string> {
-  const { stdout } = await run('rabbitmqctl', ['-q', ...args], { timeout: 120_000 });
-  return stdout;
 }

@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
+import { rabbitmqctl } from '@snapferry/testing';
 import type { MessageEnvelope } from '../src';
-
-const run = promisify(execFile);
 
 export function envelope(
   type: string,
@@ -26,20 +23,13 @@ export async function closeConnectionsNamed(
   connectionName: string,
 ): Promise<number> {
   // The table output prints pids as close_connection wants them (<rabbit@host.1.2.3>); JSON does not.
-  const { stdout } = await run('rabbitmqctl', [
-    '-q',
-    'list_connections',
-    'pid',
-    'vhost',
-    'client_properties',
-  ]);
+  const stdout = await rabbitmqctl(['list_connections', 'pid', 'vhost', 'client_properties']);
   const pids = stdout
     .split('\n')
     .map((line) => line.split('\t'))
     .filter(([, v, properties]) => v === vhost && properties?.includes(`"${connectionName}"`))
     .map(([pid]) => pid ?? '');
-  for (const pid of pids)
-    await run('rabbitmqctl', ['-q', 'close_connection', pid, 'test: forced close']);
+  for (const pid of pids) await rabbitmqctl(['close_connection', pid, 'test: forced close']);
   return pids.length;
 }
 
@@ -51,8 +41,7 @@ export interface QueueRow {
 }
 
 export async function listQueues(vhost: string): Promise<QueueRow[]> {
-  const { stdout } = await run('rabbitmqctl', [
-    '-q',
+  const stdout = await rabbitmqctl([
     'list_queues',
     '-p',
     vhost,

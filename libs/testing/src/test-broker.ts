@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { connect } from 'amqplib';
+import { rabbitmqctl } from './rabbitmqctl';
 import { uniqueName } from './unique-name';
-
-const run = promisify(execFile);
 
 export interface TestBroker {
   /** AMQP URL of a fresh virtual host owned by this test file. */
@@ -28,10 +25,6 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-async function rabbitmqctl(...args: string[]): Promise<void> {
-  await run('rabbitmqctl', ['-q', ...args], { timeout: 60_000 });
-}
-
 let container: Promise<{ url: string; exec: (args: string[]) => Promise<unknown> }> | undefined;
 
 async function startContainer() {
@@ -49,8 +42,8 @@ export async function createTestBroker(prefix = 'sf_test'): Promise<TestBroker> 
   const vhost = uniqueName(prefix);
   const admin = adminAmqpUrl();
   if (await reachable(admin)) {
-    await rabbitmqctl('add_vhost', vhost);
-    await rabbitmqctl(
+    await rabbitmqctl(['add_vhost', vhost]);
+    await rabbitmqctl([
       'set_permissions',
       '-p',
       vhost,
@@ -58,10 +51,14 @@ export async function createTestBroker(prefix = 'sf_test'): Promise<TestBroker> 
       '.*',
       '.*',
       '.*',
-    );
+    ]);
     const url = new URL(admin);
     url.pathname = `/${encodeURIComponent(vhost)}`;
-    return { url: url.toString(), vhost, cleanup: () => rabbitmqctl('delete_vhost', vhost) };
+    return {
+      url: url.toString(),
+      vhost,
+      cleanup: async () => void (await rabbitmqctl(['delete_vhost', vhost])),
+    };
   }
   container ??= startContainer();
   const c = await container;
