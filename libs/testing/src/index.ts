@@ -4,3 +4,4 @@ export * from './unique-name';
 export * from './wait-for';
 export * from './rabbitmqctl';
 export * from './private-broker';
+export * from './broker-probe';

@@ -26,11 +26,10 @@ export class ShuttingDownError extends Error {
   }
 }
 
-/** A newer delivery of the same request (after a lost channel) takes over from this attempt. */
-class SupersededError extends Error {}
-
 interface RunningCopy {
+  replicationId: string;
   controller: AbortController;
+  /** Settles (never rejects) when the attempt has ended, whatever its outcome. */
   done: Promise<void>;
 }
 
@@ -54,7 +53,10 @@ export interface RegionContext {
  * instead of making a second target. Outcomes end as Completed / Failed / Cancelled.
  */
 export class ReplicationRunner {
-  private readonly running = new Map<string, RunningCopy>();
+  /** Every attempt running or waiting in this process. */
+  private readonly attempts = new Set<RunningCopy>();
+  /** The newest attempt per replication: the next delivery of it waits for this one. */
+  private readonly latest = new Map<string, RunningCopy>();
   private readonly stopping = new AbortController();
   private readonly metrics: { copies: Counter; bytes: Counter; inFlight: Gauge };
 
@@ -89,7 +91,7 @@ export class ReplicationRunner {
   /** Stops taking part: running copies abort and their messages go back to the queue. */
   stop(): void {
     this.stopping.abort();
-    for (const { controller } of this.running.values()) controller.abort(new ShuttingDownError());
+    for (const { controller } of this.attempts) controller.abort(new ShuttingDownError());
   }
 
   private context(region: string): RegionContext {
@@ -107,37 +109,34 @@ export class ReplicationRunner {
       region: ctx.region,
     });
     if (this.stopping.signal.aborted) throw new ShuttingDownError();
-    const earlier = this.running.get(request.replicationId);
-    if (earlier) {
-      // Redelivered while an attempt still runs here (its channel was lost): one copy at a time.
-      earlier.controller.abort(new SupersededError('superseded by a redelivery'));
-      await earlier.done.catch(() => undefined);
-    }
-    if (await ctx.jobs.seen(message.eventId)) return log.info('request already handled');
-    const job = await ctx.jobs.beginAttempt(request);
-    if (terminalJobStates.includes(job.state)) {
-      await ctx.jobs.remember(message.eventId, message.type);
-      return log.info(
-        { state: job.state },
-        'request redelivered after its copy ended; nothing to do',
-      );
-    }
-    if (job.cancelRequested) return this.finishCancelled(ctx, request, message);
-
-    const controller = new AbortController();
-    let finished!: () => void;
-    this.running.set(request.replicationId, {
-      controller,
-      done: new Promise<void>((resolve) => (finished = resolve)),
-    });
-    this.metrics.inFlight.inc({ region: ctx.region });
+    // Claimed before the first await, so two deliveries of one request (the relay re-publishes a
+    // batch after a failure; a lost channel redelivers) can never both pass this point unseen:
+    // the later one waits for the earlier attempt, then finds its outcome in the inbox.
+    const attempt = this.claim(request.replicationId);
     try {
-      await this.copy(ctx, request, job, message.correlationId, controller, log);
-      await ctx.jobs.remember(message.eventId, message.type);
+      await attempt.previous;
+      attempt.controller.signal.throwIfAborted();
+      if (await ctx.jobs.seen(message.eventId)) return log.info('request already handled');
+      const job = await ctx.jobs.beginAttempt(request);
+      if (terminalJobStates.includes(job.state)) {
+        await ctx.jobs.remember(message.eventId, message.type);
+        return log.info(
+          { state: job.state },
+          'request redelivered after its copy ended; nothing to do',
+        );
+      }
+      if (job.cancelRequested) return await this.finishCancelled(ctx, request, message);
+      this.metrics.inFlight.inc({ region: ctx.region });
+      try {
+        await this.copy(ctx, request, job, message.correlationId, attempt.controller, log);
+        await ctx.jobs.remember(message.eventId, message.type);
+      } finally {
+        this.metrics.inFlight.dec({ region: ctx.region });
+      }
     } catch (error) {
-      const reason: unknown = controller.signal.reason;
-      if (reason instanceof ShuttingDownError || reason instanceof SupersededError) throw reason;
-      if (error instanceof CancelledError || controller.signal.reason instanceof CancelledError)
+      const reason: unknown = attempt.controller.signal.reason;
+      if (reason instanceof ShuttingDownError) throw reason;
+      if (error instanceof CancelledError || reason instanceof CancelledError)
         return this.finishCancelled(ctx, request, message);
       if (error instanceof StorageError) {
         // The data itself is wrong (corrupt or missing source chunk): retrying cannot help.
@@ -148,11 +147,35 @@ export class ReplicationRunner {
       }
       throw error; // infrastructure trouble: requeue; the delivery limit ends a message that keeps failing
     } finally {
-      if (this.running.get(request.replicationId)?.controller === controller)
-        this.running.delete(request.replicationId);
-      finished();
-      this.metrics.inFlight.dec({ region: ctx.region });
+      attempt.release();
     }
+  }
+
+  /**
+   * Registers an attempt for `replicationId` synchronously; `previous` settles when the attempt
+   * registered before it (in this process) has ended. Every attempt is tracked, so stop() and
+   * cancels reach all of them.
+   */
+  private claim(replicationId: string) {
+    const previous = this.latest.get(replicationId)?.done;
+    const controller = new AbortController();
+    let release!: () => void;
+    const attempt: RunningCopy = {
+      replicationId,
+      controller,
+      done: new Promise<void>((resolve) => (release = resolve)),
+    };
+    this.latest.set(replicationId, attempt);
+    this.attempts.add(attempt);
+    return {
+      controller,
+      previous,
+      release: () => {
+        this.attempts.delete(attempt);
+        if (this.latest.get(replicationId) === attempt) this.latest.delete(replicationId);
+        release();
+      },
+    };
   }
 
   private async copy(
@@ -236,14 +259,12 @@ export class ReplicationRunner {
     const { replicationId } = message.data;
     const ctx = this.context(message.data.targetRegion);
     const job = await ctx.jobs.requestCancel(replicationId);
-    const running = this.running.get(replicationId);
-    if (running) running.controller.abort(new CancelledError());
-    else if (job.state === 'COMPLETED') {
-      // The copy finished before the cancel arrived: the target was deleted, so drop its data.
-      await ctx.target.deleteManifest(message.data.targetSnapshotId).catch(() => undefined);
-    } else if (job.request && !terminalJobStates.includes(job.state)) {
-      // Known but not running here: another replicator may be copying it; it polls the flag.
-    }
+    const running = [...this.attempts].filter((a) => a.replicationId === replicationId);
+    for (const attempt of running) attempt.controller.abort(new CancelledError());
+    // The copy finished before the cancel arrived: the target was deleted, so drop its data.
+    // (A job known but not running here may be copying in another replicator: it polls the flag.)
+    if (running.length === 0 && job.state === 'COMPLETED')
+      await ctx.target.deleteManifest(message.data.targetSnapshotId);
     await ctx.jobs.remember(message.eventId, message.type);
   }
 
