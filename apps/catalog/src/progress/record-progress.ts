@@ -7,6 +7,7 @@ import {
 import type { ReplicationMessage } from '@snapferry/contracts';
 import { DuplicateEventError } from '@snapferry/event-store';
 import { CatalogStore } from '../store/catalog-store';
+import { SerialPerKey } from './serial-per-key';
 
 export type IngestOutcome = 'recorded' | 'duplicate' | { ignored: string };
 
@@ -17,9 +18,17 @@ export type IngestOutcome = 'recorded' | 'duplicate' | { ignored: string };
  */
 @Injectable()
 export class RecordProgress {
+  private readonly serial = new SerialPerKey();
+
   constructor(private readonly store: CatalogStore) {}
 
-  async handle(message: ReplicationMessage): Promise<IngestOutcome> {
+  /** One replication's events are ingested in delivery order; different replications in parallel. */
+  handle(message: ReplicationMessage): Promise<IngestOutcome> {
+    const { replicationId } = message.data as { replicationId: string };
+    return this.serial.run(replicationId, () => this.ingest(message));
+  }
+
+  private async ingest(message: ReplicationMessage): Promise<IngestOutcome> {
     const event = { type: message.type, data: message.data } as ReplicationProgressEvent;
     try {
       return await this.store.transaction(
