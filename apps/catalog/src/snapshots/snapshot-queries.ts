@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { SnapshotView } from '@snapferry/domain';
+import {
+  evolveSnapshotView,
+  type SnapshotEvent,
+  type SnapshotView,
+  streamIds,
+} from '@snapferry/domain';
 import type { ListSnapshotsQuery } from '@snapferry/contracts';
 import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
@@ -16,10 +21,27 @@ export class SnapshotQueries {
       `SELECT doc FROM snapshot_view WHERE snapshot_id = $1 AND account_id = $2`,
       [snapshotId, caller.accountId],
     );
-    const doc = rows[0]?.doc;
+    const doc = rows[0]?.doc ?? (await this.fromStream(caller, snapshotId));
     if (!doc)
       throw new ApiError(404, 'ResourceNotFound.Snapshot', `snapshot ${snapshotId} does not exist`);
     return doc;
+  }
+
+  /**
+   * The document folded from the snapshot's own stream, for a snapshot the views do not show
+   * yet (the projection lags, e.g. after a read-your-writes wait timed out): a snapshot that
+   * exists is never answered 404. Copy progress lives in other streams, so percentages may
+   * trail until the projection catches up.
+   */
+  private async fromStream(caller: Caller, snapshotId: string): Promise<SnapshotView | null> {
+    const { events } = await this.store.eventStore.readStream<SnapshotEvent>(
+      streamIds.snapshot(snapshotId),
+    );
+    const doc = events.reduce<SnapshotView | null>(
+      (view, event) => evolveSnapshotView(view, event, snapshotId),
+      null,
+    );
+    return doc?.accountId === caller.accountId ? doc : null;
   }
 
   async get(caller: Caller, snapshotId: string) {
