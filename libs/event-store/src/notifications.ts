@@ -99,8 +99,14 @@ export class EventNotifications {
     client.on('notification', (message) => {
       if (message.channel === this.channel) this.emit(parse(message.payload));
     });
-    await client.connect();
-    await client.query(`LISTEN ${client.escapeIdentifier(this.channel)}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${client.escapeIdentifier(this.channel)}`);
+    } catch (error) {
+      // A connection that does not listen is of no use: close it, or every retry leaks one.
+      await client.end().catch((endError: unknown) => this.options.onError?.(endError));
+      throw error;
+    }
     if (this.closed) {
       await client.end();
       return;

@@ -275,4 +275,25 @@ describe('notifications', () => {
       await notifications.close();
     }
   });
+
+  it('closes the connection when LISTEN fails, at start and on every retry', async () => {
+    const listeners = async () =>
+      Number(
+        (
+          await store.query<{ n: string }>(
+            `SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'snapferry-listener'`,
+          )
+        )[0]?.n,
+      );
+    const before = await listeners();
+    // A NUL byte in the channel name: the server refuses the LISTEN and keeps the session open.
+    const notifications = new EventNotifications(db.url, { channel: 'bad\u0000channel' });
+    await expect(notifications.start()).rejects.toThrow();
+    await expect(notifications.start()).rejects.toThrow();
+    await notifications.close();
+    await waitFor(async () => (await listeners()) === before, {
+      timeoutMs: 3_000,
+      what: 'the refused listener connections to close',
+    });
+  });
 });
