@@ -34,6 +34,8 @@ export interface SnapferryConfig {
   deliveryLimit: number;
   /** Chunks younger than this are never collected (uploads and copies in flight). */
   gcGraceMs: number;
+  /** Server-sent event streams one API key may hold open at once. */
+  maxEventStreamsPerKey: number;
   logLevel: string;
 }
 
@@ -123,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfi
     chunkSize: integer(env, 'SNAPFERRY_CHUNK_SIZE', 4 * 1024 * 1024, 1024),
     deliveryLimit: integer(env, 'SNAPFERRY_DELIVERY_LIMIT', 10, 1),
     gcGraceMs: integer(env, 'SNAPFERRY_GC_GRACE_MS', 10 * 60 * 1000, 0),
+    maxEventStreamsPerKey: integer(env, 'SNAPFERRY_MAX_EVENT_STREAMS', 8, 1),
     logLevel: env['LOG_LEVEL'] ?? 'info',
   };
 }

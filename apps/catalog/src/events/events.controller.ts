@@ -1,20 +1,29 @@
-import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { FollowEventsQuery, ListEventsQuery } from '@snapferry/contracts';
+import { EventNotifications } from '@snapferry/event-store';
+import type { SnapferryConfig } from '@snapferry/platform';
+import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
 import { CurrentCaller } from '../http/auth.guard';
+import { CONFIG } from '../tokens';
 import { EventLog } from './event-log';
-import { EventNotifications } from '@snapferry/event-store';
+import { followEventLog, StreamSlots } from './event-stream';
 
 @ApiTags('events')
 @ApiBearerAuth()
 @Controller('v1/events')
 export class EventsController {
+  private readonly slots: StreamSlots;
+
   constructor(
     private readonly log: EventLog,
     private readonly notifications: EventNotifications,
-  ) {}
+    @Inject(CONFIG) config: SnapferryConfig,
+  ) {
+    this.slots = new StreamSlots(config.maxEventStreamsPerKey);
+  }
 
   @Get()
   list(@CurrentCaller() caller: Caller, @Query() query: ListEventsQuery) {
@@ -38,31 +47,24 @@ export class EventsController {
     const resume =
       query.after ?? (lastEventId && /^\d{1,18}$/.test(lastEventId) ? lastEventId : '0');
     const filter = this.log.filterFor(caller, query);
-    response.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    response.write(': following the event log\n\n');
-    let open = true;
-    request.on('close', () => (open = false));
-    let after = BigInt(resume);
-    let lastBeat = Date.now();
-    while (open) {
-      const page = await this.log.page(filter, after, 500);
-      for (const event of page.events)
-        response.write(
-          `id: ${event.globalPosition}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
-        );
-      after = BigInt(page.next) > after ? BigInt(page.next) : after;
-      if (page.events.length === 500) continue;
-      if (Date.now() - lastBeat > 15_000) {
-        response.write(': keep-alive\n\n');
-        lastBeat = Date.now();
-      }
-      await this.notifications.waitForNext(1_000);
+    const slot = `${caller.accountId}:${caller.role}`;
+    if (!this.slots.tryTake(slot))
+      throw new ApiError(
+        429,
+        'LimitExceeded.EventStreams',
+        `at most ${this.slots.perCaller} event streams may be open at once per API key; close one first`,
+        { 'retry-after': '5' },
+      );
+    try {
+      response.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      await followEventLog(this.log, this.notifications, filter, BigInt(resume), request, response);
+    } finally {
+      this.slots.give(slot);
     }
-    response.end();
   }
 }

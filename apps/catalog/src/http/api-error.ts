@@ -5,6 +5,8 @@ export class ApiError extends Error {
     /** A documented `Family.Reason` code (the domain's ErrorCode or an HTTP-level one). */
     readonly code: string,
     message: string,
+    /** Extra response headers, e.g. `Retry-After` on a 429 or 503. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'ApiError';

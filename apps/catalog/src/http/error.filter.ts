@@ -10,6 +10,7 @@ interface Answer {
   status: number;
   code: string;
   message: string;
+  headers?: Record<string, string>;
 }
 
 const httpCodes: Record<number, string> = {
@@ -36,6 +37,7 @@ export class ErrorFilter implements ExceptionFilter {
       response.destroy();
       return;
     }
+    for (const [name, value] of Object.entries(answer.headers ?? {})) response.setHeader(name, value);
     response
       .status(answer.status)
       .setHeader('x-request-id', requestId)
@@ -44,7 +46,12 @@ export class ErrorFilter implements ExceptionFilter {
 
   private answer(exception: unknown): Answer {
     if (exception instanceof ApiError)
-      return { status: exception.status, code: exception.code, message: exception.message };
+      return {
+        status: exception.status,
+        code: exception.code,
+        message: exception.message,
+        headers: exception.headers,
+      };
     if (exception instanceof DomainError)
       return { status: statusOf(exception.code), code: exception.code, message: exception.message };
     if (exception instanceof WrongExpectedVersionError)
