@@ -37,7 +37,8 @@ export class ErrorFilter implements ExceptionFilter {
       response.destroy();
       return;
     }
-    for (const [name, value] of Object.entries(answer.headers ?? {})) response.setHeader(name, value);
+    for (const [name, value] of Object.entries(answer.headers ?? {}))
+      response.setHeader(name, value);
     response
       .status(answer.status)
       .setHeader('x-request-id', requestId)
