@@ -23,6 +23,7 @@ import { SnapshotsController } from './snapshots/snapshots.controller';
 import { RegionStores } from '@snapferry/storage';
 import { SnapshotData } from './snapshot-data/snapshot-data';
 import { SnapshotDataController } from './snapshot-data/snapshot-data.controller';
+import { UploadLeases } from './snapshot-data/upload-leases';
 import { CatalogStore } from './store/catalog-store';
 import type { HealthChecks } from '@snapferry/platform';
 import { CONFIG, HEALTH_CHECKS, LOGGER, METRICS, REGION_CATALOG } from './tokens';
@@ -79,6 +80,7 @@ export class CatalogModule {
         ReplicationQueries,
         EventLog,
         SnapshotData,
+        UploadLeases,
         { provide: RegionStores, useValue: runtime.regionStores },
         ...(runtime.extraProviders ?? []),
       ],

@@ -35,7 +35,7 @@ import { ProjectionWatermark } from './read-models/projection-watermark';
 import { Projector } from './read-models/projector';
 import { DataReaper } from './data-reaper/data-reaper';
 import { RegionStores } from '@snapferry/storage';
-import { CatalogSchema1760000100000 } from './store/catalog-migrations';
+import { catalogMigrations } from './store/catalog-migrations';
 
 export interface RunningCatalog {
   app: INestApplication;
@@ -52,13 +52,9 @@ async function migrate(config: SnapferryConfig): Promise<DataSource> {
   await lock.connect();
   try {
     await lock.query(`SELECT pg_advisory_lock(hashtext('snapferry-catalog-migrations'))`);
-    const dataSource = createEventStoreDataSource(
-      config.databaseUrl,
-      [CatalogSchema1760000100000],
-      {
-        applicationName: 'snapferry-catalog',
-      },
-    );
+    const dataSource = createEventStoreDataSource(config.databaseUrl, catalogMigrations, {
+      applicationName: 'snapferry-catalog',
+    });
     await dataSource.initialize();
     return dataSource;
   } finally {

@@ -2,7 +2,6 @@ import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { assertUploadAllowed, storeSnapshotData, streamIds } from '@snapferry/domain';
-import { tryAcquireLeadership } from '@snapferry/event-store';
 import type { SnapferryConfig } from '@snapferry/platform';
 import {
   readStream,
@@ -18,6 +17,7 @@ import { SnapshotQueries } from '../snapshots/snapshot-queries';
 import { CatalogStore } from '../store/catalog-store';
 import { CONFIG } from '../tokens';
 import { parseByteRange } from './byte-range';
+import { UploadLeases } from './upload-leases';
 
 /**
  * Upload and read-back of a snapshot's bytes. The state is checked before a byte is read;
@@ -30,6 +30,7 @@ export class SnapshotData {
     private readonly store: CatalogStore,
     private readonly queries: SnapshotQueries,
     private readonly regionStores: RegionStores,
+    private readonly leases: UploadLeases,
     @Inject(CONFIG) private readonly config: SnapferryConfig,
   ) {}
 
@@ -60,8 +61,8 @@ export class SnapshotData {
         `the image is larger than the disk (${snapshot.diskSizeGiB} GiB)`,
       );
     // One upload per snapshot at a time, across catalog instances.
-    const lock = await tryAcquireLeadership(this.config.databaseUrl, `upload:${snapshotId}`);
-    if (!lock)
+    const lease = await this.leases.acquire(snapshotId);
+    if (!lease)
       throw new ApiError(
         409,
         'UnsupportedOperation.UploadInProgress',
@@ -70,11 +71,12 @@ export class SnapshotData {
     const regionStore = this.regionStores.get(snapshot.region);
     const aborted = new AbortController();
     request.on('close', () => !request.complete && aborted.abort(new Error('client went away')));
+    const signal = AbortSignal.any([aborted.signal, lease.lost]);
     try {
       const manifest = await storeStream(regionStore, snapshotId, request, {
         chunkSize: this.config.chunkSize,
         maxBytes,
-        signal: aborted.signal,
+        signal,
       }).catch((error: unknown) => {
         // The client went away mid-body: its fault, not ours (no 5xx, no error log).
         if (
@@ -120,7 +122,7 @@ export class SnapshotData {
       }
       return this.queries.get(caller, snapshotId);
     } finally {
-      await lock.release();
+      await lease.release();
     }
   }
 

@@ -54,3 +54,23 @@ export class CatalogSchema1760000100000 implements MigrationInterface {
     await runner.query(`DROP TABLE client_tokens, region_usage, replication_view, snapshot_view`);
   }
 }
+
+/** Upload leases: one upload per snapshot at a time, held by a row with an expiry, not a connection. */
+export class UploadLeases1760000400000 implements MigrationInterface {
+  name = 'UploadLeases1760000400000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE upload_leases (
+        snapshot_id text PRIMARY KEY,
+        holder text NOT NULL,
+        expires_at timestamptz NOT NULL
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP TABLE upload_leases`);
+  }
+}
+
+export const catalogMigrations = [CatalogSchema1760000100000, UploadLeases1760000400000];

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { CatalogStore } from '../store/catalog-store';
+import { LOGGER } from '../tokens';
+
+export interface UploadLease {
+  /** Aborts when the lease could not be renewed in time (another upload may take over). */
+  lost: AbortSignal;
+  release(): Promise<void>;
+}
+
+const TTL_MS = 30_000;
+
+/**
+ * One upload per snapshot at a time, across catalog instances: a row in `upload_leases` with
+ * an expiry, renewed while the upload runs. Unlike a session advisory lock it holds no
+ * database connection, so 200 concurrent uploads cost three short statements each, and a
+ * crashed catalog's lease simply expires.
+ */
+@Injectable()
+export class UploadLeases {
+  constructor(
+    private readonly store: CatalogStore,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** The lease, or undefined while another upload of the snapshot holds one. */
+  async acquire(snapshotId: string, ttlMs = TTL_MS): Promise<UploadLease | undefined> {
+    const holder = randomUUID();
+    const rows = await this.store.query(
+      `INSERT INTO upload_leases (snapshot_id, holder, expires_at)
+       VALUES ($1, $2, now() + $3 * interval '1 millisecond')
+       ON CONFLICT (snapshot_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+       WHERE upload_leases.expires_at < now()
+       RETURNING holder`,
+      [snapshotId, holder, ttlMs],
+    );
+    if (rows.length === 0) return undefined;
+
+    const lost = new AbortController();
+    let renewedAt = Date.now();
+    const renew = async () => {
+      try {
+        const renewed = await this.store.query(
+          `UPDATE upload_leases SET expires_at = now() + $3 * interval '1 millisecond'
+           WHERE snapshot_id = $1 AND holder = $2 RETURNING 1`,
+          [snapshotId, holder, ttlMs],
+        );
+        if (renewed.length === 0)
+          lost.abort(new Error(`upload lease of ${snapshotId} was taken over`));
+        else renewedAt = Date.now();
+      } catch (error) {
+        this.logger.warn({ err: error, snapshotId }, 'could not renew an upload lease; retrying');
+        // Past the expiry another catalog may start the same upload: stop this one first.
+        if (Date.now() - renewedAt > ttlMs * 0.8)
+          lost.abort(new Error(`upload lease of ${snapshotId} could not be renewed`));
+      }
+    };
+    const timer = setInterval(() => void renew(), ttlMs / 3);
+    timer.unref();
+    return {
+      lost: lost.signal,
+      release: async () => {
+        clearInterval(timer);
+        await this.store.query(`DELETE FROM upload_leases WHERE snapshot_id = $1 AND holder = $2`, [
+          snapshotId,
+          holder,
+        ]);
+      },
+    };
+  }
+}
