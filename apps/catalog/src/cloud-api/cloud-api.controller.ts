@@ -1,5 +1,5 @@
 import { applyDecorators, Controller, Get, Post, Req, Res } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../http/auth.guard';
 import { contextOf } from '../http/request-context';
@@ -51,6 +51,11 @@ export class CloudApiController {
   @Public()
   @Post()
   @documented('A cloud API 3.0 action (JSON body)')
+  @ApiBody({
+    required: false,
+    description: 'the action\'s parameters, e.g. {"SnapshotIds": ["snap-1a2b3c4d"]}',
+    schema: { type: 'object', additionalProperties: true },
+  })
   async post(@Req() req: CloudApiRequest, @Res() res: Response): Promise<void> {
     sendCloudAnswer(res, await this.api.handle(signedRequestOf(req)));
   }
