@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import { EventNotifications, PostgresEventStore } from '@snapferry/event-store';
 import type { SnapferryConfig } from '@snapferry/platform';
 import { BetaController } from './accounts/beta.controller';
+import { cloudApi } from './cloud-api/cloud-api.module';
 import { RequestCopies } from './copies/request-copies';
 import { EventLog } from './events/event-log';
 import { EventsController } from './events/events.controller';
@@ -55,6 +56,7 @@ export class CatalogModule {
         EventsController,
         BetaController,
         HealthController,
+        ...cloudApi.controllers,
         ...(runtime.extraControllers ?? []),
       ],
       providers: [
@@ -82,6 +84,7 @@ export class CatalogModule {
         SnapshotData,
         UploadLeases,
         { provide: RegionStores, useValue: runtime.regionStores },
+        ...cloudApi.providers,
         ...(runtime.extraProviders ?? []),
       ],
     };

@@ -18,6 +18,14 @@ export interface ApiKey {
   role: Role;
 }
 
+/** A credential of the cloud API 3.0 endpoint (`POST /`, TC3-HMAC-SHA256). */
+export interface CloudKey {
+  secretId: string;
+  secretKey: string;
+  accountId: string;
+  role: Role;
+}
+
 export interface SnapferryConfig {
   databaseUrl: string;
   replicatorDatabaseUrl: string;
@@ -26,6 +34,7 @@ export interface SnapferryConfig {
   replicatorMetricsPort: number;
   dataDir: string;
   apiKeys: ApiKey[];
+  cloudKeys: CloudKey[];
   regions: RegionCatalog;
   replicatorRegions: string[];
   maxBytesPerSec: number | null;
@@ -56,6 +65,42 @@ export function parseApiKeys(value: string): ApiKey[] {
           `SNAPFERRY_API_KEYS entry ${i + 1} must be <key>=<accountId>:<role> with a key of at least 8 characters and role user or operator (the key itself is not shown)`,
         );
       return { key: match[1]!, accountId: match[2]!, role: match[3] as Role };
+    });
+}
+
+/** A development credential for the cloud SDKs; replace it with SNAPFERRY_CLOUD_KEYS in production. */
+export const developmentCloudKeys = 'dev-secret-id:dev-secret-key=ops:operator';
+
+/**
+ * `<SecretId>:<SecretKey>=<accountId>:<role>`, comma-separated. The SecretKey may hold `:` and
+ * `=` (the last `=` ends it); a mistake names the entry, never its secret.
+ */
+export function parseCloudKeys(value: string): CloudKey[] {
+  const seen = new Set<string>();
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry, i) => {
+      const match =
+        /^([A-Za-z0-9_-]{1,128}):(\S{8,256})=([A-Za-z0-9][A-Za-z0-9_.-]{0,63}):(user|operator)$/.exec(
+          entry,
+        );
+      if (!match)
+        throw new ConfigError(
+          `SNAPFERRY_CLOUD_KEYS entry ${i + 1} must be <SecretId>:<SecretKey>=<accountId>:<role> with a SecretId of letters, digits, _ or -, a SecretKey of at least 8 characters and role user or operator (the entry itself is not shown)`,
+        );
+      if (seen.has(match[1]!))
+        throw new ConfigError(
+          `SNAPFERRY_CLOUD_KEYS entry ${i + 1} repeats the SecretId of an earlier entry`,
+        );
+      seen.add(match[1]!);
+      return {
+        secretId: match[1]!,
+        secretKey: match[2]!,
+        accountId: match[3]!,
+        role: match[4] as Role,
+      };
     });
 }
 
@@ -117,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfi
     replicatorMetricsPort: integer(env, 'REPLICATOR_PORT', 3001, 0),
     dataDir: env['SNAPFERRY_DATA_DIR'] ?? join(tmpdir(), 'snapferry-data'),
     apiKeys: parseApiKeys(env['SNAPFERRY_API_KEYS'] ?? developmentApiKeys),
+    cloudKeys: parseCloudKeys(env['SNAPFERRY_CLOUD_KEYS'] ?? developmentCloudKeys),
     regions,
     replicatorRegions:
       replicatorRegions.length > 0 ? replicatorRegions : regions.regions.map((r) => r.id),

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, parseApiKeys } from './config';
+import { ConfigError, loadConfig, parseApiKeys, parseCloudKeys } from './config';
 
 describe('configuration', () => {
   it('has defaults that work on a developer machine', () => {
@@ -30,6 +30,41 @@ describe('configuration', () => {
     expect(() => parseApiKeys('secret-value-123=acme:root')).toThrow(
       expect.not.objectContaining({ message: expect.stringContaining('secret') }),
     );
+  });
+
+  it('parses cloud API credentials and refuses malformed entries without echoing a secret', () => {
+    expect(
+      parseCloudKeys(
+        'AKIDexample0001:key:with=equals==acme:user, ops_id-2:0123456789abcdef=ops:operator',
+      ),
+    ).toEqual([
+      {
+        secretId: 'AKIDexample0001',
+        secretKey: 'key:with=equals=',
+        accountId: 'acme',
+        role: 'user',
+      },
+      { secretId: 'ops_id-2', secretKey: '0123456789abcdef', accountId: 'ops', role: 'operator' },
+    ]);
+    expect(loadConfig({}).cloudKeys).toEqual([
+      expect.objectContaining({ secretId: 'dev-secret-id', accountId: 'ops' }),
+    ]);
+    expect(loadConfig({ SNAPFERRY_CLOUD_KEYS: '' }).cloudKeys).toEqual([]);
+    for (const bad of [
+      'AKIDx:short=acme:user',
+      'AKIDx:long-enough-secret=acme:admin',
+      'AKIDx:long-enough-secret=:user',
+      'AKID x:long-enough-secret=acme:user',
+      'no-separators-at-all',
+      'AKIDx:long-enough-secret=acme:user,AKIDx:other-long-secret=bob:user',
+    ])
+      expect(() => parseCloudKeys(bad)).toThrow(ConfigError);
+    for (const bad of ['AKIDx:hunter2-secret-value=acme:root', 'AKIDx hunter2-secret-value'])
+      expect(() => loadConfig({ SNAPFERRY_CLOUD_KEYS: bad })).toThrow(
+        expect.objectContaining({
+          message: expect.stringMatching(/^SNAPFERRY_CLOUD_KEYS entry 1 (?![\s\S]*hunter2)/),
+        }),
+      );
   });
 
   it('names the variable that is wrong', () => {

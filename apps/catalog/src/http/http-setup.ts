@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import pinoHttp from 'pino-http';
 import type { Registry } from 'prom-client';
 import { httpMetrics, type Logger } from '@snapferry/platform';
+import { cloudApiBody } from '../cloud-api/cloud-http';
 import { contextOf, type CatalogRequest } from './request-context';
 
 /** Nest's own messages go to the same structured log. */
@@ -51,6 +52,7 @@ export function configureHttp(
     });
     next();
   });
+  app.use(cloudApiBody()); // raw bytes for `POST /` (signed), before the JSON parser of /v1
   app.useBodyParser('json', { limit: '256kb' });
   const document = SwaggerModule.createDocument(
     app,

@@ -13,7 +13,7 @@ const maxDepth = 16;
 const unstorable = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Why a parsed body cannot be taken at all, before validation walks it (recursively, so depth first). */
-function unacceptable(value: unknown, depth = 0): string | undefined {
+export function unacceptable(value: unknown, depth = 0): string | undefined {
   if (typeof value === 'string')
     return unstorable.test(value)
       ? 'strings must not hold NUL characters or lone surrogates'

@@ -59,17 +59,27 @@ export class SnapshotCommands {
   }
 
   async delete(caller: Caller, snapshotId: string, requestId: string): Promise<void> {
+    await this.deleteAll(caller, [snapshotId], requestId);
+  }
+
+  /** Deletes several snapshots in one transaction: all of them, or (on any refusal) none. */
+  async deleteAll(caller: Caller, snapshotIds: string[], requestId: string): Promise<void> {
     await this.store.transaction(meta(caller, requestId), async (tx) => {
-      const { state, version } = await tx.snapshot(snapshotId);
-      const { deleted, cancel } = deleteSnapshot(state, {
-        accountId: caller.accountId,
-        snapshotId,
-        now: new Date().toISOString(),
-      });
-      tx.append(streamIds.snapshot(snapshotId), version, [deleted]);
-      if (cancel) {
-        const replication = await tx.replication(cancel.data.replicationId);
-        tx.append(streamIds.replication(cancel.data.replicationId), replication.version, [cancel]);
+      const now = new Date().toISOString();
+      for (const snapshotId of [...new Set(snapshotIds)].sort()) {
+        const { state, version } = await tx.snapshot(snapshotId);
+        const { deleted, cancel } = deleteSnapshot(state, {
+          accountId: caller.accountId,
+          snapshotId,
+          now,
+        });
+        tx.append(streamIds.snapshot(snapshotId), version, [deleted]);
+        if (cancel) {
+          const replication = await tx.replication(cancel.data.replicationId);
+          tx.append(streamIds.replication(cancel.data.replicationId), replication.version, [
+            cancel,
+          ]);
+        }
       }
     });
   }

@@ -11,6 +11,25 @@ import type { Caller } from '../http/api-keys';
 import { CatalogStore } from '../store/catalog-store';
 import { toSnapshotResponse } from './snapshot-response';
 
+/** A search over one region's list: every given criterion must hold (values of one criterion: any). */
+export interface SnapshotSearch {
+  region: string;
+  snapshotIds?: string[];
+  names?: string[];
+  states?: string[];
+  diskUsages?: string[];
+  diskIds?: string[];
+  encrypted?: boolean[];
+  order: 'ASC' | 'DESC';
+  offset: number;
+  limit: number;
+}
+
+const searchFilter = `account_id = $1 AND region = $2
+  AND ($3::text[] IS NULL OR snapshot_id = ANY($3)) AND ($4::text[] IS NULL OR doc->>'name' = ANY($4))
+  AND ($5::text[] IS NULL OR state = ANY($5)) AND ($6::text[] IS NULL OR doc->>'diskUsage' = ANY($6))
+  AND ($7::text[] IS NULL OR disk_id = ANY($7)) AND ($8::boolean[] IS NULL OR (doc->>'encrypted')::boolean = ANY($8))`;
+
 /** Reads the status views (the read model; commands wait for it, so a caller reads its own writes). */
 @Injectable()
 export class SnapshotQueries {
@@ -65,6 +84,56 @@ export class SnapshotQueries {
       limit,
       snapshots: rows.map((r) => toSnapshotResponse(r.doc)),
     };
+  }
+
+  /** The list with several values per criterion (the cloud API's filters), oldest or newest first. */
+  async search(caller: Caller, search: SnapshotSearch) {
+    const params = [
+      caller.accountId,
+      search.region,
+      search.snapshotIds ?? null,
+      search.names ?? null,
+      search.states ?? null,
+      search.diskUsages ?? null,
+      search.diskIds ?? null,
+      search.encrypted ?? null,
+    ];
+    const order = search.order === 'ASC' ? 'ASC' : 'DESC';
+    const rows = await this.store.query<{ doc: SnapshotView; total: string }>(
+      `SELECT doc, count(*) OVER () AS total FROM snapshot_view WHERE ${searchFilter}
+       ORDER BY created_at ${order}, snapshot_id ${order} OFFSET $9 LIMIT $10`,
+      [...params, search.offset, search.limit],
+    );
+    const total = rows[0]
+      ? Number(rows[0].total)
+      : Number(
+          (
+            await this.store.query<{ n: string }>(
+              `SELECT count(*) AS n FROM snapshot_view WHERE ${searchFilter}`,
+              params,
+            )
+          )[0]?.n ?? 0,
+        );
+    return { total, snapshots: rows.map((r) => toSnapshotResponse(r.doc)) };
+  }
+
+  /** The region of each of these snapshots the caller holds (absent: no such snapshot). */
+  async regionsOf(caller: Caller, snapshotIds: string[]): Promise<Map<string, string>> {
+    const rows = await this.store.query<{ snapshot_id: string; region: string }>(
+      `SELECT snapshot_id, region FROM snapshot_view WHERE account_id = $1 AND snapshot_id = ANY($2)`,
+      [caller.accountId, snapshotIds],
+    );
+    return new Map(rows.map((r) => [r.snapshot_id, r.region]));
+  }
+
+  /** How many snapshots the caller holds and their stored bytes, in one region or in all. */
+  async totals(caller: Caller, region?: string): Promise<{ count: number; sizeBytes: number }> {
+    const rows = await this.store.query<{ n: string; bytes: string }>(
+      `SELECT count(*) AS n, coalesce(sum((doc->>'sizeBytes')::bigint), 0) AS bytes FROM snapshot_view
+       WHERE account_id = $1 AND ($2::text IS NULL OR region = $2)`,
+      [caller.accountId, region ?? null],
+    );
+    return { count: Number(rows[0]?.n ?? 0), sizeBytes: Number(rows[0]?.bytes ?? 0) };
   }
 
   private async count(caller: Caller, query: ListSnapshotsQuery): Promise<number> {

@@ -1,0 +1,555 @@
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { waitFor } from '@snapferry/testing';
+import { CommonClient } from 'tencentcloud-sdk-nodejs/tencentcloud/common/common_client';
+import { Client as CbsClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/cbs/v20170312/cbs_client';
+import type {
+  CreateSnapshotRequest,
+  Snapshot,
+} from 'tencentcloud-sdk-nodejs/tencentcloud/services/cbs/v20170312/cbs_models';
+import { keys, normalSnapshot, startTestStack, type TestStack } from '../support/catalog-harness';
+import { allEvents, eventCount } from '../support/e2e-helpers';
+
+/**
+ * The cloud's API 3.0 driven by a client nobody here wrote: the official Node.js SDK
+ * (tencentcloud-sdk-nodejs), pointed at the catalog; and requests signed by hand the way the
+ * Go and Python SDKs sign them (host with its port, service `cbs`).
+ */
+
+const alice = {
+  secretId: 'AKIDalice000000000000000000000001',
+  secretKey: 'alice-cloud-secret-0001',
+};
+const bob = { secretId: 'AKIDbob00000000000000000000000001', secretKey: 'bob-cloud-secret-000001' };
+const cloudKeys = `${alice.secretId}:${alice.secretKey}=alice:user,${bob.secretId}:${bob.secretKey}=bob:user`;
+
+describe('the cloud API 3.0 endpoint, through the official Node.js SDK', () => {
+  let t: TestStack;
+  let endpoint: string;
+  beforeAll(async () => {
+    t = await startTestStack({
+      catalogEnv: { SNAPFERRY_CLOUD_KEYS: cloudKeys },
+      // Slow copies, so that their states can be watched.
+      replicatorEnv: { REPLICATOR_MAX_BYTES_PER_SEC: String(512 * 1024) },
+    });
+    endpoint = new URL(t.url).host;
+  });
+  afterAll(() => t?.stop());
+
+  const cbs = (
+    region: string | undefined,
+    credential: { secretId: string; secretKey: string } = alice,
+    reqMethod: 'POST' | 'GET' = 'POST',
+  ) =>
+    new CbsClient({
+      credential,
+      ...(region ? { region } : {}),
+      profile: { httpProfile: { endpoint, protocol: 'http://', reqMethod } },
+    });
+  /** The SDK's error code (it throws TencentCloudSDKHttpException with `code`). */
+  const codeOf = async (call: Promise<unknown>): Promise<string> =>
+    call.then(
+      () => 'no error',
+      (error: { code?: string; httpCode?: number; message: string }) =>
+        error.code ?? `no code (http ${error.httpCode}: ${error.message})`,
+    );
+  /** CreateSnapshot with Snapferry's DiskSize (it keeps no disk inventory), which the SDK's type lacks. */
+  const createSnapshot = (
+    client: CbsClient,
+    request: CreateSnapshotRequest & { DiskSize?: number },
+  ) => client.CreateSnapshot(request);
+  const describeOne = async (region: string, snapshotId: string): Promise<Snapshot | undefined> =>
+    (await cbs(region).DescribeSnapshots({ SnapshotIds: [snapshotId] })).SnapshotSet?.[0];
+
+  describe('snapshots', () => {
+    it('creates a snapshot through the SDK; after an upload with the v1 API it is NORMAL', async () => {
+      const guangzhou = cbs('ap-guangzhou');
+      const { SnapshotId, RequestId } = await createSnapshot(guangzhou, {
+        DiskId: 'disk-c1oud001',
+        SnapshotName: 'orders db',
+        DiskSize: 1,
+      });
+      expect(SnapshotId).toMatch(/^snap-[a-z0-9]{8}$/);
+      expect(RequestId).toEqual(expect.any(String));
+      expect(await describeOne('ap-guangzhou', SnapshotId!)).toMatchObject({
+        SnapshotId,
+        SnapshotName: 'orders db',
+        SnapshotState: 'CREATING',
+        Percent: 0,
+        DiskId: 'disk-c1oud001',
+        DiskUsage: 'DATA_DISK',
+        DiskSize: 1,
+        Encrypt: false,
+        CopyFromRemote: false,
+        CopyingToRegions: [],
+        Placement: { Zone: 'ap-guangzhou-1' },
+      });
+      const stored = await t.api
+        .as(keys.alice)
+        .put(`/v1/snapshots/${SnapshotId}/data`, randomBytes(64 * 1024));
+      expect(stored.status).toBe(200);
+      const snapshot = await describeOne('ap-guangzhou', SnapshotId!);
+      expect(snapshot).toMatchObject({ SnapshotState: 'NORMAL', Percent: 100 });
+      expect(snapshot!.CreateTime).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+
+      // The next snapshot of the same disk takes its size and usage from the first one.
+      const next = await guangzhou.CreateSnapshot({ DiskId: 'disk-c1oud001' });
+      expect(await describeOne('ap-guangzhou', next.SnapshotId!)).toMatchObject({
+        DiskSize: 1,
+        DiskUsage: 'DATA_DISK',
+      });
+      // A disk never seen needs its size (Snapferry keeps no disk inventory).
+      expect(await codeOf(guangzhou.CreateSnapshot({ DiskId: 'disk-new00001' }))).toBe(
+        'MissingParameter',
+      );
+      expect(await codeOf(guangzhou.CreateSnapshot({ DiskId: 'not-a-disk' }))).toBe(
+        'InvalidParameterValue',
+      );
+      // Another region's snapshot is not found in this one.
+      expect(await describeOne('ap-shanghai', SnapshotId!)).toBeUndefined();
+    });
+
+    it('lists with filters, order and paging; GET with signed query parameters gives the same', async () => {
+      const beijing = cbs('ap-beijing');
+      const ids: string[] = [];
+      for (const [disk, name] of [
+        ['disk-bj000001', 'alpha'],
+        ['disk-bj000002', 'beta'],
+        ['disk-bj000001', 'gamma'],
+      ] as const)
+        ids.push(
+          (await createSnapshot(beijing, { DiskId: disk, SnapshotName: name, DiskSize: 2 }))
+            .SnapshotId!,
+        );
+
+      const all = await beijing.DescribeSnapshots({});
+      expect(all.TotalCount).toBe(3);
+      expect(all.SnapshotSet!.map((s) => s.SnapshotId)).toEqual([...ids].reverse());
+      const page = await beijing.DescribeSnapshots({
+        Order: 'ASC',
+        OrderField: 'CREATE_TIME',
+        Offset: 1,
+        Limit: 1,
+      });
+      expect([page.TotalCount, page.SnapshotSet!.map((s) => s.SnapshotId)]).toEqual([3, [ids[1]]]);
+      const filtered = {
+        Filters: [
+          { Name: 'disk-id', Values: ['disk-bj000001'] },
+          { Name: 'snapshot-state', Values: ['CREATING'] },
+        ],
+      };
+      const byDisk = await beijing.DescribeSnapshots(filtered);
+      expect(byDisk.SnapshotSet!.map((s) => s.SnapshotName)).toEqual(['gamma', 'alpha']);
+      const viaGet = await cbs('ap-beijing', alice, 'GET').DescribeSnapshots(filtered);
+      expect(viaGet.SnapshotSet).toEqual(byDisk.SnapshotSet);
+      const byName = await cbs('ap-beijing', alice, 'GET').DescribeSnapshots({
+        Filters: [{ Name: 'snapshot-name', Values: ['beta', 'nothing'] }],
+        Limit: 5,
+      });
+      expect(byName.SnapshotSet!.map((s) => s.SnapshotId)).toEqual([ids[1]]);
+      expect(
+        (
+          await beijing.DescribeSnapshots({
+            Filters: [{ Name: 'snapshot-state', Values: ['NORMAL'] }],
+          })
+        ).TotalCount,
+      ).toBe(0);
+
+      expect(await codeOf(beijing.DescribeSnapshots({ SnapshotIds: [ids[0]!], ...filtered }))).toBe(
+        'InvalidParameter',
+      );
+      expect(await codeOf(beijing.DescribeSnapshots({ Limit: 101 }))).toBe(
+        'InvalidParameterValue.LimitExceeded',
+      );
+      expect(
+        await codeOf(
+          beijing.DescribeSnapshots({ Filters: [{ Name: 'project-id', Values: ['0'] }] }),
+        ),
+      ).toBe('InvalidFilter');
+    });
+
+    it('renames; deletes several at once, or none when one is refused', async () => {
+      const beijing = cbs('ap-beijing');
+      const create = () => createSnapshot(beijing, { DiskId: 'disk-bj000009', DiskSize: 1 });
+      const [a, b, c] = [
+        (await create()).SnapshotId!,
+        (await create()).SnapshotId!,
+        (await create()).SnapshotId!,
+      ];
+
+      await beijing.ModifySnapshotAttribute({
+        SnapshotId: a,
+        SnapshotName: 'renamed',
+        IsPermanent: true,
+      });
+      expect((await describeOne('ap-beijing', a))!.SnapshotName).toBe('renamed');
+      expect(
+        await codeOf(
+          beijing.ModifySnapshotAttribute({ SnapshotId: a, SnapshotName: 'n'.repeat(61) }),
+        ),
+      ).toBe('InvalidParameterValue');
+      expect(
+        await codeOf(
+          cbs('ap-shanghai').ModifySnapshotAttribute({ SnapshotId: a, SnapshotName: 'x' }),
+        ),
+      ).toBe('InvalidSnapshotId.NotFound');
+      expect(
+        await codeOf(beijing.ModifySnapshotAttribute({ SnapshotId: a, IsPermanent: false })),
+      ).toBe('UnsupportedOperation');
+
+      await beijing.DeleteSnapshots({ SnapshotIds: [a, b] });
+      expect(
+        (await beijing.DescribeSnapshots({ SnapshotIds: [a, b, c] })).SnapshotSet!.map(
+          (s) => s.SnapshotId,
+        ),
+      ).toEqual([c]);
+      expect(await codeOf(beijing.DeleteSnapshots({ SnapshotIds: [c, 'snap-none0000'] }))).toBe(
+        'InvalidSnapshotId.NotFound',
+      );
+      expect(await describeOne('ap-beijing', c)).toMatchObject({ SnapshotId: c });
+      expect(await codeOf(beijing.DeleteSnapshots({ SnapshotIds: [] }))).toBe('MissingParameter');
+    });
+
+    it('gives the overview totals of a region and of the account', async () => {
+      const [beijing, whole] = await Promise.all([
+        cbs('ap-beijing').DescribeSnapshotOverview(),
+        cbs(undefined).DescribeSnapshotOverview(),
+      ]);
+      const listed = await cbs('ap-beijing').DescribeSnapshots({});
+      expect(beijing).toMatchObject({
+        TotalNums: listed.TotalCount,
+        TotalSize: 0,
+        FreeQuota: 0,
+        RealTradeSize: 0,
+      });
+      expect(whole.TotalNums).toBeGreaterThan(beijing.TotalNums!);
+      expect(whole.TotalSize).toBeGreaterThan(0);
+    });
+  });
+
+  describe('cross-region copies', () => {
+    it('copies through the SDK: the target is COPYING_FROM_REMOTE with a Percent, the source lists CopyingToRegions, then NORMAL', async () => {
+      const source = await normalSnapshot(t.api, keys.alice, {
+        bytes: randomBytes(2 * 1024 * 1024),
+      });
+      const guangzhou = cbs('ap-guangzhou');
+      const { SnapshotCopyResultSet } = await guangzhou.CopySnapshotCrossRegions({
+        SnapshotId: source,
+        DestinationRegions: ['ap-shanghai', 'eu-frankfurt', 'ap-guangzhou', 'mars-north-1'],
+        SnapshotName: 'dr copy',
+      });
+      expect(SnapshotCopyResultSet).toEqual([
+        {
+          SnapshotId: expect.stringMatching(/^snap-/),
+          DestinationRegion: 'ap-shanghai',
+          Code: 'Success',
+          Message: '',
+        },
+        {
+          SnapshotId: '',
+          DestinationRegion: 'eu-frankfurt',
+          Code: 'UnsupportedOperation.GeoRestricted',
+          Message: expect.any(String),
+        },
+        {
+          SnapshotId: '',
+          DestinationRegion: 'ap-guangzhou',
+          Code: 'InvalidParameterValue',
+          Message: expect.stringContaining('own region'),
+        },
+        {
+          SnapshotId: '',
+          DestinationRegion: 'mars-north-1',
+          Code: 'InvalidParameterValue',
+          Message: expect.any(String),
+        },
+      ]);
+      const target = SnapshotCopyResultSet![0]!.SnapshotId!;
+
+      const midway = await waitFor(
+        async () => {
+          const [arriving, origin] = await Promise.all([
+            describeOne('ap-shanghai', target),
+            describeOne('ap-guangzhou', source),
+          ]);
+          return (
+            arriving?.SnapshotState === 'COPYING_FROM_REMOTE' &&
+            arriving.Percent! > 0 &&
+            arriving.Percent! < 100 && { arriving, origin }
+          );
+        },
+        { what: 'the copy midway', timeoutMs: 15_000, intervalMs: 100 },
+      );
+      expect(midway.arriving).toMatchObject({
+        SnapshotName: 'dr copy',
+        CopyFromRemote: true,
+        DiskSize: 1,
+      });
+      expect(midway.origin).toMatchObject({
+        SnapshotState: 'NORMAL',
+        CopyingToRegions: ['ap-shanghai'],
+      });
+
+      // While it copies: a second copy there is that destination's conflict; the source is locked.
+      const again = await guangzhou.CopySnapshotCrossRegions({
+        SnapshotId: source,
+        DestinationRegions: ['ap-shanghai'],
+      });
+      expect(again.SnapshotCopyResultSet).toEqual([
+        expect.objectContaining({
+          DestinationRegion: 'ap-shanghai',
+          Code: 'ResourceInUse.CopySnapshotConflict',
+        }),
+      ]);
+      expect(await codeOf(guangzhou.DeleteSnapshots({ SnapshotIds: [source] }))).toBe(
+        'ResourceInUse.CopySnapshotConflict',
+      );
+
+      const done = await waitFor(
+        async () => {
+          const arriving = await describeOne('ap-shanghai', target);
+          return arriving?.SnapshotState === 'NORMAL' && arriving;
+        },
+        { what: 'the copy NORMAL', timeoutMs: 30_000, intervalMs: 100 },
+      );
+      expect(done).toMatchObject({ Percent: 100, CopyFromRemote: true });
+      expect((await describeOne('ap-guangzhou', source))!.CopyingToRegions).toEqual([]);
+      const copy = await t.api.as(keys.alice).get(`/v1/snapshots/${target}/data`);
+      const original = await t.api.as(keys.alice).get(`/v1/snapshots/${source}/data`);
+      expect(Buffer.compare(copy.body, original.body)).toBe(0);
+      await guangzhou.DeleteSnapshots({ SnapshotIds: [source] });
+      expect(await describeOne('ap-guangzhou', source)).toBeUndefined();
+    });
+
+    it("refuses a whole request with the cloud's codes, as err.code", async () => {
+      const guangzhou = cbs('ap-guangzhou');
+      const copy = (SnapshotId: string, client = guangzhou) =>
+        codeOf(
+          client.CopySnapshotCrossRegions({ SnapshotId, DestinationRegions: ['ap-shanghai'] }),
+        );
+      expect(await copy('snap-none0000')).toBe('InvalidSnapshotId.NotFound');
+      expect(await copy('not an id')).toBe('InvalidSnapshotId.NotFound');
+      const system = await normalSnapshot(t.api, keys.alice, { diskUsage: 'SYSTEM_DISK' });
+      expect(await copy(system)).toBe('UnsupportedOperation.SnapshotNotSupportCopy');
+      expect(await copy(system, cbs('ap-shanghai'))).toBe('InvalidSnapshotId.NotFound');
+      const bobs = await normalSnapshot(t.api, keys.bob);
+      expect(await copy(bobs, cbs('ap-guangzhou', bob))).toBe('UnauthorizedOperation.NotInBeta');
+      expect(await copy(bobs)).toBe('InvalidSnapshotId.NotFound'); // another account's
+      expect(
+        await codeOf(
+          guangzhou.CopySnapshotCrossRegions({ SnapshotId: system, DestinationRegions: [] }),
+        ),
+      ).toBe('InvalidParameterValue');
+      expect(
+        await codeOf(guangzhou.CopySnapshotCrossRegions({ DestinationRegions: ['ap-shanghai'] })),
+      ).toBe('MissingParameter');
+      expect(
+        await codeOf(
+          guangzhou.CopySnapshotCrossRegions({
+            SnapshotId: system,
+            DestinationRegions: ['ap-shanghai'],
+            Tags: [],
+          } as object as never),
+        ),
+      ).toBe('UnknownParameter');
+    });
+  });
+
+  describe('protocol and authentication', () => {
+    const common = (version = '2017-03-12', credential = alice) =>
+      new CommonClient(endpoint, version, {
+        credential,
+        region: 'ap-guangzhou',
+        profile: { httpProfile: { endpoint, protocol: 'http://' } },
+      });
+
+    it('answers an unknown action, another version, a bad region and bad credentials with their codes', async () => {
+      expect(await codeOf(common().request('DescribeDisks', {}))).toBe('InvalidAction');
+      expect(await codeOf(common('2099-01-01').request('DescribeSnapshots', {}))).toBe(
+        'NoSuchVersion',
+      );
+      expect(await codeOf(cbs('mars-north-1').DescribeSnapshots({}))).toBe('UnsupportedRegion');
+      expect(await codeOf(cbs(undefined).DescribeSnapshots({}))).toBe('MissingParameter');
+      expect(
+        await codeOf(
+          cbs('ap-guangzhou', { ...alice, secretKey: 'not-alice-secret' }).DescribeSnapshots({}),
+        ),
+      ).toBe('AuthFailure.SignatureFailure');
+      expect(
+        await codeOf(
+          cbs('ap-guangzhou', {
+            secretId: 'AKIDnobody',
+            secretKey: alice.secretKey,
+          }).DescribeSnapshots({}),
+        ),
+      ).toBe('AuthFailure.SecretIdNotFound');
+      expect(
+        await codeOf(
+          common('2017-03-12', { ...alice, secretKey: 'wrong' }).request('NoSuchAction', {}),
+        ),
+      ).toBe('AuthFailure.SignatureFailure');
+    });
+
+    /** Signs as the Go SDK does (and the Python SDK: host with port, service cbs). */
+    const handSigned = (
+      action: string,
+      body: string,
+      {
+        credential = alice,
+        timestamp = Math.floor(Date.now() / 1000),
+        contentType = 'application/json',
+        signActionHeader = false,
+        sentBody = body,
+      } = {},
+    ) => {
+      const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+      const hmac = (key: string | Buffer, s: string) =>
+        createHmac('sha256', key).update(s).digest();
+      const date = new Date(timestamp * 1000).toISOString().slice(0, 10);
+      const signedHeaders = signActionHeader
+        ? 'content-type;host;x-tc-action'
+        : 'content-type;host';
+      const canonicalHeaders =
+        `content-type:${contentType}\nhost:${endpoint}\n` +
+        (signActionHeader ? `x-tc-action:${action.toLowerCase()}\n` : '');
+      const canonical = ['POST', '/', '', canonicalHeaders, signedHeaders, sha256(body)].join('\n');
+      const scope = `${date}/cbs/tc3_request`;
+      const toSign = ['TC3-HMAC-SHA256', String(timestamp), scope, sha256(canonical)].join('\n');
+      const key = hmac(hmac(hmac(`TC3${credential.secretKey}`, date), 'cbs'), 'tc3_request');
+      const signature = createHmac('sha256', key).update(toSign).digest('hex');
+      const requestId = randomUUID();
+      return fetch(`${t.url}/`, {
+        method: 'POST',
+        body: sentBody,
+        headers: {
+          'content-type': contentType,
+          'x-tc-action': action,
+          'x-tc-version': '2017-03-12',
+          'x-tc-region': 'ap-guangzhou',
+          'x-tc-timestamp': String(timestamp),
+          'x-request-id': requestId,
+          authorization: `TC3-HMAC-SHA256 Credential=${credential.secretId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+        },
+      }).then(async (response) => ({
+        requestId,
+        status: response.status,
+        contentType: response.headers.get('content-type'),
+        body: (await response.json()) as { Response: Record<string, any> },
+      }));
+    };
+    const create = JSON.stringify({
+      DiskId: 'disk-hand0001',
+      DiskSize: 1,
+      SnapshotName: 'hand signed',
+    });
+
+    it('accepts requests signed as the Go and Python SDKs sign them', async () => {
+      const go = await handSigned('CreateSnapshot', create);
+      expect(go).toMatchObject({ status: 200, contentType: 'application/json' });
+      expect(go.body.Response).toEqual({
+        SnapshotId: expect.stringMatching(/^snap-/),
+        RequestId: go.requestId,
+      });
+      const python = await handSigned(
+        'DescribeSnapshots',
+        JSON.stringify({ SnapshotIds: [go.body.Response['SnapshotId']] }),
+        {
+          contentType: 'application/json; charset=utf-8',
+          signActionHeader: true,
+        },
+      );
+      expect(python.body.Response['SnapshotSet']).toEqual([
+        expect.objectContaining({
+          SnapshotId: go.body.Response['SnapshotId'],
+          SnapshotName: 'hand signed',
+        }),
+      ]);
+      const events = await allEvents(t);
+      expect(
+        events.filter((e) => e.metadata?.correlationId === go.requestId).map((e) => e.type),
+      ).toEqual(['SnapshotRegistered']);
+    });
+
+    it('refuses a tampered body, a stale timestamp, a wrong key and an unknown SecretId, and writes nothing', async () => {
+      const before = await eventCount(t);
+      const refusals = [
+        [
+          'tampered body',
+          handSigned('CreateSnapshot', create, {
+            sentBody: create.replace('disk-hand0001', 'disk-hand0002'),
+          }),
+          'AuthFailure.SignatureFailure',
+        ],
+        [
+          'stale timestamp',
+          handSigned('CreateSnapshot', create, { timestamp: Math.floor(Date.now() / 1000) - 600 }),
+          'AuthFailure.SignatureExpire',
+        ],
+        [
+          'wrong key',
+          handSigned('CreateSnapshot', create, {
+            credential: { ...alice, secretKey: bob.secretKey },
+          }),
+          'AuthFailure.SignatureFailure',
+        ],
+        [
+          'unknown SecretId',
+          handSigned('CreateSnapshot', create, {
+            credential: { ...alice, secretId: 'AKIDunknown' },
+          }),
+          'AuthFailure.SecretIdNotFound',
+        ],
+      ] as const;
+      const answers = await Promise.all(refusals.map(([, answer]) => answer));
+      answers.forEach((answer, i) => {
+        const [what, , code] = refusals[i]!;
+        expect([what, answer.status, answer.contentType, answer.body]).toEqual([
+          what,
+          200,
+          'application/json',
+          {
+            Response: {
+              Error: { Code: code, Message: expect.any(String) },
+              RequestId: answer.requestId,
+            },
+          },
+        ]);
+        expect(JSON.stringify(answer.body)).not.toContain(alice.secretKey);
+      });
+      const events = await allEvents(t);
+      expect(events.length).toBe(before);
+      const refused = new Set(answers.map((a) => a.requestId));
+      expect(events.filter((e) => refused.has(e.metadata?.correlationId))).toEqual([]);
+    });
+
+    it("keeps the cloud's shape for junk, and the /v1 JSON limit for /v1", async () => {
+      const junk = await handSigned('CreateSnapshot', '{"DiskId": ');
+      expect(junk.body.Response['Error']).toMatchObject({ Code: 'InvalidParameter' });
+      const big = await fetch(`${t.url}/`, {
+        method: 'POST',
+        body: JSON.stringify({ SnapshotName: 'x'.repeat(300 * 1024) }),
+        headers: { 'content-type': 'application/json', 'x-tc-action': 'CreateSnapshot' },
+      });
+      expect([big.status, big.headers.get('content-type')]).toEqual([200, 'application/json']);
+      expect(((await big.json()) as any).Response.Error.Code).toBe('RequestSizeLimitExceeded');
+      const unsigned = await fetch(`${t.url}/`, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json', 'x-tc-action': 'DescribeSnapshots' },
+      });
+      expect(((await unsigned.json()) as any).Response.Error.Code).toBe(
+        'AuthFailure.InvalidAuthorization',
+      );
+      const v1 = await t.api
+        .as(keys.alice)
+        .post('/v1/snapshots', { region: 'ap-guangzhou', name: 'x'.repeat(300 * 1024) });
+      expect([v1.status, v1.body.error.code]).toEqual([413, 'InvalidParameter.BodyTooLarge']);
+      const v1ok = await t.api.as(keys.alice).post('/v1/snapshots', {
+        region: 'ap-guangzhou',
+        diskId: 'disk-v1000001',
+        diskUsage: 'DATA_DISK',
+        diskSizeGiB: 1,
+      });
+      expect(v1ok.status).toBe(201);
+    });
+  });
+});
