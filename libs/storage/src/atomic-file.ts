@@ -59,7 +59,8 @@ export async function writeFileAtomic(
   }
 }
 
-async function linkIntoPlace(temp: string, path: string): Promise<boolean> {
+/** Links `temp` to `path` unless `path` exists (true if it was placed); rename where there are no hard links. */
+export async function linkIntoPlace(temp: string, path: string): Promise<boolean> {
   try {
     await link(temp, path);
     return true;

@@ -1,90 +1,94 @@
-import type { ChunkInfo, RegionStore } from './region-store';
+import type { RegionStore } from './region-store';
 
 export const DEFAULT_GC_GRACE_MS = 10 * 60 * 1000;
-
-/** Mark: every chunk a complete snapshot or an in-flight write still needs. */
-export function markReferenced(
-  manifests: Iterable<{ chunks: readonly { digest: string }[] }>,
-  pending: Iterable<readonly string[]>,
-): Set<string> {
-  const referenced = new Set<string>();
-  for (const manifest of manifests)
-    for (const chunk of manifest.chunks) referenced.add(chunk.digest);
-  for (const digests of pending) for (const digest of digests) referenced.add(digest);
-  return referenced;
-}
-
-/** Sweep: unreferenced chunks last touched at or before `cutoffMs` (younger ones may be mid-upload). */
-export function selectGarbage(
-  chunks: Iterable<ChunkInfo>,
-  referenced: ReadonlySet<string>,
-  cutoffMs: number,
-): ChunkInfo[] {
-  const garbage: ChunkInfo[] = [];
-  for (const chunk of chunks) {
-    if (!referenced.has(chunk.digest) && chunk.mtimeMs <= cutoffMs) garbage.push(chunk);
-  }
-  return garbage;
-}
+/** Candidates checked per pass over the manifests: bounds memory whatever the region holds. */
+export const DEFAULT_GC_BATCH = 50_000;
 
 export interface GcStats {
   manifests: number;
   pending: number;
   chunksScanned: number;
+  /** Old chunks that a manifest or pending write still referenced. */
   chunksReferenced: number;
   chunksDeleted: number;
   bytesFreed: number;
   tempFilesDeleted: number;
+  /** Passes over the manifests (one per batch of old chunks). */
+  passes: number;
+}
+
+export interface GcOptions {
+  graceMs?: number;
+  now?: () => number;
+  /** Old chunks collected per pass; memory holds one batch, not the region. */
+  batchSize?: number;
+  signal?: AbortSignal;
 }
 
 /**
- * Mark-and-sweep over manifests and pending records. Candidates are listed before
- * marking, and each one's age is checked again just before deletion, so a chunk that
- * an upload or copy starts using mid-run is either marked or freshly touched.
+ * Mark-and-sweep in bounded memory: old chunks are listed in batches, and each batch is
+ * checked against every pending record and manifest (read one at a time), so memory holds
+ * one batch whatever the region's size. Pending records are read before manifests: a write
+ * that finishes meanwhile has put its manifest before dropping its record, so one of the two
+ * is seen. A chunk is deleted only if nobody touched it since the cutoff
+ * (`deleteChunkIfOlder`), so a copy or upload that starts using it mid-run keeps it.
  */
 export async function collectGarbage(
   store: RegionStore,
   {
     graceMs = DEFAULT_GC_GRACE_MS,
     now = () => Date.now(),
-  }: { graceMs?: number; now?: () => number } = {},
+    batchSize = DEFAULT_GC_BATCH,
+    signal,
+  }: GcOptions = {},
 ): Promise<GcStats> {
   const cutoff = now() - graceMs;
-  let chunksScanned = 0;
-  const old: ChunkInfo[] = [];
-  for await (const chunk of store.listChunks()) {
-    chunksScanned++;
-    if (chunk.mtimeMs <= cutoff) old.push(chunk);
-  }
-
-  const manifestIds = await store.listManifests();
-  const pendingIds = await store.listPending();
-  const manifests = [];
-  for (const id of manifestIds) {
-    const manifest = await store.getManifest(id);
-    if (manifest) manifests.push(manifest);
-  }
-  const pending = [];
-  for (const id of pendingIds) pending.push((await store.getPending(id)) ?? []);
-  const referenced = markReferenced(manifests, pending);
-
-  let chunksDeleted = 0;
-  let bytesFreed = 0;
-  for (const candidate of selectGarbage(old, referenced, cutoff)) {
-    const current = await store.statChunk(candidate.digest);
-    if (!current || current.mtimeMs > cutoff) continue;
-    if (await store.deleteChunk(candidate.digest)) {
-      chunksDeleted++;
-      bytesFreed += current.size;
-    }
-  }
-  return {
-    manifests: manifests.length,
-    pending: pending.length,
-    chunksScanned,
-    chunksReferenced: referenced.size,
-    chunksDeleted,
-    bytesFreed,
-    tempFilesDeleted: await store.sweepTempFiles(cutoff),
+  const stats: GcStats = {
+    manifests: 0,
+    pending: 0,
+    chunksScanned: 0,
+    chunksReferenced: 0,
+    chunksDeleted: 0,
+    bytesFreed: 0,
+    tempFilesDeleted: 0,
+    passes: 0,
   };
+  let batch = new Set<string>();
+
+  const sweep = async (): Promise<void> => {
+    if (batch.size === 0) return;
+    const candidates = batch;
+    batch = new Set();
+    stats.passes++;
+    const before = candidates.size;
+    const pendingIds = await store.listPending();
+    stats.pending = pendingIds.length;
+    for (const id of pendingIds)
+      for (const digest of (await store.getPending(id)) ?? []) candidates.delete(digest);
+    const manifestIds = await store.listManifests();
+    stats.manifests = manifestIds.length;
+    for (const id of manifestIds) {
+      signal?.throwIfAborted();
+      const manifest = await store.getManifest(id);
+      for (const chunk of manifest?.chunks ?? []) candidates.delete(chunk.digest);
+    }
+    stats.chunksReferenced += before - candidates.size;
+    for (const digest of candidates) {
+      signal?.throwIfAborted();
+      const freed = await store.deleteChunkIfOlder(digest, cutoff);
+      if (freed === null) continue;
+      stats.chunksDeleted++;
+      stats.bytesFreed += freed;
+    }
+  };
+
+  for await (const chunk of store.listChunks()) {
+    signal?.throwIfAborted();
+    stats.chunksScanned++;
+    if (chunk.mtimeMs <= cutoff) batch.add(chunk.digest);
+    if (batch.size >= batchSize) await sweep();
+  }
+  await sweep();
+  stats.tempFilesDeleted = await store.sweepTempFiles(cutoff);
+  return stats;
 }

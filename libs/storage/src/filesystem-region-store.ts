@@ -1,9 +1,17 @@
-import { mkdir, open, readdir, readFile, stat, unlink, utimes } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { sha256Hex } from './chunking';
 import { CorruptChunkError, InvalidManifestError, MissingChunkError } from './errors';
 import { assertDigest, assertRegionId, assertSnapshotId, isDigest, isSnapshotId } from './ids';
-import { fsyncDir, isErrno, isTempFile, writeFileAtomic } from './atomic-file';
+import {
+  fsyncDir,
+  isErrno,
+  isTempFile,
+  linkIntoPlace,
+  TEMP_MARKER,
+  writeFileAtomic,
+} from './atomic-file';
 import { validateManifest, type Manifest } from './manifest';
 import type { ChunkInfo, RegionStore } from './region-store';
 
@@ -109,6 +117,28 @@ export class FilesystemRegionStore implements RegionStore {
 
   async deleteChunk(digest: string): Promise<boolean> {
     return removeFile(this.chunkPath(digest));
+  }
+
+  async deleteChunkIfOlder(digest: string, cutoffMs: number): Promise<number | null> {
+    const path = this.chunkPath(digest);
+    // Move it out of the way first: from here on a touch fails (ENOENT) and its writer writes
+    // the chunk again. A touch that landed before the move shows in the moved file's mtime.
+    const grave = `${path}${TEMP_MARKER}gc-${randomBytes(6).toString('hex')}`;
+    try {
+      await rename(path, grave);
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return null;
+      throw error;
+    }
+    const info = await stat(grave);
+    if (info.mtimeMs > cutoffMs) {
+      // Touched since it was listed: put it back (unless a writer already wrote it anew).
+      await linkIntoPlace(grave, path);
+      await removeFile(grave);
+      return null;
+    }
+    await removeFile(grave);
+    return info.size;
   }
 
   async *listChunks(): AsyncIterable<ChunkInfo> {

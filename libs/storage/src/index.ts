@@ -37,8 +37,8 @@ export {
 } from './copy-snapshot';
 export {
   collectGarbage,
-  markReferenced,
-  selectGarbage,
+  DEFAULT_GC_BATCH,
+  type GcOptions,
   DEFAULT_GC_GRACE_MS,
   type GcStats,
 } from './collect-garbage';

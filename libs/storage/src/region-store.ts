@@ -23,6 +23,13 @@ export interface RegionStore {
   touchChunk(digest: string): Promise<boolean>;
   statChunk(digest: string): Promise<ChunkInfo | null>;
   deleteChunk(digest: string): Promise<boolean>;
+  /**
+   * For garbage collection: deletes the chunk only if nobody touched it after `cutoffMs`
+   * (epoch ms), atomically with respect to touchChunk and putChunk: a touch either lands
+   * before (and the chunk stays) or fails (and the writer writes it again). Returns the
+   * bytes freed, or null if the chunk stayed or was absent.
+   */
+  deleteChunkIfOlder(digest: string, cutoffMs: number): Promise<number | null>;
   listChunks(): AsyncIterable<ChunkInfo>;
 
   putManifest(manifest: Manifest): Promise<void>;
