@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { keys, type ApiAnswer, type TestCatalog } from './catalog-harness';
 
 /** Every event in the log as the operator sees it (pages through the whole log). */
@@ -45,3 +46,45 @@ export const registration = (over: Record<string, unknown> = {}) => ({
   diskSizeGiB: 1,
   ...over,
 });
+
+/**
+ * PUT of a body that the server may answer before reading it all (413, 507): fetch fails on
+ * the broken pipe, so this reads the answer as a real client such as curl does.
+ */
+export function putEarlyAnswered(
+  base: string,
+  path: string,
+  key: string,
+  body: Buffer,
+): Promise<{ status: number; body: any }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const request = httpRequest(
+      {
+        host: hostname,
+        port,
+        method: 'PUT',
+        path,
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/octet-stream',
+          'content-length': body.length,
+        },
+      },
+      (response) => {
+        answered = true;
+        const parts: Buffer[] = [];
+        response.on('data', (part: Buffer) => parts.push(part));
+        response.on('end', () => {
+          const text = Buffer.concat(parts).toString('utf8');
+          resolve({ status: response.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+        });
+      },
+    );
+    request.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    request.end(body);
+  });
+}

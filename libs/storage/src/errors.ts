@@ -124,3 +124,14 @@ export class RangeNotSatisfiableError extends StorageError {
     super(`byte range ${start}-${end} is outside a ${size}-byte image`);
   }
 }
+
+/** The region's store has no space (or quota) left; nothing partial was left behind. */
+export class StorageFullError extends StorageError {
+  readonly code = 'Storage.Full';
+  constructor(
+    readonly region: string,
+    readonly what: string,
+  ) {
+    super(`the store of region ${region} is full (no space left on device) writing ${what}`);
+  }
+}

@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { sha256Hex } from './chunking';
-import { CorruptChunkError, InvalidManifestError, MissingChunkError } from './errors';
+import {
+  CorruptChunkError,
+  InvalidManifestError,
+  MissingChunkError,
+  StorageFullError,
+} from './errors';
 import { assertDigest, assertRegionId, assertSnapshotId, isDigest, isSnapshotId } from './ids';
 import {
   fsyncDir,
@@ -56,6 +61,16 @@ export class FilesystemRegionStore implements RegionStore {
     return join(this.root, 'pending', `${snapshotId}.digests`);
   }
 
+  /** Runs a write; a full disk (or quota) becomes a StorageFullError that says what was being written. */
+  private async whenFull<T>(what: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (isErrno(error, 'ENOSPC', 'EDQUOT')) throw new StorageFullError(this.region, what);
+      throw error;
+    }
+  }
+
   /** mkdir -p, fsyncing the parent of a new directory so the entry survives a crash. */
   private async ensureDir(dir: string): Promise<void> {
     if (this.madeDirs.has(dir)) return;
@@ -73,8 +88,10 @@ export class FilesystemRegionStore implements RegionStore {
     const actual = sha256Hex(bytes);
     if (actual !== digest) throw new CorruptChunkError({ digest, region: this.region }, actual);
     if (await this.touchChunk(digest)) return false;
-    await this.ensureDir(join(path, '..'));
-    const created = await writeFileAtomic(path, bytes, { replace: false });
+    const created = await this.whenFull(`chunk ${digest}`, async () => {
+      await this.ensureDir(join(path, '..'));
+      return writeFileAtomic(path, bytes, { replace: false });
+    });
     // Lost a race with another writer: refresh the winner's age for the GC grace period.
     if (!created) await this.touchChunk(digest);
     return created;
@@ -156,8 +173,10 @@ export class FilesystemRegionStore implements RegionStore {
   async putManifest(manifest: Manifest): Promise<void> {
     const path = this.manifestPath(manifest.snapshotId);
     validateManifest(manifest, manifest.snapshotId);
-    await this.ensureDir(join(path, '..'));
-    await writeFileAtomic(path, JSON.stringify(manifest), { replace: true });
+    await this.whenFull(`the manifest of ${manifest.snapshotId}`, async () => {
+      await this.ensureDir(join(path, '..'));
+      await writeFileAtomic(path, JSON.stringify(manifest), { replace: true });
+    });
   }
 
   async getManifest(snapshotId: string): Promise<Manifest | null> {
@@ -192,15 +211,17 @@ export class FilesystemRegionStore implements RegionStore {
   async addPending(snapshotId: string, digests: readonly string[]): Promise<void> {
     const path = this.pendingPath(snapshotId);
     digests.forEach(assertDigest);
-    await this.ensureDir(join(path, '..'));
-    // Append-only, so a torn last line after a crash is the worst case (and is skipped).
-    const handle = await open(path, 'a');
-    try {
-      await handle.writeFile(digests.map((digest) => `${digest}\n`).join(''));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await this.whenFull(`the pending record of ${snapshotId}`, async () => {
+      await this.ensureDir(join(path, '..'));
+      // Append-only, so a torn last line after a crash is the worst case (and is skipped).
+      const handle = await open(path, 'a');
+      try {
+        await handle.writeFile(digests.map((digest) => `${digest}\n`).join(''));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    });
   }
 
   async getPending(snapshotId: string): Promise<string[] | null> {

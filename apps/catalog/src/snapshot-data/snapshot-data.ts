@@ -7,6 +7,7 @@ import {
   readStream,
   RegionStores,
   SnapshotExistsError,
+  StorageFullError,
   storeStream,
   TooLargeError,
 } from '@snapferry/storage';
@@ -78,29 +79,10 @@ export class SnapshotData {
         maxBytes,
         signal,
       }).catch((error: unknown) => {
-        // The client went away mid-body: its fault, not ours (no 5xx, no error log).
-        if (
-          aborted.signal.aborted ||
-          (!request.complete && (error as { code?: string }).code === 'ECONNRESET')
-        )
-          throw new ApiError(
-            400,
-            'InvalidParameter.UploadAborted',
-            'the upload ended before its body was complete; retry it',
-          );
-        if (error instanceof TooLargeError)
-          throw new ApiError(
-            413,
-            'UnsupportedOperation.SnapshotDataTooLarge',
-            `the image is larger than the disk (${snapshot.diskSizeGiB} GiB)`,
-          );
-        if (error instanceof SnapshotExistsError)
-          throw new ApiError(
-            409,
-            'UnsupportedOperation.DataAlreadyStored',
-            `snapshot ${snapshotId} already holds its data`,
-          );
-        throw error;
+        throw uploadFailure(error, snapshot, snapshotId, {
+          clientGone: aborted.signal.aborted || !request.complete,
+          leaseLost: lease.lost.aborted,
+        });
       });
       try {
         await this.store.transaction(meta(caller, requestId), async (tx) => {
@@ -174,4 +156,46 @@ export class SnapshotData {
       response,
     ).catch(() => response.destroy());
   }
+}
+
+/** What a failed upload answers: the store's own verdict first, then the client or the lease. */
+function uploadFailure(
+  error: unknown,
+  snapshot: { region: string; diskSizeGiB: number },
+  snapshotId: string,
+  { clientGone, leaseLost }: { clientGone: boolean; leaseLost: boolean },
+): unknown {
+  if (error instanceof TooLargeError)
+    return new ApiError(
+      413,
+      'UnsupportedOperation.SnapshotDataTooLarge',
+      `the image is larger than the disk (${snapshot.diskSizeGiB} GiB)`,
+    );
+  if (error instanceof StorageFullError)
+    return new ApiError(
+      507,
+      'ResourceInsufficient.StorageFull',
+      `region ${snapshot.region} has no storage space left for this image; nothing was kept, retry once space is freed`,
+    );
+  if (error instanceof SnapshotExistsError)
+    return new ApiError(
+      409,
+      'UnsupportedOperation.DataAlreadyStored',
+      `snapshot ${snapshotId} already holds its data`,
+    );
+  if (leaseLost)
+    return new ApiError(
+      503,
+      'ServiceUnavailable',
+      'the upload was interrupted (its lease could not be renewed); retry it',
+      { 'retry-after': '5' },
+    );
+  // The client went away mid-body: its fault, not ours (no 5xx, no error log).
+  if (clientGone || (error as { code?: string }).code === 'ECONNRESET')
+    return new ApiError(
+      400,
+      'InvalidParameter.UploadAborted',
+      'the upload ended before its body was complete; retry it',
+    );
+  return error;
 }
