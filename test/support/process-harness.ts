@@ -41,6 +41,7 @@ export class ServiceProcess {
   private child: ChildProcess | undefined;
   private exit: Promise<Exit> | undefined;
   private readonly lines: string[] = [];
+  private readonly listeners: ((line: string) => void)[] = [];
   private starts = 0;
   url = '';
 
@@ -87,6 +88,7 @@ export class ServiceProcess {
         const parts = (partial + text).split('\n');
         partial = parts.pop() ?? '';
         for (const line of parts) {
+          for (const listener of this.listeners) listener(line);
           // Successful GETs (the tests poll a lot) would crowd out everything else.
           if (!(line.includes('"method":"GET"') && line.includes('"statusCode":2')))
             this.note(`${label} ${line}`);
@@ -147,6 +149,12 @@ export class ServiceProcess {
   async restart(signal: NodeJS.Signals = 'SIGKILL'): Promise<this> {
     if (this.running) await this.kill(signal);
     return this.start();
+  }
+
+  /** Calls `listener` with every line the process writes from now on (stdout and stderr, unfiltered). */
+  onLine(listener: (line: string) => void): this {
+    this.listeners.push(listener);
+    return this;
   }
 
   /** Lines the process wrote that contain `text` (e.g. a log message). */

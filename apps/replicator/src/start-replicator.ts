@@ -17,6 +17,7 @@ import {
   type HealthChecks,
   loadConfig,
   type Logger,
+  requestLogger,
   type SnapferryConfig,
 } from '@snapferry/platform';
 import { RegionStores, Throttle } from '@snapferry/storage';
@@ -112,6 +113,7 @@ export async function startReplicator(
     ),
     { logger: ['error', 'warn'] },
   );
+  app.use(requestLogger(logger, { quietPaths: ['/health', '/metrics'] }));
   // Prefetch per queue = copies in flight per region; the rest wait in the queue.
   app.connectMicroservice({
     strategy: new AmqpTransport(amqp, {

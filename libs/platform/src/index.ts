@@ -3,3 +3,4 @@ export * from './logger';
 export * from './ensure-database';
 export * from './metrics';
 export * from './health';
+export * from './request-log';

@@ -1,10 +1,10 @@
 import type { LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { IncomingMessage } from 'node:http';
 import type { Response } from 'express';
-import pinoHttp from 'pino-http';
 import type { Registry } from 'prom-client';
-import { httpMetrics, type Logger } from '@snapferry/platform';
+import { httpMetrics, requestLogger, type Logger } from '@snapferry/platform';
 import { contextOf, type CatalogRequest } from './request-context';
 
 /** Nest's own messages go to the same structured log. */
@@ -19,7 +19,7 @@ export const nestLogger = (logger: Logger): LoggerService => ({
 
 /**
  * The HTTP edge: structured request logs carrying the request id (also the correlation id of
- * everything the request causes), request metrics by route, a JSON body limit, and the
+ * everything the request causes) and the caller's account, never a header's value, request metrics by route, a JSON body limit, and the
  * OpenAPI document (`/openapi.json`) with interactive docs (`/docs`).
  */
 export function configureHttp(
@@ -28,14 +28,13 @@ export function configureHttp(
   metrics: Registry,
 ): void {
   const http = httpMetrics(metrics);
+  const context = (req: IncomingMessage) => contextOf(req as CatalogRequest);
   app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req) => contextOf(req as unknown as CatalogRequest).requestId,
-      customProps: (req) => ({
-        correlationId: contextOf(req as unknown as CatalogRequest).requestId,
-      }),
-      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+    requestLogger(logger, {
+      requestId: (req) => context(req).requestId,
+      bindings: (req) => ({ correlationId: context(req).requestId }),
+      accountId: (req) => context(req).caller?.accountId,
+      quietPaths: ['/health', '/health/live', '/metrics'],
     }),
   );
   app.use((req: CatalogRequest, res: Response, next: () => void) => {
