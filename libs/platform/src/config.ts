@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,12 +12,24 @@ export class ConfigError extends Error {
   }
 }
 
-export type Role = 'user' | 'operator';
+export const roles = ['user', 'operator'] as const;
+export type Role = (typeof roles)[number];
+/** An API key as SNAPFERRY_API_KEYS holds it: 8 to 200 characters, no whitespace, `=` or `,`. */
+export const apiKeyPattern = /^[^=,\s]{8,200}$/;
+export const accountIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const hashedKeyPattern = /^sha256:([0-9a-f]{64})$/i;
+/** A configured API key, kept only as the SHA-256 of the key (hex); the key itself is not held. */
 export interface ApiKey {
-  key: string;
+  sha256: string;
   accountId: string;
   role: Role;
+  /** Which entry of SNAPFERRY_API_KEYS (`key-1`, `key-2`, …): tells two keys of one account apart. */
+  keyId: string;
 }
+
+/** The SHA-256 of an API key as SNAPFERRY_API_KEYS holds it (`sha256:<this>=<account>:<role>`). */
+export const apiKeySha256 = (key: string): string =>
+  createHash('sha256').update(key, 'utf8').digest('hex');
 
 export interface SnapferryConfig {
   databaseUrl: string;
@@ -34,26 +47,67 @@ export interface SnapferryConfig {
   deliveryLimit: number;
   /** Chunks younger than this are never collected (uploads and copies in flight). */
   gcGraceMs: number;
+  /** Requests per API key and window (SNAPFERRY_RATE_LIMIT); null: no limit. */
+  rateLimit: RateLimit | null;
   logLevel: string;
+}
+
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
+}
+
+const windows: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `50/s`, `3000/m`, `100000/h`; empty or `off`: no limit. */
+export function parseRateLimit(value: string | undefined): RateLimit | null {
+  const text = (value ?? '').trim();
+  if (text === '' || text === 'off') return null;
+  const match = /^([1-9]\d{0,8})\s*\/\s*([smh])$/.exec(text);
+  if (!match)
+    throw new ConfigError(
+      `SNAPFERRY_RATE_LIMIT must be <requests>/<s|m|h> per API key, such as 50/s or 3000/m, or off; got "${text}"`,
+    );
+  return { limit: Number(match[1]), windowMs: windows[match[2]!]! };
 }
 
 /** A development key that works out of the box; replace it with SNAPFERRY_API_KEYS in production. */
 export const developmentApiKeys = 'dev-operator-key=ops:operator,dev-user-key=acme:user';
 
+/**
+ * `<key>=<accountId>:<role>` or `sha256:<64 hex>=<accountId>:<role>` (the key's SHA-256, so that
+ * the configuration need not hold usable keys), comma-separated.
+ */
 export function parseApiKeys(value: string): ApiKey[] {
   return value
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean)
     .map((entry, i) => {
-      const match = /^([^=\s]{8,200})=([A-Za-z0-9][A-Za-z0-9_.-]{0,63}):(user|operator)$/.exec(
-        entry,
-      );
-      if (!match)
+      const at = entry.indexOf('=');
+      const key = entry.slice(0, at);
+      const [accountId = '', role = '', ...extra] = entry.slice(at + 1).split(':');
+      if (
+        at < 0 ||
+        !apiKeyPattern.test(key) ||
+        !accountIdPattern.test(accountId) ||
+        !(roles as readonly string[]).includes(role) ||
+        extra.length > 0
+      )
         throw new ConfigError(
-          `SNAPFERRY_API_KEYS entry ${i + 1} must be <key>=<accountId>:<role> with a key of at least 8 characters and role user or operator (the key itself is not shown)`,
+          `SNAPFERRY_API_KEYS entry ${i + 1} must be <key>=<accountId>:<role> or sha256:<hex>=<accountId>:<role> with a key of at least 8 characters and role user or operator (the key itself is not shown)`,
         );
-      return { key: match[1]!, accountId: match[2]!, role: match[3] as Role };
+      const hashed = hashedKeyPattern.exec(key);
+      if (!hashed && /^sha256:/i.test(key))
+        throw new ConfigError(
+          `SNAPFERRY_API_KEYS entry ${i + 1}: after sha256: comes the key's SHA-256 as 64 hex digits (snapferry admin hash-key prints it)`,
+        );
+      return {
+        sha256: hashed ? hashed[1]!.toLowerCase() : apiKeySha256(key),
+        accountId,
+        role: role as Role,
+        keyId: `key-${i + 1}`,
+      };
     });
 }
 
@@ -123,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfi
     chunkSize: integer(env, 'SNAPFERRY_CHUNK_SIZE', 4 * 1024 * 1024, 1024),
     deliveryLimit: integer(env, 'SNAPFERRY_DELIVERY_LIMIT', 10, 1),
     gcGraceMs: integer(env, 'SNAPFERRY_GC_GRACE_MS', 10 * 60 * 1000, 0),
+    rateLimit: parseRateLimit(env['SNAPFERRY_RATE_LIMIT']),
     logLevel: env['LOG_LEVEL'] ?? 'info',
   };
 }

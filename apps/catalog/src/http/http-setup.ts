@@ -56,7 +56,10 @@ export function configureHttp(
     new DocumentBuilder()
       .setTitle('Snapferry catalog API')
       .setDescription(
-        'Cross-region snapshot replication: snapshots, copies, replications, regions and the event log.',
+        'Cross-region snapshot replication: snapshots, copies, replications, regions and the event log. ' +
+          'Errors are {"error": {"code", "message", "requestId"}}; with SNAPFERRY_RATE_LIMIT set, a key over its ' +
+          'limit gets 429 RequestLimitExceeded.KeyRateLimit with Retry-After (seconds), and every answer carries ' +
+          'X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset.',
       )
       .setVersion('1')
       .addBearerAuth({
