@@ -1,5 +1,6 @@
 import { apiKeysEnv, keys, startTestCatalog, type TestCatalog } from '../support/catalog-harness';
 import { eventCount, expectError, registration } from '../support/e2e-helpers';
+import { refusedStart } from '../support/process-harness';
 
 /** SNAPFERRY_RATE_LIMIT against a running catalog: per key (not per address), in the error shape. */
 const limit = 5;
@@ -56,5 +57,14 @@ describe('per-key rate limit (SNAPFERRY_RATE_LIMIT=5/m)', () => {
       expect((await t.api.as().get('/metrics')).status).toBe(200);
       expectError(await t.api.as('not-a-key-0000000').get('/v1/regions'), 401);
     }
+  });
+
+  it('a bad SNAPFERRY_RATE_LIMIT stops the catalog at start with a clear message', async () => {
+    const ended = await refusedStart('catalog', { ...t.env, SNAPFERRY_RATE_LIMIT: '50/fortnight' });
+    expect(ended).toEqual({
+      code: 1,
+      stderr:
+        'snapferry catalog failed to start: SNAPFERRY_RATE_LIMIT must be <requests>/<s|m|h> per API key, such as 50/s or 3000/m, or off; got "50/fortnight"\n',
+    });
   });
 });

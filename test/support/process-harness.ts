@@ -249,3 +249,29 @@ export async function rabbitmqctl(...args: string[]): Promise<string> {
   const { stdout } = await run('rabbitmqctl', ['-q', ...args], { timeout: 120_000 });
   return stdout;
 }
+
+/**
+ * Runs a service's built entry point with `env` when it is expected to refuse to start (a
+ * configuration error): resolves to its exit code and stderr (code 0 if it exited cleanly; a
+ * service that does start is killed after `timeoutMs` and reported with code null).
+ */
+export async function refusedStart(
+  name: ServiceName,
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stderr: string }> {
+  try {
+    const { stderr } = await run(
+      process.execPath,
+      ['-r', './scripts/register-paths.js', entryPoints[name].main],
+      { cwd: root, env, timeout: timeoutMs },
+    );
+    return { code: 0, stderr };
+  } catch (error) {
+    const failed = error as { code?: number | string; stderr?: string };
+    return {
+      code: typeof failed.code === 'number' ? failed.code : null,
+      stderr: failed.stderr ?? '',
+    };
+  }
+}

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultRegionCatalog, parseRegionCatalog, type RegionCatalog } from '@snapferry/domain';
@@ -49,7 +50,44 @@ export interface SnapferryConfig {
   gcGraceMs: number;
   /** Requests per API key and window (SNAPFERRY_RATE_LIMIT); null: no limit. */
   rateLimit: RateLimit | null;
+  /** SNAPFERRY_TLS_CERT / SNAPFERRY_TLS_KEY: serve HTTPS; null: plain HTTP. */
+  tls: TlsFiles | null;
   logLevel: string;
+}
+
+/** PEM files: the certificate (chain) and its private key. Paths only: the key is read at listen. */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+const readPem = (name: string, file: string): Buffer => {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new ConfigError(`${name} ${file} cannot be read: ${(error as Error).message}`);
+  }
+};
+
+/** Reads and checks the TLS pair (both or neither); a usable pair or a ConfigError now, not at the first client. */
+export function loadTls(env: NodeJS.ProcessEnv): TlsFiles | null {
+  const certFile = env['SNAPFERRY_TLS_CERT']?.trim() ?? '';
+  const keyFile = env['SNAPFERRY_TLS_KEY']?.trim() ?? '';
+  if (!certFile && !keyFile) return null;
+  if (!certFile || !keyFile)
+    throw new ConfigError(
+      `SNAPFERRY_TLS_CERT and SNAPFERRY_TLS_KEY go together: ${certFile ? 'SNAPFERRY_TLS_KEY' : 'SNAPFERRY_TLS_CERT'} is not set`,
+    );
+  const cert = readPem('SNAPFERRY_TLS_CERT', certFile);
+  const key = readPem('SNAPFERRY_TLS_KEY', keyFile);
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    throw new ConfigError(
+      `SNAPFERRY_TLS_CERT ${certFile} and SNAPFERRY_TLS_KEY ${keyFile} are not a usable certificate and key: ${(error as Error).message}`,
+    );
+  }
+  return { certFile, keyFile };
 }
 
 export interface RateLimit {
@@ -178,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfi
     deliveryLimit: integer(env, 'SNAPFERRY_DELIVERY_LIMIT', 10, 1),
     gcGraceMs: integer(env, 'SNAPFERRY_GC_GRACE_MS', 10 * 60 * 1000, 0),
     rateLimit: parseRateLimit(env['SNAPFERRY_RATE_LIMIT']),
+    tls: loadTls(env),
     logLevel: env['LOG_LEVEL'] ?? 'info',
   };
 }

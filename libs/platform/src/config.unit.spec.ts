@@ -71,6 +71,24 @@ describe('configuration', () => {
       );
   });
 
+  it('serves plain HTTP unless both TLS files are set; half a pair is refused', () => {
+    expect(loadConfig({}).tls).toBeNull();
+    expect(() => loadConfig({ SNAPFERRY_TLS_CERT: '/etc/snapferry/cert.pem' })).toThrow(
+      new ConfigError(
+        'SNAPFERRY_TLS_CERT and SNAPFERRY_TLS_KEY go together: SNAPFERRY_TLS_KEY is not set',
+      ),
+    );
+    expect(() => loadConfig({ SNAPFERRY_TLS_KEY: '/etc/snapferry/key.pem' })).toThrow(
+      /SNAPFERRY_TLS_CERT is not set/,
+    );
+    expect(() =>
+      loadConfig({
+        SNAPFERRY_TLS_CERT: '/nonexistent/cert.pem',
+        SNAPFERRY_TLS_KEY: '/nonexistent/key.pem',
+      }),
+    ).toThrow(/^SNAPFERRY_TLS_CERT \/nonexistent\/cert.pem cannot be read/);
+  });
+
   it('names the variable that is wrong', () => {
     expect(() => loadConfig({ REPLICATOR_MAX_CONCURRENT_COPIES: '0' })).toThrow(
       /REPLICATOR_MAX_CONCURRENT_COPIES/,

@@ -4,3 +4,4 @@ export * from './ensure-database';
 export * from './metrics';
 export * from './health';
 export * from './request-log';
+export * from './https';
