@@ -14,22 +14,52 @@ function capture() {
 }
 
 describe('logger redaction', () => {
-  it('censors every credential header wherever a headers object is logged', () => {
-    const out = capture();
-    const logger = createLogger('test', 'info', out.stream);
-    const headers = Object.fromEntries(credentialHeaders.map((name) => [name, `secret-${name}`]));
-    logger.info({ headers }, 'top level');
-    logger.info({ req: { headers, method: 'GET' } }, 'in a request');
-    logger.info({ err: { config: { headers } } }, 'in an error');
-    const text = out.text();
-    expect(text).not.toContain('secret-');
-    const lines = text
+  const lines = (text: string) =>
+    text
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, any>);
-    expect(lines[0]!['headers']['authorization']).toBe(redacted);
-    expect(lines[1]!['req']).toMatchObject({ method: 'GET', headers: { cookie: redacted } });
-    expect(lines[2]!['err']['config']['headers']['x-api-key']).toBe(redacted);
+  const credentials = {
+    ...Object.fromEntries(credentialHeaders.map((name) => [name, `secret-${name}`])),
+    Authorization: 'Bearer secret-title-case',
+    'X-Auth-Token': 'secret-auth-token',
+    'x-snapferry-region-secret': 'secret-region',
+    'x-amz-security-token': 'secret-amz',
+  };
+
+  it('censors credential headers wherever a headers object is logged', () => {
+    const out = capture();
+    const logger = createLogger('test', 'info', out.stream);
+    const headers = { ...credentials, 'user-agent': 'curl/8' };
+    logger.info({ headers }, 'top level');
+    logger.info({ req: { method: 'GET', headers } }, 'a request');
+    logger.info({ res: { statusCode: 200, headers } }, 'a response');
+    logger.info({ response: { status: 401, headers } }, 'a client response');
+    logger.info(
+      { err: Object.assign(new Error('boom'), { config: { headers }, response: { headers } }) },
+      'a client error',
+    );
+    const text = out.text();
+    expect(text).not.toContain('secret-');
+    const [top, req, res, response, err] = lines(text);
+    expect(top!['headers']).toMatchObject({ authorization: redacted, 'user-agent': 'curl/8' });
+    expect(req!['req']).toMatchObject({ method: 'GET', headers: { cookie: redacted } });
+    expect(res!['res']['headers']['set-cookie']).toBe(redacted);
+    expect(response!['response']['headers']['X-Auth-Token']).toBe(redacted);
+    expect(err!['err']).toMatchObject({
+      message: 'boom',
+      config: { headers: { 'x-api-key': redacted, 'user-agent': 'curl/8' } },
+      response: { headers: { Authorization: redacted } },
+    });
+  });
+
+  it('leaves the logged objects themselves alone', () => {
+    const out = capture();
+    const headers = { authorization: 'Bearer kept-in-the-object' };
+    const error = Object.assign(new Error('boom'), { config: { headers } });
+    createLogger('test', 'info', out.stream).info({ err: error, headers }, 'x');
+    expect(headers.authorization).toBe('Bearer kept-in-the-object');
+    expect(error.config.headers.authorization).toBe('Bearer kept-in-the-object');
   });
 
   it('leaves other fields alone', () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pinoHttp, { type HttpLogger } from 'pino-http';
-import { looksLikeCredential, redacted, type Logger } from './logger';
+import { looksLikeCredential, redacted, serializeError, type Logger } from './logger';
 
 export interface RequestLogOptions {
   /** The request's id (also its correlation id); default: a valid `x-request-id`, else a UUID. */
@@ -76,6 +76,7 @@ export function requestLogger(logger: Logger, options: RequestLogOptions = {}): 
         forwardedFor: header(req.raw, 'x-forwarded-for'),
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      err: serializeError,
     },
     customSuccessObject: (req: IncomingMessage, _res: ServerResponse, value: object) =>
       withAccount(req, value),
