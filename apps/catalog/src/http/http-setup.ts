@@ -19,8 +19,9 @@ export const nestLogger = (logger: Logger): LoggerService => ({
 
 /**
  * The HTTP edge: structured request logs carrying the request id (also the correlation id of
- * everything the request causes) and the caller's account, never a header's value, request metrics by route, a JSON body limit, and the
- * OpenAPI document (`/openapi.json`) with interactive docs (`/docs`).
+ * everything the request causes) and the caller's account but never a header's value, request
+ * metrics by route, a JSON body limit, and the OpenAPI document (`/openapi.json`) with
+ * interactive docs (`/docs`).
  */
 export function configureHttp(
   app: NestExpressApplication,
