@@ -117,22 +117,25 @@ function run(app, env) {
   );
 }
 
-function banner(env) {
+/** What `npm start` prints: where the API is and, with the built-in keys only, a key to try. */
+function banner(env, print = say) {
   const port = env.PORT ?? '3000';
-  const keys = env.SNAPFERRY_API_KEYS ?? 'dev-operator-key=ops:operator,dev-user-key=acme:user';
-  const first = keys.split(',')[0].split('=')[0];
-  say(
-    `API      http://127.0.0.1:${port}/v1   (docs: http://127.0.0.1:${port}/docs, OpenAPI: /openapi.json)`,
-  );
-  say(
-    `API key  ${first}   (export SNAPFERRY_URL=http://127.0.0.1:${port} SNAPFERRY_API_KEY=${first}; npx snapferry regions)`,
-  );
-  if (!env.SNAPFERRY_API_KEYS)
-    say('         development keys are built in; set SNAPFERRY_API_KEYS for real ones');
-  say(
+  const scheme = env.SNAPFERRY_TLS_CERT ? 'https' : 'http';
+  const base = `${scheme}://127.0.0.1:${port}`;
+  print(`API      ${base}/v1   (docs: ${base}/docs, OpenAPI: /openapi.json)`);
+  if (env.SNAPFERRY_API_KEYS) {
+    // A configured key is a real credential: it never goes to a terminal or a log.
+    print('API key  the keys configured in SNAPFERRY_API_KEYS (not shown)');
+  } else {
+    print(
+      `API key  dev-operator-key   (export SNAPFERRY_URL=${base} SNAPFERRY_API_KEY=dev-operator-key; npx snapferry regions)`,
+    );
+    print('         development keys are built in; set SNAPFERRY_API_KEYS for real ones');
+  }
+  print(
     `data     ${env.SNAPFERRY_DATA_DIR ?? path.join(require('node:os').tmpdir(), 'snapferry-data')}`,
   );
-  say('stop     Ctrl-C');
+  print('stop     Ctrl-C');
 }
 
 async function main() {
@@ -162,7 +165,10 @@ async function main() {
     });
 }
 
-main().catch((error) => {
-  say(error instanceof Error ? error.message : String(error));
-  process.exit(1);
-});
+if (require.main === module)
+  main().catch((error) => {
+    say(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  });
+
+module.exports = { banner };

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -40,6 +42,7 @@ export class ServiceProcess {
   private child: ChildProcess | undefined;
   private exit: Promise<Exit> | undefined;
   private readonly lines: string[] = [];
+  private readonly listeners: ((line: string) => void)[] = [];
   private starts = 0;
   url = '';
 
@@ -86,6 +89,7 @@ export class ServiceProcess {
         const parts = (partial + text).split('\n');
         partial = parts.pop() ?? '';
         for (const line of parts) {
+          for (const listener of this.listeners) listener(line);
           // Successful GETs (the tests poll a lot) would crowd out everything else.
           if (!(line.includes('"method":"GET"') && line.includes('"statusCode":2')))
             this.note(`${label} ${line}`);
@@ -146,6 +150,12 @@ export class ServiceProcess {
   async restart(signal: NodeJS.Signals = 'SIGKILL'): Promise<this> {
     if (this.running) await this.kill(signal);
     return this.start();
+  }
+
+  /** Calls `listener` with every line the process writes from now on (stdout and stderr, unfiltered). */
+  onLine(listener: (line: string) => void): this {
+    this.listeners.push(listener);
+    return this;
   }
 
   /** Lines the process wrote that contain `text` (e.g. a log message). */
@@ -234,4 +244,32 @@ export function withProcessOutput(body: () => Promise<void>): () => Promise<void
       throw error;
     }
   };
+}
+
+const run = promisify(execFile);
+
+/**
+ * Runs a service's built entry point with `env` when it is expected to refuse to start (a
+ * configuration error): resolves to its exit code and stderr (code 0 if it exited cleanly; a
+ * service that does start is killed after `timeoutMs` and reported with code null).
+ */
+export async function refusedStart(
+  name: ServiceName,
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stderr: string }> {
+  try {
+    const { stderr } = await run(
+      process.execPath,
+      ['-r', './scripts/register-paths.js', entryPoints[name].main],
+      { cwd: root, env, timeout: timeoutMs },
+    );
+    return { code: 0, stderr };
+  } catch (error) {
+    const failed = error as { code?: number | string; stderr?: string };
+    return {
+      code: typeof failed.code === 'number' ? failed.code : null,
+      stderr: failed.stderr ?? '',
+    };
+  }
 }

@@ -13,6 +13,7 @@ import { HealthController } from './health/health.controller';
 import { apiKeyLookup } from './http/api-keys';
 import { AuthGuard } from './http/auth.guard';
 import { ErrorFilter } from './http/error.filter';
+import { keyRateLimit } from './http/rate-limit';
 import { StrictValidationPipe } from './http/validation.pipe';
 import { ProjectionWatermark } from './read-models/projection-watermark';
 import { RegionsController } from './regions/regions.controller';
@@ -46,8 +47,10 @@ export interface CatalogRuntime {
 @Module({})
 export class CatalogModule {
   static register(runtime: CatalogRuntime): DynamicModule {
+    const rateLimit = keyRateLimit(runtime.config.rateLimit);
     return {
       module: CatalogModule,
+      imports: rateLimit.imports,
       controllers: [
         SnapshotsController,
         SnapshotDataController,
@@ -73,6 +76,7 @@ export class CatalogModule {
           useFactory: (r: Reflector) => new AuthGuard(r, apiKeyLookup(runtime.config.apiKeys)),
           inject: [Reflector],
         },
+        ...rateLimit.providers, // after the AuthGuard: limits count per authenticated key
         { provide: APP_FILTER, useValue: new ErrorFilter(runtime.logger) },
         { provide: APP_PIPE, useClass: StrictValidationPipe },
         CatalogStore,

@@ -13,8 +13,10 @@ import {
   createLogger,
   createMetricsRegistry,
   ensureDatabase,
+  httpsOptions,
   loadConfig,
   type Logger,
+  serviceUrl,
   type SnapferryConfig,
 } from '@snapferry/platform';
 import { parseReplicationMessage } from '@snapferry/contracts';
@@ -133,7 +135,7 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
       extraControllers: [ProgressController, ProjectionsController],
       extraProviders: [RecordProgress, { provide: Projector, useValue: projector }],
     }),
-    { logger: nestLogger(logger), bodyParser: false },
+    { logger: nestLogger(logger), bodyParser: false, ...httpsOptions(config.tls) },
   );
   configureHttp(app, logger, metrics);
   // Progress events arrive through the custom AMQP transport (manual acks, see libs/messaging).
@@ -150,8 +152,7 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
   );
   await app.startAllMicroservices();
   await app.listen(config.port, '0.0.0.0');
-  const address = app.getHttpServer().address() as { port: number };
-  const url = `http://127.0.0.1:${address.port}`;
+  const url = serviceUrl(app.getHttpServer(), config.tls);
   projector.start();
   reaper.start();
   await relay.start();

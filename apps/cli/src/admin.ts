@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import type { ContextOf } from './context';
+import { hashKeyCommand } from './hash-key';
 
-/** Operator tools (an operator's API key is needed; others get UnauthorizedOperation.OperatorOnly). */
+/**
+ * Operator tools (an operator's API key is needed; others get UnauthorizedOperation.OperatorOnly;
+ * `hash-key` needs none).
+ */
 export function adminCommands(program: Command, contextOf: ContextOf): void {
   const admin = program.command('admin').description('operator tools');
 
@@ -40,4 +44,6 @@ export function adminCommands(program: Command, contextOf: ContextOf): void {
       );
       ctx.out.result(answer, () => 'read models cleared; the projector is replaying the event log');
     });
+
+  hashKeyCommand(admin, contextOf);
 }

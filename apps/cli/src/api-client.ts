@@ -1,3 +1,4 @@
+import { rootCertificates } from 'node:tls';
 import type { CliConfig } from './config';
 import { ApiError, UnreachableError } from './errors';
 
@@ -20,10 +21,14 @@ export interface SendOptions {
  * API's code; a refused or dropped connection becomes UnreachableError (exit 4).
  */
 export class ApiClient {
+  private readonly fetchFn: Fetch;
+
   constructor(
     readonly config: CliConfig,
-    private readonly fetchFn: Fetch = fetch,
-  ) {}
+    fetchFn?: Fetch,
+  ) {
+    this.fetchFn = fetchFn ?? (config.ca ? fetchTrusting(config.ca) : fetch);
+  }
 
   url(path: string, query: Query = {}): string {
     const params = new URLSearchParams();
@@ -81,8 +86,34 @@ export class ApiClient {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const reason =
       cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-    return new UnreachableError(this.config.url, reason);
+    const untrusted = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT/.test(reason);
+    return new UnreachableError(
+      this.config.url,
+      untrusted
+        ? `${reason} (the API's certificate is not trusted: set SNAPFERRY_CA_FILE to the CA that signed it)`
+        : reason,
+    );
   }
+}
+
+/**
+ * fetch that also trusts `ca` (SNAPFERRY_CA_FILE) besides the system's CAs: undici's own fetch
+ * with an Agent holding the extra CA (the global fetch takes no CA). Loaded only when needed.
+ */
+export function fetchTrusting(ca: string): Fetch {
+  const undici = import('undici').then(({ Agent, fetch: undiciFetch }) => ({
+    dispatcher: new Agent({ connect: { ca: [...rootCertificates, ca] } }),
+    undiciFetch,
+  }));
+  return async (input, init) => {
+    const { dispatcher, undiciFetch } = await undici;
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const response: Response = await undiciFetch(url, {
+      ...(init as Parameters<typeof undiciFetch>[1]),
+      dispatcher,
+    });
+    return response;
+  };
 }
 
 export async function toApiError(response: Response): Promise<ApiError> {

@@ -12,6 +12,7 @@ export interface Deps {
   env: NodeJS.ProcessEnv;
   stdout: Stream;
   stderr: Stream;
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   fetch?: Fetch;
 }
 
@@ -22,7 +23,9 @@ export interface GlobalOptions {
 
 /** Handed to every command: the API, the output, progress bars and the exit code to end with. */
 export interface Context {
-  api: ApiClient;
+  /** The API client, made on first use (commands that need no API need no SNAPFERRY_API_KEY). */
+  readonly api: ApiClient;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   out: Output;
   bars(): Bars;
   /** Commands that report partial failure set this (the highest code wins). */
@@ -34,8 +37,12 @@ export type ContextOf = (command: Command) => Context;
 export function contextFactory(deps: Deps, exit: { code: ExitCode }): ContextOf {
   return (command) => {
     const globals = command.optsWithGlobals<GlobalOptions>();
+    let api: ApiClient | undefined;
     return {
-      api: new ApiClient(loadCliConfig(deps.env), deps.fetch),
+      get api() {
+        return (api ??= new ApiClient(loadCliConfig(deps.env), deps.fetch));
+      },
+      stdin: deps.stdin ?? process.stdin,
       out: new Output(globals.json === true, deps.stdout, deps.stderr),
       bars: () => progressBars(deps.stderr, globals.progress === true),
       exitWith: (code) => {

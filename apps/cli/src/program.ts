@@ -13,6 +13,7 @@ const footer = `
 Environment:
   SNAPFERRY_URL      the catalog's base URL (default http://127.0.0.1:3000)
   SNAPFERRY_API_KEY  your API key (required)
+  SNAPFERRY_CA_FILE  a PEM file with the CA of an https:// API's certificate (besides the system's)
 
 Exit codes:
   0 ok, 1 the API refused (the error line carries its code), 2 usage error,

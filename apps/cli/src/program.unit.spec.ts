@@ -232,6 +232,33 @@ describe('snapferry command line (fake fetch, no network)', () => {
     expect(api.calls).toEqual([]);
   });
 
+  it('exits 4 with a hint when the API certificate is not trusted', async () => {
+    const untrusted = () =>
+      Object.assign(new TypeError('fetch failed'), {
+        cause: { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' },
+      });
+    const run = await cli(['regions'], fakeFetch(untrusted).fetch, {
+      SNAPFERRY_URL: 'https://catalog.test:8443',
+      SNAPFERRY_API_KEY: 'key-1',
+    });
+    expect(run.code).toBe(4);
+    expect(run.stderr).toBe(
+      "error: cannot reach the API at https://catalog.test:8443: DEPTH_ZERO_SELF_SIGNED_CERT (the API's certificate is not trusted: set SNAPFERRY_CA_FILE to the CA that signed it)\n",
+    );
+  });
+
+  it('refuses a SNAPFERRY_CA_FILE it cannot read, before sending anything', async () => {
+    const api = fakeFetch(() => ({ status: 200, body: {} }));
+    const env = { SNAPFERRY_API_KEY: 'k', SNAPFERRY_CA_FILE: '/nonexistent/ca.pem' };
+    expect(await cli(['regions'], api.fetch, env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(
+        /^error: SNAPFERRY_CA_FILE \/nonexistent\/ca.pem cannot be read/,
+      ),
+    });
+    expect(api.calls).toEqual([]);
+  });
+
   it('defaults SNAPFERRY_URL to a catalog on this machine', async () => {
     const api = fakeFetch(() => ({ status: 200, body: { accountId: 'alice', betaEnabled: true } }));
     const run = await cli(['admin', 'beta', 'enable', 'alice'], api.fetch, {

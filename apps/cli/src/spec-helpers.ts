@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import type { Fetch } from './api-client';
 import { run } from './program';
 
@@ -58,9 +58,10 @@ export async function cli(
     SNAPFERRY_URL: 'http://catalog.test:8080',
     SNAPFERRY_API_KEY: 'key-1',
   },
+  stdin: NodeJS.ReadableStream = Readable.from([]),
 ) {
   const stdout = sink();
   const stderr = sink();
-  const code = await run(args, { env, stdout: stdout.stream, stderr: stderr.stream, fetch });
+  const code = await run(args, { env, stdout: stdout.stream, stderr: stderr.stream, stdin, fetch });
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }

@@ -15,8 +15,11 @@ import {
   createMetricsRegistry,
   ensureDatabase,
   type HealthChecks,
+  httpsOptions,
   loadConfig,
   type Logger,
+  requestLogger,
+  serviceUrl,
   type SnapferryConfig,
 } from '@snapferry/platform';
 import { RegionStores, Throttle } from '@snapferry/storage';
@@ -110,8 +113,9 @@ export async function startReplicator(
       },
       metrics,
     ),
-    { logger: ['error', 'warn'] },
+    { logger: ['error', 'warn'], ...httpsOptions(config.tls) },
   );
+  app.use(requestLogger(logger, { quietPaths: ['/health', '/metrics'] }));
   // Prefetch per queue = copies in flight per region; the rest wait in the queue.
   app.connectMicroservice({
     strategy: new AmqpTransport(amqp, {
@@ -126,8 +130,7 @@ export async function startReplicator(
   });
   await app.startAllMicroservices();
   await app.listen(config.replicatorMetricsPort, '0.0.0.0');
-  const address = (app.getHttpServer() as import('node:http').Server).address() as { port: number };
-  const url = `http://127.0.0.1:${address.port}`;
+  const url = serviceUrl(app.getHttpServer() as import('node:http').Server, config.tls);
   logger.info({ url, regions: config.replicatorRegions }, 'replicator running');
 
   return {

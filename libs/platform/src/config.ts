@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultRegionCatalog, parseRegionCatalog, type RegionCatalog } from '@snapferry/domain';
@@ -11,11 +13,19 @@ export class ConfigError extends Error {
   }
 }
 
-export type Role = 'user' | 'operator';
+export const roles = ['user', 'operator'] as const;
+export type Role = (typeof roles)[number];
+/** An API key as SNAPFERRY_API_KEYS holds it: 8 to 200 characters, no whitespace, `=` or `,`. */
+export const apiKeyPattern = /^[^=,\s]{8,200}$/;
+export const accountIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const hashedKeyPattern = /^sha256:([0-9a-f]{64})$/i;
+/** A configured API key, kept only as the SHA-256 of the key (hex); the key itself is not held. */
 export interface ApiKey {
-  key: string;
+  sha256: string;
   accountId: string;
   role: Role;
+  /** Which entry of SNAPFERRY_API_KEYS (`key-1`, `key-2`, …): tells two keys of one account apart. */
+  keyId: string;
 }
 
 /** A credential of the cloud API 3.0 endpoint (`POST /`, TC3-HMAC-SHA256). */
@@ -25,6 +35,10 @@ export interface CloudKey {
   accountId: string;
   role: Role;
 }
+
+/** The SHA-256 of an API key as SNAPFERRY_API_KEYS holds it (`sha256:<this>=<account>:<role>`). */
+export const apiKeySha256 = (key: string): string =>
+  createHash('sha256').update(key, 'utf8').digest('hex');
 
 export interface SnapferryConfig {
   databaseUrl: string;
@@ -45,26 +59,104 @@ export interface SnapferryConfig {
   gcGraceMs: number;
   /** Server-sent event streams one API key may hold open at once. */
   maxEventStreamsPerKey: number;
+  /** Requests per API key and window (SNAPFERRY_RATE_LIMIT); null: no limit. */
+  rateLimit: RateLimit | null;
+  /** SNAPFERRY_TLS_CERT / SNAPFERRY_TLS_KEY: serve HTTPS; null: plain HTTP. */
+  tls: TlsFiles | null;
   logLevel: string;
+}
+
+/** PEM files: the certificate (chain) and its private key. Paths only: the key is read at listen. */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+const readPem = (name: string, file: string): Buffer => {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new ConfigError(`${name} ${file} cannot be read: ${(error as Error).message}`);
+  }
+};
+
+/** Reads and checks the TLS pair (both or neither); a usable pair or a ConfigError now, not at the first client. */
+export function loadTls(env: NodeJS.ProcessEnv): TlsFiles | null {
+  const certFile = env['SNAPFERRY_TLS_CERT']?.trim() ?? '';
+  const keyFile = env['SNAPFERRY_TLS_KEY']?.trim() ?? '';
+  if (!certFile && !keyFile) return null;
+  if (!certFile || !keyFile)
+    throw new ConfigError(
+      `SNAPFERRY_TLS_CERT and SNAPFERRY_TLS_KEY go together: ${certFile ? 'SNAPFERRY_TLS_KEY' : 'SNAPFERRY_TLS_CERT'} is not set`,
+    );
+  const cert = readPem('SNAPFERRY_TLS_CERT', certFile);
+  const key = readPem('SNAPFERRY_TLS_KEY', keyFile);
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    throw new ConfigError(
+      `SNAPFERRY_TLS_CERT ${certFile} and SNAPFERRY_TLS_KEY ${keyFile} are not a usable certificate and key: ${(error as Error).message}`,
+    );
+  }
+  return { certFile, keyFile };
+}
+
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
+}
+
+const windows: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `50/s`, `3000/m`, `100000/h`; empty or `off`: no limit. */
+export function parseRateLimit(value: string | undefined): RateLimit | null {
+  const text = (value ?? '').trim();
+  if (text === '' || text === 'off') return null;
+  const match = /^([1-9]\d{0,8})\s*\/\s*([smh])$/.exec(text);
+  if (!match)
+    throw new ConfigError(
+      `SNAPFERRY_RATE_LIMIT must be <requests>/<s|m|h> per API key, such as 50/s or 3000/m, or off; got "${text}"`,
+    );
+  return { limit: Number(match[1]), windowMs: windows[match[2]!]! };
 }
 
 /** A development key that works out of the box; replace it with SNAPFERRY_API_KEYS in production. */
 export const developmentApiKeys = 'dev-operator-key=ops:operator,dev-user-key=acme:user';
 
+/**
+ * `<key>=<accountId>:<role>` or `sha256:<64 hex>=<accountId>:<role>` (the key's SHA-256, so that
+ * the configuration need not hold usable keys), comma-separated.
+ */
 export function parseApiKeys(value: string): ApiKey[] {
   return value
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean)
     .map((entry, i) => {
-      const match = /^([^=\s]{8,200})=([A-Za-z0-9][A-Za-z0-9_.-]{0,63}):(user|operator)$/.exec(
-        entry,
-      );
-      if (!match)
+      const at = entry.indexOf('=');
+      const key = entry.slice(0, at);
+      const [accountId = '', role = '', ...extra] = entry.slice(at + 1).split(':');
+      if (
+        at < 0 ||
+        !apiKeyPattern.test(key) ||
+        !accountIdPattern.test(accountId) ||
+        !(roles as readonly string[]).includes(role) ||
+        extra.length > 0
+      )
         throw new ConfigError(
-          `SNAPFERRY_API_KEYS entry ${i + 1} must be <key>=<accountId>:<role> with a key of at least 8 characters and role user or operator (the key itself is not shown)`,
+          `SNAPFERRY_API_KEYS entry ${i + 1} must be <key>=<accountId>:<role> or sha256:<hex>=<accountId>:<role> with a key of at least 8 characters and role user or operator (the key itself is not shown)`,
         );
-      return { key: match[1]!, accountId: match[2]!, role: match[3] as Role };
+      const hashed = hashedKeyPattern.exec(key);
+      if (!hashed && /^sha256:/i.test(key))
+        throw new ConfigError(
+          `SNAPFERRY_API_KEYS entry ${i + 1}: after sha256: comes the key's SHA-256 as 64 hex digits (snapferry admin hash-key prints it)`,
+        );
+      return {
+        sha256: hashed ? hashed[1]!.toLowerCase() : apiKeySha256(key),
+        accountId,
+        role: role as Role,
+        keyId: `key-${i + 1}`,
+      };
     });
 }
 
@@ -172,6 +264,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfi
     deliveryLimit: integer(env, 'SNAPFERRY_DELIVERY_LIMIT', 10, 1),
     gcGraceMs: integer(env, 'SNAPFERRY_GC_GRACE_MS', 10 * 60 * 1000, 0),
     maxEventStreamsPerKey: integer(env, 'SNAPFERRY_MAX_EVENT_STREAMS', 8, 1),
+    rateLimit: parseRateLimit(env['SNAPFERRY_RATE_LIMIT']),
+    tls: loadTls(env),
     logLevel: env['LOG_LEVEL'] ?? 'info',
   };
 }

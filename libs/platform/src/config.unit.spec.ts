@@ -1,4 +1,7 @@
-import { ConfigError, loadConfig, parseApiKeys, parseCloudKeys } from './config';
+import { createHash } from 'node:crypto';
+import { ConfigError, loadConfig, parseApiKeys, parseCloudKeys, parseRateLimit } from './config';
+
+const sha256 = (key: string) => createHash('sha256').update(key).digest('hex');
 
 describe('configuration', () => {
   it('has defaults that work on a developer machine', () => {
@@ -17,8 +20,8 @@ describe('configuration', () => {
 
   it('parses API keys and refuses malformed entries without echoing the key', () => {
     expect(parseApiKeys('k-0123456789=acme:user, ops-secret-key=ops:operator')).toEqual([
-      { key: 'k-0123456789', accountId: 'acme', role: 'user' },
-      { key: 'ops-secret-key', accountId: 'ops', role: 'operator' },
+      { sha256: sha256('k-0123456789'), accountId: 'acme', role: 'user', keyId: 'key-1' },
+      { sha256: sha256('ops-secret-key'), accountId: 'ops', role: 'operator', keyId: 'key-2' },
     ]);
     for (const bad of [
       'short=a:user',
@@ -65,6 +68,60 @@ describe('configuration', () => {
           message: expect.stringMatching(/^SNAPFERRY_CLOUD_KEYS entry 1 (?![\s\S]*hunter2)/),
         }),
       );
+  });
+
+  it('keeps only the SHA-256 of a key, and reads sha256: entries as digests', () => {
+    const digest = sha256('a-real-secret-key');
+    const [plain, hashed] = parseApiKeys(
+      `a-real-secret-key=acme:user,sha256:${digest.toUpperCase()}=ops:operator`,
+    );
+    expect(plain).toEqual({ sha256: digest, accountId: 'acme', role: 'user', keyId: 'key-1' });
+    expect(JSON.stringify(plain)).not.toContain('a-real-secret-key');
+    expect(hashed).toEqual({ sha256: digest, accountId: 'ops', role: 'operator', keyId: 'key-2' });
+    for (const bad of [
+      `sha256:${digest.slice(1)}=acme:user`, // 63 digits
+      `sha256:${digest}0=acme:user`, // 65
+      `sha256:${digest.replace(/^./, 'g')}=acme:user`, // not hex
+      `sha256:=acme:user`,
+    ])
+      expect(() => parseApiKeys(bad)).toThrow(/SNAPFERRY_API_KEYS entry 1/);
+  });
+
+  it('reads the per-key rate limit, off by default', () => {
+    expect(loadConfig({}).rateLimit).toBeNull();
+    expect(parseRateLimit('off')).toBeNull();
+    expect(parseRateLimit('')).toBeNull();
+    expect(parseRateLimit('50/s')).toEqual({ limit: 50, windowMs: 1000 });
+    expect(parseRateLimit(' 3000 / m ')).toEqual({ limit: 3000, windowMs: 60_000 });
+    expect(loadConfig({ SNAPFERRY_RATE_LIMIT: '100000/h' }).rateLimit).toEqual({
+      limit: 100000,
+      windowMs: 3_600_000,
+    });
+    for (const bad of ['50', 'fast', '0/s', '-1/s', '50/d', '50/sec', '1.5/s', 's/50', '50/s/m'])
+      expect(() => loadConfig({ SNAPFERRY_RATE_LIMIT: bad })).toThrow(
+        expect.objectContaining({
+          name: 'ConfigError',
+          message: expect.stringMatching(/^SNAPFERRY_RATE_LIMIT must be <requests>\/<s\|m\|h>/),
+        }),
+      );
+  });
+
+  it('serves plain HTTP unless both TLS files are set; half a pair is refused', () => {
+    expect(loadConfig({}).tls).toBeNull();
+    expect(() => loadConfig({ SNAPFERRY_TLS_CERT: '/etc/snapferry/cert.pem' })).toThrow(
+      new ConfigError(
+        'SNAPFERRY_TLS_CERT and SNAPFERRY_TLS_KEY go together: SNAPFERRY_TLS_KEY is not set',
+      ),
+    );
+    expect(() => loadConfig({ SNAPFERRY_TLS_KEY: '/etc/snapferry/key.pem' })).toThrow(
+      /SNAPFERRY_TLS_CERT is not set/,
+    );
+    expect(() =>
+      loadConfig({
+        SNAPFERRY_TLS_CERT: '/nonexistent/cert.pem',
+        SNAPFERRY_TLS_KEY: '/nonexistent/key.pem',
+      }),
+    ).toThrow(/^SNAPFERRY_TLS_CERT \/nonexistent\/cert.pem cannot be read/);
   });
 
   it('names the variable that is wrong', () => {

@@ -3,3 +3,5 @@ export * from './logger';
 export * from './ensure-database';
 export * from './metrics';
 export * from './health';
+export * from './request-log';
+export * from './https';

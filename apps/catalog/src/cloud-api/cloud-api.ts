@@ -81,7 +81,11 @@ export class CloudApi {
     const { credential } = verdict;
     return action.run(
       {
-        caller: { accountId: credential.accountId, role: credential.role },
+        caller: {
+          accountId: credential.accountId,
+          role: credential.role,
+          keyId: `cloud:${credential.secretId}`,
+        },
         region,
         requestId: req.requestId,
       },

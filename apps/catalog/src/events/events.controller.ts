@@ -47,7 +47,7 @@ export class EventsController {
     const resume =
       query.after ?? (lastEventId && /^\d{1,18}$/.test(lastEventId) ? lastEventId : '0');
     const filter = this.log.filterFor(caller, query);
-    const slot = `${caller.accountId}:${caller.role}`;
+    const slot = `${caller.accountId}/${caller.keyId}`;
     if (!this.slots.tryTake(slot))
       throw new ApiError(
         429,

@@ -1,10 +1,10 @@
 import type { LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { IncomingMessage } from 'node:http';
 import type { Response } from 'express';
-import pinoHttp from 'pino-http';
 import type { Registry } from 'prom-client';
-import { httpMetrics, type Logger } from '@snapferry/platform';
+import { httpMetrics, requestLogger, type Logger } from '@snapferry/platform';
 import { cloudApiBody } from '../cloud-api/cloud-http';
 import { contextOf, type CatalogRequest } from './request-context';
 
@@ -20,8 +20,9 @@ export const nestLogger = (logger: Logger): LoggerService => ({
 
 /**
  * The HTTP edge: structured request logs carrying the request id (also the correlation id of
- * everything the request causes), request metrics by route, a JSON body limit, and the
- * OpenAPI document (`/openapi.json`) with interactive docs (`/docs`).
+ * everything the request causes) and the caller's account but never a header's value, request
+ * metrics by route, a JSON body limit, and the OpenAPI document (`/openapi.json`) with
+ * interactive docs (`/docs`).
  */
 export function configureHttp(
   app: NestExpressApplication,
@@ -29,14 +30,13 @@ export function configureHttp(
   metrics: Registry,
 ): void {
   const http = httpMetrics(metrics);
+  const context = (req: IncomingMessage) => contextOf(req as CatalogRequest);
   app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req) => contextOf(req as unknown as CatalogRequest).requestId,
-      customProps: (req) => ({
-        correlationId: contextOf(req as unknown as CatalogRequest).requestId,
-      }),
-      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+    requestLogger(logger, {
+      requestId: (req) => context(req).requestId,
+      bindings: (req) => ({ correlationId: context(req).requestId }),
+      accountId: (req) => context(req).caller?.accountId,
+      quietPaths: ['/health', '/health/live', '/metrics'],
     }),
   );
   app.use((req: CatalogRequest, res: Response, next: () => void) => {
@@ -59,7 +59,10 @@ export function configureHttp(
     new DocumentBuilder()
       .setTitle('Snapferry catalog API')
       .setDescription(
-        'Cross-region snapshot replication: snapshots, copies, replications, regions and the event log.',
+        'Cross-region snapshot replication: snapshots, copies, replications, regions and the event log. ' +
+          'Errors are {"error": {"code", "message", "requestId"}}; with SNAPFERRY_RATE_LIMIT set, a key over its ' +
+          'limit gets 429 RequestLimitExceeded.KeyRateLimit with Retry-After (seconds), and every answer carries ' +
+          'X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset.',
       )
       .setVersion('1')
       .addBearerAuth({
