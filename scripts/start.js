@@ -16,6 +16,7 @@ function build() {
     [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
     { cwd: root, stdio: 'inherit' },
   );
+  require('./build-console').buildConsole();
 }
 
 async function postgresAnswers(url) {
@@ -121,6 +122,7 @@ function banner(env) {
   const port = env.PORT ?? '3000';
   const keys = env.SNAPFERRY_API_KEYS ?? 'dev-operator-key=ops:operator,dev-user-key=acme:user';
   const first = keys.split(',')[0].split('=')[0];
+  say(`console  http://127.0.0.1:${port}/console   (sign in with an API key)`);
   say(
     `API      http://127.0.0.1:${port}/v1   (docs: http://127.0.0.1:${port}/docs, OpenAPI: /openapi.json)`,
   );

@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import pinoHttp from 'pino-http';
 import type { Registry } from 'prom-client';
 import { httpMetrics, type Logger } from '@snapferry/platform';
+import { serveConsole } from '../console/serve-console';
 import { contextOf, type CatalogRequest } from './request-context';
 
 /** Nest's own messages go to the same structured log. */
@@ -19,8 +20,9 @@ export const nestLogger = (logger: Logger): LoggerService => ({
 
 /**
  * The HTTP edge: structured request logs carrying the request id (also the correlation id of
- * everything the request causes), request metrics by route, a JSON body limit, and the
- * OpenAPI document (`/openapi.json`) with interactive docs (`/docs`).
+ * everything the request causes), request metrics by route, a JSON body limit, the web
+ * console's files (`/console`), and the OpenAPI document (`/openapi.json`) with interactive
+ * docs (`/docs`).
  */
 export function configureHttp(
   app: NestExpressApplication,
@@ -52,6 +54,7 @@ export function configureHttp(
     next();
   });
   app.useBodyParser('json', { limit: '256kb' });
+  serveConsole(app);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
