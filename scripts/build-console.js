@@ -29,14 +29,15 @@ function buildConsole({ force = false } = {}) {
   execFileSync(
     process.execPath,
     [
-      require.resolve('vite/bin/vite.js'),
+      path.join(path.dirname(require.resolve('vite/package.json')), 'bin/vite.js'),
       'build',
       '--config',
       'apps/console/vite.config.mjs',
       '--logLevel',
       'warn',
     ],
-    { cwd: root, stdio: 'inherit' },
+    // Jest's global setup runs with NODE_ENV=test, which would give React's development build.
+    { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } },
   );
   return true;
 }

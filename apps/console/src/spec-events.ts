@@ -21,7 +21,7 @@ export function logged<E extends CatalogEvent>(
     data,
     metadata: {},
     recordedAt: new Date(Date.UTC(2025, 0, 1, 0, 0, position)).toISOString(),
-  } as LoggedEvent;
+  };
 }
 
 export const ref = {

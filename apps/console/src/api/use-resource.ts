@@ -20,10 +20,10 @@ export function useResource<T>(
   // The data is shown only for the key it was read for: another region's rows never linger.
   const [state, setState] = useState<{
     key?: string;
+    generation?: number;
     data?: T;
     error?: ApiFailure;
-    loading: boolean;
-  }>({ loading: true });
+  }>({});
   const [generation, setGeneration] = useState(0);
   const loader = useRef(load);
   useEffect(() => {
@@ -31,11 +31,10 @@ export function useResource<T>(
   });
   useEffect(() => {
     const controller = new AbortController();
-    setState((s) => ({ ...s, loading: true }));
     loader
       .current(controller.signal)
       .then((data) => {
-        if (!controller.signal.aborted) setState({ key, data, loading: false });
+        if (!controller.signal.aborted) setState({ key, generation, data });
       })
       .catch((error: unknown) => {
         if (controller.signal.aborted || isAbort(error)) return;
@@ -47,7 +46,12 @@ export function useResource<T>(
                 'InternalError',
                 error instanceof Error ? error.message : String(error),
               );
-        setState((s) => ({ ...s, key, error: failure, loading: false }));
+        setState((s) => ({
+          key,
+          generation,
+          error: failure,
+          data: s.key === key ? s.data : undefined,
+        }));
       });
     return () => controller.abort();
   }, [key, generation]);
@@ -56,7 +60,7 @@ export function useResource<T>(
   return {
     data: current ? state.data : undefined,
     error: current ? state.error : undefined,
-    loading: state.loading || !current,
+    loading: !current || state.generation !== generation,
     reload,
   };
 }

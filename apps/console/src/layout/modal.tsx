@@ -24,7 +24,7 @@ export function trapFocus(event: KeyboardEvent, container: HTMLElement | null): 
 
 /**
  * A modal dialog on the native <dialog> element: the page behind is inert, Escape closes it,
- * focus is kept inside, and on close the browser returns focus to what opened it.
+ * focus is kept inside, and on close focus returns to what opened it.
  */
 export function Modal({
   titleId,
@@ -46,8 +46,13 @@ export function Modal({
   });
   useEffect(() => {
     const dialog = ref.current;
+    // The dialog leaves the DOM before it is closed here, so focus goes back to its opener by hand.
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
+    return () => {
+      dialog?.close();
+      if (opener?.isConnected) opener.focus();
+    };
   }, []);
   return (
     <dialog
@@ -59,7 +64,11 @@ export function Modal({
         event.preventDefault(); // Escape: the owner decides (and unmounts the dialog)
         closeRef.current();
       }}
-      onClose={() => closeRef.current()}
+      // Closed by the browser. Not the close() of an unmount: under StrictMode's remount the
+      // dialog is open again by the time that event arrives.
+      onClose={() => {
+        if (!ref.current?.open) closeRef.current();
+      }}
       onKeyDown={(event) => trapFocus(event, ref.current)}
     >
       {children}

@@ -1,5 +1,5 @@
 import { diskIdPattern } from '@snapferry/domain';
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'wouter';
 import { useApi, useLiveEvents } from '../api/context';
 import type { RegionsAnswer, Snapshot, SnapshotList, SnapshotState } from '../api/types';
@@ -53,8 +53,9 @@ export function SnapshotsPage() {
       ? api.get<SnapshotList>('/v1/snapshots', query, signal)
       : Promise.resolve<SnapshotList>({ region, total: 0, offset, limit, snapshots: [] }),
   );
-  const [rows, setRows] = useState<Snapshot[]>([]);
-  useEffect(() => setRows(list.data?.snapshots ?? []), [list.data]);
+  // Rows are the last answer, moved forward by live progress until the next answer replaces them.
+  const [live, setLive] = useState<{ base?: SnapshotList; rows: Snapshot[] }>({ rows: [] });
+  const rows = live.base && live.base === list.data ? live.rows : (list.data?.snapshots ?? []);
 
   // Live: a copy's progress is applied at once; any change to this region is read again.
   const reload = list.reload;
@@ -62,7 +63,11 @@ export function SnapshotsPage() {
   useLiveEvents((events) => {
     const relevant = events.filter((e) => touchesList(e, region, rows));
     if (relevant.length === 0) return;
-    setRows((current) => applyProgress(current, relevant));
+    const base = list.data;
+    setLive((current) => ({
+      base,
+      rows: applyProgress(current.base === base ? current.rows : (base?.snapshots ?? []), relevant),
+    }));
     poke();
   });
 
@@ -82,8 +87,10 @@ export function SnapshotsPage() {
     });
 
   const ids = { region: useId(), state: useId(), disk: useId(), diskError: useId(), size: useId() };
-  const [diskDraft, setDiskDraft] = useState(diskParam);
-  useEffect(() => setDiskDraft(diskParam), [diskParam]);
+  // What is typed in the disk field, until the filter in the URL changes.
+  const [draft, setDraft] = useState({ param: diskParam, value: diskParam });
+  const diskDraft = draft.param === diskParam ? draft.value : diskParam;
+  const setDiskDraft = (value: string) => setDraft({ param: diskParam, value });
   const diskDraftInvalid = diskDraft !== '' && !diskIdPattern.test(diskDraft.trim());
   const applyDisk = (event: FormEvent) => {
     event.preventDefault();
@@ -174,7 +181,7 @@ export function SnapshotsPage() {
         <caption id="snapshots-caption">
           {regionName ? `${regionName} (${region})` : region} — {total}{' '}
           {total === 1 ? 'snapshot' : 'snapshots'}
-          {list.loading && <span className="muted"> · loading…</span>}
+          {!list.data && list.loading && <span className="muted"> · loading…</span>}
         </caption>
         <thead>
           <tr>
@@ -191,7 +198,7 @@ export function SnapshotsPage() {
           </tr>
         </thead>
         <tbody>
-          {rows.length === 0 && !list.loading && (
+          {list.data && rows.length === 0 && (
             <tr>
               <td colSpan={8} className="empty">
                 No snapshots{state || diskId ? ' match these filters' : ' in this region'}.
