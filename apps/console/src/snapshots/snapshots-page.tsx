@@ -72,8 +72,8 @@ export function SnapshotsPage() {
   });
 
   const [copying, setCopying] = useState<Snapshot | null>(null);
-  const [deleting, setDeleting] = useState<Snapshot | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<Snapshot | null>(null);
 
   const update = (changes: Record<string, string | number | null>) =>
     setParams((current) => {
@@ -109,7 +109,10 @@ export function SnapshotsPage() {
           <select
             id={ids.region}
             value={region}
-            onChange={(e) => update({ region: e.target.value, state: null, diskId: null })}
+            onChange={(e) => {
+              setNotice(null);
+              update({ region: e.target.value, state: null, diskId: null });
+            }}
           >
             {regions.data?.regions.map((r) => (
               <option key={r.id} value={r.id}>

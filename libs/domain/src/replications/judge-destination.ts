@@ -30,7 +30,10 @@ export function judgeDestination(
   if (!destination)
     return ['InvalidParameterValue.Region', `region ${regionId} is unknown or not supported`];
   if (regionId === context.sourceRegion)
-    return ['InvalidParameterValue.Region', `region ${regionId} is the source snapshot's own region`];
+    return [
+      'InvalidParameterValue.Region',
+      `region ${regionId} is the source snapshot's own region`,
+    ];
   const sourceRegion = findRegion(regions, context.sourceRegion);
   const sourceFinance = sourceRegion?.finance ?? false;
   if (sourceFinance !== destination.finance)
