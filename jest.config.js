@@ -2,6 +2,7 @@
 //   unit         *.unit.spec.ts   pure logic, no I/O
 //   integration  *.int.spec.ts    one adapter against the real PostgreSQL / RabbitMQ / filesystem
 //   e2e          *.e2e.spec.ts    the services as processes, HTTP in, events out
+//   browser      *.browser.spec.ts the web console in Debian's Chromium (playwright-core) against the real stack
 //   faults       *.fault.spec.ts  kills processes and stops the broker: run alone, after the rest
 const swc = [
   '@swc/jest',
@@ -32,6 +33,12 @@ module.exports = {
       ...base,
       displayName: 'e2e',
       testMatch: ['<rootDir>/**/*.e2e.spec.ts'],
+      globalSetup: '<rootDir>/test/build-once.js',
+    },
+    {
+      ...base,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/**/*.browser.spec.ts'],
       globalSetup: '<rootDir>/test/build-once.js',
     },
     {

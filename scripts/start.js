@@ -16,6 +16,7 @@ function build() {
     [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
     { cwd: root, stdio: 'inherit' },
   );
+  require('./build-console').buildConsole();
 }
 
 async function postgresAnswers(url) {
@@ -122,6 +123,7 @@ function banner(env, print = say) {
   const port = env.PORT ?? '3000';
   const scheme = env.SNAPFERRY_TLS_CERT ? 'https' : 'http';
   const base = `${scheme}://127.0.0.1:${port}`;
+  print(`console  ${base}/console   (sign in with an API key)`);
   print(`API      ${base}/v1   (docs: ${base}/docs, OpenAPI: /openapi.json)`);
   if (env.SNAPFERRY_API_KEYS) {
     // A configured key is a real credential: it never goes to a terminal or a log.

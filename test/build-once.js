@@ -1,7 +1,9 @@
-// End-to-end and fault tests run the services as real processes from dist/: build first
-// (tsc is incremental, so an up-to-date tree costs a second or two).
+// End-to-end, browser and fault tests run the services as real processes from dist/: build
+// first (tsc is incremental and the console is rebuilt only when its sources changed, so an
+// up-to-date tree costs a second or two).
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
+const { buildConsole } = require('../scripts/build-console');
 module.exports = async () => {
   const root = path.resolve(__dirname, '..');
   execFileSync(
@@ -12,4 +14,5 @@ module.exports = async () => {
       stdio: 'inherit',
     },
   );
+  buildConsole();
 };

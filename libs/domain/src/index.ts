@@ -8,6 +8,7 @@ export * from './snapshots/snapshot-decisions';
 export * from './replications/replication-events';
 export * from './replications/replication';
 export * from './replications/record-progress';
+export * from './replications/judge-destination';
 export * from './replications/request-replication';
 export * from './accounts/account';
 export * from './views/snapshot-view';

@@ -6,6 +6,7 @@ import type { Response } from 'express';
 import type { Registry } from 'prom-client';
 import { httpMetrics, requestLogger, type Logger } from '@snapferry/platform';
 import { cloudApiBody } from '../cloud-api/cloud-http';
+import { serveConsole } from '../console/serve-console';
 import { contextOf, type CatalogRequest } from './request-context';
 
 /** Nest's own messages go to the same structured log. */
@@ -21,8 +22,8 @@ export const nestLogger = (logger: Logger): LoggerService => ({
 /**
  * The HTTP edge: structured request logs carrying the request id (also the correlation id of
  * everything the request causes) and the caller's account but never a header's value, request
- * metrics by route, a JSON body limit, and the OpenAPI document (`/openapi.json`) with
- * interactive docs (`/docs`).
+ * metrics by route, a JSON body limit, the web console's files (`/console`), and the OpenAPI
+ * document (`/openapi.json`) with interactive docs (`/docs`).
  */
 export function configureHttp(
   app: NestExpressApplication,
@@ -54,6 +55,7 @@ export function configureHttp(
   });
   app.use(cloudApiBody()); // raw bytes for `POST /` (signed), before the JSON parser of /v1
   app.useBodyParser('json', { limit: '256kb' });
+  serveConsole(app);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -1,7 +1,6 @@
 import type { ErrorCode } from '../shared/event';
 import { refuse } from '../shared/event';
 import type { RegionCatalog } from '../regions/region-catalog';
-import { findRegion, isGeoRestricted } from '../regions/region-catalog';
 import type { SnapshotState } from '../snapshots/snapshot';
 import {
   existingSnapshot,
@@ -9,6 +8,7 @@ import {
   nameLength,
 } from '../snapshots/snapshot-decisions';
 import type { SnapshotCopyRequested, SnapshotRegistered } from '../snapshots/snapshot-events';
+import { judgeDestination } from './judge-destination';
 import type { ReplicationRequested } from './replication-events';
 
 export interface RequestReplication {
@@ -93,11 +93,16 @@ export function requestReplication(
       'destinationRegions must not repeat a region',
     );
 
-  const sourceRegion = findRegion(context.regions, source.region);
   const results: DestinationResult[] = [];
   const accepted: AcceptedCopy[] = [];
   for (const destinationRegion of destinationRegions) {
-    const refusal = judgeDestination(destinationRegion);
+    const refusal = judgeDestination(destinationRegion, {
+      sourceSnapshotId,
+      sourceRegion: source.region,
+      regions: context.regions,
+      copyInFlightTo: (region) => source.copiesInFlight[region] !== undefined,
+      snapshotsInRegion: context.snapshotsInRegion,
+    });
     if (refusal) {
       results.push({ destinationRegion, code: refusal[0], message: refusal[1] });
       continue;
@@ -115,41 +120,6 @@ export function requestReplication(
     });
   }
   return { results, accepted };
-
-  function judgeDestination(regionId: string): [ErrorCode, string] | undefined {
-    const destination = findRegion(context.regions, regionId);
-    if (!destination)
-      return ['InvalidParameterValue.Region', `region ${regionId} is unknown or not supported`];
-    if (regionId === source.region)
-      return [
-        'InvalidParameterValue.Region',
-        `region ${regionId} is the source snapshot's own region`,
-      ];
-    const sourceFinance = sourceRegion?.finance ?? false;
-    if (sourceFinance !== destination.finance)
-      return [
-        'UnsupportedOperation.FinanceZoneRestricted',
-        sourceFinance
-          ? `a finance-zone snapshot can be copied only to finance zones; ${regionId} is not one`
-          : `only finance-zone snapshots can be copied into the finance zone ${regionId}`,
-      ];
-    if (sourceRegion && isGeoRestricted(context.regions, sourceRegion, destination))
-      return [
-        'UnsupportedOperation.GeoRestricted',
-        `copies from ${sourceRegion.geography} to ${destination.geography} (${regionId}) are not allowed`,
-      ];
-    if (source.copiesInFlight[regionId])
-      return [
-        'UnsupportedOperation.SnapshotCopying',
-        `a copy of ${sourceSnapshotId} to ${regionId} is already in flight`,
-      ];
-    if (context.snapshotsInRegion(regionId) >= destination.snapshotQuota)
-      return [
-        'LimitExceeded.SnapshotQuota',
-        `the snapshot quota in ${regionId} (${destination.snapshotQuota}) is used up`,
-      ];
-    return undefined;
-  }
 
   function acceptCopy(
     replicationId: string,

@@ -1,0 +1,228 @@
+import { defaultCopyName, maxSnapshotNameLength, nameLength } from '@snapferry/domain';
+import { useId, useMemo, useState, type FormEvent } from 'react';
+import { Link } from 'wouter';
+import { ApiFailure } from '../api/client';
+import { useApi } from '../api/context';
+import type { CopiesAnswer, RegionsAnswer, Snapshot } from '../api/types';
+import { useResource } from '../api/use-resource';
+import { codeInWords } from '../format';
+import { Modal } from '../layout/modal';
+import { allowedSelection, regionChoices } from './region-choices';
+
+/**
+ * Cross-region replication of one snapshot, as the cloud console does it: an optional name
+ * (the default shown as the placeholder, 60 characters counted as people count them), the
+ * target regions with quota use and the rules' refusals, OK, then one result per destination.
+ */
+export function CopyDialog({ snapshot, onClose }: { snapshot: Snapshot; onClose: () => void }) {
+  const api = useApi();
+  const ids = { title: useId(), name: useId(), counter: useId(), regions: useId(), help: useId() };
+  // Fresh quota use each time the dialog opens.
+  const regions = useResource('regions', (signal) =>
+    api.get<RegionsAnswer>('/v1/regions', undefined, signal),
+  );
+  const [name, setName] = useState('');
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [sending, setSending] = useState(false);
+  const [answer, setAnswer] = useState<CopiesAnswer | null>(null);
+  const [failure, setFailure] = useState<ApiFailure | null>(null);
+  // One token per dialog: a double click or a retry after a lost answer starts nothing twice.
+  const [clientToken] = useState(newClientToken);
+
+  const choices = useMemo(
+    () => (regions.data ? regionChoices(regions.data, snapshot) : []),
+    [regions.data, snapshot],
+  );
+  const destinations = allowedSelection(choices, selected);
+  const length = nameLength(name);
+  const nameTooLong = length > maxSnapshotNameLength;
+  const placeholder = defaultCopyName(snapshot.snapshotId, snapshot.region);
+
+  const toggle = (id: string, on: boolean) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (destinations.length === 0 || nameTooLong || sending) return;
+    setSending(true);
+    setFailure(null);
+    try {
+      const trimmed = name.trim();
+      setAnswer(
+        await api.post<CopiesAnswer>(`/v1/snapshots/${snapshot.snapshotId}/copies`, {
+          destinationRegions: destinations,
+          ...(trimmed ? { snapshotName: trimmed } : {}),
+          clientToken,
+        }),
+      );
+    } catch (error) {
+      setFailure(
+        error instanceof ApiFailure ? error : new ApiFailure(0, 'InternalError', String(error)),
+      );
+    } finally {
+      setSending(false);
+    }
+  };
+
+  return (
+    <Modal titleId={ids.title} onClose={onClose} className="copy-dialog">
+      <h2 id={ids.title}>Cross-region replication</h2>
+      <p className="muted">
+        Source: <strong>{snapshot.snapshotId}</strong> “{snapshot.name}” in {snapshot.region}
+      </p>
+      {answer ? (
+        <CopyResults answer={answer} onClose={onClose} />
+      ) : (
+        <form onSubmit={(e) => void submit(e)} noValidate>
+          <label htmlFor={ids.name}>New snapshot name (optional)</label>
+          <input
+            id={ids.name}
+            type="text"
+            value={name}
+            placeholder={placeholder}
+            onChange={(e) => setName(e.target.value)}
+            aria-describedby={ids.counter}
+            aria-invalid={nameTooLong || undefined}
+            autoFocus
+          />
+          <p id={ids.counter} className={nameTooLong ? 'counter error' : 'counter'}>
+            {length}/{maxSnapshotNameLength}
+            {nameTooLong && ` — at most ${maxSnapshotNameLength} characters`}
+            {length === 0 && ' — empty: the default name is used'}
+          </p>
+
+          <fieldset className="regions" aria-describedby={ids.help}>
+            <legend id={ids.regions}>Target regions</legend>
+            <p id={ids.help} className="hint">
+              Choose one or more. Quota use is this account&apos;s snapshots in the region (copies
+              in flight included); regions the rules refuse say why.
+            </p>
+            {regions.error && (
+              <p className="error" role="alert">
+                Regions could not be read: {regions.error.message}
+              </p>
+            )}
+            {!regions.data && !regions.error && <p className="muted">Loading regions…</p>}
+            <ul className="region-list">
+              {choices.map((choice) => {
+                const inputId = `${ids.regions}-${choice.id}`;
+                const reasonId = `${inputId}-reason`;
+                return (
+                  <li key={choice.id} className={choice.refusal ? 'refused' : undefined}>
+                    <input
+                      id={inputId}
+                      type="checkbox"
+                      value={choice.id}
+                      checked={selected.has(choice.id) && !choice.refusal}
+                      disabled={Boolean(choice.refusal) || sending}
+                      onChange={(e) => toggle(choice.id, e.target.checked)}
+                      aria-describedby={choice.refusal ? reasonId : undefined}
+                    />
+                    <label htmlFor={inputId}>
+                      <span className="region-name">{choice.name}</span>{' '}
+                      <span className="region-id">{choice.id}</span>
+                      {choice.finance && <span className="tag">finance</span>}
+                    </label>
+                    <span
+                      className="quota"
+                      aria-label={`quota ${choice.snapshotsUsed} of ${choice.snapshotQuota} used`}
+                    >
+                      {choice.snapshotsUsed}/{choice.snapshotQuota}
+                    </span>
+                    {choice.refusal && (
+                      <span className="reason" id={reasonId}>
+                        {choice.refusal.label}: {choice.refusal.message}
+                      </span>
+                    )}
+                  </li>
+                );
+              })}
+            </ul>
+          </fieldset>
+
+          {failure && (
+            <div className="error" role="alert">
+              <strong>No copy started — {codeInWords(failure.code)}.</strong> {failure.message}
+              <span className="code"> ({failure.code})</span>
+            </div>
+          )}
+          <div className="actions">
+            <span className="muted" aria-live="polite">
+              {destinations.length === 0
+                ? 'No region chosen'
+                : `${destinations.length} ${destinations.length === 1 ? 'region' : 'regions'} chosen`}
+            </span>
+            <button type="button" onClick={onClose}>
+              Cancel
+            </button>
+            <button
+              type="submit"
+              className="primary"
+              disabled={destinations.length === 0 || nameTooLong || sending}
+            >
+              {sending ? 'Starting…' : 'OK'}
+            </button>
+          </div>
+        </form>
+      )}
+    </Modal>
+  );
+}
+
+/** getRandomValues, not randomUUID: the latter needs a secure context, and plain HTTP is allowed. */
+function newClientToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `console-${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+function CopyResults({ answer, onClose }: { answer: CopiesAnswer; onClose: () => void }) {
+  const started = answer.results.filter((r) => r.code === 'Success').length;
+  return (
+    <div className="copy-results">
+      <p role="status">
+        {started === answer.results.length
+          ? `Copies started to ${started} ${started === 1 ? 'region' : 'regions'}.`
+          : `${started} of ${answer.results.length} copies started.`}
+      </p>
+      <ul>
+        {answer.results.map((result) => (
+          <li
+            key={result.destinationRegion}
+            className={result.code === 'Success' ? 'result ok' : 'result refused'}
+            data-region={result.destinationRegion}
+          >
+            <strong>{result.destinationRegion}</strong>{' '}
+            <span className="result-code">{codeInWords(result.code)}</span>
+            <span className="result-message">{result.message}</span>
+            {result.code === 'Success' && result.snapshotId && (
+              <span className="result-links">
+                <Link
+                  href={`/snapshots?region=${encodeURIComponent(result.destinationRegion)}`}
+                  onClick={onClose}
+                >
+                  Open {result.destinationRegion}
+                </Link>
+                {result.replicationId && (
+                  <Link href={`/replications/${result.replicationId}`} onClick={onClose}>
+                    Timeline
+                  </Link>
+                )}
+              </span>
+            )}
+            {result.code !== 'Success' && <span className="code">({result.code})</span>}
+          </li>
+        ))}
+      </ul>
+      <div className="actions">
+        <button type="button" className="primary" onClick={onClose} autoFocus>
+          Close
+        </button>
+      </div>
+    </div>
+  );
+}
