@@ -13,9 +13,9 @@ let probed: NetworkLabAvailability | undefined;
  * (probed once per process, about 50 ms) so that a test file can choose `describe` or
  * `describe.skip` while Jest collects it, and print why it skips — never silently:
  *
- *     const lab = networkLabAvailable();
- *     if (!lab.ok) console.warn(`network lab tests skipped: ${lab.reason}`);
- *     (lab.ok ? describe : describe.skip)('…', () => { … });
+ *     const available = networkLabAvailable();
+ *     if (!available.ok) console.warn(`network lab tests skipped: ${available.reason}`);
+ *     (available.ok ? describe : describe.skip)('…', () => { … });
  */
 export function networkLabAvailable(): NetworkLabAvailability {
   return (probed ??= probe());

@@ -8,6 +8,7 @@ import { uniqueName } from '../unique-name';
 import { waitFor } from '../wait-for';
 import { claimSubnet } from './claim-subnet';
 import { formatOwner, labNames } from './lab-names';
+import { removeLab } from './lab-teardown';
 import { measureLinkThroughput } from './link-throughput';
 import { createNetworkLab, type NetworkLab, type NetworkLabHost } from './network-lab';
 import { networkLabAvailable } from './network-lab-available';
@@ -209,6 +210,20 @@ function ipListing(): string {
     await expect(solo.destroy()).resolves.toBeUndefined();
     // The other lab is untouched.
     expect(ipListing()).toContain(guangzhou.namespace);
+  });
+
+  it('tears down a half-made lab (what a failed setup leaves) without complaint', async () => {
+    const id = await claimSubnet();
+    const names = labNames(id);
+    execFileSync('ip', ['netns', 'add', names.namespace('made')]);
+    const halfMade = {
+      bridge: names.bridge,
+      namespaces: [names.namespace('made'), names.namespace('never-made')],
+      rootVeths: [names.rootVeth(0), names.rootVeth(1)],
+    };
+    await expect(removeLab(halfMade)).resolves.toBeUndefined();
+    expect(ipListing()).not.toContain(`sfnl${id}`);
+    await expect(removeLab(halfMade)).resolves.toBeUndefined();
   });
 
   it('sweeps labs whose owner process is gone, never one of a live or foreign owner', async () => {

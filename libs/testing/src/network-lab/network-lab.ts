@@ -89,16 +89,20 @@ const defaultPorts: Record<string, number> = {
   'https:': 443,
 };
 
-/** Labs of this process not yet destroyed: removed on exit if a test forgot or crashed. */
+/**
+ * Labs of this process not yet destroyed: removed on exit if a test forgot or crashed. The
+ * hook is there only while a lab lives (Jest loads this module afresh for every test file).
+ */
 const live = new Set<LabResources>();
-let exitHookInstalled = false;
+const removeLive = () => {
+  for (const resources of live) removeLabSync(resources);
+};
 function registerForExit(lab: LabResources): void {
+  if (live.size === 0) process.once('exit', removeLive);
   live.add(lab);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const resources of live) removeLabSync(resources);
-  });
+}
+function unregisterForExit(lab: LabResources): void {
+  if (live.delete(lab) && live.size === 0) process.off('exit', removeLive);
 }
 
 /**
@@ -133,7 +137,7 @@ export async function createNetworkLab({
         proxies.map((proxy) => proxy.then((p) => p.close()).catch(() => undefined)),
       );
       await removeLab(resources);
-      live.delete(resources);
+      unregisterForExit(resources);
     })().catch((error: unknown) => {
       destroyed = undefined; // let a second call try again
       throw error;
@@ -153,7 +157,9 @@ export async function createNetworkLab({
   const hosts = hostNames.map((name, index) =>
     hostHandle(name, names.namespace(name), subnet.hostIp(index), names.rootVeth(index)),
   );
-  const track = (proxy: Promise<TcpProxy>) => {
+  const track = async (start: () => Promise<TcpProxy>) => {
+    if (destroyed) throw new Error(`network lab ${id} is destroyed`);
+    const proxy = start();
     proxies.push(proxy);
     return proxy;
   };
@@ -175,17 +181,19 @@ export async function createNetworkLab({
       };
       if (!target.port) throw new Error(`forward: no port in ${parsed.protocol} URL`);
       const key = `${target.host}:${target.port}`;
+      if (destroyed) throw new Error(`network lab ${id} is destroyed`);
       let forwarder = forwarders.get(key);
       if (!forwarder) {
-        forwarder = track(startTcpForwarder({ listenHost: subnet.gateway, target }));
+        forwarder = track(() => startTcpForwarder({ listenHost: subnet.gateway, target }));
         forwarders.set(key, forwarder);
+        forwarder.catch(() => forwarders.delete(key)); // a failed start may be retried
       }
       parsed.hostname = subnet.gateway;
       parsed.port = String((await forwarder).port);
       return parsed.toString();
     },
     startDelayProxy: (options) =>
-      track(startDelayProxy({ listenHost: subnet.gateway, ...options })),
+      track(() => startDelayProxy({ listenHost: subnet.gateway, ...options })),
     destroy,
   };
 }
