@@ -34,6 +34,17 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
+/**
+ * Where a service runs when not on this machine's own network: a network lab's host (see
+ * createNetworkLab in @snapferry/testing). The process is started behind `commandPrefix`
+ * (`ip netns exec <ns>`, which execs, so the pid is still node's own and kill() reaches it),
+ * and its URL names `ip` instead of the 127.0.0.1 it logs.
+ */
+export interface ServiceHost {
+  readonly commandPrefix: readonly string[];
+  readonly ip: string;
+}
+
 const maxLines = 3000;
 /** Every process spawned by this test file: their output is printed when a test fails. */
 const spawned = new Set<ServiceProcess>();
@@ -49,6 +60,7 @@ export class ServiceProcess {
   constructor(
     readonly name: ServiceName,
     private env: NodeJS.ProcessEnv,
+    private readonly options: { within?: ServiceHost } = {},
   ) {
     spawned.add(this);
   }
@@ -69,7 +81,15 @@ export class ServiceProcess {
     const { main, ready } = entryPoints[this.name];
     this.starts += 1;
     this.note(`--- start #${this.starts}`);
-    const child = spawn(process.execPath, ['-r', './scripts/register-paths.js', main], {
+    // Inside a lab host, `ip netns exec <ns>` comes first and execs node.
+    const [file = process.execPath, ...args] = [
+      ...(this.options.within?.commandPrefix ?? []),
+      process.execPath,
+      '-r',
+      './scripts/register-paths.js',
+      main,
+    ];
+    const child = spawn(file, args, {
       cwd: root,
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -116,7 +136,7 @@ export class ServiceProcess {
     ]);
     clearTimeout(timer);
     if ('url' in outcome) {
-      this.url = outcome.url;
+      this.url = this.options.within ? hostUrl(outcome.url, this.options.within.ip) : outcome.url;
       // A restart keeps the port, so clients made from `url` stay valid.
       this.env = { ...this.env, [entryPoints[this.name].portVar]: new URL(outcome.url).port };
       return this;
@@ -171,6 +191,13 @@ export class ServiceProcess {
     this.lines.push(line);
     if (this.lines.length > maxLines) this.lines.splice(0, this.lines.length - maxLines);
   }
+}
+
+/** `url` with its host replaced by `ip` (a service inside a lab host logs 127.0.0.1). */
+function hostUrl(url: string, ip: string): string {
+  const parsed = new URL(url);
+  parsed.hostname = ip;
+  return parsed.origin;
 }
 
 export interface ProcessStack {
