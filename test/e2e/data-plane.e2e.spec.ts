@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { FilesystemRegionStore, storeStream } from '@snapferry/storage';
 import { join } from 'node:path';
 import { waitFor } from '@snapferry/testing';
 import { keys, normalSnapshot, startTestStack, type TestStack } from '../support/catalog-harness';
@@ -18,7 +20,11 @@ describe('data plane end to end: incremental copies and freeing deleted data', (
   let t: TestStack;
   beforeAll(async () => {
     t = await startTestStack({
-      catalogEnv: { SNAPFERRY_CHUNK_SIZE: String(MiB), SNAPFERRY_GC_GRACE_MS: '0' },
+      catalogEnv: {
+        SNAPFERRY_CHUNK_SIZE: String(MiB),
+        SNAPFERRY_GC_GRACE_MS: '0',
+        SNAPFERRY_GC_INTERVAL_MS: '0',
+      },
       replicatorEnv: { REPLICATOR_REGIONS: 'ap-shanghai' },
     });
   });
@@ -92,5 +98,33 @@ describe('data plane end to end: incremental copies and freeing deleted data', (
       what: 'chunks of B freed',
       timeoutMs: 20_000,
     });
+  });
+
+  it('a manifest that outlived its deleted snapshot is dropped, and its chunks freed', async () => {
+    const image = randomBytes(2 * MiB);
+    const before = await chunkCount(t.dataDir, 'ap-guangzhou');
+    const id = await normalSnapshot(t.api, keys.alice, { bytes: image, diskId: 'disk-gc000002' });
+    const manifestPath = join(t.dataDir, 'ap-guangzhou', 'manifests', `${id}.json`);
+    const manifest = await readFile(manifestPath);
+    expect((await alice().delete(`/v1/snapshots/${id}`)).status).toBe(204);
+    await waitFor(async () => (await chunkCount(t.dataDir, 'ap-guangzhou')) === before, {
+      what: 'chunks freed',
+      timeoutMs: 20_000,
+    });
+    // As if an upload's late manifest had survived its failed cleanup: chunks and manifest back.
+    const store = new FilesystemRegionStore(t.dataDir, 'ap-guangzhou');
+    await storeStream(store, 'snap-1e000001', Readable.from([image]), { chunkSize: MiB });
+    await rename(join(t.dataDir, 'ap-guangzhou', 'manifests', 'snap-1e000001.json'), manifestPath);
+    await writeFile(manifestPath, manifest);
+    expect(await chunkCount(t.dataDir, 'ap-guangzhou')).toBe(before + 2);
+
+    // Another deletion makes the region due for a sweep, which finds the leftover.
+    const other = await normalSnapshot(t.api, keys.alice, { diskId: 'disk-gc000003' });
+    expect((await alice().delete(`/v1/snapshots/${other}`)).status).toBe(204);
+    await waitFor(async () => (await chunkCount(t.dataDir, 'ap-guangzhou')) === before, {
+      what: 'the leftover manifest dropped and its chunks freed',
+      timeoutMs: 20_000,
+    });
+    await expect(readFile(manifestPath)).rejects.toThrow(/ENOENT/);
   });
 });

@@ -60,6 +60,7 @@ async function migrate(config: SnapferryConfig): Promise<DataSource> {
     await dataSource.initialize();
     return dataSource;
   } finally {
+    // Ending the connection frees the advisory lock; a failure here means it is gone already.
     await lock.end().catch(() => undefined);
   }
 }
@@ -117,7 +118,14 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
   );
 
   const regionStores = new RegionStores(config.dataDir);
-  const reaper = new DataReaper(eventStore, regionStores, notifications, logger, config.gcGraceMs);
+  const reaper = new DataReaper(
+    eventStore,
+    regionStores,
+    notifications,
+    logger,
+    config.gcGraceMs,
+    config.gcIntervalMs,
+  );
 
   const app = await NestFactory.create<NestExpressApplication>(
     CatalogModule.register({

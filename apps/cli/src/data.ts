@@ -81,6 +81,7 @@ async function getData(ctx: Context, id: string, options: GetOptions): Promise<v
     throw ctx.api.unreachable(error); // the connection dropped mid-body: --resume continues from here
   } finally {
     bars.stop();
+    // The transfer's own outcome is what the user needs to see, not a failed close after it.
     await file.close().catch(() => undefined);
   }
   if (written !== total)

@@ -108,6 +108,8 @@ export class PostgresEventStore implements SqlExecutor {
       await runner.commitTransaction();
       return result;
     } catch (error) {
+      // The work's error is what the caller needs; a connection that cannot roll back is
+      // broken, and releasing it below makes the pool discard it.
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw error;
     } finally {
@@ -138,6 +140,16 @@ export class PostgresEventStore implements SqlExecutor {
     options?: ReadStreamOptions,
   ): Promise<ReadStreamResult<E>> {
     return this.withSql((sql) => readStream<E>(sql, streamId, options));
+  }
+
+  /** Which of `streamIds` hold an event of `type` (e.g. the snapshots already deleted). */
+  async streamsWithEvent(streamIds: readonly string[], type: string): Promise<Set<string>> {
+    if (streamIds.length === 0) return new Set();
+    const rows = await this.query<{ stream_id: string }>(
+      `SELECT DISTINCT stream_id FROM events WHERE stream_id = ANY($1) AND type = $2`,
+      [streamIds, type],
+    );
+    return new Set(rows.map((r) => r.stream_id));
   }
 
   appendToStream<E extends AnyEvent = AnyEvent>(

@@ -35,6 +35,7 @@ export async function tryAcquireLeadership(
       return undefined;
     }
   } catch (error) {
+    // The query's failure is what the caller needs; a connection that cannot even end is gone.
     await client.end().catch(() => undefined);
     throw error;
   }
@@ -45,6 +46,7 @@ export async function tryAcquireLeadership(
     release: async () => {
       if (released) return;
       released = true;
+      // Ending the connection frees the lock; if it fails, the connection (and the lock) is gone.
       await client.end().catch(() => undefined);
     },
   };

@@ -86,7 +86,7 @@ export class EventNotifications {
     clearTimeout(this.retry);
     const client = this.client;
     this.client = undefined;
-    await client?.end().catch(() => undefined);
+    await client?.end().catch((error: unknown) => this.options.onError?.(error));
   }
 
   private async connect(): Promise<void> {
@@ -119,7 +119,7 @@ export class EventNotifications {
     if (error !== undefined) this.options.onError?.(error);
     if (this.client !== client || this.closed) return;
     this.client = undefined;
-    client.end().catch(() => undefined);
+    client.end().catch((endError: unknown) => this.options.onError?.(endError));
     this.scheduleReconnect();
   }
 

@@ -101,7 +101,9 @@ export async function runSubscription<E extends AnyEvent = AnyEvent>(
     if (rest && !signal.aborted) {
       await (notifications
         ? notifications.waitForNext(pollIntervalMs, signal)
-        : sleep(pollIntervalMs, undefined, { signal }).catch(() => undefined));
+        : sleep(pollIntervalMs, undefined, { signal }).catch((error: unknown) => {
+            if (!signal.aborted) throw error; // a stop cuts the pause short; anything else is a fault
+          }));
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { AmqpConnectionManager } from './connection-manager';
 import { parseEnvelope, type EnvelopeValidator, type MessageEnvelope } from './envelope';
-import { errorDetails, silentLogger, type MessagingLogger } from './logger';
+import { closeQuietly, errorDetails, silentLogger, type MessagingLogger } from './logger';
 
 /** What the transport knows about one delivery, beside the envelope. */
 export interface Delivery {
@@ -87,10 +87,11 @@ export class AmqpConsumer {
     this.unregister = undefined;
     const channel = this.channel;
     if (!channel) return;
-    for (const tag of this.consumerTags.splice(0)) await channel.cancel(tag).catch(() => undefined);
+    for (const tag of this.consumerTags.splice(0))
+      await closeQuietly(`consumer ${tag}`, () => channel.cancel(tag), this.logger);
     await Promise.allSettled([...this.inFlight]);
     this.channel = undefined;
-    await channel.close().catch(() => undefined);
+    await closeQuietly('the consumer channel', () => channel.close(), this.logger);
   }
 
   private async open(connection: ChannelModel): Promise<void> {

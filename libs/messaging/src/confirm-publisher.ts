@@ -1,7 +1,7 @@
 import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
 import type { AmqpConnectionManager } from './connection-manager';
 import type { MessageEnvelope } from './envelope';
-import { errorDetails, silentLogger, type MessagingLogger } from './logger';
+import { closeQuietly, errorDetails, silentLogger, type MessagingLogger } from './logger';
 
 /** The broker accepted the message but no queue was bound to its routing key. */
 export class UnroutableMessageError extends Error {
@@ -147,9 +147,10 @@ export class ConfirmPublisher {
     const channel = this.channel;
     this.channel = undefined;
     if (channel) {
-      // Let in-flight confirms arrive before closing; a broken channel rejects them instead.
-      await channel.waitForConfirms().catch(() => undefined);
-      await channel.close().catch(() => undefined);
+      // Let in-flight confirms arrive before closing; a broken channel rejects them instead
+      // (their publishers see that rejection themselves).
+      await closeQuietly('in-flight confirms', () => channel.waitForConfirms(), this.logger);
+      await closeQuietly('the publisher channel', () => channel.close(), this.logger);
     }
     this.rejectAll(undefined, new PublishInterruptedError('publisher closed'));
   }

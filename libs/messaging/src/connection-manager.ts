@@ -1,5 +1,5 @@
 import { connect, type Channel, type ChannelModel } from 'amqplib';
-import { errorDetails, silentLogger, type MessagingLogger } from './logger';
+import { closeQuietly, errorDetails, silentLogger, type MessagingLogger } from './logger';
 
 export interface BackoffOptions {
   initialDelayMs?: number;
@@ -103,7 +103,7 @@ export class AmqpConnectionManager {
       { reason, connectionName: this.options.connectionName },
       'recycling the AMQP connection',
     );
-    connection.close().catch(() => undefined);
+    void closeQuietly('the recycled AMQP connection', () => connection.close(), this.logger);
   }
 
   async close(): Promise<void> {
@@ -115,7 +115,8 @@ export class AmqpConnectionManager {
     );
     const connection = this.connection;
     this.connection = undefined;
-    if (connection) await connection.close().catch(() => undefined);
+    if (connection)
+      await closeQuietly('the AMQP connection', () => connection.close(), this.logger);
     this.logger.info({ connectionName: this.options.connectionName }, 'AMQP connection closed');
   }
 
@@ -169,7 +170,7 @@ export class AmqpConnectionManager {
       if (this.closed)
         throw new ConnectionClosedError('connection manager closed while connecting');
     } catch (error) {
-      await connection.close().catch(() => undefined);
+      await closeQuietly('a half-set-up AMQP connection', () => connection.close(), this.logger);
       throw error;
     }
     this.connection = connection;

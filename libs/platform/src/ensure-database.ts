@@ -15,6 +15,7 @@ export async function ensureDatabase(url: string): Promise<void> {
   } catch (error) {
     if ((error as { code?: string }).code !== '3D000') throw error;
   } finally {
+    // Only a probe: whether it ends cleanly changes nothing.
     await probe.end().catch(() => undefined);
   }
   const admin = new URL(url);

@@ -5,3 +5,4 @@ export * from './metrics';
 export * from './health';
 export * from './request-log';
 export * from './https';
+export * from './pause';

@@ -55,6 +55,7 @@ export async function writeFileAtomic(
     await fsyncDir(dir);
     return created;
   } finally {
+    // Usually gone already (renamed or linked into place); a leftover is swept by GC later.
     await unlink(temp).catch(() => undefined);
   }
 }

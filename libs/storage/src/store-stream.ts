@@ -42,6 +42,8 @@ export async function storeStream(
     return await storeChunks(store, snapshotId, readable, chunkSize, maxBytes, signal, now);
   } catch (error) {
     // A failed upload has no manifest, so its chunks need no protection from GC.
+    // The upload's error is what the caller needs. A record left behind by a failed delete is
+    // dropped by the next attempt's success or when the snapshot is deleted (data reaper).
     await store.deletePending(snapshotId).catch(() => undefined);
     throw error;
   }

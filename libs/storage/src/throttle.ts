@@ -73,6 +73,7 @@ export class Throttle {
       this.bucket = bucket;
       if (waitMs > 0) await this.clock.sleep(waitMs, signal);
     });
+    // The caller gets `turn` (and its failure); the queue only orders the next caller after it.
     this.queue = turn.catch(() => undefined);
     return turn;
   }

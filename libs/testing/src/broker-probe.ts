@@ -72,6 +72,7 @@ export class BrokerProbe {
   }
 
   async close(): Promise<void> {
+    // Test teardown: a probe whose connection already dropped has nothing left to close.
     await this.connection.close().catch(() => undefined);
   }
 }

@@ -22,6 +22,7 @@ async function reachable(url: string): Promise<boolean> {
   } catch {
     return false;
   } finally {
+    // Only a probe: whether it ends cleanly changes nothing.
     await client.end().catch(() => undefined);
   }
 }

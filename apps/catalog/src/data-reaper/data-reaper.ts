@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pause } from '@snapferry/platform';
 import type { Logger } from 'pino';
-import type { SnapshotDeleted } from '@snapferry/domain';
+import { type SnapshotDeleted, streamIds } from '@snapferry/domain';
 import {
   type EventNotifications,
   type PostgresEventStore,
@@ -51,20 +51,48 @@ export class DataReaper {
       filter: { types: ['SnapshotDeleted'] },
       handle: async (events) => {
         for (const event of events) {
-          await this.regionStores.get(event.data.region).deleteManifest(event.data.snapshotId);
+          const store = this.regionStores.get(event.data.region);
+          await store.deleteManifest(event.data.snapshotId);
+          await store.deletePending(event.data.snapshotId); // an upload that never finished
           this.schedule.deleted(event.data.region, Date.now());
         }
       },
     });
     for (const region of this.schedule.due(Date.now())) {
+      const leftovers = await this.dropLeftovers(region);
       const stats = await collectGarbage(this.regionStores.get(region), {
         graceMs: this.graceMs,
         signal: this.abort.signal,
       });
       this.schedule.ran(region, Date.now());
-      this.logger.info({ region, ...stats }, 'collected garbage');
+      this.logger.info({ region, leftovers, ...stats }, 'collected garbage');
     }
     return result.outcome === 'handled' ? result.count : 0;
+  }
+
+  /**
+   * Manifests and pending records of snapshots that are deleted: normally removed when the
+   * deletion is processed, but one written after that (an upload whose snapshot was deleted
+   * meanwhile and whose cleanup failed) would otherwise keep its chunks forever.
+   */
+  private async dropLeftovers(region: string): Promise<number> {
+    const store = this.regionStores.get(region);
+    const ids = [...new Set([...(await store.listManifests()), ...(await store.listPending())])];
+    let dropped = 0;
+    for (let i = 0; i < ids.length; i += 1_000) {
+      const batch = ids.slice(i, i + 1_000);
+      const deleted = await this.store.streamsWithEvent(
+        batch.map((id) => streamIds.snapshot(id)),
+        'SnapshotDeleted',
+      );
+      for (const id of batch) {
+        if (!deleted.has(streamIds.snapshot(id))) continue;
+        const manifest = await store.deleteManifest(id);
+        const pending = await store.deletePending(id);
+        if (manifest || pending) dropped++;
+      }
+    }
+    return dropped;
   }
 
   private async loop(): Promise<void> {
@@ -78,7 +106,7 @@ export class DataReaper {
         }
       } catch (error) {
         this.logger.error({ err: error }, 'freeing deleted snapshot data failed; retrying');
-        await sleep(5_000, undefined, { signal }).catch(() => undefined);
+        await pause(5_000, signal);
       }
     }
   }

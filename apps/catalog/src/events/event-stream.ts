@@ -30,6 +30,7 @@ export async function followEventLog(
   const send = async (text: string): Promise<boolean> => {
     if (signal.aborted) return false;
     if (response.write(text)) return true;
+    // Rejects only when the client goes away (abort or socket error): reported by the return.
     await once(response, 'drain', { signal }).catch(() => undefined);
     return !signal.aborted;
   };

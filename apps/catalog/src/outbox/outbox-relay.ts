@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pause } from '@snapferry/platform';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { type CatalogEvent, eventRegion } from '@snapferry/domain';
@@ -129,7 +129,7 @@ export class OutboxRelay {
         },
       );
       if (!leadership) {
-        await sleep(1_000, undefined, { signal }).catch(() => undefined);
+        await pause(1_000, signal);
         continue;
       }
       this.leader = true;
@@ -139,10 +139,17 @@ export class OutboxRelay {
       } catch (error) {
         // Never let the loop die (an unhandled rejection would stop the catalog): step down, retry.
         this.logger.error({ err: error }, 'outbox relay stopped; retrying in a second');
-        await sleep(1_000, undefined, { signal }).catch(() => undefined);
+        await pause(1_000, signal);
       } finally {
         this.leader = false;
-        await leadership.release().catch(() => undefined);
+        await leadership
+          .release()
+          .catch((error: unknown) =>
+            this.logger.warn(
+              { err: error },
+              'could not release the relay leadership cleanly; PostgreSQL frees it with the connection',
+            ),
+          );
       }
     }
   }
@@ -174,7 +181,7 @@ export class OutboxRelay {
         if (events.length === batchSize) continue;
         if (wakeups.behind(published)) {
           // Appended but not yet visible (an older transaction is still open): look again soon.
-          await sleep(retryMs, undefined, { signal }).catch(() => undefined);
+          await pause(retryMs, signal);
           retryMs = Math.min(retryMs * 2, 100);
           continue;
         }
@@ -188,7 +195,7 @@ export class OutboxRelay {
           { err: error, retryInMs: delay, checkpoint: show(checkpoint) },
           'relay batch failed; nothing skipped, retrying',
         );
-        await sleep(delay, undefined, { signal }).catch(() => undefined);
+        await pause(delay, signal);
         checkpoint = await checkpoints.load(outboxRelayName).catch(() => checkpoint);
       }
     }
@@ -226,7 +233,14 @@ export class OutboxRelay {
       });
       for (const r of missing) this.declaredRegions.add(r);
     } finally {
-      await channel.close().catch(() => undefined);
+      await channel
+        .close()
+        .catch((error: unknown) =>
+          this.logger.debug(
+            { err: error },
+            'closing a queue-declaring channel failed; the connection closes it',
+          ),
+        );
     }
   }
 }

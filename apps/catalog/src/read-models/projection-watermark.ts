@@ -59,6 +59,7 @@ export class ProjectionWatermark {
       this.timer = undefined;
       void this.poll?.()
         .then((cp) => cp && this.advance(cp))
+        // A failed poll (database away) is retried on the next tick; a waiter times out at worst.
         .catch(() => undefined)
         .finally(() => this.waiters.length > 0 && this.schedulePoll());
     }, 25);

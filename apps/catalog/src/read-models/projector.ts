@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pause } from '@snapferry/platform';
 import type { Logger } from 'pino';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import {
@@ -111,7 +111,7 @@ export class Projector {
           if (result.outcome === 'handled' && result.count === 500) continue;
           if (result.outcome !== 'busy' && wakeups.behind(this.projectedPosition)) {
             // Appended but not yet visible (an older transaction is still open): look again soon.
-            await sleep(retryMs, undefined, { signal }).catch(() => undefined);
+            await pause(retryMs, signal);
             retryMs = Math.min(retryMs * 2, 100);
             continue;
           }
@@ -119,7 +119,7 @@ export class Projector {
           await wakeups.wait(result.outcome === 'busy' ? 200 : 1_000, signal);
         } catch (error) {
           this.logger.error({ err: error }, 'projection batch failed; retrying');
-          await sleep(1_000, undefined, { signal }).catch(() => undefined);
+          await pause(1_000, signal);
         }
       }
     } finally {

@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
 import { assertUploadAllowed, storeSnapshotData, streamIds } from '@snapferry/domain';
 import type { SnapferryConfig } from '@snapferry/platform';
 import {
@@ -16,7 +17,7 @@ import type { Caller } from '../http/api-keys';
 import { meta } from '../snapshots/snapshot-commands';
 import { SnapshotQueries } from '../snapshots/snapshot-queries';
 import { CatalogStore } from '../store/catalog-store';
-import { CONFIG } from '../tokens';
+import { CONFIG, LOGGER } from '../tokens';
 import { parseByteRange } from './byte-range';
 import { UploadLeases } from './upload-leases';
 
@@ -33,6 +34,7 @@ export class SnapshotData {
     private readonly regionStores: RegionStores,
     private readonly leases: UploadLeases,
     @Inject(CONFIG) private readonly config: SnapferryConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async upload(
@@ -99,7 +101,16 @@ export class SnapshotData {
           ]);
         });
       } catch (error) {
-        await regionStore.deleteManifest(snapshotId).catch(() => undefined); // deleted meanwhile: drop the data
+        // Deleted meanwhile: drop the data. If that fails too, the data reaper's sweep finds the
+        // manifest of a deleted snapshot and removes it, so it cannot keep chunks forever.
+        await regionStore
+          .deleteManifest(snapshotId)
+          .catch((cleanup: unknown) =>
+            this.logger.warn(
+              { err: cleanup, snapshotId },
+              'could not drop the data of a snapshot deleted during its upload; the data reaper will',
+            ),
+          );
         throw error;
       }
       return this.queries.get(caller, snapshotId);

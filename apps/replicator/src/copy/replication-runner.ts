@@ -289,8 +289,9 @@ export class ReplicationRunner {
     request: ReplicationRequested['data'],
     message: ReplicationMessage,
   ): Promise<void> {
-    await abandonCopy(ctx.target, request.targetSnapshotId).catch(() => undefined);
-    await ctx.target.deleteManifest(request.targetSnapshotId).catch(() => undefined);
+    // A failed cleanup throws: the message is redelivered and the cancel is finished then.
+    await abandonCopy(ctx.target, request.targetSnapshotId);
+    await ctx.target.deleteManifest(request.targetSnapshotId);
     await this.publish('ReplicationCancelled', message.correlationId, {
       ...refOf(request),
       cancelledAt: now(),
@@ -306,7 +307,8 @@ export class ReplicationRunner {
     correlationId: string,
     reason: string,
   ): Promise<void> {
-    await abandonCopy(ctx.target, request.targetSnapshotId).catch(() => undefined);
+    // A failed cleanup throws: the message is redelivered and the failure is recorded then.
+    await abandonCopy(ctx.target, request.targetSnapshotId);
     await this.publish('ReplicationFailed', correlationId, {
       ...refOf(request),
       reason,

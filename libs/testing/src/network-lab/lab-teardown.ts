@@ -24,6 +24,7 @@ export async function removeLab(lab: LabResources): Promise<void> {
       if (!(error instanceof CommandError && error.notFound)) failures.push(error as Error);
     }
   };
+  // A namespace already gone has no processes left to kill.
   await Promise.all(lab.namespaces.map((ns) => killProcessesIn(ns).catch(() => undefined)));
   for (const veth of lab.rootVeths) await attempt(['ip', 'link', 'del', veth]);
   for (const ns of lab.namespaces) await attempt(['ip', 'netns', 'del', ns]);

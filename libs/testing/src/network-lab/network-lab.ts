@@ -117,6 +117,7 @@ export async function createNetworkLab({
   hosts: readonly string[];
 }): Promise<NetworkLab> {
   checkHostNames(hostNames);
+  // Best effort: a lab that cannot be swept now is tried again by the next lab.
   await sweepStaleLabs().catch(() => undefined);
   const id = await claimSubnet();
   const names = labNames(id);
@@ -133,6 +134,7 @@ export async function createNetworkLab({
   let destroyed: Promise<void> | undefined;
   const destroy = () => {
     destroyed ??= (async () => {
+      // A proxy that failed to start has nothing to close.
       await Promise.all(
         proxies.map((proxy) => proxy.then((p) => p.close()).catch(() => undefined)),
       );
@@ -150,6 +152,7 @@ export async function createNetworkLab({
     await runCommand(['ip', 'link', 'set', 'dev', names.bridge, 'up']);
     for (const [index, name] of hostNames.entries()) await makeHost(names, subnet, name, index);
   } catch (error) {
+    // The setup's error is what the caller needs; teardown skips what was never made.
     await destroy().catch(() => undefined);
     throw error;
   }

@@ -50,6 +50,7 @@ export async function sweepStaleLabs(): Promise<string[]> {
       const owner = parseOwner(alias);
       if (!owner || !ownerIsGone(owner)) continue;
     }
+    // Best effort: what cannot be removed now is tried again by the next sweep.
     await removeLab({
       bridge: names.bridge,
       namespaces: found.namespaces,
