@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
-  type RegionStore,
+  type LocalRegionStore,
   collectGarbage,
   copySnapshot,
   FilesystemRegionStore,
@@ -143,7 +143,7 @@ describe('collectGarbage on a filesystem region store', () => {
     // The writer's touch is issued at the very moment the sweep deletes each chunk, so the two
     // file operations run at once in libuv's thread pool, in every order the kernel chooses.
     const touched = new Set<string>();
-    const racing: RegionStore = Object.create(store) as RegionStore;
+    const racing: LocalRegionStore = Object.create(store) as LocalRegionStore;
     racing.deleteChunkIfOlder = (digest, cutoffMs) => {
       const deleted = store.deleteChunkIfOlder(digest, cutoffMs);
       const touch = store.touchChunk(digest).then((present) => present && touched.add(digest));

@@ -1,4 +1,4 @@
-import type { RegionStore } from './region-store';
+import type { LocalRegionStore } from './region-store';
 
 export const DEFAULT_GC_GRACE_MS = 10 * 60 * 1000;
 /** Candidates checked per pass over the manifests: bounds memory whatever the region holds. */
@@ -34,7 +34,7 @@ export interface GcOptions {
  * (`deleteChunkIfOlder`), so a copy or upload that starts using it mid-run keeps it.
  */
 export async function collectGarbage(
-  store: RegionStore,
+  store: LocalRegionStore,
   {
     graceMs = DEFAULT_GC_GRACE_MS,
     now = () => Date.now(),

@@ -10,6 +10,7 @@ import {
   copySnapshot,
   CorruptChunkError,
   FilesystemRegionStore,
+  type LocalRegionStore,
   ImageDigestMismatchError,
   MissingChunkError,
   readStream,
@@ -193,7 +194,41 @@ describe('copySnapshot between two filesystem region stores', () => {
     ).rejects.toBeInstanceOf(SnapshotNotFoundError);
   });
 
-  it('catches a corrupt chunk already in the target during verification, and repairs it on retry', async () => {
+  it('never re-reads a chunk it skipped: reads go to the source, once per missing chunk', async () => {
+    const first = randomBytes(8 * chunkSize);
+    await put(source, 'snap-count001', first);
+    await copySnapshot({
+      source,
+      target,
+      sourceSnapshotId: 'snap-count001',
+      targetSnapshotId: 'snap-count002',
+    });
+    // The next day's snapshot of the same disk: one chunk of eight changed.
+    const second = Buffer.concat([first.subarray(0, 7 * chunkSize), randomBytes(chunkSize)]);
+    await put(source, 'snap-count003', second);
+    const reads = { source: 0, target: 0 };
+    const counting = <T extends LocalRegionStore>(store: T, key: keyof typeof reads): T => {
+      const wrapped = Object.create(store) as T;
+      wrapped.getChunk = (digest, options) => {
+        reads[key]++;
+        return store.getChunk(digest, options);
+      };
+      return wrapped;
+    };
+    const result = await copySnapshot({
+      source: counting(source, 'source'),
+      target: counting(target, 'target'),
+      sourceSnapshotId: 'snap-count003',
+      targetSnapshotId: 'snap-count004',
+    });
+    expect(result).toMatchObject({ chunksCopied: 1, chunksSkipped: 7 });
+    expect(reads).toEqual({ source: 1, target: 0 });
+    const copied = (await target.getManifest('snap-count004'))!;
+    expect(copied.root).toBe((await source.getManifest('snap-count003'))!.root);
+    expect((await buffer(readStream(target, copied))).equals(second)).toBe(true);
+  });
+
+  it('bit rot in a skipped target chunk never yields wrong bytes: reads fail, scrub finds and removes it, a new copy restores it', async () => {
     const image = randomBytes(3 * chunkSize);
     const manifest = await put(source, 'snap-shared01', image);
     await copySnapshot({
@@ -211,18 +246,28 @@ describe('copySnapshot between two filesystem region stores', () => {
       sourceSnapshotId: 'snap-shared01',
       targetSnapshotId: 'snap-shared03',
     };
-    await expect(copySnapshot(options)).rejects.toBeInstanceOf(CorruptChunkError);
-    expect(await target.getManifest('snap-shared03')).toBeNull();
-
+    // The copy trusts the chunk it verified when it wrote it, as it must to scale...
     await expect(copySnapshot(options)).resolves.toMatchObject({
-      chunksCopied: 1,
-      chunksSkipped: 2,
+      chunksCopied: 0,
+      chunksSkipped: 3,
     });
-    expect(
-      (await buffer(readStream(target, (await target.getManifest('snap-shared03'))!))).equals(
-        image,
-      ),
-    ).toBe(true);
+    // ...but no read ever returns the wrong bytes.
+    const copied = (await target.getManifest('snap-shared03'))!;
+    await expect(buffer(readStream(target, copied))).rejects.toBeInstanceOf(CorruptChunkError);
+
+    const report = await target.scrub();
+    expect(report.corrupt).toEqual([
+      { digest: bad, snapshots: ['snap-shared02', 'snap-shared03'] },
+    ]);
+    expect(report).toMatchObject({ chunksChecked: 3, missing: [] });
+    expect((await target.scrub()).missing).toEqual([
+      { digest: bad, snapshots: ['snap-shared02', 'snap-shared03'] },
+    ]);
+
+    await expect(
+      copySnapshot({ ...options, targetSnapshotId: 'snap-shared04' }),
+    ).resolves.toMatchObject({ chunksCopied: 1, chunksSkipped: 2 });
+    expect((await buffer(readStream(target, copied))).equals(image)).toBe(true);
   });
 
   it('verifySnapshot checks the whole-image digest', async () => {

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import {
   CorruptChunkError,
   ImageDigestMismatchError,
+  InvalidManifestError,
+  MissingChunkError,
   SnapshotExistsError,
   SnapshotNotFoundError,
 } from './errors';
@@ -49,10 +51,14 @@ export interface CopyResult {
 }
 
 /**
- * Copies a snapshot between regions, transferring only the chunks the target lacks,
- * then verifies the target's copy and only then writes its manifest. Safe to re-run
- * after a crash or error: it resumes, moving only what is still missing. Until it
- * completes (or `abandonCopy`), a pending record keeps GC off the chunks it needs.
+ * Copies a snapshot between regions, transferring only the chunks the target lacks (asked
+ * once, in one batch), several at a time. Each transferred chunk is verified as the target
+ * writes it; chunks the target already held were verified when they were written, so they are
+ * not read again. Then, in the verifying phase, the target's manifest is built from the
+ * source's chunk list (its root must match the source's) and every chunk's presence is
+ * checked: nothing re-reads the image. Safe to re-run after a crash or error: it resumes,
+ * moving only what is still missing. Until it completes (or `abandonCopy`), a pending record
+ * keeps GC off the chunks it needs.
  */
 export async function copySnapshot(options: CopyOptions): Promise<CopyResult> {
   const { source, target, sourceSnapshotId, targetSnapshotId, signal } = options;
@@ -63,14 +69,14 @@ export async function copySnapshot(options: CopyOptions): Promise<CopyResult> {
 
   const existing = await target.getManifest(targetSnapshotId);
   if (existing) {
-    if (existing.imageDigest !== sourceManifest.imageDigest) {
+    if (existing.root !== sourceManifest.root)
       throw new SnapshotExistsError(target.region, targetSnapshotId);
-    }
     return { ...summary(sourceManifest, 0, 0, 0), manifest: existing, alreadyComplete: true };
   }
 
   const distinct = distinctChunks(sourceManifest);
-  await target.addPending(targetSnapshotId, [...distinct.keys()]);
+  const digests = [...distinct.keys()];
+  await target.addPending(targetSnapshotId, digests);
   const progress: CopyProgress = {
     phase: 'copying',
     bytesDone: 0,
@@ -80,39 +86,56 @@ export async function copySnapshot(options: CopyOptions): Promise<CopyResult> {
     chunksSkipped: 0,
     chunksTotal: distinct.size,
   };
-
-  const copyOne = async ([digest, { size, count, firstIndex }]: [
-    string,
-    DistinctChunk,
-  ]): Promise<void> => {
-    signal?.throwIfAborted();
-    // touchChunk doubles as the existence check, and restarts the chunk's GC grace period.
-    if (await target.touchChunk(digest)) {
+  // One question for the whole image; it also restarts the held chunks' GC grace period.
+  let missing = new Set(await target.missingChunks(digests));
+  for (const [digest, { size, count }] of distinct)
+    if (!missing.has(digest)) {
       progress.chunksSkipped++;
-    } else {
-      await options.throttle?.take(size, signal);
-      const bytes = await readChunkOf(source, digest, sourceSnapshotId, firstIndex);
-      await target.putChunk(digest, bytes);
-      progress.chunksCopied++;
-      progress.bytesCopied += size;
+      progress.bytesDone += size * count;
     }
+  options.onProgress?.({ ...progress });
+
+  const copyOne = async (digest: string): Promise<void> => {
+    signal?.throwIfAborted();
+    const { size, count, firstIndex } = distinct.get(digest)!;
+    await options.throttle?.take(size, signal);
+    const bytes = await readChunkOf(source, digest, sourceSnapshotId, firstIndex, false);
+    try {
+      await target.putChunk(digest, bytes);
+    } catch (error) {
+      // The target verified what arrived: bytes that do not match are the source's fault.
+      if (error instanceof CorruptChunkError)
+        throw new CorruptChunkError(
+          { digest, region: source.region, snapshotId: sourceSnapshotId, chunkIndex: firstIndex },
+          error.actualDigest,
+        );
+      throw error;
+    }
+    progress.chunksCopied++;
+    progress.bytesCopied += size;
     progress.bytesDone += size * count;
     options.onProgress?.({ ...progress });
   };
-  await forEachLimited(distinct.entries(), options.concurrency ?? 4, copyOne);
+  const concurrency = options.concurrency ?? 4;
+  await forEachLimited(missing.values(), concurrency, copyOne);
 
+  options.onProgress?.({ ...progress, phase: 'verifying' });
   const targetManifest = buildManifest({
     ...sourceManifest,
     snapshotId: targetSnapshotId,
     createdAt: (options.now ?? (() => new Date()))(),
     copiedFrom: { region: source.region, snapshotId: sourceSnapshotId },
   });
-  await verifyOrRepair(
-    target,
-    targetManifest,
-    (bytesDone) => options.onProgress?.({ ...progress, phase: 'verifying', bytesDone }),
-    signal,
-  );
+  if (targetManifest.root !== sourceManifest.root)
+    throw new InvalidManifestError(sourceSnapshotId, 'its root does not match its chunks');
+  // Every chunk must still be there (one a sweep or a scrub removed meanwhile is copied again).
+  for (let round = 0; ; round++) {
+    missing = new Set(await target.missingChunks(digests));
+    if (missing.size === 0) break;
+    if (round === 2)
+      throw new MissingChunkError({ digest: [...missing][0]!, region: target.region });
+    await forEachLimited(missing.values(), concurrency, copyOne);
+  }
   await target.putManifest(targetManifest);
   await target.deletePending(targetSnapshotId);
   const { bytesCopied, chunksCopied, chunksSkipped } = progress;
@@ -129,9 +152,9 @@ export async function abandonCopy(target: RegionStore, targetSnapshotId: string)
 }
 
 /**
- * Re-reads every chunk of `manifest` from `store` in order, checking each chunk's
- * digest and the digest of the whole image. Throws CorruptChunkError,
- * MissingChunkError or ImageDigestMismatchError.
+ * Re-reads every chunk of `manifest` from `store` in order, checking each chunk's digest and
+ * the digest of the whole image. Copies do not need it; it is for tests and tools that want
+ * the strongest check. Throws CorruptChunkError, MissingChunkError or ImageDigestMismatchError.
  */
 export async function verifySnapshot(
   store: RegionStore,
@@ -155,21 +178,6 @@ export async function verifySnapshot(
       manifest.imageDigest,
       actual,
     );
-  }
-}
-
-/** A corrupt chunk found in the target is deleted, so the retry copies it afresh. */
-async function verifyOrRepair(
-  target: RegionStore,
-  manifest: Manifest,
-  onProgress: (bytesDone: number) => void,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  try {
-    await verifySnapshot(target, manifest, { onProgress, signal });
-  } catch (error) {
-    if (error instanceof CorruptChunkError) await target.deleteChunk(error.location.digest);
-    throw error;
   }
 }
 

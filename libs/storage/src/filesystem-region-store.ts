@@ -18,7 +18,9 @@ import {
   writeFileAtomic,
 } from './atomic-file';
 import { validateManifest, type Manifest } from './manifest';
-import type { ChunkInfo, RegionStore } from './region-store';
+import type { ChunkInfo, LocalRegionStore } from './region-store';
+import { collectGarbage, type GcOptions, type GcStats } from './collect-garbage';
+import { scrubRegion, type ScrubReport } from './scrub';
 
 /** SNAPFERRY_DATA_DIR, or `.snapferry/data` under the working directory. */
 export function resolveDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -31,7 +33,7 @@ export function resolveDataDir(env: NodeJS.ProcessEnv = process.env): string {
  *   manifests/<id>.json    one per complete snapshot
  *   pending/<id>.digests   chunks an in-flight upload or copy needs (one digest a line)
  */
-export class FilesystemRegionStore implements RegionStore {
+export class FilesystemRegionStore implements LocalRegionStore {
   readonly root: string;
   private readonly madeDirs = new Set<string>();
 
@@ -83,6 +85,13 @@ export class FilesystemRegionStore implements RegionStore {
     return (await this.statChunk(digest)) !== null;
   }
 
+  async missingChunks(digests: readonly string[]): Promise<string[]> {
+    const missing: string[] = [];
+    for (const digest of new Set(digests))
+      if (!(await this.touchChunk(digest))) missing.push(digest);
+    return missing;
+  }
+
   async putChunk(digest: string, bytes: Uint8Array): Promise<boolean> {
     const path = this.chunkPath(digest);
     const actual = sha256Hex(bytes);
@@ -97,7 +106,7 @@ export class FilesystemRegionStore implements RegionStore {
     return created;
   }
 
-  async getChunk(digest: string): Promise<Buffer> {
+  async getChunk(digest: string, { verify = true }: { verify?: boolean } = {}): Promise<Buffer> {
     const path = this.chunkPath(digest);
     let bytes: Buffer;
     try {
@@ -106,6 +115,7 @@ export class FilesystemRegionStore implements RegionStore {
       if (isErrno(error, 'ENOENT')) throw new MissingChunkError({ digest, region: this.region });
       throw error;
     }
+    if (!verify) return bytes;
     const actual = sha256Hex(bytes);
     if (actual !== digest) throw new CorruptChunkError({ digest, region: this.region }, actual);
     return bytes;
@@ -173,6 +183,13 @@ export class FilesystemRegionStore implements RegionStore {
   async putManifest(manifest: Manifest): Promise<void> {
     const path = this.manifestPath(manifest.snapshotId);
     validateManifest(manifest, manifest.snapshotId);
+    for (const digest of new Set(manifest.chunks.map((c) => c.digest)))
+      if (!(await this.hasChunk(digest)))
+        throw new MissingChunkError({
+          digest,
+          region: this.region,
+          snapshotId: manifest.snapshotId,
+        });
     await this.whenFull(`the manifest of ${manifest.snapshotId}`, async () => {
       await this.ensureDir(join(path, '..'));
       await writeFileAtomic(path, JSON.stringify(manifest), { replace: true });
@@ -244,6 +261,14 @@ export class FilesystemRegionStore implements RegionStore {
       .map((name) => name.slice(0, -'.digests'.length))
       .filter(isSnapshotId)
       .sort();
+  }
+
+  collectGarbage(options?: GcOptions): Promise<GcStats> {
+    return collectGarbage(this, options);
+  }
+
+  scrub(options?: { signal?: AbortSignal }): Promise<ScrubReport> {
+    return scrubRegion(this, options);
   }
 
   async sweepTempFiles(olderThanMs: number): Promise<number> {

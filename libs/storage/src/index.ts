@@ -17,12 +17,14 @@ export {
 } from './chunking';
 export {
   buildManifest,
+  manifestRoot,
   validateManifest,
   type Manifest,
   type ManifestChunk,
   type ManifestInput,
 } from './manifest';
-export type { RegionStore, ChunkInfo } from './region-store';
+export type { RegionStore, LocalRegionStore, ChunkInfo } from './region-store';
+export { scrubRegion, type ScrubReport, type ScrubFinding } from './scrub';
 export { FilesystemRegionStore, resolveDataDir } from './filesystem-region-store';
 export { storeStream, type StoreStreamOptions } from './store-stream';
 export { readStream, slicesFor, type ReadRange } from './read-stream';

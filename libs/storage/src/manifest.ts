@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { chunkCount, chunkSizeAt } from './chunking';
 import { InvalidManifestError } from './errors';
 import { isDigest, isRegionId, isSnapshotId } from './ids';
@@ -9,12 +10,22 @@ export interface ManifestChunk {
 
 /** One snapshot's data: its chunks in order. Written last, so its presence means "complete". */
 export interface Manifest {
-  version: 1;
+  /** 2 adds `root`; version 1 files (without it) are still read, their root computed. */
+  version: 1 | 2;
   snapshotId: string;
   chunkSize: number;
   totalLength: number;
-  /** SHA-256 hex of the whole image, checked again after every copy. */
+  /**
+   * SHA-256 hex of the whole image, as users know it (`sha256sum disk.img`): computed once,
+   * at upload (by the client that hashed the file, for an incremental upload).
+   */
   imageDigest: string;
+  /**
+   * The data's identity: SHA-256 over the ordered chunk digests and sizes (`manifestRoot`).
+   * Equal roots mean equal bytes, given chunks verified against their digests, so a copy is
+   * checked by its root and its chunks' presence, never by re-reading the image.
+   */
+  root: string;
   chunks: ManifestChunk[];
   createdAt: string;
   copiedFrom?: { region: string; snapshotId: string };
@@ -29,13 +40,30 @@ export interface ManifestInput {
   copiedFrom?: { region: string; snapshotId: string };
 }
 
+/**
+ * The manifest's root: SHA-256 over each chunk's 32-byte digest followed by its size as a
+ * 64-bit big-endian integer, in order. A flat Merkle-style hash: it commits to every chunk's
+ * content (through its digest), position and length.
+ */
+export function manifestRoot(chunks: readonly ManifestChunk[]): string {
+  const hash = createHash('sha256');
+  const size = Buffer.alloc(8);
+  for (const chunk of chunks) {
+    hash.update(Buffer.from(chunk.digest, 'hex'));
+    size.writeBigUInt64BE(BigInt(chunk.size));
+    hash.update(size);
+  }
+  return hash.digest('hex');
+}
+
 export function buildManifest(input: ManifestInput): Manifest {
   const manifest: Manifest = {
-    version: 1,
+    version: 2,
     snapshotId: input.snapshotId,
     chunkSize: input.chunkSize,
     totalLength: input.chunks.reduce((sum, chunk) => sum + chunk.size, 0),
     imageDigest: input.imageDigest,
+    root: manifestRoot(input.chunks),
     chunks: input.chunks,
     createdAt: input.createdAt.toISOString(),
     ...(input.copiedFrom ? { copiedFrom: input.copiedFrom } : {}),
@@ -53,7 +81,7 @@ export function validateManifest(value: unknown, expectedSnapshotId?: string): M
   };
   if (typeof value !== 'object' || value === null) return fail('not an object');
   const m = value as Partial<Record<keyof Manifest, unknown>>;
-  if (m.version !== 1) fail(`unsupported version ${JSON.stringify(m.version)}`);
+  if (m.version !== 1 && m.version !== 2) fail(`unsupported version ${JSON.stringify(m.version)}`);
   if (!isSnapshotId(m.snapshotId)) return fail('bad snapshotId');
   if (expectedSnapshotId !== undefined && m.snapshotId !== expectedSnapshotId) {
     fail(`belongs to ${m.snapshotId}`);
@@ -94,5 +122,8 @@ export function validateManifest(value: unknown, expectedSnapshotId?: string): M
       isSnapshotId(from.snapshotId);
     if (!ok) fail('bad copiedFrom');
   }
-  return value as Manifest;
+  const root = manifestRoot(chunks as ManifestChunk[]);
+  if (m.version === 2 && m.root !== root)
+    fail(`root ${String(m.root)} does not match its chunks (${root})`);
+  return { ...(value as Manifest), version: 2, root };
 }

@@ -1,6 +1,6 @@
 import { sha256Hex } from './chunking';
 import { InvalidManifestError } from './errors';
-import { buildManifest, validateManifest, type Manifest } from './manifest';
+import { buildManifest, manifestRoot, validateManifest, type Manifest } from './manifest';
 
 const d = (c: string): string => c.repeat(64);
 const createdAt = new Date('2025-01-02T03:04:05Z');
@@ -26,7 +26,7 @@ describe('manifest building and validation', () => {
   it('builds a manifest that adds up its chunks', () => {
     const m = manifest();
     expect(m).toMatchObject({
-      version: 1,
+      version: 2,
       totalLength: 23,
       chunkSize: 10,
       createdAt: '2025-01-02T03:04:05.000Z',
@@ -80,7 +80,8 @@ describe('manifest building and validation', () => {
     ['a bad snapshot id', { snapshotId: '../x' }],
     ['a zero chunk size', { chunkSize: 0 }],
     ['a bad date', { createdAt: 'yesterday' }],
-    ['an unknown version', { version: 2 as 1 }],
+    ['an unknown version', { version: 3 as 2 }],
+    ['a root that does not match its chunks', { root: 'e'.repeat(64) }],
     ['a bad copiedFrom', { copiedFrom: { region: 'X', snapshotId: 'snap-0000abcd' } }],
   ])('refuses %s', (_, overrides) => {
     expect(() => validateManifest(manifest(overrides))).toThrow(InvalidManifestError);
@@ -93,5 +94,29 @@ describe('manifest building and validation', () => {
   it('refuses what is not an object', () => {
     expect(() => validateManifest('{}')).toThrow(InvalidManifestError);
     expect(() => validateManifest(null)).toThrow(InvalidManifestError);
+  });
+
+  it('roots commit to every chunk digest, its size and its position', () => {
+    const m = manifest();
+    const root = (chunks: Manifest['chunks']) => manifestRoot(chunks);
+    expect(m.root).toBe(root(m.chunks));
+    expect(root([m.chunks[1]!, m.chunks[0]!, m.chunks[2]!])).not.toBe(m.root);
+    expect(root([...m.chunks.slice(0, 2), { ...m.chunks[2]!, size: 4 }])).not.toBe(m.root);
+    expect(root([...m.chunks.slice(0, 2), { digest: d('e'), size: 3 }])).not.toBe(m.root);
+    // Fixed vector: one chunk of "abc" (digest of "abc", 3 bytes).
+    expect(root([{ digest: sha256Hex(Buffer.from('abc')), size: 3 }])).toBe(
+      sha256Hex(
+        Buffer.concat([
+          Buffer.from(sha256Hex(Buffer.from('abc')), 'hex'),
+          Buffer.from([0, 0, 0, 0, 0, 0, 0, 3]),
+        ]),
+      ),
+    );
+  });
+
+  it('reads a version 1 manifest (no root) and gives it its root', () => {
+    const { root: _root, ...v1 } = { ...manifest(), version: 1 as const };
+    const read = validateManifest(JSON.parse(JSON.stringify(v1)), 'snap-0000abcd');
+    expect(read).toMatchObject({ version: 2, root: manifest().root });
   });
 });

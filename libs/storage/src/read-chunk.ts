@@ -7,9 +7,10 @@ export async function readChunkOf(
   digest: string,
   snapshotId: string,
   chunkIndex: number,
+  verify = true,
 ): Promise<Buffer> {
   try {
-    return await store.getChunk(digest);
+    return await store.getChunk(digest, { verify });
   } catch (error) {
     throw withSnapshotContext(error, snapshotId, chunkIndex);
   }

@@ -1,4 +1,6 @@
+import type { GcOptions, GcStats } from './collect-garbage';
 import type { Manifest } from './manifest';
+import type { ScrubReport } from './scrub';
 
 export interface ChunkInfo {
   digest: string;
@@ -7,18 +9,52 @@ export interface ChunkInfo {
 }
 
 /**
- * The storage port: one region's content-addressed chunks, manifests and pending
- * records. Small on purpose, so that an object store can implement it.
- * Every method validates ids and digests before using them.
+ * The storage port: one region's content-addressed chunks, manifests and pending records,
+ * as every service sees it, whether the region is on this host (the filesystem) or served by
+ * the region's replicator over the network (`HttpRegionStore`). Small on purpose, so that an
+ * object store can implement it. Every method validates ids and digests before using them.
  */
 export interface RegionStore {
   readonly region: string;
 
-  hasChunk(digest: string): Promise<boolean>;
+  /**
+   * Which of `digests` the region lacks. The ones it holds get their age refreshed, so that
+   * GC's grace period keeps them for the writer that asked (an upload or copy about to
+   * reference them).
+   */
+  missingChunks(digests: readonly string[]): Promise<string[]>;
   /** Verifies the bytes hash to `digest` before they become visible; true if newly written. */
   putChunk(digest: string, bytes: Uint8Array): Promise<boolean>;
-  /** The chunk's bytes, verified; throws MissingChunkError / CorruptChunkError. */
-  getChunk(digest: string): Promise<Buffer>;
+  /**
+   * The chunk's bytes; throws MissingChunkError / CorruptChunkError. `verify: false` skips the
+   * digest check, for a caller that verifies itself (a copy: the target's putChunk does).
+   */
+  getChunk(digest: string, options?: { verify?: boolean }): Promise<Buffer>;
+
+  /** Writes a manifest whose chunks are all present (refused otherwise): the data is complete. */
+  putManifest(manifest: Manifest): Promise<void>;
+  /** Null if the snapshot has no (complete) data here. */
+  getManifest(snapshotId: string): Promise<Manifest | null>;
+  deleteManifest(snapshotId: string): Promise<boolean>;
+  listManifests(): Promise<string[]>;
+
+  /** Records chunks an in-flight write (upload or copy) of `snapshotId` needs, before it writes them. */
+  addPending(snapshotId: string, digests: readonly string[]): Promise<void>;
+  deletePending(snapshotId: string): Promise<boolean>;
+  listPending(): Promise<string[]>;
+
+  /** Mark-and-sweep of the chunks nothing references, run where the chunks are. */
+  collectGarbage(options?: GcOptions): Promise<GcStats>;
+  /** Re-reads and re-verifies every chunk; corrupt ones are reported and removed. */
+  scrub(options?: { signal?: AbortSignal }): Promise<ScrubReport>;
+}
+
+/**
+ * What garbage collection and scrubbing need besides the port: listing and ageing chunks.
+ * Only the region's own host has it (the filesystem backend).
+ */
+export interface LocalRegionStore extends RegionStore {
+  hasChunk(digest: string): Promise<boolean>;
   /** Refreshes the chunk's age so GC's grace period protects it; false if it is absent. */
   touchChunk(digest: string): Promise<boolean>;
   statChunk(digest: string): Promise<ChunkInfo | null>;
@@ -31,19 +67,7 @@ export interface RegionStore {
    */
   deleteChunkIfOlder(digest: string, cutoffMs: number): Promise<number | null>;
   listChunks(): AsyncIterable<ChunkInfo>;
-
-  putManifest(manifest: Manifest): Promise<void>;
-  /** Null if the snapshot has no (complete) data here. */
-  getManifest(snapshotId: string): Promise<Manifest | null>;
-  deleteManifest(snapshotId: string): Promise<boolean>;
-  listManifests(): Promise<string[]>;
-
-  /** Records chunks an in-flight write (upload or copy) of `snapshotId` needs, before it writes them. */
-  addPending(snapshotId: string, digests: readonly string[]): Promise<void>;
   getPending(snapshotId: string): Promise<string[] | null>;
-  deletePending(snapshotId: string): Promise<boolean>;
-  listPending(): Promise<string[]>;
-
   /** Removes leftovers of interrupted writes older than `olderThanMs` (epoch ms); returns how many. */
   sweepTempFiles(olderThanMs: number): Promise<number>;
 }

@@ -6,7 +6,7 @@ import {
   type PostgresEventStore,
   processSubscriptionBatch,
 } from '@snapferry/event-store';
-import { collectGarbage, type RegionStores } from '@snapferry/storage';
+import type { RegionStores } from '@snapferry/storage';
 import { GcSchedule } from './gc-schedule';
 
 export const dataReaperSubscription = 'data-reaper';
@@ -60,7 +60,7 @@ export class DataReaper {
     });
     for (const region of this.schedule.due(Date.now())) {
       const leftovers = await this.dropLeftovers(region);
-      const stats = await collectGarbage(this.regionStores.get(region), {
+      const stats = await this.regionStores.get(region).collectGarbage({
         graceMs: this.graceMs,
         signal: this.abort.signal,
       });
