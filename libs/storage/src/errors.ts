@@ -135,3 +135,32 @@ export class StorageFullError extends StorageError {
     super(`the store of region ${region} is full (no space left on device) writing ${what}`);
   }
 }
+
+/** A region's store did not answer within the retry limit: names the region and why. */
+export class RegionUnreachableError extends StorageError {
+  readonly code = 'Storage.RegionUnreachable';
+  constructor(
+    readonly region: string,
+    readonly url: string,
+    readonly reason: string,
+    readonly attempts: number,
+  ) {
+    super(
+      `region ${region}'s store at ${url} could not be reached (${attempts} attempts): ${reason}`,
+    );
+  }
+}
+
+/** A region's store refused our signature: the regions do not share SNAPFERRY_REGION_SECRET. */
+export class RegionAuthError extends StorageError {
+  readonly code = 'Storage.RegionAuthFailed';
+  constructor(
+    readonly region: string,
+    readonly url: string,
+    readonly reason: string,
+  ) {
+    super(
+      `region ${region}'s store at ${url} refused authentication (${reason}): check that SNAPFERRY_REGION_SECRET is the same in every region`,
+    );
+  }
+}

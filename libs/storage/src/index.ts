@@ -45,3 +45,5 @@ export {
   type GcStats,
 } from './collect-garbage';
 export { RegionStores } from './region-stores';
+export { HttpRegionStore, type HttpRegionStoreOptions } from './http/http-region-store';
+export * from './http/region-auth';
