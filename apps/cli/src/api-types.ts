@@ -108,6 +108,3 @@ export interface EventPage {
   events: LoggedEvent[];
   next: string;
 }
-
-/** Replication states after which nothing changes. */
-export const terminalReplicationStates = ['COMPLETED', 'FAILED', 'CANCELLED'];

@@ -1,12 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, Option } from 'commander';
-import {
-  terminalReplicationStates,
-  type CopiesResponse,
-  type DestinationResult,
-  type Replication,
-  type Snapshot,
-} from './api-types';
+import { isTerminal } from '@snapferry/domain';
+import type { CopiesResponse, DestinationResult, Replication, Snapshot } from './api-types';
 import type { Context, ContextOf } from './context';
 import { ApiError, ExitCode, errorLine } from './errors';
 import { formatBytes, show, table } from './output';
@@ -132,7 +127,7 @@ const absentIfNotFound = (error: unknown): null => {
 
 /** A completed copy counts once its target reads NORMAL; failed or cancelled ones at once. */
 export function copyEnded(replication: Replication, target: Snapshot | null): boolean {
-  if (!terminalReplicationStates.includes(replication.state)) return false;
+  if (!isTerminal(replication.state)) return false;
   return replication.state !== 'COMPLETED' || target === null || target.state === 'NORMAL';
 }
 

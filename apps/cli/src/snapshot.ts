@@ -1,13 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
+import { snapshotViewStates } from '@snapferry/domain';
 import type { Snapshot, SnapshotList } from './api-types';
 import type { Context, ContextOf } from './context';
 import { UsageError } from './errors';
 import { details, formatBytes, show, table } from './output';
 import { diskSizeFor, nonNegativeInt, positiveInt } from './parse';
-
-const snapshotStates = ['CREATING', 'NORMAL', 'COPYING_FROM_REMOTE', 'CHECKING_COPIED', 'FAILED'];
 
 export function snapshotCommands(program: Command, contextOf: ContextOf): void {
   const snapshot = program
@@ -53,7 +52,7 @@ export function snapshotCommands(program: Command, contextOf: ContextOf): void {
     .description("one region's snapshots (sources and arriving copies), newest first")
     .requiredOption('--region <region>', 'the region to list')
     .addOption(
-      new Option('--state <state>', 'only snapshots in this state').choices(snapshotStates),
+      new Option('--state <state>', 'only snapshots in this state').choices(snapshotViewStates),
     )
     .option('--disk <diskId>', 'only snapshots of this disk')
     .option('--offset <n>', 'skip this many', nonNegativeInt)

@@ -1,8 +1,14 @@
-import type { ReplicationRequested } from '@snapferry/domain';
+import {
+  type ReplicationRequested,
+  type TerminalReplicationState,
+  terminalReplicationStates,
+} from '@snapferry/domain';
 import type { DataSource } from 'typeorm';
 
-export type JobState = 'QUEUED' | 'COPYING' | 'VERIFYING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
-export const terminalJobStates: readonly JobState[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
+export type JobState = 'QUEUED' | 'COPYING' | 'VERIFYING' | TerminalReplicationState;
+/** The domain's terminal states, as job states (a job in one of them never runs again). */
+export const terminalJobStates: readonly JobState[] = terminalReplicationStates;
+const terminalSql = terminalReplicationStates.map((state) => `'${state}'`).join(', ');
 
 export interface Job {
   replicationId: string;
@@ -108,8 +114,8 @@ export class JobStore {
       `INSERT INTO ${this.schema}.jobs (replication_id, request, state, attempts) VALUES ($1, $2, 'COPYING', 1)
        ON CONFLICT (replication_id) DO UPDATE SET
          request = coalesce(${this.schema}.jobs.request, EXCLUDED.request),
-         attempts = ${this.schema}.jobs.attempts + CASE WHEN ${this.schema}.jobs.state IN ('COMPLETED', 'FAILED', 'CANCELLED') THEN 0 ELSE 1 END,
-         state = CASE WHEN ${this.schema}.jobs.state IN ('COMPLETED', 'FAILED', 'CANCELLED') THEN ${this.schema}.jobs.state ELSE 'COPYING' END,
+         attempts = ${this.schema}.jobs.attempts + CASE WHEN ${this.schema}.jobs.state IN (${terminalSql}) THEN 0 ELSE 1 END,
+         state = CASE WHEN ${this.schema}.jobs.state IN (${terminalSql}) THEN ${this.schema}.jobs.state ELSE 'COPYING' END,
          updated_at = now()
        RETURNING *`,
       [request.replicationId, JSON.stringify(request)],

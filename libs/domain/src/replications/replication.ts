@@ -14,8 +14,12 @@ export interface Replication {
 
 export type ReplicationState = Replication | null;
 
-export const isTerminal = (status: ReplicationStatus): boolean =>
-  status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELLED';
+/** The states after which nothing changes: of a replication, its view, a replicator's job. */
+export const terminalReplicationStates = ['COMPLETED', 'FAILED', 'CANCELLED'] as const;
+export type TerminalReplicationState = (typeof terminalReplicationStates)[number];
+
+export const isTerminal = (state: string): state is TerminalReplicationState =>
+  (terminalReplicationStates as readonly string[]).includes(state);
 
 export function evolveReplication(
   state: ReplicationState,
