@@ -29,7 +29,7 @@ import { CatalogStore } from './store/catalog-store';
 import type { HealthChecks } from '@snapferry/platform';
 import { CONFIG, HEALTH_CHECKS, LOGGER, METRICS, REGION_CATALOG } from './tokens';
 
-/** What main.ts builds before Nest starts (connections, configuration) and hands to the module. */
+/** What start-catalog.ts builds before Nest starts (connections, configuration) and hands to the module. */
 export interface CatalogRuntime {
   config: SnapferryConfig;
   logger: Logger;

@@ -7,11 +7,6 @@ import { fsyncDir, isErrno, isTempFile, writeFileAtomic } from './atomic-file';
 import { validateManifest, type Manifest } from './manifest';
 import type { ChunkInfo, RegionStore } from './region-store';
 
-/** SNAPFERRY_DATA_DIR, or `.snapferry/data` under the working directory. */
-export function resolveDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env['SNAPFERRY_DATA_DIR'] || '.snapferry/data');
-}
-
 /**
  * The default backend, rooted at `<dataDir>/<region>/`:
  *   chunks/ab/abcdef…      content-addressed chunk files (SHA-256 hex)
@@ -28,11 +23,6 @@ export class FilesystemRegionStore implements RegionStore {
   ) {
     assertRegionId(region);
     this.root = join(resolve(dataDir), region);
-  }
-
-  /** A store for `region` under SNAPFERRY_DATA_DIR. */
-  static forRegion(region: string, env: NodeJS.ProcessEnv = process.env): FilesystemRegionStore {
-    return new FilesystemRegionStore(resolveDataDir(env), region);
   }
 
   private chunkPath(digest: string): string {

@@ -23,7 +23,7 @@ export {
   type ManifestInput,
 } from './manifest';
 export type { RegionStore, ChunkInfo } from './region-store';
-export { FilesystemRegionStore, resolveDataDir } from './filesystem-region-store';
+export { FilesystemRegionStore } from './filesystem-region-store';
 export { storeStream, type StoreStreamOptions } from './store-stream';
 export { readStream, slicesFor, type ReadRange } from './read-stream';
 export { Throttle, takeTokens, type Bucket, type ThrottleClock } from './throttle';

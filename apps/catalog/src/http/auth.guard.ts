@@ -16,8 +16,6 @@ export const OPERATOR_ONLY = 'snapferry:operator';
 export const Public = () => SetMetadata(PUBLIC, true);
 export const OperatorOnly = () => SetMetadata(OPERATOR_ONLY, true);
 
-export const LOOKUP_API_KEY = Symbol('LOOKUP_API_KEY');
-
 /** Every call but health carries `Authorization: Bearer <api key>`. */
 @Injectable()
 export class AuthGuard implements CanActivate {
