@@ -1,7 +1,15 @@
 import type { ReplicationEvent, ReplicationRequested } from './replication-events';
 
-export type ReplicationStatus =
-  'REQUESTED' | 'COPYING' | 'VERIFYING' | 'COMPLETED' | 'FAILED' | 'CANCELLING' | 'CANCELLED';
+export const replicationStatuses = [
+  'REQUESTED',
+  'COPYING',
+  'VERIFYING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLING',
+  'CANCELLED',
+] as const;
+export type ReplicationStatus = (typeof replicationStatuses)[number];
 
 export interface Replication {
   request: ReplicationRequested['data'];

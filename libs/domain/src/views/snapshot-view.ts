@@ -11,11 +11,14 @@ export const snapshotViewStates = [
 ] as const;
 export type SnapshotViewState = (typeof snapshotViewStates)[number];
 
+/** The states of a copy as its source lists it (it leaves the list when it ends). */
+export const copyingToRegionStates = ['COPYING_FROM_REMOTE', 'CHECKING_COPIED'] as const;
+
 export interface CopyingToRegion {
   region: string;
   snapshotId: string;
   replicationId: string;
-  state: 'COPYING_FROM_REMOTE' | 'CHECKING_COPIED';
+  state: (typeof copyingToRegionStates)[number];
   percent: number;
 }
 
