@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, Inject, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { EventPageResponse, FollowEventsQuery, ListEventsQuery } from '@snapferry/contracts';
 import { EventNotifications } from '@snapferry/event-store';
@@ -42,11 +42,10 @@ export class EventsController {
 
   /** Server-sent events from `after` (or `Last-Event-ID`), then live; each event's id is its global position. */
   @Get('stream')
-  @ApiProduces('text/event-stream')
   @ApiOkResponse({
     description:
       'server-sent events, one per logged event: `id` its global position, `event` its type, `data` the event as in GET /v1/events',
-    schema: { type: 'string' },
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
   })
   @ApiErrors(429)
   async stream(
