@@ -15,6 +15,7 @@ import {
   ensureDatabase,
   loadConfig,
   type Logger,
+  nestLogger,
   type SnapferryConfig,
 } from '@snapferry/platform';
 import { parseReplicationMessage } from '@snapferry/contracts';
@@ -26,7 +27,7 @@ import {
   declareTopology,
 } from '@snapferry/messaging';
 import { CatalogModule } from './catalog.module';
-import { configureHttp, nestLogger } from './http/http-setup';
+import { configureHttp } from './http/http-setup';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { ProjectionsController } from './admin/projections.controller';
 import { ProgressController } from './progress/progress.controller';
