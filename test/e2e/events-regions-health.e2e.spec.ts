@@ -423,6 +423,35 @@ describe('events, regions, accounts and operations', () => {
       // The document is valid OpenAPI 3 (schema and $refs), as a validator sees it.
       await expect(SwaggerParser.validate(structuredClone(doc.body))).resolves.toBeDefined();
 
+      // Every operation documents its success answer with a schema (a 204 has no body), and
+      // every keyed one its errors as {"error": {code, message, requestId}}.
+      const undocumented: string[] = [];
+      const withoutErrors: string[] = [];
+      for (const [path, operations] of Object.entries<Record<string, any>>(doc.body.paths))
+        for (const [method, operation] of Object.entries<any>(operations)) {
+          const name = `${method.toUpperCase()} ${path}`;
+          const success = Object.keys(operation.responses).filter((s) => /^2\d\d$/.test(s));
+          if (success.length === 0) undocumented.push(`${name}: no success status`);
+          for (const status of success.filter((s) => s !== '204'))
+            if (
+              !Object.values<any>(operation.responses[status].content ?? {}).some((c) => c.schema)
+            )
+              undocumented.push(`${name} ${status}`);
+          if (
+            path.startsWith('/v1/') &&
+            !JSON.stringify(operation.responses['401']).includes('ErrorBody')
+          )
+            withoutErrors.push(name);
+        }
+      expect(undocumented).toEqual([]);
+      expect(withoutErrors).toEqual([]);
+      expect(doc.body.paths['/v1/snapshots/{id}'].get.responses['200'].content).toEqual({
+        'application/json': { schema: { $ref: '#/components/schemas/SnapshotResponse' } },
+      });
+      expect(doc.body.components.schemas.ReplicationResponse.required).toEqual(
+        expect.arrayContaining(['replicationId', 'state', 'percent', 'bytesCopied']),
+      );
+
       const docs = await fetch(`${t.url}/docs`);
       expect(docs.status).toBe(200);
       expect(docs.headers.get('content-type')).toContain('text/html');

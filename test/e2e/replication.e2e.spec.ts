@@ -50,4 +50,21 @@ describe('replication end to end (catalog + replicator, real PostgreSQL and Rabb
     expect(types.filter((x: string) => x === 'ReplicationCompleted')).toHaveLength(1);
     expect((await alice.delete(`/v1/snapshots/${id}`)).status).toBe(204);
   });
+
+  it("the replicator answers /health in the catalog's shape (same health module) and serves /metrics", async () => {
+    for (const url of [t.url, t.replicator.url]) {
+      const health = await fetch(`${url}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({
+        status: 'ok',
+        live: true,
+        ready: true,
+        checks: { database: 'up', broker: 'up' },
+      });
+      expect(await (await fetch(`${url}/health/live`)).json()).toEqual({ status: 'ok' });
+    }
+    const metrics = await fetch(`${t.replicator.url}/metrics`);
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    expect(await metrics.text()).toMatch(/^# HELP /m);
+  });
 });

@@ -9,7 +9,6 @@ import { cloudApi } from './cloud-api/cloud-api.module';
 import { RequestCopies } from './copies/request-copies';
 import { EventLog } from './events/event-log';
 import { EventsController } from './events/events.controller';
-import { HealthController } from './health/health.controller';
 import { apiKeyLookup } from './http/api-keys';
 import { AuthGuard } from './http/auth.guard';
 import { ErrorFilter } from './http/error.filter';
@@ -27,10 +26,10 @@ import { SnapshotData } from './snapshot-data/snapshot-data';
 import { SnapshotDataController } from './snapshot-data/snapshot-data.controller';
 import { UploadLeases } from './snapshot-data/upload-leases';
 import { CatalogStore } from './store/catalog-store';
-import type { HealthChecks } from '@snapferry/platform';
-import { CONFIG, HEALTH_CHECKS, LOGGER, METRICS, REGION_CATALOG } from './tokens';
+import { type HealthChecks, HealthModule } from '@snapferry/platform';
+import { CONFIG, LOGGER, METRICS, REGION_CATALOG } from './tokens';
 
-/** What main.ts builds before Nest starts (connections, configuration) and hands to the module. */
+/** What start-catalog.ts builds before Nest starts (connections, configuration) and hands to the module. */
 export interface CatalogRuntime {
   config: SnapferryConfig;
   logger: Logger;
@@ -50,7 +49,10 @@ export class CatalogModule {
     const rateLimit = keyRateLimit(runtime.config.rateLimit);
     return {
       module: CatalogModule,
-      imports: rateLimit.imports,
+      imports: [
+        ...rateLimit.imports,
+        HealthModule.register({ checks: runtime.healthChecks, metrics: runtime.metrics }),
+      ],
       controllers: [
         SnapshotsController,
         SnapshotDataController,
@@ -58,7 +60,6 @@ export class CatalogModule {
         RegionsController,
         EventsController,
         BetaController,
-        HealthController,
         ...cloudApi.controllers,
         ...(runtime.extraControllers ?? []),
       ],
@@ -67,7 +68,6 @@ export class CatalogModule {
         { provide: LOGGER, useValue: runtime.logger },
         { provide: REGION_CATALOG, useValue: runtime.config.regions },
         { provide: METRICS, useValue: runtime.metrics },
-        { provide: HEALTH_CHECKS, useValue: runtime.healthChecks },
         { provide: PostgresEventStore, useValue: runtime.eventStore },
         { provide: ProjectionWatermark, useValue: runtime.watermark },
         { provide: EventNotifications, useValue: runtime.notifications },

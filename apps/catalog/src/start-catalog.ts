@@ -16,6 +16,7 @@ import {
   httpsOptions,
   loadConfig,
   type Logger,
+  nestLogger,
   serviceUrl,
   type SnapferryConfig,
 } from '@snapferry/platform';
@@ -28,7 +29,7 @@ import {
   declareTopology,
 } from '@snapferry/messaging';
 import { CatalogModule } from './catalog.module';
-import { configureHttp, nestLogger } from './http/http-setup';
+import { configureHttp } from './http/http-setup';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { ProjectionsController } from './admin/projections.controller';
 import { ProgressController } from './progress/progress.controller';

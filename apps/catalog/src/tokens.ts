@@ -2,6 +2,4 @@
 export const REGION_CATALOG = Symbol('REGION_CATALOG');
 export const CONFIG = Symbol('CONFIG');
 export const LOGGER = Symbol('LOGGER');
-export const DATA_SOURCE = Symbol('DATA_SOURCE');
-export const HEALTH_CHECKS = Symbol('HEALTH_CHECKS');
 export const METRICS = Symbol('METRICS');

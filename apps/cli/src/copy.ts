@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, Option } from 'commander';
-import {
-  terminalReplicationStates,
-  type CopiesResponse,
-  type DestinationResult,
-  type Replication,
-  type Snapshot,
-} from './api-types';
+import { isTerminal } from '@snapferry/domain';
+import type {
+  CopiesResponse,
+  DestinationResultResponse,
+  ReplicationResponse,
+  SnapshotResponse,
+} from '@snapferry/contracts';
 import type { Context, ContextOf } from './context';
 import { ApiError, ExitCode, errorLine } from './errors';
 import { formatBytes, show, table } from './output';
@@ -86,15 +86,15 @@ async function copy(ctx: Context, id: string, options: CopyOptions): Promise<voi
  */
 export async function watchCopies(
   ctx: Context,
-  accepted: DestinationResult[],
+  accepted: DestinationResultResponse[],
   intervalMs: number,
-): Promise<Replication[]> {
+): Promise<ReplicationResponse[]> {
   const bars = ctx.bars();
   const width = Math.max(0, ...accepted.map((r) => r.destinationRegion.length));
   const watched = accepted.map((r) => ({
     result: r,
     bar: bars.create(`${r.destinationRegion.padEnd(width)} ${r.snapshotId!}`, 100, 0, 'REQUESTED'),
-    last: undefined as Replication | undefined,
+    last: undefined as ReplicationResponse | undefined,
     done: false,
   }));
   try {
@@ -104,9 +104,9 @@ export async function watchCopies(
           .filter((w) => !w.done)
           .map(async (w) => {
             const [replication, target] = await Promise.all([
-              ctx.api.get<Replication>(`/v1/replications/${w.result.replicationId!}`),
+              ctx.api.get<ReplicationResponse>(`/v1/replications/${w.result.replicationId!}`),
               ctx.api
-                .get<Snapshot>(`/v1/snapshots/${w.result.snapshotId!}`)
+                .get<SnapshotResponse>(`/v1/snapshots/${w.result.snapshotId!}`)
                 .catch(absentIfNotFound),
             ]);
             w.last = replication;
@@ -131,12 +131,18 @@ const absentIfNotFound = (error: unknown): null => {
 };
 
 /** A completed copy counts once its target reads NORMAL; failed or cancelled ones at once. */
-export function copyEnded(replication: Replication, target: Snapshot | null): boolean {
-  if (!terminalReplicationStates.includes(replication.state)) return false;
+export function copyEnded(
+  replication: ReplicationResponse,
+  target: SnapshotResponse | null,
+): boolean {
+  if (!isTerminal(replication.state)) return false;
   return replication.state !== 'COMPLETED' || target === null || target.state === 'NORMAL';
 }
 
-export function progressDetail(replication: Replication, target: Snapshot | null): string {
+export function progressDetail(
+  replication: ReplicationResponse,
+  target: SnapshotResponse | null,
+): string {
   const bytes =
     replication.bytesTotal > 0
       ? ` ${formatBytes(replication.bytesDone)}/${formatBytes(replication.bytesTotal)}`
@@ -144,7 +150,7 @@ export function progressDetail(replication: Replication, target: Snapshot | null
   return `${replication.state}${target ? ` (${target.state})` : ''}${bytes}`;
 }
 
-export function resultsTable(results: DestinationResult[]): string {
+export function resultsTable(results: DestinationResultResponse[]): string {
   return table(
     ['DESTINATION', 'RESULT', 'SNAPSHOT', 'REPLICATION', 'MESSAGE'],
     results.map((r) => [
@@ -157,7 +163,7 @@ export function resultsTable(results: DestinationResult[]): string {
   );
 }
 
-export function outcomeTable(replications: Replication[]): string {
+export function outcomeTable(replications: ReplicationResponse[]): string {
   return table(
     ['DESTINATION', 'SNAPSHOT', 'STATE', 'COPIED', 'SKIPPED', 'ERROR'],
     replications.map((r) => [

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import type { EventPage, LoggedEvent } from './api-types';
+import type { EventPageResponse, EventResponse } from '@snapferry/contracts';
 import type { Context, ContextOf } from './context';
 import { UnreachableError } from './errors';
 import { table } from './output';
@@ -45,7 +45,7 @@ export function eventsCommand(program: Command, contextOf: ContextOf): void {
 }
 
 async function listEvents(ctx: Context, options: EventsOptions): Promise<void> {
-  const page = await ctx.api.get<EventPage>('/v1/events', {
+  const page = await ctx.api.get<EventPageResponse>('/v1/events', {
     after: options.after,
     limit: options.limit,
     type: options.type,
@@ -92,7 +92,7 @@ async function followEvents(ctx: Context, options: EventsOptions): Promise<void>
     try {
       read: for await (const chunk of (response.body ?? emptyBody) as AsyncIterable<Uint8Array>) {
         for (const message of parser.push(decoder.decode(chunk, { stream: true }))) {
-          const event = JSON.parse(message.data) as LoggedEvent;
+          const event = JSON.parse(message.data) as EventResponse;
           after = message.id ?? event.globalPosition;
           ctx.out.item(event, () => eventLine(event));
           shown++;
@@ -107,5 +107,5 @@ async function followEvents(ctx: Context, options: EventsOptions): Promise<void>
   }
 }
 
-export const eventLine = (e: LoggedEvent): string =>
+export const eventLine = (e: EventResponse): string =>
   `${e.globalPosition.padStart(8)}  ${e.recordedAt}  ${e.type.padEnd(26)}  ${e.streamId}`;

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
-import type { Replication, Snapshot } from './api-types';
+import type { ReplicationResponse, SnapshotResponse } from '@snapferry/contracts';
+import type { ReplicationStatus } from '@snapferry/domain';
 import { copyEnded, progressDetail } from './copy';
 import { errorLine, ApiError } from './errors';
 import { formatBytes } from './output';
@@ -50,7 +51,7 @@ describe('formatting', () => {
     expect(formatBytes(200 * 1024 ** 2)).toBe('200.0 MiB');
   });
 
-  const snapshot = (over: Partial<Snapshot> = {}): Snapshot => ({
+  const snapshot = (over: Partial<SnapshotResponse> = {}): SnapshotResponse => ({
     snapshotId: 'snap-aaaa0001',
     region: 'ap-guangzhou',
     diskId: 'disk-aaaa0001',
@@ -83,13 +84,13 @@ describe('formatting', () => {
               region: 'ap-shanghai',
               snapshotId: 'snap-b',
               replicationId: 'repl-1',
-              state: 'COPYING',
+              state: 'COPYING_FROM_REMOTE',
               percent: 40,
             },
           ],
         }),
       ),
-    ).toBe('to ap-shanghai COPYING 40%');
+    ).toBe('to ap-shanghai COPYING_FROM_REMOTE 40%');
     expect(
       copyCell(
         snapshot({
@@ -117,7 +118,7 @@ describe('formatting', () => {
 });
 
 describe('copy --wait end condition', () => {
-  const replication = (state: string): Replication => ({
+  const replication = (state: ReplicationStatus): ReplicationResponse => ({
     replicationId: 'repl-1',
     sourceSnapshotId: 'snap-a',
     sourceRegion: 'ap-guangzhou',
@@ -127,6 +128,7 @@ describe('copy --wait end condition', () => {
     percent: 50,
     bytesTotal: 2048,
     bytesDone: 1024,
+    bytesCopied: 1024,
     bytesTransferred: 1024,
     chunksCopied: 1,
     chunksSkipped: 0,
@@ -137,7 +139,7 @@ describe('copy --wait end condition', () => {
     endedAt: null,
     updatedAt: '',
   });
-  const target = (state: string) => ({ state }) as Snapshot;
+  const target = (state: string) => ({ state }) as SnapshotResponse;
 
   it('waits for a completed copy to read NORMAL; failed and cancelled ones end at once', () => {
     expect(copyEnded(replication('COPYING'), target('COPYING_FROM_REMOTE'))).toBe(false);

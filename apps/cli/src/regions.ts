@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { RegionsResponse } from './api-types';
+import type { RegionsResponse } from '@snapferry/contracts';
 import type { ContextOf } from './context';
 import { table } from './output';
 

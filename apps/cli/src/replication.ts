@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Replication, ReplicationList } from './api-types';
+import type { ReplicationResponse, ReplicationListResponse } from '@snapferry/contracts';
 import type { ContextOf } from './context';
 import { details, formatBytes, show, table } from './output';
 import { nonNegativeInt, positiveInt } from './parse';
@@ -14,7 +14,9 @@ export function replicationCommands(program: Command, contextOf: ContextOf): voi
     .description('one copy job')
     .action(async (id: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
-      const found = await ctx.api.get<Replication>(`/v1/replications/${encodeURIComponent(id)}`);
+      const found = await ctx.api.get<ReplicationResponse>(
+        `/v1/replications/${encodeURIComponent(id)}`,
+      );
       ctx.out.result(found, () => replicationDetails(found));
     });
 
@@ -27,7 +29,7 @@ export function replicationCommands(program: Command, contextOf: ContextOf): voi
     .action(
       async (options: { source?: string; offset?: number; limit?: number }, command: Command) => {
         const ctx = contextOf(command);
-        const page = await ctx.api.get<ReplicationList>('/v1/replications', {
+        const page = await ctx.api.get<ReplicationListResponse>('/v1/replications', {
           sourceSnapshotId: options.source,
           offset: options.offset,
           limit: options.limit,
@@ -37,7 +39,7 @@ export function replicationCommands(program: Command, contextOf: ContextOf): voi
     );
 }
 
-export function replicationTable(replications: Replication[]): string {
+export function replicationTable(replications: ReplicationResponse[]): string {
   return table(
     ['REPLICATION', 'SOURCE', 'TARGET', 'STATE', 'PROGRESS', 'REQUESTED'],
     replications.map((r) => [
@@ -51,7 +53,7 @@ export function replicationTable(replications: Replication[]): string {
   );
 }
 
-export function replicationDetails(r: Replication): string {
+export function replicationDetails(r: ReplicationResponse): string {
   return details([
     ['replication', r.replicationId],
     ['source', `${r.sourceSnapshotId} in ${r.sourceRegion}`],

@@ -1,13 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import type { Snapshot, SnapshotList } from './api-types';
+import { snapshotViewStates } from '@snapferry/domain';
+import type { SnapshotResponse, SnapshotListResponse } from '@snapferry/contracts';
 import type { Context, ContextOf } from './context';
 import { UsageError } from './errors';
 import { details, formatBytes, show, table } from './output';
 import { diskSizeFor, nonNegativeInt, positiveInt } from './parse';
-
-const snapshotStates = ['CREATING', 'NORMAL', 'COPYING_FROM_REMOTE', 'CHECKING_COPIED', 'FAILED'];
 
 export function snapshotCommands(program: Command, contextOf: ContextOf): void {
   const snapshot = program
@@ -53,14 +52,14 @@ export function snapshotCommands(program: Command, contextOf: ContextOf): void {
     .description("one region's snapshots (sources and arriving copies), newest first")
     .requiredOption('--region <region>', 'the region to list')
     .addOption(
-      new Option('--state <state>', 'only snapshots in this state').choices(snapshotStates),
+      new Option('--state <state>', 'only snapshots in this state').choices(snapshotViewStates),
     )
     .option('--disk <diskId>', 'only snapshots of this disk')
     .option('--offset <n>', 'skip this many', nonNegativeInt)
     .option('--limit <n>', 'at most this many (1-100, default 20)', positiveInt)
     .action(async (options: ListOptions, command: Command) => {
       const ctx = contextOf(command);
-      const page = await ctx.api.get<SnapshotList>('/v1/snapshots', {
+      const page = await ctx.api.get<SnapshotListResponse>('/v1/snapshots', {
         region: options.region,
         state: options.state,
         diskId: options.disk,
@@ -75,7 +74,7 @@ export function snapshotCommands(program: Command, contextOf: ContextOf): void {
     .description('one snapshot, with the regions it is copying to')
     .action(async (id: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
-      const found = await ctx.api.get<Snapshot>(`/v1/snapshots/${encodeURIComponent(id)}`);
+      const found = await ctx.api.get<SnapshotResponse>(`/v1/snapshots/${encodeURIComponent(id)}`);
       ctx.out.result(found, () => snapshotDetails(found));
     });
 
@@ -84,7 +83,7 @@ export function snapshotCommands(program: Command, contextOf: ContextOf): void {
     .description('give a snapshot a new name')
     .action(async (id: string, name: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
-      const renamed = await ctx.api.json<Snapshot>(
+      const renamed = await ctx.api.json<SnapshotResponse>(
         'PATCH',
         `/v1/snapshots/${encodeURIComponent(id)}`,
         { json: { name } },
@@ -123,7 +122,7 @@ interface ListOptions {
 
 async function createSnapshot(ctx: Context, options: CreateOptions): Promise<void> {
   const file = await imageFile(options.file);
-  const registered = await ctx.api.json<Snapshot>('POST', '/v1/snapshots', {
+  const registered = await ctx.api.json<SnapshotResponse>('POST', '/v1/snapshots', {
     json: {
       region: options.region,
       diskId: options.disk,
@@ -132,7 +131,7 @@ async function createSnapshot(ctx: Context, options: CreateOptions): Promise<voi
       ...(options.name !== undefined ? { name: options.name } : {}),
     },
   });
-  let stored: Snapshot;
+  let stored: SnapshotResponse;
   try {
     stored = await upload(ctx, registered.snapshotId, file);
   } catch (error) {
@@ -159,7 +158,11 @@ async function imageFile(path: string): Promise<ImageFile> {
 }
 
 /** Streams the file as the request body (Content-Length set) with a byte progress bar. */
-async function upload(ctx: Context, snapshotId: string, file: ImageFile): Promise<Snapshot> {
+async function upload(
+  ctx: Context,
+  snapshotId: string,
+  file: ImageFile,
+): Promise<SnapshotResponse> {
   const bars = ctx.bars();
   const bar = bars.create(`upload ${snapshotId}`, file.size, 0, formatBytes(file.size));
   let sent = 0;
@@ -171,7 +174,7 @@ async function upload(ctx: Context, snapshotId: string, file: ImageFile): Promis
     }
   }
   try {
-    return await ctx.api.json<Snapshot>(
+    return await ctx.api.json<SnapshotResponse>(
       'PUT',
       `/v1/snapshots/${encodeURIComponent(snapshotId)}/data`,
       {
@@ -184,12 +187,12 @@ async function upload(ctx: Context, snapshotId: string, file: ImageFile): Promis
 }
 
 /** Where a snapshot's copies stand, in one cell. */
-export function copyCell(s: Snapshot): string {
+export function copyCell(s: SnapshotResponse): string {
   if (s.copyFromRemote) return `from ${show(s.sourceRegion)}/${show(s.sourceSnapshotId)}`;
   return s.copyingToRegions.map((c) => `to ${c.region} ${c.state} ${c.percent}%`).join('\n') || '-';
 }
 
-export function snapshotTable(page: SnapshotList): string {
+export function snapshotTable(page: SnapshotListResponse): string {
   const rows = page.snapshots.map((s) => [
     s.snapshotId,
     show(s.name),
@@ -208,7 +211,7 @@ export function snapshotTable(page: SnapshotList): string {
   return `${table(['SNAPSHOT', 'NAME', 'STATE', 'PROGRESS', 'DATA', 'DISK', 'USAGE', 'COPIES', 'CREATED'], rows)}\n${page.region}: ${shown} of ${page.total}`;
 }
 
-export function snapshotDetails(s: Snapshot): string {
+export function snapshotDetails(s: SnapshotResponse): string {
   const main = details([
     ['snapshot', s.snapshotId],
     ['name', s.name],

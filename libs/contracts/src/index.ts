@@ -4,3 +4,6 @@ export * from './messages/routing-keys';
 export * from './messages/message-schemas';
 export * from './http/snapshot-dtos';
 export * from './http/error-body';
+export * from './http/snapshot-responses';
+export * from './http/replication-responses';
+export * from './http/catalog-responses';

@@ -1,5 +1,5 @@
 /**
- * The shape every Snapferry message has on the wire (PRODUCT.md section 4). libs/contracts
+ * The shape every Snapferry message has on the wire (README, "Message flow"). libs/contracts
  * defines the typed messages; they fit this interface structurally.
  */
 export interface MessageEnvelope {

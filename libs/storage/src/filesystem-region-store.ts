@@ -22,11 +22,6 @@ import type { ChunkInfo, LocalRegionStore } from './region-store';
 import { collectGarbage, type GcOptions, type GcStats } from './collect-garbage';
 import { scrubRegion, type ScrubReport } from './scrub';
 
-/** SNAPFERRY_DATA_DIR, or `.snapferry/data` under the working directory. */
-export function resolveDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env['SNAPFERRY_DATA_DIR'] || '.snapferry/data');
-}
-
 /**
  * The default backend, rooted at `<dataDir>/<region>/`:
  *   chunks/ab/abcdef…      content-addressed chunk files (SHA-256 hex)
@@ -43,11 +38,6 @@ export class FilesystemRegionStore implements LocalRegionStore {
   ) {
     assertRegionId(region);
     this.root = join(resolve(dataDir), region);
-  }
-
-  /** A store for `region` under SNAPFERRY_DATA_DIR. */
-  static forRegion(region: string, env: NodeJS.ProcessEnv = process.env): FilesystemRegionStore {
-    return new FilesystemRegionStore(resolveDataDir(env), region);
   }
 
   private chunkPath(digest: string): string {

@@ -1,16 +1,13 @@
+import { isRegionId, isSnapshotId } from '@snapferry/domain';
 import { InvalidIdError } from './errors';
 
-// Ids become file names: anything else is refused before it reaches a path.
-const snapshotIdPattern = /^snap-[a-z0-9]{8}$/;
+// Ids become file names: anything else is refused before it reaches a path. Snapshot and
+// region ids follow the domain's one definition; digests are this library's own.
 const digestPattern = /^[0-9a-f]{64}$/;
-const regionIdPattern = /^[a-z0-9-]{2,40}$/;
 
-export const isSnapshotId = (value: unknown): value is string =>
-  typeof value === 'string' && snapshotIdPattern.test(value);
+export { isRegionId, isSnapshotId };
 export const isDigest = (value: unknown): value is string =>
   typeof value === 'string' && digestPattern.test(value);
-export const isRegionId = (value: unknown): value is string =>
-  typeof value === 'string' && regionIdPattern.test(value);
 
 export function assertSnapshotId(value: unknown): asserts value is string {
   if (!isSnapshotId(value)) throw new InvalidIdError('snapshot id', value);

@@ -25,7 +25,7 @@ export {
 } from './manifest';
 export type { RegionStore, LocalRegionStore, ChunkInfo } from './region-store';
 export { scrubRegion, type ScrubReport, type ScrubFinding } from './scrub';
-export { FilesystemRegionStore, resolveDataDir } from './filesystem-region-store';
+export { FilesystemRegionStore } from './filesystem-region-store';
 export { storeStream, type StoreStreamOptions } from './store-stream';
 export { readStream, slicesFor, type ReadRange } from './read-stream';
 export { Throttle, takeTokens, type Bucket, type ThrottleClock } from './throttle';

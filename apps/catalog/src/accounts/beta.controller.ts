@@ -1,7 +1,8 @@
 import { Controller, Delete, HttpCode, Param, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { setBeta, streamIds } from '@snapferry/domain';
-import { AccountIdParam } from '@snapferry/contracts';
+import { AccountIdParam, BetaResponse } from '@snapferry/contracts';
+import { ApiErrors } from '../http/api-docs';
 import { CurrentCaller, OperatorOnly, RequestId } from '../http/auth.guard';
 import type { Caller } from '../http/api-keys';
 import { meta } from '../snapshots/snapshot-commands';
@@ -11,11 +12,13 @@ import { CatalogStore } from '../store/catalog-store';
 @ApiTags('accounts')
 @ApiBearerAuth()
 @OperatorOnly()
+@ApiErrors(400, 401, 403)
 @Controller('v1/accounts/:id/beta')
 export class BetaController {
   constructor(private readonly store: CatalogStore) {}
 
   @Put()
+  @ApiOkResponse({ type: BetaResponse, description: 'enabled (again: no change)' })
   enable(
     @CurrentCaller() caller: Caller,
     @Param() { id }: AccountIdParam,
@@ -26,6 +29,7 @@ export class BetaController {
 
   @Delete()
   @HttpCode(200)
+  @ApiOkResponse({ type: BetaResponse, description: 'disabled (again: no change)' })
   disable(
     @CurrentCaller() caller: Caller,
     @Param() { id }: AccountIdParam,
@@ -34,7 +38,12 @@ export class BetaController {
     return this.set(caller, id, false, requestId);
   }
 
-  private async set(caller: Caller, accountId: string, enabled: boolean, requestId: string) {
+  private async set(
+    caller: Caller,
+    accountId: string,
+    enabled: boolean,
+    requestId: string,
+  ): Promise<BetaResponse> {
     await this.store.transaction({ ...meta(caller, requestId), accountId }, async (tx) => {
       const { state, version } = await tx.account(accountId);
       tx.append(

@@ -1,5 +1,7 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { RebuildResponse } from '@snapferry/contracts';
+import { ApiErrors } from '../http/api-docs';
 import { OperatorOnly } from '../http/auth.guard';
 import { Projector } from '../read-models/projector';
 
@@ -7,6 +9,7 @@ import { Projector } from '../read-models/projector';
 @ApiTags('admin')
 @ApiBearerAuth()
 @OperatorOnly()
+@ApiErrors(401, 403)
 @Controller('v1/admin/projections')
 export class ProjectionsController {
   constructor(private readonly projector: Projector) {}
@@ -14,7 +17,8 @@ export class ProjectionsController {
   /** Clears the views and rewinds the projector; it replays the log while the service runs. */
   @Post('rebuild')
   @HttpCode(202)
-  async rebuild() {
+  @ApiAcceptedResponse({ type: RebuildResponse, description: 'the views are rebuilding' })
+  async rebuild(): Promise<RebuildResponse> {
     await this.projector.rebuild();
     return { rebuilt: true };
   }

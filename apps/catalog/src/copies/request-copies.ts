@@ -1,24 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  makeId,
-  requestReplication,
-  type RegionCatalog,
-  type DestinationResult,
-  streamIds,
-} from '@snapferry/domain';
-import type { RequestCopiesRequest } from '@snapferry/contracts';
+import { makeId, requestReplication, type RegionCatalog, streamIds } from '@snapferry/domain';
+import type { CopiesResponse, RequestCopiesRequest } from '@snapferry/contracts';
 import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
 import { meta } from '../snapshots/snapshot-commands';
 import { CatalogStore } from '../store/catalog-store';
 import { lockRegionUsage } from '../store/region-usage';
 import { REGION_CATALOG } from '../tokens';
-
-export interface CopiesResponse {
-  sourceSnapshotId: string;
-  results: DestinationResult[];
-}
 
 const hashOf = (snapshotId: string, body: RequestCopiesRequest) =>
   createHash('sha256')

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type EventFilter, PostgresEventStore, type RecordedEvent } from '@snapferry/event-store';
+import type { EventPageResponse, EventResponse } from '@snapferry/contracts';
 import type { Caller } from '../http/api-keys';
 
 /** The event log as the API shows it: global order; operators see every account, users their own. */
@@ -15,7 +16,7 @@ export class EventLog {
     };
   }
 
-  async page(filter: EventFilter, after: bigint, limit: number) {
+  async page(filter: EventFilter, after: bigint, limit: number): Promise<EventPageResponse> {
     const { events, lastPosition } = await this.store.readAllByPosition({
       ...filter,
       afterPosition: after,
@@ -25,7 +26,7 @@ export class EventLog {
   }
 }
 
-export const toEventResponse = (e: RecordedEvent) => ({
+export const toEventResponse = (e: RecordedEvent): EventResponse => ({
   globalPosition: e.globalPosition.toString(),
   eventId: e.eventId,
   streamId: e.streamId,

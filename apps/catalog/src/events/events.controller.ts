@@ -1,9 +1,10 @@
 import { Controller, Get, Headers, Inject, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { FollowEventsQuery, ListEventsQuery } from '@snapferry/contracts';
+import { EventPageResponse, FollowEventsQuery, ListEventsQuery } from '@snapferry/contracts';
 import { EventNotifications } from '@snapferry/event-store';
 import type { SnapferryConfig } from '@snapferry/platform';
+import { ApiErrors } from '../http/api-docs';
 import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
 import { CurrentCaller } from '../http/auth.guard';
@@ -13,6 +14,7 @@ import { followEventLog, StreamSlots } from './event-stream';
 
 @ApiTags('events')
 @ApiBearerAuth()
+@ApiErrors(400, 401)
 @Controller('v1/events')
 export class EventsController {
   private readonly slots: StreamSlots;
@@ -26,6 +28,10 @@ export class EventsController {
   }
 
   @Get()
+  @ApiOkResponse({
+    type: EventPageResponse,
+    description: 'the events after `after`, in global order',
+  })
   list(@CurrentCaller() caller: Caller, @Query() query: ListEventsQuery) {
     return this.log.page(
       this.log.filterFor(caller, query),
@@ -36,7 +42,12 @@ export class EventsController {
 
   /** Server-sent events from `after` (or `Last-Event-ID`), then live; each event's id is its global position. */
   @Get('stream')
-  @ApiProduces('text/event-stream')
+  @ApiOkResponse({
+    description:
+      'server-sent events, one per logged event: `id` its global position, `event` its type, `data` the event as in GET /v1/events',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
+  @ApiErrors(429)
   async stream(
     @CurrentCaller() caller: Caller,
     @Query() query: FollowEventsQuery,

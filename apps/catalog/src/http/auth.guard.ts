@@ -6,17 +6,15 @@ import {
   createParamDecorator,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { PUBLIC_ROUTE } from '@snapferry/platform';
 import { ApiError } from './api-error';
 import type { Caller } from './api-keys';
 import { contextOf, type CatalogRequest } from './request-context';
 
-export const PUBLIC = 'snapferry:public';
 export const OPERATOR_ONLY = 'snapferry:operator';
-/** Health and metrics answer without a key. */
-export const Public = () => SetMetadata(PUBLIC, true);
+/** Health, metrics and the cloud API (signed its own way) answer without a key. */
+export { Public } from '@snapferry/platform';
 export const OperatorOnly = () => SetMetadata(OPERATOR_ONLY, true);
-
-export const LOOKUP_API_KEY = Symbol('LOOKUP_API_KEY');
 
 /** Every call but health carries `Authorization: Bearer <api key>`. */
 @Injectable()
@@ -28,7 +26,7 @@ export class AuthGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<CatalogRequest>();
     const header = request.headers.authorization;
     if (!header)

@@ -1,4 +1,3 @@
-import type { LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
@@ -8,16 +7,6 @@ import { httpMetrics, requestLogger, type Logger } from '@snapferry/platform';
 import { cloudApiBody } from '../cloud-api/cloud-http';
 import { serveConsole } from '../console/serve-console';
 import { contextOf, type CatalogRequest } from './request-context';
-
-/** Nest's own messages go to the same structured log. */
-export const nestLogger = (logger: Logger): LoggerService => ({
-  log: (message: unknown, context?: string) => logger.debug({ context }, String(message)),
-  error: (message: unknown, trace?: string, context?: string) =>
-    logger.error({ context, trace }, String(message)),
-  warn: (message: unknown, context?: string) => logger.warn({ context }, String(message)),
-  debug: (message: unknown, context?: string) => logger.debug({ context }, String(message)),
-  verbose: (message: unknown, context?: string) => logger.trace({ context }, String(message)),
-});
 
 /**
  * The HTTP edge: structured request logs carrying the request id (also the correlation id of

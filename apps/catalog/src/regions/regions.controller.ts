@@ -1,6 +1,8 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { RegionsResponse } from '@snapferry/contracts';
 import type { RegionCatalog } from '@snapferry/domain';
+import { ApiErrors } from '../http/api-docs';
 import { CurrentCaller } from '../http/auth.guard';
 import type { Caller } from '../http/api-keys';
 import { CatalogStore } from '../store/catalog-store';
@@ -8,6 +10,7 @@ import { REGION_CATALOG } from '../tokens';
 
 @ApiTags('regions')
 @ApiBearerAuth()
+@ApiErrors(401)
 @Controller('v1/regions')
 export class RegionsController {
   constructor(
@@ -17,7 +20,8 @@ export class RegionsController {
 
   /** The region catalog with this account's quota use per region. */
   @Get()
-  async list(@CurrentCaller() caller: Caller) {
+  @ApiOkResponse({ type: RegionsResponse })
+  async list(@CurrentCaller() caller: Caller): Promise<RegionsResponse> {
     const rows = await this.store.query<{ region: string; snapshots: number }>(
       `SELECT region, snapshots FROM region_usage WHERE account_id = $1`,
       [caller.accountId],

@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { ReplicationView } from '@snapferry/domain';
-import type { ListReplicationsQuery } from '@snapferry/contracts';
+import type {
+  ListReplicationsQuery,
+  ReplicationListResponse,
+  ReplicationResponse,
+} from '@snapferry/contracts';
 import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
 import { CatalogStore } from '../store/catalog-store';
@@ -10,7 +14,7 @@ import { CatalogStore } from '../store/catalog-store';
  * so far (transferred or already there from an earlier snapshot of the disk);
  * `bytesTransferred` is what actually crossed between the regions.
  */
-const toResponse = ({ accountId: _accountId, ...view }: ReplicationView) => ({
+const toResponse = ({ accountId: _accountId, ...view }: ReplicationView): ReplicationResponse => ({
   ...view,
   bytesCopied: view.bytesDone,
   percent: Math.floor(view.percent),
@@ -20,7 +24,7 @@ const toResponse = ({ accountId: _accountId, ...view }: ReplicationView) => ({
 export class ReplicationQueries {
   constructor(private readonly store: CatalogStore) {}
 
-  async get(caller: Caller, replicationId: string) {
+  async get(caller: Caller, replicationId: string): Promise<ReplicationResponse> {
     const rows = await this.store.query<{ doc: ReplicationView }>(
       `SELECT doc FROM replication_view WHERE replication_id = $1 AND account_id = $2`,
       [replicationId, caller.accountId],
@@ -34,7 +38,7 @@ export class ReplicationQueries {
     return toResponse(rows[0].doc);
   }
 
-  async list(caller: Caller, query: ListReplicationsQuery) {
+  async list(caller: Caller, query: ListReplicationsQuery): Promise<ReplicationListResponse> {
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 20;
     const rows = await this.store.query<{ doc: ReplicationView }>(

@@ -1,6 +1,15 @@
 import { Controller, Get, Headers, Inject, Param, Put, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiPartialContentResponse,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { SnapshotResponse } from '@snapferry/contracts';
+import { ApiErrors } from '../http/api-docs';
 import type { Caller } from '../http/api-keys';
 import { CurrentCaller, RequestId } from '../http/auth.guard';
 import { SnapshotIdPipe } from '../http/id.pipes';
@@ -8,6 +17,7 @@ import { SnapshotData } from './snapshot-data';
 
 @ApiTags('snapshots')
 @ApiBearerAuth()
+@ApiErrors(400, 401, 404, 409)
 @Controller('v1/snapshots/:id/data')
 export class SnapshotDataController {
   constructor(@Inject(SnapshotData) private readonly data: SnapshotData) {}
@@ -15,6 +25,8 @@ export class SnapshotDataController {
   /** Streams the disk image into the snapshot's region as chunks; the snapshot becomes NORMAL. */
   @Put()
   @ApiConsumes('application/octet-stream')
+  @ApiOkResponse({ type: SnapshotResponse, description: 'stored; the snapshot is NORMAL' })
+  @ApiErrors(413, 415)
   upload(
     @CurrentCaller() caller: Caller,
     @Param('id', SnapshotIdPipe) id: string,
@@ -28,6 +40,11 @@ export class SnapshotDataController {
   /** Streams the snapshot's bytes back; a single HTTP Range is honoured. */
   @Get()
   @ApiProduces('application/octet-stream')
+  @ApiOkResponse({ description: 'the image', schema: { type: 'string', format: 'binary' } })
+  @ApiPartialContentResponse({
+    description: 'the requested byte range',
+    schema: { type: 'string', format: 'binary' },
+  })
   download(
     @CurrentCaller() caller: Caller,
     @Param('id', SnapshotIdPipe) id: string,

@@ -5,7 +5,11 @@ import {
   type SnapshotView,
   streamIds,
 } from '@snapferry/domain';
-import type { ListSnapshotsQuery } from '@snapferry/contracts';
+import type {
+  ListSnapshotsQuery,
+  SnapshotListResponse,
+  SnapshotResponse,
+} from '@snapferry/contracts';
 import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
 import { CatalogStore } from '../store/catalog-store';
@@ -63,11 +67,11 @@ export class SnapshotQueries {
     return doc?.accountId === caller.accountId ? doc : null;
   }
 
-  async get(caller: Caller, snapshotId: string) {
+  async get(caller: Caller, snapshotId: string): Promise<SnapshotResponse> {
     return toSnapshotResponse(await this.view(caller, snapshotId));
   }
 
-  async list(caller: Caller, query: ListSnapshotsQuery) {
+  async list(caller: Caller, query: ListSnapshotsQuery): Promise<SnapshotListResponse> {
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 20;
     const rows = await this.store.query<{ doc: SnapshotView; total: string }>(

@@ -1,7 +1,10 @@
+import type { SnapshotResponse } from '@snapferry/contracts';
 import type { SnapshotView } from '@snapferry/domain';
 
+export type { SnapshotResponse };
+
 /** What the API shows of a snapshot (no internal fields). */
-export function toSnapshotResponse(view: SnapshotView) {
+export function toSnapshotResponse(view: SnapshotView): SnapshotResponse {
   return {
     snapshotId: view.snapshotId,
     region: view.region,
@@ -30,4 +33,3 @@ export function toSnapshotResponse(view: SnapshotView) {
     updatedAt: view.updatedAt,
   };
 }
-export type SnapshotResponse = ReturnType<typeof toSnapshotResponse>;

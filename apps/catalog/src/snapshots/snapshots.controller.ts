@@ -1,13 +1,23 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
 import {
-  ErrorBody,
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  CopiesResponse,
   ListSnapshotsQuery,
   RegisterSnapshotRequest,
   RenameSnapshotRequest,
   RequestCopiesRequest,
+  SnapshotListResponse,
+  SnapshotResponse,
 } from '@snapferry/contracts';
 import { RequestCopies } from '../copies/request-copies';
+import { ApiErrors } from '../http/api-docs';
 import type { Caller } from '../http/api-keys';
 import { CurrentCaller, RequestId } from '../http/auth.guard';
 import { SnapshotIdPipe } from '../http/id.pipes';
@@ -16,8 +26,7 @@ import { SnapshotQueries } from './snapshot-queries';
 
 @ApiTags('snapshots')
 @ApiBearerAuth()
-@ApiResponse({ status: 400, type: ErrorBody, description: 'bad input' })
-@ApiResponse({ status: 401, type: ErrorBody, description: 'no or bad API key' })
+@ApiErrors(400, 401)
 @Controller('v1/snapshots')
 export class SnapshotsController {
   constructor(
@@ -27,6 +36,7 @@ export class SnapshotsController {
   ) {}
 
   @Post()
+  @ApiCreatedResponse({ type: SnapshotResponse, description: 'registered, CREATING' })
   register(
     @CurrentCaller() caller: Caller,
     @Body() body: RegisterSnapshotRequest,
@@ -36,16 +46,21 @@ export class SnapshotsController {
   }
 
   @Get()
+  @ApiOkResponse({ type: SnapshotListResponse })
   list(@CurrentCaller() caller: Caller, @Query() query: ListSnapshotsQuery) {
     return this.queries.list(caller, query);
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: SnapshotResponse })
+  @ApiErrors(404)
   get(@CurrentCaller() caller: Caller, @Param('id', SnapshotIdPipe) id: string) {
     return this.queries.get(caller, id);
   }
 
   @Patch(':id')
+  @ApiOkResponse({ type: SnapshotResponse })
+  @ApiErrors(404, 409)
   rename(
     @CurrentCaller() caller: Caller,
     @Param('id', SnapshotIdPipe) id: string,
@@ -57,6 +72,8 @@ export class SnapshotsController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiNoContentResponse({ description: 'deleted (a target still copying: its copy is cancelled)' })
+  @ApiErrors(404, 409)
   delete(
     @CurrentCaller() caller: Caller,
     @Param('id', SnapshotIdPipe) id: string,
@@ -67,6 +84,8 @@ export class SnapshotsController {
 
   @Post(':id/copies')
   @HttpCode(202)
+  @ApiAcceptedResponse({ type: CopiesResponse, description: 'one result per destination' })
+  @ApiErrors(403, 404, 409)
   copy(
     @CurrentCaller() caller: Caller,
     @Param('id', SnapshotIdPipe) id: string,

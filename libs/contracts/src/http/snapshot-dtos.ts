@@ -16,16 +16,14 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { diskIdPattern, diskUsages, type DiskUsage, snapshotIdPattern } from '@snapferry/domain';
-
-export const regionIdPattern = /^[a-z]{2}-[a-z0-9]+(-[a-z0-9]+)*$/;
-export const snapshotStates = [
-  'CREATING',
-  'NORMAL',
-  'COPYING_FROM_REMOTE',
-  'CHECKING_COPIED',
-  'FAILED',
-] as const;
+import {
+  diskIdPattern,
+  diskUsages,
+  type DiskUsage,
+  regionIdPattern,
+  snapshotIdPattern,
+  snapshotViewStates,
+} from '@snapferry/domain';
 
 export class RegisterSnapshotRequest {
   @ApiProperty({ example: 'ap-guangzhou' })
@@ -136,10 +134,10 @@ export class ListSnapshotsQuery extends PageQuery {
   @Matches(regionIdPattern, { message: 'region must be a region id such as ap-guangzhou' })
   region!: string;
 
-  @ApiPropertyOptional({ enum: snapshotStates })
+  @ApiPropertyOptional({ enum: snapshotViewStates })
   @IsOptional()
-  @IsIn(snapshotStates)
-  state?: (typeof snapshotStates)[number];
+  @IsIn(snapshotViewStates)
+  state?: (typeof snapshotViewStates)[number];
 
   @ApiPropertyOptional()
   @IsOptional()

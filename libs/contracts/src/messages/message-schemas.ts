@@ -17,22 +17,20 @@ import {
   validateSync,
   ValidateNested,
 } from 'class-validator';
-import { replicationIdPattern, snapshotIdPattern } from '@snapferry/domain';
+import { regionIdPattern, replicationIdPattern, snapshotIdPattern } from '@snapferry/domain';
 import type { ReplicationMessage, ReplicationMessageType } from './replication-messages';
 import { messageVersions } from './replication-messages';
-
-const regionPattern = /^[a-z]{2}-[a-z0-9]+(-[a-z0-9]+)*$/;
 
 class ReplicationRefSchema {
   @Matches(replicationIdPattern) replicationId!: string;
   @Matches(snapshotIdPattern) sourceSnapshotId!: string;
   @Matches(snapshotIdPattern) targetSnapshotId!: string;
-  @Matches(regionPattern) targetRegion!: string;
+  @Matches(regionIdPattern) targetRegion!: string;
 }
 
 class ReplicationRequestedSchema extends ReplicationRefSchema {
   @IsString() @IsNotEmpty() accountId!: string;
-  @Matches(regionPattern) sourceRegion!: string;
+  @Matches(regionIdPattern) sourceRegion!: string;
   @IsString() @MaxLength(60) targetSnapshotName!: string;
   @IsString() diskId!: string;
   @IsInt() @Min(1) diskSizeGiB!: number;

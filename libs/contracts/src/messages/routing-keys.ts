@@ -1,6 +1,6 @@
 import { type ReplicationProgressEvent, replicationProgressEventTypes } from '@snapferry/domain';
 
-/** The topic exchanges of PRODUCT.md section 4. */
+/** The topic exchanges (README, "Message flow"). */
 export const REPLICATION_EXCHANGE = 'snapferry.replication';
 export const EVENTS_EXCHANGE = 'snapferry.events';
 

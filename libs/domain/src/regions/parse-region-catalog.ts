@@ -1,6 +1,5 @@
+import { isRegionId } from '../shared/ids';
 import type { RegionCatalog } from './region-catalog';
-
-const regionIdPattern = /^[a-z]{2}-[a-z0-9]+(-[a-z0-9]+)*$/;
 
 /** Thrown when a regions file breaks the rules; `path` says where (`regions[2].snapshotQuota`). */
 export class RegionCatalogError extends Error {
@@ -27,7 +26,7 @@ export function parseRegionCatalog(input: unknown): RegionCatalog {
     const at = `regions[${i}]`;
     if (!isObject(r)) throw new RegionCatalogError(at, 'must be an object');
     const { id, name, geography, finance, snapshotQuota } = r;
-    if (typeof id !== 'string' || !regionIdPattern.test(id) || id.length > 40)
+    if (!isRegionId(id))
       throw new RegionCatalogError(`${at}.id`, 'must be a region id such as "ap-guangzhou"');
     if (seen.has(id)) throw new RegionCatalogError(`${at}.id`, `"${id}" appears twice`);
     seen.add(id);

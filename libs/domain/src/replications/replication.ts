@@ -1,7 +1,15 @@
 import type { ReplicationEvent, ReplicationRequested } from './replication-events';
 
-export type ReplicationStatus =
-  'REQUESTED' | 'COPYING' | 'VERIFYING' | 'COMPLETED' | 'FAILED' | 'CANCELLING' | 'CANCELLED';
+export const replicationStatuses = [
+  'REQUESTED',
+  'COPYING',
+  'VERIFYING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLING',
+  'CANCELLED',
+] as const;
+export type ReplicationStatus = (typeof replicationStatuses)[number];
 
 export interface Replication {
   request: ReplicationRequested['data'];
@@ -14,8 +22,12 @@ export interface Replication {
 
 export type ReplicationState = Replication | null;
 
-export const isTerminal = (status: ReplicationStatus): boolean =>
-  status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELLED';
+/** The states after which nothing changes: of a replication, its view, a replicator's job. */
+export const terminalReplicationStates = ['COMPLETED', 'FAILED', 'CANCELLED'] as const;
+export type TerminalReplicationState = (typeof terminalReplicationStates)[number];
+
+export const isTerminal = (state: string): state is TerminalReplicationState =>
+  (terminalReplicationStates as readonly string[]).includes(state);
 
 export function evolveReplication(
   state: ReplicationState,

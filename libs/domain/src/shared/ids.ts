@@ -3,6 +3,20 @@ export const snapshotIdPattern = /^snap-[a-z0-9]{8}$/;
 export const diskIdPattern = /^disk-[a-z0-9]{8}$/;
 export const replicationIdPattern = /^repl-[a-z0-9]{8}$/;
 
+export const isSnapshotId = (value: unknown): value is string =>
+  typeof value === 'string' && snapshotIdPattern.test(value);
+
+/**
+ * Region ids look like the cloud's (`ap-guangzhou`, `ap-shenzhen-fsi`): a two-letter area, then
+ * lower-case words joined by `-`, at most 40 characters. Region ids become schema and directory
+ * names, so this is also what makes them safe there.
+ */
+export const regionIdPattern = /^[a-z]{2}-[a-z0-9]+(-[a-z0-9]+)*$/;
+export const maxRegionIdLength = 40;
+
+export const isRegionId = (value: unknown): value is string =>
+  typeof value === 'string' && value.length <= maxRegionIdLength && regionIdPattern.test(value);
+
 const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /** Builds an id from a source of random bytes (injected: the domain never reaches for a RNG). */

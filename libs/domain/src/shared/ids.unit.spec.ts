@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { diskIdPattern, makeId, replicationIdPattern, snapshotIdPattern, streamIds } from './ids';
+import {
+  diskIdPattern,
+  isRegionId,
+  isSnapshotId,
+  makeId,
+  replicationIdPattern,
+  snapshotIdPattern,
+  streamIds,
+} from './ids';
 
 /** A fake random source: hands out the given bytes and remembers how many were asked for. */
 const fakeRandom = (bytes: number[]) => {
@@ -33,5 +41,23 @@ describe('makeId', () => {
     expect(streamIds.snapshot('snap-abc12345')).toBe('snapshot-snap-abc12345');
     expect(streamIds.replication('repl-abc12345')).toBe('replication-repl-abc12345');
     expect(streamIds.account('acct-1')).toBe('account-acct-1');
+  });
+});
+
+describe('id rules', () => {
+  it("accepts region ids like the cloud's, at most 40 characters", () => {
+    for (const id of ['ap-guangzhou', 'ap-shenzhen-fsi', 'na-siliconvalley', 'eu-frankfurt'])
+      expect(isRegionId(id)).toBe(true);
+    for (const bad of ['a', 'AP-guangzhou', 'ap_guangzhou', '..', 'ap/guangzhou', 'ap-', 'ap--x'])
+      expect(isRegionId(bad)).toBe(false);
+    expect(isRegionId(`ap-${'x'.repeat(37)}`)).toBe(true);
+    expect(isRegionId(`ap-${'x'.repeat(38)}`)).toBe(false);
+    expect(isRegionId(42)).toBe(false);
+  });
+
+  it('accepts snapshot ids of snap- and 8 lower-case letters or digits', () => {
+    expect(isSnapshotId('snap-ab12cd34')).toBe(true);
+    for (const bad of ['snap-ABCDEFGH', 'snap-abc', '../snap-abcdefgh', null])
+      expect(isSnapshotId(bad)).toBe(false);
   });
 });

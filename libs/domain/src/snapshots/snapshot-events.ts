@@ -1,3 +1,4 @@
+import type { TerminalReplicationState } from '../replications/replication';
 import type { Event } from '../shared/event';
 
 export type DiskUsage = 'SYSTEM_DISK' | 'DATA_DISK';
@@ -60,7 +61,7 @@ export type SnapshotCopyRequested = Event<
   }
 >;
 
-export type CopyOutcome = 'COMPLETED' | 'FAILED' | 'CANCELLED';
+export type CopyOutcome = TerminalReplicationState;
 
 export type SnapshotCopyEnded = Event<
   'SnapshotCopyEnded',

@@ -1,5 +1,5 @@
 import type { ReplicationEvent } from '../replications/replication-events';
-import type { ReplicationStatus } from '../replications/replication';
+import { isTerminal, type ReplicationStatus } from '../replications/replication';
 
 /** A copy job as `GET /v1/replications/{id}` shows it. */
 export interface ReplicationView {
@@ -53,7 +53,7 @@ export function evolveReplicationView(
     };
   }
   if (!doc) return null;
-  const ended = doc.state === 'COMPLETED' || doc.state === 'FAILED' || doc.state === 'CANCELLED';
+  const ended = isTerminal(doc.state);
   switch (event.type) {
     case 'ReplicationStarted':
       return {

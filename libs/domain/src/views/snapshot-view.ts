@@ -1,14 +1,24 @@
 import type { SnapshotEvent, SnapshotFacts } from '../snapshots/snapshot-events';
 import type { ReplicationEvent } from '../replications/replication-events';
 
-export type SnapshotViewState =
-  'CREATING' | 'NORMAL' | 'COPYING_FROM_REMOTE' | 'CHECKING_COPIED' | 'FAILED';
+/** The states a snapshot shows in the lists (a deleted one leaves them). */
+export const snapshotViewStates = [
+  'CREATING',
+  'NORMAL',
+  'COPYING_FROM_REMOTE',
+  'CHECKING_COPIED',
+  'FAILED',
+] as const;
+export type SnapshotViewState = (typeof snapshotViewStates)[number];
+
+/** The states of a copy as its source lists it (it leaves the list when it ends). */
+export const copyingToRegionStates = ['COPYING_FROM_REMOTE', 'CHECKING_COPIED'] as const;
 
 export interface CopyingToRegion {
   region: string;
   snapshotId: string;
   replicationId: string;
-  state: 'COPYING_FROM_REMOTE' | 'CHECKING_COPIED';
+  state: (typeof copyingToRegionStates)[number];
   percent: number;
 }
 
@@ -41,11 +51,38 @@ export function snapshotViewIds(event: SnapshotViewEvent): string[] {
   return [event.data.sourceSnapshotId, event.data.targetSnapshotId];
 }
 
-const at = (event: SnapshotViewEvent): string => {
-  const data = event.data as unknown as Record<string, unknown>;
-  const key = Object.keys(data).find((k) => k.endsWith('At'));
-  return key ? String(data[key]) : new Date(0).toISOString();
-};
+/** When the event happened: each type's own timestamp, named for its verb. */
+export function occurredAt(event: SnapshotViewEvent): string {
+  switch (event.type) {
+    case 'SnapshotRegistered':
+      return event.data.registeredAt;
+    case 'SnapshotDataStored':
+      return event.data.storedAt;
+    case 'SnapshotRenamed':
+      return event.data.renamedAt;
+    case 'SnapshotCopyRequested':
+    case 'ReplicationRequested':
+    case 'ReplicationCancelRequested':
+      return event.data.requestedAt;
+    case 'SnapshotCopyEnded':
+      return event.data.endedAt;
+    case 'SnapshotCopyFailed':
+    case 'ReplicationFailed':
+      return event.data.failedAt;
+    case 'SnapshotDeleted':
+      return event.data.deletedAt;
+    case 'ReplicationStarted':
+      return event.data.startedAt;
+    case 'ReplicationProgressed':
+      return event.data.progressedAt;
+    case 'ReplicationVerifying':
+      return event.data.verifyingAt;
+    case 'ReplicationCompleted':
+      return event.data.completedAt;
+    case 'ReplicationCancelled':
+      return event.data.cancelledAt;
+  }
+}
 
 /** `evolve(document | null, event)`: returns the new document, or null when it leaves the lists. */
 export function evolveSnapshotView(
@@ -72,7 +109,7 @@ export function evolveSnapshotView(
     };
   }
   if (!doc) return null;
-  const updatedAt = at(event);
+  const updatedAt = occurredAt(event);
   const next = { ...doc, updatedAt };
   const updateCopy = (replicationId: string, change: (c: CopyingToRegion) => CopyingToRegion) => ({
     ...next,

@@ -5,13 +5,14 @@ import {
   copyEnded,
   copyRequested,
   later,
+  now,
   ref,
   registered,
   stored,
   targetRegistered,
 } from '../spec-helpers';
 import type { SnapshotView, SnapshotViewEvent } from './snapshot-view';
-import { evolveSnapshotView, snapshotViewIds } from './snapshot-view';
+import { evolveSnapshotView, occurredAt, snapshotViewIds } from './snapshot-view';
 
 /** A projection as the store runs it: each event updates the documents it names; null removes one. */
 const project = (
@@ -155,5 +156,24 @@ describe('evolveSnapshotView', () => {
     project([copy.progressed(2, 50), copy.cancelled()], docs);
     expect(docs.has(target)).toBe(false);
     expect(docs.get(source)?.copyingToRegions[0]?.percent).toBe(50);
+  });
+
+  it("stamps each change with the event's own timestamp, named for its verb", () => {
+    const at = '2024-05-01T10:07:00.000Z';
+    const progressed = copy.progressed(1, 35);
+    const events: SnapshotViewEvent[] = [
+      { ...stored(), data: { ...stored().data, storedAt: at } },
+      { ...progressed, data: { ...progressed.data, progressedAt: at } },
+      { ...copy.verifying(), data: { ...copy.verifying().data, verifyingAt: at } },
+      { ...copy.cancelled(), data: { ...copy.cancelled().data, cancelledAt: at } },
+      { ...copy.requested(), data: { ...copy.requested().data, requestedAt: at } },
+    ];
+    for (const event of events) expect(occurredAt(event)).toBe(at);
+    expect(occurredAt(registered())).toBe(now);
+
+    const docs = project(requestedCopy);
+    project([events[1]!], docs);
+    expect(docs.get(target)?.updatedAt).toBe(at);
+    expect(docs.get(source)?.updatedAt).toBe(at);
   });
 });

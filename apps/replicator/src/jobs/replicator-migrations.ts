@@ -1,0 +1,103 @@
+import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
+
+/**
+ * The region schema a migration runs in: the `schema` of its DataSource (one per region, see
+ * migrateRegionSchema), so one set of migration classes serves every region.
+ */
+function schemaOf(runner: QueryRunner): string {
+  const options = runner.connection.options;
+  if (options.type !== 'postgres' || !options.schema)
+    throw new Error('the replicator migrations run in a region schema of PostgreSQL');
+  return options.schema;
+}
+
+/**
+ * A region's jobs (with the progress sequence, so numbers keep rising across restarts) and the
+ * inbox of processed message ids. IF NOT EXISTS: a schema the earlier hand-rolled migrations made
+ * (their version table `schema_version`) holds these tables already and is adopted as it is.
+ */
+export class ReplicatorJobs1760000500000 implements MigrationInterface {
+  name = 'ReplicatorJobs1760000500000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    const s = schemaOf(runner);
+    await runner.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.jobs (
+        replication_id text PRIMARY KEY,
+        request jsonb,
+        state text NOT NULL,
+        attempts integer NOT NULL DEFAULT 0,
+        progress_sequence integer NOT NULL DEFAULT 0,
+        cancel_requested boolean NOT NULL DEFAULT false,
+        error text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await runner.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.inbox (
+        message_id text PRIMARY KEY,
+        type text NOT NULL,
+        processed_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await runner.query(`DROP TABLE IF EXISTS ${s}.schema_version`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    const s = schemaOf(runner);
+    await runner.query(`DROP TABLE ${s}.inbox, ${s}.jobs`);
+  }
+}
+
+export const replicatorMigrations = [ReplicatorJobs1760000500000];
+
+/**
+ * Creates or migrates one region's schema with TypeORM migrations (the catalog's mechanism),
+ * recorded in `<schema>.migrations`. A DataSource of its own carries the region's `schema`;
+ * a session advisory lock per schema lets several replicators start together: the first
+ * migrates, the others wait and find nothing pending. Closing the DataSource ends the lock's
+ * session, so the lock never outlives this call.
+ */
+export async function migrateRegionSchema(dataSource: DataSource, schema: string): Promise<void> {
+  if (await upToDate(dataSource, schema)) return; // a restart: one query, no DataSource, no lock
+  const { options } = dataSource;
+  if (options.type !== 'postgres') throw new Error('the replicator keeps its jobs in PostgreSQL');
+  const migrations = new DataSource({
+    ...options,
+    schema,
+    migrations: replicatorMigrations,
+    migrationsTableName: 'migrations',
+    migrationsRun: false,
+    synchronize: false,
+    entities: [],
+    poolSize: 2, // the lock's session and the migrations' transaction
+    applicationName: 'snapferry-replicator-migrations',
+  });
+  await migrations.initialize();
+  try {
+    const lock = migrations.createQueryRunner();
+    try {
+      await lock.query(`SELECT pg_advisory_lock(hashtext($1))`, [`snapferry-replicator:${schema}`]);
+      await lock.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await migrations.runMigrations({ transaction: 'all' });
+      await lock.query(`SELECT pg_advisory_unlock(hashtext($1))`, [
+        `snapferry-replicator:${schema}`,
+      ]);
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    await migrations.destroy();
+  }
+}
+
+/** Every migration is recorded in the schema already (migrations are never removed). */
+async function upToDate(dataSource: DataSource, schema: string): Promise<boolean> {
+  const [table] = await dataSource.query<{ exists: boolean }[]>(
+    `SELECT to_regclass($1) IS NOT NULL AS exists`,
+    [`${schema}.migrations`],
+  );
+  if (!table?.exists) return false;
+  const done = await dataSource.query<{ name: string }[]>(`SELECT name FROM ${schema}.migrations`);
+  const names = new Set(done.map((m) => m.name));
+  return replicatorMigrations.every((Migration) => names.has(new Migration().name));
+}

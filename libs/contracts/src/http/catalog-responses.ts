@@ -1,0 +1,70 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** A region of the catalog with this account's quota use. */
+export class RegionResponse {
+  @ApiProperty({ example: 'ap-guangzhou' }) id!: string;
+  @ApiProperty({ example: 'South China (Guangzhou)' }) name!: string;
+  @ApiProperty({ example: 'mainland-china' }) geography!: string;
+  @ApiProperty({ description: 'a finance zone' }) finance!: boolean;
+  @ApiProperty() snapshotQuota!: number;
+  @ApiProperty({ description: "this account's snapshots in the region (with copies in flight)" })
+  snapshotsUsed!: number;
+}
+
+/** A refused (source geography, destination geography) pair. */
+export class GeoRestrictionResponse {
+  @ApiProperty({ example: 'mainland-china' }) from!: string;
+  @ApiProperty({ example: 'north-america' }) to!: string;
+}
+
+export class RegionsResponse {
+  @ApiProperty({ type: [RegionResponse] }) regions!: RegionResponse[];
+  @ApiProperty({ type: [GeoRestrictionResponse] }) geoRestrictions!: GeoRestrictionResponse[];
+}
+
+/** One event of the log. */
+export class EventResponse {
+  @ApiProperty({ example: '42', description: 'position in the global order (a decimal string)' })
+  globalPosition!: string;
+  @ApiProperty({ format: 'uuid' }) eventId!: string;
+  @ApiProperty({ example: 'snapshot-snap-1a2b3c4d' }) streamId!: string;
+  @ApiProperty() streamPosition!: number;
+  @ApiProperty({ example: 'SnapshotRegistered' }) type!: string;
+  @ApiProperty({ description: "the event's schema version" }) version!: number;
+  @ApiProperty({ type: 'object', additionalProperties: true }) data!: unknown;
+  @ApiProperty({ type: 'object', additionalProperties: true }) metadata!: unknown;
+  @ApiProperty({ type: String, format: 'date-time' }) recordedAt!: string;
+}
+
+export class EventPageResponse {
+  @ApiProperty({ type: [EventResponse] }) events!: EventResponse[];
+  @ApiProperty({ example: '42', description: 'pass as `after` to read the next page' })
+  next!: string;
+}
+
+export class BetaResponse {
+  @ApiProperty({ example: 'acct-1' }) accountId!: string;
+  @ApiProperty() betaEnabled!: boolean;
+}
+
+export class RebuildResponse {
+  @ApiProperty({ enum: [true] }) rebuilt!: true;
+}
+
+/** `GET /health`: ready when every dependency answers (503 otherwise, same shape). */
+export class HealthResponse {
+  @ApiProperty({ enum: ['ok', 'unavailable'] }) status!: 'ok' | 'unavailable';
+  @ApiProperty({ enum: [true] }) live!: true;
+  @ApiProperty() ready!: boolean;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string', enum: ['up', 'down'] },
+    example: { database: 'up', broker: 'up' },
+  })
+  checks!: Record<string, 'up' | 'down'>;
+}
+
+/** `GET /health/live`: the process answers. */
+export class LiveResponse {
+  @ApiProperty({ enum: ['ok'] }) status!: 'ok';
+}

@@ -1,0 +1,3 @@
+export { HealthModule } from './health.module';
+export { HealthController, toHealthResponse } from './health.controller';
+export type { HealthChecks } from './health-indicators';
