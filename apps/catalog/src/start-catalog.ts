@@ -118,7 +118,14 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
     metrics,
   );
 
-  const regionStores = new RegionStores(config.dataDir);
+  // The catalog touches no region's store itself when the region has a storeUrl: uploads,
+  // reads and garbage collection go to the region's store service.
+  const regionStores = new RegionStores({
+    dataDir: config.dataDir,
+    regions: config.regions,
+    secret: config.regionSecret,
+    retryForMs: config.regionRetryMs,
+  });
   const reaper = new DataReaper(
     eventStore,
     regionStores,

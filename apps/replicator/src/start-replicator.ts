@@ -29,6 +29,15 @@ import { RegionStores, Throttle } from '@snapferry/storage';
 import { type RegionContext, ReplicationRunner } from './copy/replication-runner';
 import { JobStore } from './jobs/job-store';
 import { ReplicationController } from './replication.controller';
+import { storeAuth } from './store/store-auth';
+import {
+  STORE_LOGGER,
+  STORE_METRICS,
+  STORE_REGIONS,
+  StoreController,
+  type StoreRegions,
+} from './store/store.controller';
+import { storeOpenApi } from './store/store-openapi';
 
 export interface RunningReplicator {
   app: INestApplication;
@@ -44,12 +53,19 @@ class ReplicatorModule {
     runner: ReplicationRunner,
     checks: HealthChecks,
     metrics: Registry,
+    store: StoreRegions,
+    logger: Logger,
   ): DynamicModule {
     return {
       module: ReplicatorModule,
       imports: [HealthModule.register({ checks, metrics })],
-      controllers: [ReplicationController],
-      providers: [{ provide: ReplicationRunner, useValue: runner }],
+      controllers: [ReplicationController, StoreController],
+      providers: [
+        { provide: ReplicationRunner, useValue: runner },
+        { provide: STORE_REGIONS, useValue: store },
+        { provide: STORE_METRICS, useValue: metrics },
+        { provide: STORE_LOGGER, useValue: logger },
+      ],
     };
   }
 }
@@ -70,7 +86,15 @@ export async function startReplicator(
   await dataSource.initialize();
   const metrics = createMetricsRegistry('replicator');
 
-  const stores = new RegionStores(config.dataDir);
+  // This process's regions are on its own disk; every other region with a storeUrl is reached
+  // over the network, at its own replicator's store service.
+  const stores = new RegionStores({
+    dataDir: config.dataDir,
+    regions: config.regions,
+    secret: config.regionSecret,
+    local: config.replicatorRegions,
+    retryForMs: config.regionRetryMs,
+  });
   const regions = new Map<string, RegionContext>();
   const jobStores = config.replicatorRegions.map((region) => new JobStore(dataSource, region));
   // A few regions' schemas at a time (a fresh database, all 21 default regions: about 1.5 s).
@@ -83,6 +107,7 @@ export async function startReplicator(
       jobs,
       target: stores.get(region),
       sourceStore: (source) => stores.get(source),
+      concurrency: (source) => (stores.isRemote(source) ? 8 : 4),
       ...(config.maxBytesPerSec ? { throttle: new Throttle(config.maxBytesPerSec) } : {}),
     });
   }
@@ -110,10 +135,17 @@ export async function startReplicator(
         broker: async () => amqp.isConnected() && publisher.isReady(),
       },
       metrics,
+      { stores, served: new Set(config.replicatorRegions) },
+      logger,
     ),
-    { logger: nestLogger(logger), ...httpsOptions(config.tls) },
+    // The store routes read their (signed) bodies themselves: no body parser.
+    { logger: nestLogger(logger), bodyParser: false, ...httpsOptions(config.tls) },
   );
   app.use(requestLogger(logger, { quietPaths: ['/health', '/metrics'] }));
+  app.use('/v1/store/openapi.json', (_req: unknown, res: { json(body: unknown): void }) =>
+    res.json(storeOpenApi),
+  );
+  app.use('/v1/store', storeAuth(config.regionSecret, logger));
   // Prefetch per queue = copies in flight per region; the rest wait in the queue.
   app.connectMicroservice({
     strategy: new AmqpTransport(amqp, {

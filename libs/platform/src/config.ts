@@ -50,6 +50,10 @@ export interface SnapferryConfig {
   apiKeys: ApiKey[];
   cloudKeys: CloudKey[];
   regions: RegionCatalog;
+  /** SNAPFERRY_REGION_SECRET: signs every store call between services; required once a region has a storeUrl. */
+  regionSecret: string | null;
+  /** How long a call to another region's store keeps retrying before the copy fails. */
+  regionRetryMs: number;
   replicatorRegions: string[];
   maxBytesPerSec: number | null;
   maxConcurrentCopies: number;
@@ -232,6 +236,27 @@ const integer = (env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
   return value;
 };
 
+/**
+ * The secret the regions sign their store calls with. Regions reached over the network
+ * (a `storeUrl`) make it required: a store open to anyone who can reach it is not an option.
+ */
+function loadRegionSecret(env: NodeJS.ProcessEnv, regions: RegionCatalog): string | null {
+  const secret = env['SNAPFERRY_REGION_SECRET'] ?? '';
+  const remote = regions.regions.filter((r) => r.storeUrl).map((r) => r.id);
+  if (secret === '') {
+    if (remote.length > 0)
+      throw new ConfigError(
+        `SNAPFERRY_REGION_SECRET is required: the regions file gives ${remote.join(', ')} a storeUrl, and every store call between services is signed with it (set the same secret, at least 16 characters, in every service)`,
+      );
+    return null;
+  }
+  if (secret.length < 16)
+    throw new ConfigError(
+      'SNAPFERRY_REGION_SECRET must be at least 16 characters (its value is not shown)',
+    );
+  return secret;
+}
+
 /** Reads the environment once at start; every variable has a default that works on a developer machine. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfig {
   const regions = loadRegionCatalog(env['SNAPFERRY_REGIONS_FILE']);
@@ -246,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfi
         `REPLICATOR_REGIONS names ${region}, which is not in the region catalog`,
       );
   const maxBytesPerSec = integer(env, 'REPLICATOR_MAX_BYTES_PER_SEC', 0, 0);
+  const regionSecret = loadRegionSecret(env, regions);
   const databaseUrl = env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/snapferry';
   return {
     databaseUrl,
@@ -258,6 +284,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfi
     apiKeys: parseApiKeys(env['SNAPFERRY_API_KEYS'] ?? developmentApiKeys),
     cloudKeys: parseCloudKeys(env['SNAPFERRY_CLOUD_KEYS'] ?? developmentCloudKeys),
     regions,
+    regionSecret,
+    regionRetryMs: integer(env, 'SNAPFERRY_REGION_RETRY_MS', 10 * 60 * 1000, 0),
     replicatorRegions:
       replicatorRegions.length > 0 ? replicatorRegions : regions.regions.map((r) => r.id),
     maxBytesPerSec: maxBytesPerSec > 0 ? maxBytesPerSec : null,

@@ -83,9 +83,14 @@ export class FilesystemRegionStore implements LocalRegionStore {
   }
 
   async putChunk(digest: string, bytes: Uint8Array): Promise<boolean> {
-    const path = this.chunkPath(digest);
+    assertDigest(digest);
     const actual = sha256Hex(bytes);
     if (actual !== digest) throw new CorruptChunkError({ digest, region: this.region }, actual);
+    return this.putVerifiedChunk(digest, bytes);
+  }
+
+  async putVerifiedChunk(digest: string, bytes: Uint8Array): Promise<boolean> {
+    const path = this.chunkPath(digest);
     if (await this.touchChunk(digest)) return false;
     const created = await this.whenFull(`chunk ${digest}`, async () => {
       await this.ensureDir(join(path, '..'));

@@ -55,6 +55,8 @@ export interface RegionStore {
  */
 export interface LocalRegionStore extends RegionStore {
   hasChunk(digest: string): Promise<boolean>;
+  /** putChunk for bytes the caller has just hashed to `digest` (one SHA-256 pass, not two). */
+  putVerifiedChunk(digest: string, bytes: Uint8Array): Promise<boolean>;
   /** Refreshes the chunk's age so GC's grace period protects it; false if it is absent. */
   touchChunk(digest: string): Promise<boolean>;
   statChunk(digest: string): Promise<ChunkInfo | null>;

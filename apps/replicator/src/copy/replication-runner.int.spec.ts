@@ -58,7 +58,7 @@ describe('ReplicationRunner (real PostgreSQL, RabbitMQ and filesystem stores)', 
     publisher = await new ConfirmPublisher(amqp).start();
     probe = await BrokerProbe.open(broker.url);
     published = await probe.collect({ exchange: REPLICATION_EXCHANGE, patterns: ['#'] });
-    stores = new RegionStores(dataDir);
+    stores = new RegionStores({ dataDir });
     runner = new ReplicationRunner(
       new Map([
         [

@@ -43,6 +43,8 @@ export interface RegionContext {
   jobs: JobStore;
   target: RegionStore;
   sourceStore: (region: string) => RegionStore;
+  /** Chunks in flight per copy from a source region: more over a network, to fill a long fat link. */
+  concurrency?: (sourceRegion: string) => number;
   throttle?: Throttle;
 }
 
@@ -227,6 +229,7 @@ export class ReplicationRunner {
       onProgress: reporter.onProgress,
       throttle: ctx.throttle,
       signal: controller.signal,
+      concurrency: ctx.concurrency?.(request.sourceRegion) ?? 4,
     });
     await reporter.settle();
     if (await ctx.jobs.cancelRequested(request.replicationId)) throw new CancelledError();

@@ -15,6 +15,22 @@ export class RegionCatalogError extends Error {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+function isStoreUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      url.username === '' &&
+      url.password === '' &&
+      url.search === '' &&
+      url.hash === ''
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** Validates the parsed JSON of a regions file and returns the catalog, or throws saying where. */
 export function parseRegionCatalog(input: unknown): RegionCatalog {
   if (!isObject(input)) throw new RegionCatalogError('$', 'must be an object with "regions"');
@@ -25,7 +41,7 @@ export function parseRegionCatalog(input: unknown): RegionCatalog {
   const parsed = regions.map((r: unknown, i) => {
     const at = `regions[${i}]`;
     if (!isObject(r)) throw new RegionCatalogError(at, 'must be an object');
-    const { id, name, geography, finance, snapshotQuota } = r;
+    const { id, name, geography, finance, snapshotQuota, storeUrl } = r;
     if (!isRegionId(id))
       throw new RegionCatalogError(`${at}.id`, 'must be a region id such as "ap-guangzhou"');
     if (seen.has(id)) throw new RegionCatalogError(`${at}.id`, `"${id}" appears twice`);
@@ -38,7 +54,19 @@ export function parseRegionCatalog(input: unknown): RegionCatalog {
       throw new RegionCatalogError(`${at}.finance`, 'must be true or false');
     if (typeof snapshotQuota !== 'number' || !Number.isInteger(snapshotQuota) || snapshotQuota < 0)
       throw new RegionCatalogError(`${at}.snapshotQuota`, 'must be a non-negative integer');
-    return { id, name, geography, finance, snapshotQuota };
+    if (storeUrl !== undefined && !isStoreUrl(storeUrl))
+      throw new RegionCatalogError(
+        `${at}.storeUrl`,
+        'must be an http:// or https:// URL such as "http://10.0.0.2:3001" (no query, no credentials)',
+      );
+    return {
+      id,
+      name,
+      geography,
+      finance,
+      snapshotQuota,
+      ...(storeUrl !== undefined ? { storeUrl: (storeUrl as string).replace(/\/+$/, '') } : {}),
+    };
   });
   if (!Array.isArray(geoRestrictions))
     throw new RegionCatalogError('geoRestrictions', 'must be an array of {from, to}');

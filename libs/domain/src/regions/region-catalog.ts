@@ -5,6 +5,11 @@ export interface Region {
   geography: string;
   finance: boolean;
   snapshotQuota: number;
+  /**
+   * Where the region's store answers (its replicator's store service, `http(s)://host:port`).
+   * Without it the region's store is the local filesystem: every service on one host.
+   */
+  storeUrl?: string;
 }
 
 export interface GeoRestriction {

@@ -1,0 +1,276 @@
+import { Controller, Delete, Get, Inject, Param, Post, Put, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import {
+  CorruptChunkError,
+  InvalidIdError,
+  InvalidManifestError,
+  MissingChunkError,
+  type RegionStores,
+  StorageFullError,
+  type LocalRegionStore,
+} from '@snapferry/storage';
+import { type StoreRequest, storeError } from './store-auth';
+
+export const STORE_REGIONS = Symbol('STORE_REGIONS');
+export const STORE_METRICS = Symbol('STORE_METRICS');
+export const STORE_LOGGER = Symbol('STORE_LOGGER');
+
+export interface StoreRegions {
+  stores: RegionStores;
+  served: ReadonlySet<string>;
+}
+
+class NotServedError extends Error {}
+
+/**
+ * A region's store over HTTP (`/v1/store/<region>/…`), for the catalog and the other regions'
+ * replicators: manifests, chunks by digest (immutable: cacheable, and Range for resuming), the
+ * "which of these do you lack" question, pending records, garbage collection and scrubbing.
+ * Only the regions this replicator serves answer; every call was authenticated by storeAuth.
+ * The routes only translate: the port (`LocalRegionStore`) does the work.
+ */
+@ApiExcludeController() // documented in its own OpenAPI document (store-openapi.ts)
+@Controller('v1/store/:region')
+export class StoreController {
+  private readonly served: Counter;
+  private readonly received: Counter;
+
+  constructor(
+    @Inject(STORE_REGIONS) private readonly regions: StoreRegions,
+    @Inject(STORE_LOGGER) private readonly logger: Logger,
+    @Inject(STORE_METRICS) metrics: Registry,
+  ) {
+    this.served = new Counter({
+      name: 'snapferry_store_chunks_served_total',
+      help: 'Chunks this store served to other services, by region',
+      labelNames: ['region'],
+      registers: [metrics],
+    });
+    this.received = new Counter({
+      name: 'snapferry_store_chunks_received_total',
+      help: 'Chunks other services wrote into this store, by region and whether they were new',
+      labelNames: ['region', 'new'],
+      registers: [metrics],
+    });
+  }
+
+  private store(region: string): LocalRegionStore {
+    if (!this.regions.served.has(region)) throw new NotServedError(region);
+    return this.regions.stores.localStore(region);
+  }
+
+  /** Runs a route, mapping the storage errors to answers in the API's error shape. */
+  private async answer(
+    request: StoreRequest,
+    response: Response,
+    work: (store: LocalRegionStore) => Promise<void>,
+  ): Promise<void> {
+    const { region } = request.params as { region: string };
+    const fail = (status: number, code: string, message: string, extra = {}) =>
+      storeError(response, request.requestId, status, code, message, extra);
+    try {
+      await work(this.store(region));
+    } catch (error) {
+      if (error instanceof NotServedError)
+        return fail(404, 'ResourceNotFound.Region', `this replicator does not serve ${region}`);
+      if (error instanceof InvalidIdError || error instanceof InvalidManifestError)
+        return fail(400, 'InvalidParameter', error.message);
+      if (error instanceof CorruptChunkError)
+        return fail(400, 'InvalidParameter.ChunkDigestMismatch', error.message);
+      if (error instanceof MissingChunkError)
+        return fail(409, 'FailedOperation.ChunksMissing', error.message, {
+          missing: [error.location.digest],
+        });
+      if (error instanceof StorageFullError)
+        return fail(507, 'ResourceInsufficient.StorageFull', error.message);
+      if (error instanceof SyntaxError)
+        return fail(400, 'InvalidParameter.MalformedJson', 'the body is not valid JSON');
+      this.logger.error({ err: error, requestId: request.requestId }, 'store call failed');
+      return fail(500, 'InternalError', 'an internal error occurred; quote the request id');
+    }
+  }
+
+  @Get('manifests')
+  listManifests(@Req() request: StoreRequest, @Res() response: Response) {
+    return this.answer(request, response, async (store) => {
+      response.json({ snapshotIds: await store.listManifests() });
+    });
+  }
+
+  @Get('manifests/:id')
+  getManifest(@Req() request: StoreRequest, @Res() response: Response, @Param('id') id: string) {
+    return this.answer(request, response, async (store) => {
+      const manifest = await store.getManifest(id);
+      if (!manifest)
+        return storeError(
+          response,
+          request.requestId,
+          404,
+          'ResourceNotFound.Manifest',
+          `${id} has no data here`,
+        );
+      response.json(manifest);
+    });
+  }
+
+  @Put('manifests/:id')
+  putManifest(@Req() request: StoreRequest, @Res() response: Response, @Param('id') id: string) {
+    return this.answer(request, response, async (store) => {
+      const manifest = JSON.parse(request.storeBody.toString('utf8')) as { snapshotId?: unknown };
+      if (manifest.snapshotId !== id)
+        return storeError(
+          response,
+          request.requestId,
+          400,
+          'InvalidParameter',
+          'the manifest is for another snapshot',
+        );
+      await store.putManifest(manifest as Parameters<LocalRegionStore['putManifest']>[0]);
+      response.status(204).end();
+    });
+  }
+
+  @Delete('manifests/:id')
+  deleteManifest(@Req() request: StoreRequest, @Res() response: Response, @Param('id') id: string) {
+    return this.answer(request, response, async (store) => {
+      response.json({ deleted: await store.deleteManifest(id) });
+    });
+  }
+
+  @Post('chunks/missing')
+  missingChunks(@Req() request: StoreRequest, @Res() response: Response) {
+    return this.answer(request, response, async (store) => {
+      const { digests } = JSON.parse(request.storeBody.toString('utf8')) as { digests?: unknown };
+      if (!Array.isArray(digests) || digests.some((d) => typeof d !== 'string'))
+        return storeError(
+          response,
+          request.requestId,
+          400,
+          'InvalidParameter',
+          'send {"digests": [...]}',
+        );
+      response.json({ missing: await store.missingChunks(digests as string[]) });
+    });
+  }
+
+  @Get('chunks/:digest')
+  getChunk(
+    @Req() request: StoreRequest,
+    @Res() response: Response,
+    @Param('digest') digest: string,
+  ) {
+    return this.answer(request, response, async (store) => {
+      // Served as stored: the reader verifies the digest (a copy's target does as it writes).
+      const bytes = await store.getChunk(digest, { verify: false }).catch((error: unknown) => {
+        if (error instanceof MissingChunkError) return null;
+        throw error;
+      });
+      if (!bytes)
+        return storeError(
+          response,
+          request.requestId,
+          404,
+          'ResourceNotFound.Chunk',
+          `no chunk ${digest} here`,
+        );
+      this.served.inc({ region: store.region });
+      response.setHeader('etag', `"${digest}"`);
+      response.setHeader('cache-control', 'public, max-age=31536000, immutable');
+      response.setHeader('accept-ranges', 'bytes');
+      response.setHeader('content-type', 'application/octet-stream');
+      const range = /^bytes=(\d+)-(\d*)$/.exec(request.headers.range ?? '');
+      if (range) {
+        const start = Number(range[1]);
+        const end = range[2] ? Math.min(Number(range[2]), bytes.length - 1) : bytes.length - 1;
+        if (start > end)
+          return void response
+            .status(416)
+            .setHeader('content-range', `bytes */${bytes.length}`)
+            .end();
+        response.status(206).setHeader('content-range', `bytes ${start}-${end}/${bytes.length}`);
+        return void response.end(bytes.subarray(start, end + 1));
+      }
+      response.status(200).end(bytes);
+    });
+  }
+
+  @Put('chunks/:digest')
+  putChunk(
+    @Req() request: StoreRequest,
+    @Res() response: Response,
+    @Param('digest') digest: string,
+  ) {
+    return this.answer(request, response, async (store) => {
+      // storeAuth checked that the body hashes to the signed digest; that digest must be this one.
+      const signed = request.headers['x-snapferry-content-sha256'];
+      const created =
+        signed === digest
+          ? await store.putVerifiedChunk(digest, request.storeBody)
+          : await store.putChunk(digest, request.storeBody);
+      this.received.inc({ region: store.region, new: String(created) });
+      response.status(created ? 201 : 200).json({ created });
+    });
+  }
+
+  @Get('pending')
+  listPending(@Req() request: StoreRequest, @Res() response: Response) {
+    return this.answer(request, response, async (store) => {
+      response.json({ snapshotIds: await store.listPending() });
+    });
+  }
+
+  @Post('pending/:id')
+  addPending(@Req() request: StoreRequest, @Res() response: Response, @Param('id') id: string) {
+    return this.answer(request, response, async (store) => {
+      const { digests } = JSON.parse(request.storeBody.toString('utf8')) as { digests?: unknown };
+      if (!Array.isArray(digests) || digests.some((d) => typeof d !== 'string'))
+        return storeError(
+          response,
+          request.requestId,
+          400,
+          'InvalidParameter',
+          'send {"digests": [...]}',
+        );
+      await store.addPending(id, digests as string[]);
+      response.status(204).end();
+    });
+  }
+
+  @Delete('pending/:id')
+  deletePending(@Req() request: StoreRequest, @Res() response: Response, @Param('id') id: string) {
+    return this.answer(request, response, async (store) => {
+      response.json({ deleted: await store.deletePending(id) });
+    });
+  }
+
+  @Post('gc')
+  collectGarbage(@Req() request: StoreRequest, @Res() response: Response) {
+    return this.answer(request, response, async (store) => {
+      const { graceMs } = JSON.parse(request.storeBody.toString('utf8') || '{}') as {
+        graceMs?: unknown;
+      };
+      const stats = await store.collectGarbage(
+        typeof graceMs === 'number' && Number.isSafeInteger(graceMs) && graceMs >= 0
+          ? { graceMs }
+          : {},
+      );
+      this.logger.info({ region: store.region, ...stats }, 'collected garbage');
+      response.json(stats);
+    });
+  }
+
+  @Post('scrub')
+  scrub(@Req() request: StoreRequest, @Res() response: Response) {
+    return this.answer(request, response, async (store) => {
+      const report = await store.scrub();
+      this.logger.info(
+        { region: store.region, corrupt: report.corrupt.length, missing: report.missing.length },
+        'scrubbed',
+      );
+      response.json(report);
+    });
+  }
+}

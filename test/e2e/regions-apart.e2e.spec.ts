@@ -1,0 +1,179 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
+import { signRegionRequest } from '@snapferry/storage';
+import { waitFor } from '@snapferry/testing';
+import { keys, normalSnapshot } from '../support/catalog-harness';
+import { refusedStart, withProcessOutput } from '../support/process-harness';
+import {
+  filesUnder,
+  regionSecret,
+  startRegionsApart,
+  type RegionsApart,
+} from '../support/regions-apart';
+
+const MiB = 1024 * 1024;
+
+// Every region its own replicator process, data directory and store service (storeUrl);
+// the catalog's own data directory must stay empty: it touches no store itself.
+describe('regions apart: each region its own process and store, reached over HTTP', () => {
+  let s: RegionsApart;
+  beforeAll(async () => {
+    s = await startRegionsApart({
+      regions: ['ap-guangzhou', 'ap-shanghai', 'ap-singapore'],
+      replicatorEnv: (region) => ({
+        ...(region === 'ap-shanghai' ? { REPLICATOR_MAX_BYTES_PER_SEC: String(MiB) } : {}),
+        // Singapore was deployed with the wrong secret.
+        ...(region === 'ap-singapore'
+          ? { SNAPFERRY_REGION_SECRET: 'not-the-region-secret-01' }
+          : {}),
+      }),
+    });
+    expect((await s.api.as(keys.operator).put('/v1/accounts/alice/beta')).status).toBe(200);
+  }, 90_000);
+  afterAll(async () => s?.stop(), 60_000);
+
+  const alice = () => s.api.as(keys.alice);
+  const copy = async (id: string, region: string) => {
+    const answer = await alice().post(`/v1/snapshots/${id}/copies`, {
+      destinationRegions: [region],
+    });
+    expect(answer.body.results[0].code).toBe('Success');
+    return answer.body.results[0] as { replicationId: string; snapshotId: string };
+  };
+  const replication = async (id: string) => (await alice().get(`/v1/replications/${id}`)).body;
+
+  it(
+    'uploads into the source region over HTTP, copies across, reads back identical; no process opened another region',
+    withProcessOutput(async () => {
+      const image = randomBytes(3 * MiB + 12345);
+      const id = await normalSnapshot(s.api, keys.alice, { bytes: image, diskId: 'disk-a9a70001' });
+      const { replicationId, snapshotId } = await copy(id, 'ap-shanghai');
+      await waitFor(async () => (await replication(replicationId)).state === 'COMPLETED', {
+        timeoutMs: 30_000,
+        what: 'the copy to complete',
+      });
+      const back = await alice().get(`/v1/snapshots/${snapshotId}/data`);
+      expect(back.status).toBe(200);
+      expect(Buffer.compare(back.body, image)).toBe(0);
+
+      expect(await filesUnder(s.catalogDataDir)).toEqual([]);
+      const regionsOf = async (region: string) =>
+        new Set(
+          (await filesUnder(s.dataDirs.get(region)!)).map(
+            (f) => f.slice(s.dataDirs.get(region)!.length + 1).split('/')[0],
+          ),
+        );
+      expect(await regionsOf('ap-guangzhou')).toEqual(new Set(['ap-guangzhou']));
+      expect(await regionsOf('ap-shanghai')).toEqual(new Set(['ap-shanghai']));
+      expect(basename(s.dataDirs.get('ap-guangzhou')!)).not.toBe(
+        basename(s.dataDirs.get('ap-shanghai')!),
+      );
+    }),
+    60_000,
+  );
+
+  it(
+    'a copy into a region with the wrong secret fails with a reason naming the authentication failure',
+    withProcessOutput(async () => {
+      const id = await normalSnapshot(s.api, keys.alice, {
+        bytes: randomBytes(MiB),
+        diskId: 'disk-a9a70002',
+      });
+      const { replicationId, snapshotId } = await copy(id, 'ap-singapore');
+      const failed = await waitFor(
+        async () => {
+          const r = await replication(replicationId);
+          return r.state === 'FAILED' && r;
+        },
+        { timeoutMs: 30_000, what: 'the copy to fail' },
+      );
+      expect(failed.error).toMatch(/ap-guangzhou.*refused authentication.*SNAPFERRY_REGION_SECRET/);
+      expect((await alice().get(`/v1/snapshots/${snapshotId}`)).body.state).toBe('FAILED');
+    }),
+    60_000,
+  );
+
+  it(
+    'the source region down mid-copy: the copy waits, resumes when it is back, and moves each chunk once',
+    withProcessOutput(async () => {
+      const image = randomBytes(6 * MiB);
+      const id = await normalSnapshot(s.api, keys.alice, { bytes: image, diskId: 'disk-a9a70003' });
+      const { replicationId, snapshotId } = await copy(id, 'ap-shanghai');
+      await waitFor(
+        async () => {
+          const r = await replication(replicationId);
+          return r.state === 'COPYING' && r.percent >= 10;
+        },
+        { timeoutMs: 20_000, what: 'the copy under way' },
+      );
+      const source = s.replicators.get('ap-guangzhou')!;
+      await source.kill('SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      expect((await replication(replicationId)).state).toBe('COPYING');
+      await source.start();
+      const done = await waitFor(
+        async () => {
+          const r = await replication(replicationId);
+          return r.state === 'COMPLETED' && r;
+        },
+        { timeoutMs: 60_000, what: 'the copy to complete after the source came back' },
+      );
+      expect(done.bytesCopied).toBe(image.length);
+      expect(done.attempts).toBe(1);
+      const back = await alice().get(`/v1/snapshots/${snapshotId}/data`);
+      expect(Buffer.compare(back.body, image)).toBe(0);
+    }),
+    120_000,
+  );
+
+  it("the store routes open to the regions' signature only: nothing read or written otherwise", async () => {
+    const store = s.storeUrls.get('ap-guangzhou')!;
+    const bytes = randomBytes(1024);
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const path = `/v1/store/ap-guangzhou/chunks/${digest}`;
+    const put = (headers: Record<string, string>) =>
+      fetch(`${store}${path}`, { method: 'PUT', headers, body: bytes });
+    const refusals = [
+      await put({}),
+      await put({ authorization: `Bearer ${keys.operator}` }),
+      await put(
+        signRegionRequest('a-wrong-region-secret', { method: 'PUT', path, contentSha256: digest }),
+      ),
+      await put(
+        signRegionRequest(
+          regionSecret,
+          { method: 'PUT', path, contentSha256: digest },
+          Date.now() - 6 * 60_000,
+        ),
+      ),
+    ];
+    for (const answer of refusals) {
+      expect(answer.status).toBe(401);
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe(
+        'AuthFailure.RegionSignature',
+      );
+    }
+    const unsignedRead = await fetch(`${store}${path}`);
+    expect(unsignedRead.status).toBe(401);
+    // The same chunk, signed: written (so the refusals above really wrote nothing).
+    const signed = await put(
+      signRegionRequest(regionSecret, { method: 'PUT', path, contentSha256: digest }),
+    );
+    expect(signed.status).toBe(201);
+    const documented = await fetch(`${store}/v1/store/openapi.json`);
+    expect(documented.status).toBe(200);
+  });
+
+  it('services refuse to start when regions have a storeUrl and no secret is set', async () => {
+    const { SNAPFERRY_REGION_SECRET: _secret, ...withoutSecret } = s.env;
+    for (const name of ['catalog', 'replicator'] as const) {
+      const refused = await refusedStart(name, {
+        ...withoutSecret,
+        PORT: '0',
+        REPLICATOR_PORT: '0',
+      });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/SNAPFERRY_REGION_SECRET is required/);
+    }
+  });
+});
