@@ -189,7 +189,7 @@ describe('no credential in the logs (catalog and replicator as processes)', () =
       expect(requests.some((l) => l['req'].url === '/health')).toBe(false);
       const replicatorRequests = requestLines('replicator');
       expect(replicatorRequests.map((l) => [l['req'].url, l['res'].statusCode])).toEqual([
-        ['/v1/store/nothing', 404],
+        ['/v1/store/nothing', 401],
       ]);
     }),
   );
