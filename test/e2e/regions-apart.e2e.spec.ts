@@ -57,6 +57,8 @@ describe('regions apart: each region its own process and store, reached over HTT
       expect(Buffer.compare(back.body, image)).toBe(0);
 
       expect(await filesUnder(s.catalogDataDir)).toEqual([]);
+      // Clients see the regions, not where their stores answer.
+      expect(JSON.stringify((await alice().get('/v1/regions')).body)).not.toContain('storeUrl');
       const regionsOf = async (region: string) =>
         new Set(
           (await filesUnder(s.dataDirs.get(region)!)).map(

@@ -28,7 +28,11 @@ export class RegionsController {
     );
     const used = new Map(rows.map((r) => [r.region, Number(r.snapshots)]));
     return {
-      regions: this.catalog.regions.map((r) => ({ ...r, snapshotsUsed: used.get(r.id) ?? 0 })),
+      // Where a region's store answers is the deployment's business, not a client's.
+      regions: this.catalog.regions.map(({ storeUrl: _storeUrl, ...r }) => ({
+        ...r,
+        snapshotsUsed: used.get(r.id) ?? 0,
+      })),
       geoRestrictions: this.catalog.geoRestrictions,
     };
   }
