@@ -1,5 +1,13 @@
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { ConfigError, loadConfig, parseApiKeys, parseCloudKeys, parseRateLimit } from './config';
+import {
+  ConfigError,
+  loadConfig,
+  loadRegionCatalog,
+  parseApiKeys,
+  parseCloudKeys,
+  parseRateLimit,
+} from './config';
 
 const sha256 = (key: string) => createHash('sha256').update(key).digest('hex');
 
@@ -144,5 +152,26 @@ describe('configuration', () => {
     });
     expect(config.replicatorRegions).toEqual(['ap-shanghai', 'eu-frankfurt']);
     expect(config.maxBytesPerSec).toBe(1048576);
+  });
+
+  it('needs SNAPFERRY_REGION_SECRET once a region has a storeUrl (the compose regions file)', () => {
+    const file = join(__dirname, '..', '..', '..', 'docker', 'regions.json');
+    const catalog = loadRegionCatalog(file);
+    expect(catalog.regions.map((r) => [r.id, r.storeUrl])).toEqual([
+      ['ap-guangzhou', 'http://replicator-ap-guangzhou:3001'],
+      ['ap-shanghai', 'http://replicator-ap-shanghai:3001'],
+      ['ap-singapore', 'http://replicator-ap-singapore:3001'],
+    ]);
+    expect(() => loadConfig({ SNAPFERRY_REGIONS_FILE: file })).toThrow(
+      /SNAPFERRY_REGION_SECRET is required: the regions file gives ap-guangzhou, ap-shanghai, ap-singapore a storeUrl/,
+    );
+    expect(() =>
+      loadConfig({ SNAPFERRY_REGIONS_FILE: file, SNAPFERRY_REGION_SECRET: 'short' }),
+    ).toThrow(/at least 16 characters \(its value is not shown\)/);
+    expect(
+      loadConfig({ SNAPFERRY_REGIONS_FILE: file, SNAPFERRY_REGION_SECRET: 'a-long-enough-secret' })
+        .regionSecret,
+    ).toBe('a-long-enough-secret');
+    expect(loadConfig({}).regionSecret).toBeNull();
   });
 });

@@ -107,6 +107,32 @@ describe('parseRegionCatalog', () => {
   });
 });
 
+describe('storeUrl', () => {
+  it('takes an http(s) URL without credentials or query, trailing slashes dropped', () => {
+    const parsed = parseRegionCatalog({
+      regions: [
+        { ...region('eu-paris'), storeUrl: 'http://10.0.0.2:3001/' },
+        { ...region('eu-madrid'), storeUrl: 'https://store.madrid.example' },
+        region('eu-rome'),
+      ],
+    });
+    expect(parsed.regions.map((r) => r.storeUrl)).toEqual([
+      'http://10.0.0.2:3001',
+      'https://store.madrid.example',
+      undefined,
+    ]);
+  });
+
+  it.each(['ftp://10.0.0.2', 'http://user:pw@10.0.0.2', 'http://10.0.0.2/?a=1', 'not a url', 42])(
+    'refuses %p, saying where',
+    (storeUrl) => {
+      expect(() => parseRegionCatalog({ regions: [{ ...region('eu-paris'), storeUrl }] })).toThrow(
+        /regions\[0\]\.storeUrl: must be an http:\/\/ or https:\/\/ URL/,
+      );
+    },
+  );
+});
+
 describe('region catalog lookups', () => {
   it('finds regions by exact id and applies restrictions one way', () => {
     const guangzhou = findRegion(defaultRegionCatalog, 'ap-guangzhou')!;
