@@ -226,10 +226,11 @@ export class FilesystemRegionStore implements LocalRegionStore {
     await this.whenFull(`the pending record of ${snapshotId}`, async () => {
       await this.ensureDir(join(path, '..'));
       // Append-only, so a torn last line after a crash is the worst case (and is skipped).
+      // Not fsynced: after a crash the interrupted write is redone and records its chunks
+      // again, and until then their fresh age keeps GC off them for the grace period.
       const handle = await open(path, 'a');
       try {
         await handle.writeFile(digests.map((digest) => `${digest}\n`).join(''));
-        await handle.sync();
       } finally {
         await handle.close();
       }

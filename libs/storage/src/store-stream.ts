@@ -1,10 +1,13 @@
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import { addAbortSignal, type Readable } from 'node:stream';
-import { DEFAULT_CHUNK_SIZE, sha256Hex } from './chunking';
+import { DEFAULT_CHUNK_SIZE } from './chunking';
 import { SnapshotExistsError, TooLargeError } from './errors';
 import { assertSnapshotId } from './ids';
 import { buildManifest, type Manifest, type ManifestChunk } from './manifest';
-import type { RegionStore } from './region-store';
+import { putHashedChunk, type RegionStore } from './region-store';
+
+/** Chunks written at once by an upload (buffers in memory: this many chunks). */
+const WRITE_DEPTH = 3;
 
 export interface StoreStreamOptions {
   chunkSize?: number;
@@ -60,36 +63,49 @@ async function storeChunks(
 ): Promise<Manifest> {
   const image = createHash('sha256');
   const chunks: ManifestChunk[] = [];
-  // Two buffers: one chunk is written (hashed, fsynced) while the next one fills, so the
-  // network and the disk overlap; memory stays at two chunks.
-  const buffers = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)];
-  let current = 0;
-  let buffer = buffers[current]!;
+  // A few buffers: while chunks are written (hashed in the thread pool, fsynced), the next one
+  // fills, so the network, the hashing and the disk overlap; memory stays at `depth` chunks.
+  const free = Array.from({ length: WRITE_DEPTH }, () => Buffer.allocUnsafe(chunkSize));
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  let buffer = free.pop()!;
   let filled = 0;
   let total = 0;
-  let writing: Promise<void> = Promise.resolve();
 
-  const write = async (bytes: Buffer, digest: string): Promise<void> => {
+  // The chunk's digest is computed in libuv's thread pool (WebCrypto) while this thread reads
+  // the next chunk and updates the image digest: two cores, and one hash pass each.
+  const write = async (bytes: Buffer, index: number): Promise<void> => {
+    const digest = Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+    chunks[index] = { digest, size: bytes.length };
     // Record the intent first, so GC cannot collect this chunk before the manifest lands.
     await store.addPending(snapshotId, [digest]);
-    await store.putChunk(digest, bytes);
+    await putHashedChunk(store, digest, bytes);
   };
   const flush = async (): Promise<void> => {
-    const bytes = buffer.subarray(0, filled);
-    const digest = sha256Hex(bytes);
-    chunks.push({ digest, size: filled });
-    await writing; // the other buffer is free again once its chunk is stored
-    writing = write(bytes, digest);
-    writing.catch(() => undefined); // observed at the next flush or at the end
-    current = 1 - current;
-    buffer = buffers[current]!;
+    const written = buffer;
+    const index = chunks.length;
+    chunks.push({ digest: '', size: filled });
+    const writing = write(written.subarray(0, filled), index).then(
+      () => void free.push(written),
+      (error: unknown) => void (failure ??= error),
+    );
+    inFlight.add(writing);
+    void writing.finally(() => inFlight.delete(writing));
+    // Backpressure: wait for a buffer to come free before reading on.
+    while (free.length === 0 && failure === undefined) await Promise.race(inFlight);
+    if (failure !== undefined) throw failure;
+    buffer = free.pop()!;
     filled = 0;
+  };
+  const settle = async (): Promise<void> => {
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure;
   };
 
   try {
     await fill();
   } catch (error) {
-    await writing.catch(() => undefined); // let the chunk in flight settle before the caller cleans up
+    await Promise.all(inFlight); // let the chunks in flight settle before the caller cleans up
     throw error;
   }
 
@@ -111,7 +127,7 @@ async function storeChunks(
     }
     signal?.throwIfAborted();
     if (filled > 0) await flush();
-    await writing;
+    await settle();
   }
 
   const manifest = buildManifest({
