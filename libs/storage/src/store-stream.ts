@@ -67,7 +67,7 @@ async function storeChunks(
   // fills, so the network, the hashing and the disk overlap; memory stays at `depth` chunks.
   const free = Array.from({ length: WRITE_DEPTH }, () => Buffer.allocUnsafe(chunkSize));
   const inFlight = new Set<Promise<void>>();
-  let failure: unknown;
+  let failure: Error | undefined;
   let buffer = free.pop()!;
   let filled = 0;
   let total = 0;
@@ -87,7 +87,8 @@ async function storeChunks(
     chunks.push({ digest: '', size: filled });
     const writing = write(written.subarray(0, filled), index).then(
       () => void free.push(written),
-      (error: unknown) => void (failure ??= error),
+      (error: unknown) =>
+        void (failure ??= error instanceof Error ? error : new Error(String(error))),
     );
     inFlight.add(writing);
     void writing.finally(() => inFlight.delete(writing));
