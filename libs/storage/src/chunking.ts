@@ -1,10 +1,17 @@
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import { RangeNotSatisfiableError } from './errors';
 
 export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
 
 export const sha256Hex = (bytes: Uint8Array): string =>
   createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * The same digest, computed in libuv's thread pool (WebCrypto) instead of on the event loop:
+ * several chunks hash at once on several cores while the loop keeps serving I/O.
+ */
+export const sha256HexAsync = async (bytes: Uint8Array): Promise<string> =>
+  Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
 
 export function chunkCount(totalLength: number, chunkSize: number): number {
   return Math.ceil(totalLength / chunkSize);

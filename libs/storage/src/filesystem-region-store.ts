@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { sha256Hex } from './chunking';
+import { sha256HexAsync } from './chunking';
 import {
   CorruptChunkError,
   InvalidManifestError,
@@ -84,7 +84,7 @@ export class FilesystemRegionStore implements LocalRegionStore {
 
   async putChunk(digest: string, bytes: Uint8Array): Promise<boolean> {
     assertDigest(digest);
-    const actual = sha256Hex(bytes);
+    const actual = await sha256HexAsync(bytes);
     if (actual !== digest) throw new CorruptChunkError({ digest, region: this.region }, actual);
     return this.putVerifiedChunk(digest, bytes);
   }
@@ -111,7 +111,7 @@ export class FilesystemRegionStore implements LocalRegionStore {
       throw error;
     }
     if (!verify) return bytes;
-    const actual = sha256Hex(bytes);
+    const actual = await sha256HexAsync(bytes);
     if (actual !== digest) throw new CorruptChunkError({ digest, region: this.region }, actual);
     return bytes;
   }

@@ -10,6 +10,7 @@ export {
 export {
   DEFAULT_CHUNK_SIZE,
   sha256Hex,
+  sha256HexAsync,
   chunkCount,
   chunkSizeAt,
   chunkSlices,

@@ -1,6 +1,6 @@
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { addAbortSignal, type Readable } from 'node:stream';
-import { DEFAULT_CHUNK_SIZE } from './chunking';
+import { DEFAULT_CHUNK_SIZE, sha256HexAsync } from './chunking';
 import { SnapshotExistsError, TooLargeError } from './errors';
 import { assertSnapshotId } from './ids';
 import { buildManifest, type Manifest, type ManifestChunk } from './manifest';
@@ -75,7 +75,7 @@ async function storeChunks(
   // The chunk's digest is computed in libuv's thread pool (WebCrypto) while this thread reads
   // the next chunk and updates the image digest: two cores, and one hash pass each.
   const write = async (bytes: Buffer, index: number): Promise<void> => {
-    const digest = Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+    const digest = await sha256HexAsync(bytes);
     chunks[index] = { digest, size: bytes.length };
     // Record the intent first, so GC cannot collect this chunk before the manifest lands.
     await store.addPending(snapshotId, [digest]);

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sha256Hex } from '../chunking';
+import { sha256Hex, sha256HexAsync } from '../chunking';
 import type { GcOptions, GcStats } from '../collect-garbage';
 import {
   CorruptChunkError,
@@ -150,7 +149,7 @@ export class HttpRegionStore implements RegionStore {
     if (answer.status === 404) throw new MissingChunkError({ digest, region: this.region });
     if (answer.status !== 200) throw this.unexpected(`chunk ${digest}`, answer);
     if (verify) {
-      const actual = createHash('sha256').update(answer.body).digest('hex');
+      const actual = await sha256HexAsync(answer.body);
       if (actual !== digest) throw new CorruptChunkError({ digest, region: this.region }, actual);
     }
     return answer.body;
