@@ -8,6 +8,7 @@ import { cleanupAll } from './lib/resources';
 import { apiScenario } from './scenarios/api';
 import { copyScenario, hugeScenario } from './scenarios/copy';
 import { pipelineOn, pipelineScenario, scaleScenario } from './scenarios/pipeline';
+import { regionsScenario } from './scenarios/regions';
 
 /**
  * `npm run bench [-- --quick] [-- --huge] [-- --only=api,pipeline,copy,scale] [-- --profile]`:
@@ -77,6 +78,12 @@ async function main(): Promise<void> {
     }
   }
   if (wanted('copy')) rows.push(...(await timed('3 copy', () => copyScenario(sizes.imageBytes))));
+  if (wanted('regions'))
+    rows.push(
+      ...(await timed('5 regions apart', () =>
+        regionsScenario(sizes.imageBytes, quick ? 16 * 1024 ** 2 : 50 * 1024 ** 2),
+      )),
+    );
   if (huge) rows.push(...(await timed('huge', () => hugeScenario())));
 
   const seconds = (Date.now() - started) / 1000;

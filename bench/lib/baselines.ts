@@ -149,3 +149,22 @@ export async function cpSha256Seconds(file: string, dest: string): Promise<numbe
   await exec('rm', ['-f', dest]);
   return seconds;
 }
+
+/**
+ * rsync's delta transfer of `changed` onto a copy of `previous` (what a DR copy by rsync of
+ * the next day's image costs): `--no-whole-file` forces the delta algorithm that rsync skips
+ * between local paths, `--inplace` updates the old copy as a remote rsync would.
+ */
+export async function rsyncDeltaSeconds(
+  previous: string,
+  changed: string,
+  workDir: string,
+): Promise<number> {
+  const dest = `${workDir}/rsync-dest.img`;
+  await exec('cp', [previous, dest]);
+  const started = performance.now();
+  await exec('rsync', ['--no-whole-file', '--inplace', changed, dest]);
+  const seconds = (performance.now() - started) / 1000;
+  await exec('rm', ['-f', dest]);
+  return seconds;
+}

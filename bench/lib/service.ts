@@ -51,6 +51,8 @@ export function cpuSeconds(pid: number): number {
 export interface ServiceOptions {
   /** Directory for a `--cpu-prof` profile (written when the process exits on SIGTERM). */
   cpuProfDir?: string;
+  /** Run inside a network-lab host (its namespace and address), on a fixed port. */
+  within?: { commandPrefix: readonly string[]; ip: string; port: number };
 }
 
 export class Service {
@@ -73,12 +75,21 @@ export class Service {
   }
 
   async start(timeoutMs = 60_000): Promise<this> {
-    const port = await freePort();
+    const within = this.options.within;
+    const port = within?.port ?? (await freePort());
     const { main, portVar } = mains[this.kind];
     const flags = this.options.cpuProfDir
       ? ['--cpu-prof', `--cpu-prof-dir=${this.options.cpuProfDir}`]
       : [];
-    const child = spawn(process.execPath, [...flags, '-r', './scripts/register-paths.js', main], {
+    const command = [
+      ...(within?.commandPrefix ?? []),
+      process.execPath,
+      ...flags,
+      '-r',
+      './scripts/register-paths.js',
+      main,
+    ];
+    const child = spawn(command[0]!, command.slice(1), {
       cwd: root,
       env: { ...this.env, [portVar]: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -91,7 +102,7 @@ export class Service {
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
-    this.url = `http://127.0.0.1:${port}`;
+    this.url = `http://${within?.ip ?? '127.0.0.1'}:${port}`;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) break;
