@@ -140,19 +140,26 @@ describe('collectGarbage on a filesystem region store', () => {
       digests.map((d) => utimes(join(store.root, 'chunks', d.slice(0, 2), d), hourAgo, hourAgo)),
     );
 
-    // The writer's touch is issued at the very moment the sweep deletes each chunk, so the two
-    // file operations run at once in libuv's thread pool, in every order the kernel chooses.
+    // For most chunks the writer's touch is issued at the very moment the sweep deletes it, so
+    // the two file operations run at once in libuv's thread pool, in whatever order the kernel
+    // chooses; for some the touch lands just before the delete, for some just after, so both
+    // outcomes (kept by the touch, collected) always occur whatever the timing.
     const touched = new Set<string>();
+    let n = 0;
     const racing: LocalRegionStore = Object.create(store) as LocalRegionStore;
-    racing.deleteChunkIfOlder = (digest, cutoffMs) => {
+    const touch = (digest: string) =>
+      store.touchChunk(digest).then((present) => present && touched.add(digest));
+    racing.deleteChunkIfOlder = async (digest, cutoffMs) => {
+      const order = n++ % 4;
+      if (order === 0) await touch(digest);
       const deleted = store.deleteChunkIfOlder(digest, cutoffMs);
-      const touch = store.touchChunk(digest).then((present) => present && touched.add(digest));
-      return touch.then(() => deleted);
+      if (order === 1) await deleted;
+      await touch(digest);
+      return deleted;
     };
     const stats = await collectGarbage(racing, { graceMs: 60_000, batchSize: 50 });
 
     for (const digest of touched) expect(await store.hasChunk(digest)).toBe(true);
-    // Both sides really raced: some chunks were collected, some were kept by their touch.
     expect(stats.chunksDeleted).toBeGreaterThan(0);
     expect(touched.size).toBeGreaterThan(0);
   });
