@@ -1,6 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
   ApiOkResponse,
@@ -17,6 +18,7 @@ import type { Caller } from '../../http/api-keys';
 import { CurrentCaller, RequestId } from '../../http/auth.guard';
 import { DigestPipe, SnapshotIdPipe } from '../../http/id.pipes';
 import { DeclareManifest } from './declare-manifest';
+import { ManifestBodyPipe } from './manifest-body.pipe';
 import { PutChunk } from './put-chunk';
 
 /**
@@ -45,10 +47,13 @@ export class ChunkedUploadController {
     description: 'the missing chunks (state CREATING), or the committed snapshot (state NORMAL)',
   })
   @ApiErrors(413)
+  @ApiBody({ type: UploadManifestRequest })
   declare(
     @CurrentCaller() caller: Caller,
     @Param('id', SnapshotIdPipe) id: string,
-    @Body() body: UploadManifestRequest,
+    // Readonly<…> declares no class to the framework, so the global validation pipe leaves the
+    // body to ManifestBodyPipe (same checks, no deep copy of the chunk list).
+    @Body(ManifestBodyPipe) body: Readonly<UploadManifestRequest>,
     @RequestId() requestId: string,
   ) {
     return this.manifests.declare(caller, id, body, requestId);

@@ -82,9 +82,17 @@ export function validateUploadPlan(body: UploadManifestRequest, limits: PlanLimi
 function asChunk(entry: unknown, index: number): ManifestChunk {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
     return invalid('InvalidParameter.Manifest', `chunks[${index}] must be {digest, size}`);
-  const { digest, size, ...rest } = entry as Record<string, unknown>;
-  if (Object.keys(rest).length > 0)
-    invalid('InvalidParameter.Manifest', `chunks[${index}] has fields other than digest and size`);
+  const { digest, size } = entry as Record<string, unknown>;
+  // Two own fields, and they are these two (checked without copying the entry).
+  if (
+    Object.keys(entry).length !== 2 ||
+    !Object.hasOwn(entry, 'digest') ||
+    !Object.hasOwn(entry, 'size')
+  )
+    invalid(
+      'InvalidParameter.Manifest',
+      `chunks[${index}] must have exactly the fields digest and size`,
+    );
   if (!isDigest(digest))
     invalid(
       'InvalidParameter.Manifest',
