@@ -189,17 +189,19 @@ describe('snapferry snapshot upload (incremental, against a fake catalog)', () =
     expect(unreachable.stderr).toMatch(/^error: cannot reach the API at .*: ECONNREFUSED\n$/);
     expect(down.puts.filter((d) => d === down.puts[0])).toHaveLength(4);
 
-    const refusing = fakeCatalog(new Set());
-    const original = refusing.fetch;
-    const corrupting: Fetch = (input, init) =>
-      original(input, init?.method === 'PUT' ? { ...init, body: randomBytes(chunkSize) } : init);
-    const refused = await cli(['snapshot', 'upload', 'snap-aaaa0001', '--file', file], corrupting);
+    const full = fakeCatalog(new Set(), { beforePut: () => undefined });
+    const storageFull: Fetch = async (input, init) =>
+      init?.method === 'PUT'
+        ? (full.puts.push('put'),
+          json(507, { error: { code: 'ResourceInsufficient.StorageFull', message: 'full' } }))
+        : full.fetch(input, init);
+    const refused = await cli(['snapshot', 'upload', 'snap-aaaa0001', '--file', file], storageFull);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^error: InvalidParameter\.ChunkDigestMismatch: /);
-    expect(refusing.puts.length).toBeLessThanOrEqual(2); // no retries of a refusal
+    expect(refused.stderr).toMatch(/^error: ResourceInsufficient\.StorageFull: full\n$/);
+    expect(full.puts.length).toBeLessThanOrEqual(2); // no retries of a refusal
   });
 
-  it('notices a file that changed after it was hashed', async () => {
+  it('says the file changed when the catalog finds a chunk does not match its digest', async () => {
     const bytes = randomBytes(2 * chunkSize);
     const file = await imageFile(bytes);
     const catalog = fakeCatalog(new Set());
@@ -212,6 +214,6 @@ describe('snapferry snapshot upload (incremental, against a fake catalog)', () =
     const run = await cli(['snapshot', 'upload', 'snap-aaaa0001', '--file', file], changing);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/changed while it was being uploaded/);
-    expect(catalog.puts).toEqual([]);
+    expect(catalog.puts.length).toBeGreaterThan(0); // the catalog's own check caught it
   });
 });
