@@ -4,6 +4,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { manifestRoot } from '@snapferry/storage';
 import { waitFor } from '@snapferry/testing';
 import {
   startReplicator,
@@ -367,6 +368,154 @@ describe('snapferry CLI end to end (spawned processes against catalog + replicat
     expect(run.stderr).toMatch(
       /^error: copy to ap-singapore \(snap-[a-z0-9]{8}\) ended FAILED: .+\n$/,
     );
+  });
+
+  it('snapshot create uploads only what the region lacks: a second snapshot of the same disk sends the changed chunks', async () => {
+    const image = randomBytes(16 * chunkSize + 500);
+    const file = join(work, 'daily.img');
+    await writeFile(file, image);
+    const create = (extra: string[] = []) =>
+      cli([
+        'snapshot',
+        'create',
+        '--region',
+        'ap-guangzhou',
+        '--disk',
+        'disk-c1100009',
+        '--file',
+        file,
+        '--json',
+        ...extra,
+      ]);
+    const first = await create();
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      state: 'NORMAL',
+      sizeBytes: image.length,
+      digest: createHash('sha256').update(image).digest('hex'),
+      bytesUploaded: image.length,
+      bytesSkipped: 0,
+      chunksUploaded: 17,
+      chunksSkipped: 0,
+    });
+
+    // The next day: three chunks changed.
+    for (const index of [1, 8, 16]) randomBytes(64).copy(image, index * chunkSize + 3);
+    await writeFile(file, image);
+    const second = await create(['--progress']);
+    expect(second.code).toBe(0);
+    const snapshot = JSON.parse(second.stdout);
+    expect(snapshot).toMatchObject({
+      state: 'NORMAL',
+      digest: createHash('sha256').update(image).digest('hex'),
+      bytesUploaded: 2 * chunkSize + 500,
+      bytesSkipped: 14 * chunkSize,
+      chunksUploaded: 3,
+      chunksSkipped: 14,
+    });
+    expect(second.stderr).toMatch(
+      new RegExp(
+        `upload ${snapshot.snapshotId} \\[.*\\] 100% uploaded 128\\.5 KiB of 1\\.00 MiB, 14 chunks already in the region`,
+      ),
+    );
+    const out = join(work, 'daily-back.img');
+    expect((await cli(['data', 'get', snapshot.snapshotId, '-o', out])).code).toBe(0);
+    expect((await readFile(out)).equals(image)).toBe(true);
+  });
+
+  it('snapshot upload resumes an interrupted upload: only the chunks not yet sent go', async () => {
+    const image = randomBytes(6 * chunkSize);
+    const file = join(work, 'interrupted.img');
+    await writeFile(file, image);
+    const alice = t.api.as(keys.alice);
+    const id = (
+      await alice.post('/v1/snapshots', {
+        region: 'ap-guangzhou',
+        diskId: 'disk-c1100010',
+        diskUsage: 'DATA_DISK',
+        diskSizeGiB: 1,
+      })
+    ).body.snapshotId as string;
+    // What an upload killed midway leaves: its manifest declared and two chunks sent.
+    const chunks = Array.from({ length: 6 }, (_, i) => {
+      const bytes = image.subarray(i * chunkSize, (i + 1) * chunkSize);
+      return {
+        digest: createHash('sha256').update(bytes).digest('hex'),
+        size: bytes.length,
+        bytes,
+      };
+    });
+    const declared = chunks.map(({ digest, size }) => ({ digest, size }));
+    const plan = await alice.post(`/v1/snapshots/${id}/data/manifest`, {
+      chunkSize,
+      imageDigest: createHash('sha256').update(image).digest('hex'),
+      root: manifestRoot(declared),
+      chunks: declared,
+    });
+    expect(plan.body.chunksMissing).toBe(6);
+    for (const { digest, bytes } of chunks.slice(0, 2))
+      expect((await alice.put(`/v1/snapshots/${id}/data/chunks/${digest}`, bytes)).status).toBe(
+        201,
+      );
+    expect((await alice.get(`/v1/snapshots/${id}`)).body.state).toBe('CREATING');
+
+    const resumed = await json(['snapshot', 'upload', id, '--file', file]);
+    expect(resumed).toMatchObject({
+      snapshotId: id,
+      state: 'NORMAL',
+      chunksUploaded: 4,
+      chunksSkipped: 2,
+      bytesUploaded: 4 * chunkSize,
+    });
+  });
+
+  it('admin scrub: a table, exit 0 when clean and 5 when a chunk is corrupt, the report as JSON', async () => {
+    const refused = await cli(['admin', 'scrub', 'eu-frankfurt']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error: UnauthorizedOperation\.OperatorOnly: /);
+    const unknown = await cli(['admin', 'scrub', 'xx-nowhere'], { key: keys.operator });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^error: InvalidParameterValue\.Region: /);
+
+    const image = randomBytes(3 * chunkSize);
+    const file = join(work, 'scrubbed.img');
+    await writeFile(file, image);
+    const snapshot = await json([
+      'snapshot',
+      'create',
+      '--region',
+      'eu-frankfurt',
+      '--disk',
+      'disk-c1100011',
+      '--file',
+      file,
+    ]);
+    const clean = await cli(['admin', 'scrub', 'eu-frankfurt'], { key: keys.operator });
+    expect(clean).toEqual({
+      code: 0,
+      stdout: 'eu-frankfurt: 3 chunks (192.0 KiB) checked, 0 corrupt, 0 missing\nno damage found\n',
+      stderr: '',
+    });
+
+    const digest = createHash('sha256')
+      .update(image.subarray(chunkSize, 2 * chunkSize))
+      .digest('hex');
+    const path = join(t.dataDir, 'eu-frankfurt', 'chunks', digest.slice(0, 2), digest);
+    const bytes = await readFile(path);
+    bytes[10] = bytes[10]! ^ 0x01;
+    await writeFile(path, bytes);
+    const damaged = await cli(['admin', 'scrub', 'eu-frankfurt', '--json'], { key: keys.operator });
+    expect(damaged.code).toBe(5);
+    expect(JSON.parse(damaged.stdout)).toEqual({
+      region: 'eu-frankfurt',
+      chunksChecked: 3,
+      bytesChecked: 2 * chunkSize,
+      corrupt: [{ digest, snapshots: [snapshot.snapshotId] }],
+      missing: [],
+    });
+    const table = await cli(['admin', 'scrub', 'eu-frankfurt'], { key: keys.operator });
+    expect(table.code).toBe(5); // removed by the first scrub: now missing from the snapshot
+    expect(table.stdout).toMatch(new RegExp(`missing\\s+│ ${digest}\\s+│ ${snapshot.snapshotId}`));
   });
 
   it('events: a page as a table or JSON, and --follow prints new events live', async () => {

@@ -398,6 +398,8 @@ describe('events, regions, accounts and operations', () => {
         '/v1/snapshots',
         '/v1/snapshots/{id}',
         '/v1/snapshots/{id}/data',
+        '/v1/snapshots/{id}/data/manifest',
+        '/v1/snapshots/{id}/data/chunks/{digest}',
         '/v1/snapshots/{id}/copies',
         '/v1/replications',
         '/v1/replications/{id}',
@@ -405,6 +407,7 @@ describe('events, regions, accounts and operations', () => {
         '/v1/events',
         '/v1/events/stream',
         '/v1/accounts/{id}/beta',
+        '/v1/admin/regions/{region}/scrub',
         '/health',
         '/metrics',
       ])
@@ -419,6 +422,16 @@ describe('events, regions, accounts and operations', () => {
         doc.body.paths['/v1/snapshots/{id}/copies'].post.requestBody.content['application/json']
           .schema;
       expect(JSON.stringify(copyBody)).toContain('RequestCopiesRequest');
+      // Both upload paths: the chunk upload answers 201 (stored) or 200 (already there).
+      const chunkPut = doc.body.paths['/v1/snapshots/{id}/data/chunks/{digest}'].put;
+      expect(Object.keys(chunkPut.responses)).toEqual(
+        expect.arrayContaining(['200', '201', '507']),
+      );
+      expect(
+        doc.body.paths['/v1/snapshots/{id}/data/manifest'].post.requestBody.content[
+          'application/json'
+        ].schema,
+      ).toEqual({ $ref: '#/components/schemas/UploadManifestRequest' });
 
       // The document is valid OpenAPI 3 (schema and $refs), as a validator sees it.
       await expect(SwaggerParser.validate(structuredClone(doc.body))).resolves.toBeDefined();

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
+import { manifestRoot } from '@snapferry/storage';
 import {
   keys,
   normalSnapshot,
@@ -122,16 +124,55 @@ const copyJunk: [string, unknown][] = [
   ['an extra field', { destinationRegions: ['ap-shanghai'], sourceRegion: 'ap-beijing' }],
 ];
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const chunk = { digest: sha256('a chunk'), size: 64 * 1024 };
+/** A manifest that would be accepted, but for the one thing each case breaks. */
+const manifest = (over: Record<string, unknown> = {}) => ({
+  chunkSize: 64 * 1024,
+  imageDigest: sha256('an image'),
+  root: manifestRoot([chunk]),
+  chunks: [chunk],
+  ...over,
+});
+const rooted = (chunks: unknown[]) => manifest({ chunks, root: sha256(JSON.stringify(chunks)) });
+
+const manifestJunk: [string, unknown][] = [
+  ['chunks missing', { chunkSize: 65536, imageDigest: sha256('i'), root: sha256('r') }],
+  ['chunks null', manifest({ chunks: null })],
+  ['chunks an object', manifest({ chunks: { 0: chunk } })],
+  ['chunks with null', rooted([null])],
+  ['chunks with an array', rooted([[chunk.digest, chunk.size]])],
+  ['chunks with a string', rooted([chunk.digest])],
+  ['a chunk digest as an object', rooted([{ digest: { $ne: null }, size: 1 }])],
+  ['a chunk digest too short', rooted([{ digest: 'ab', size: 1 }])],
+  ['a chunk size negative', rooted([{ digest: chunk.digest, size: -1 }])],
+  ['a chunk size 1e308', rooted([{ digest: chunk.digest, size: 1e308 }])],
+  ['a chunk size a string', rooted([{ digest: chunk.digest, size: '1' }])],
+  ['a chunk with __proto__', rooted([JSON.parse(`{"__proto__": {"size": 1}}`)])],
+  ['chunks over the limit', manifest({ chunks: Array.from({ length: 300_001 }, () => 0) })],
+  ['chunkSize a string', manifest({ chunkSize: '65536' })],
+  ['chunkSize zero', manifest({ chunkSize: 0 })],
+  ['chunkSize 1e308', manifest({ chunkSize: 1e308 })],
+  ['chunkSize 2^53', manifest({ chunkSize: 2 ** 53 })],
+  ['imageDigest upper case', manifest({ imageDigest: sha256('i').toUpperCase() })],
+  ['imageDigest missing', manifest({ imageDigest: undefined })],
+  ['root a number', manifest({ root: 1 })],
+  ['root of other chunks', manifest({ root: sha256('other') })],
+  ['an extra field', manifest({ totalLength: 65536 })],
+];
+
 /** Junk input never reaches the event store and never answers 5xx. */
 describe('junk input', () => {
   let t: TestCatalog;
   let sourceId: string;
   let renameId: string;
+  let uploadId: string;
   beforeAll(async () => {
     t = await startTestCatalog();
     expect((await t.api.as(keys.operator).put('/v1/accounts/alice/beta')).status).toBe(200);
     sourceId = await normalSnapshot(t.api, keys.alice);
     renameId = await normalSnapshot(t.api, keys.alice, { diskId: 'disk-rename01' });
+    uploadId = (await t.api.as(keys.alice).post('/v1/snapshots', registration())).body.snapshotId;
   });
   afterAll(() => t?.stop());
 
@@ -155,6 +196,7 @@ describe('junk input', () => {
     ['POST /v1/snapshots', 'POST', '/v1/snapshots'],
     ['PATCH /v1/snapshots/{id}', 'PATCH', `/v1/snapshots/${renameId}`],
     ['POST /v1/snapshots/{id}/copies', 'POST', `/v1/snapshots/${sourceId}/copies`],
+    ['POST /v1/snapshots/{id}/data/manifest', 'POST', `/v1/snapshots/${uploadId}/data/manifest`],
   ];
 
   it('refuses every junk body with a 4xx in the error shape and writes nothing', async () => {
@@ -173,6 +215,13 @@ describe('junk input', () => {
         `/v1/snapshots/${sourceId}/copies`,
         json(body),
       ]);
+    for (const [what, body] of manifestJunk)
+      cases.push([
+        `POST manifest with ${what}`,
+        'POST',
+        `/v1/snapshots/${uploadId}/data/manifest`,
+        json(body),
+      ]);
     const failures: string[] = [];
     for (const [what, method, path, raw] of cases) {
       try {
@@ -185,6 +234,14 @@ describe('junk input', () => {
     expect(await eventCount(t)).toBe(before);
     expect((await t.api.as(keys.alice).get(`/v1/snapshots/${renameId}`)).body.name).toBe(
       'Snapshot of disk-rename01',
+    );
+    // no junk manifest was recorded as the upload's plan
+    expectError(
+      await t.api
+        .as(keys.alice)
+        .put(`/v1/snapshots/${uploadId}/data/chunks/${chunk.digest}`, Buffer.alloc(10)),
+      409,
+      'UnsupportedOperation.NoUploadPlan',
     );
   });
 

@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import { EventNotifications, PostgresEventStore } from '@snapferry/event-store';
 import type { SnapferryConfig } from '@snapferry/platform';
 import { BetaController } from './accounts/beta.controller';
+import { ScrubController } from './admin/scrub.controller';
 import { cloudApi } from './cloud-api/cloud-api.module';
 import { RequestCopies } from './copies/request-copies';
 import { EventLog } from './events/event-log';
@@ -24,6 +25,10 @@ import { SnapshotsController } from './snapshots/snapshots.controller';
 import { RegionStores } from '@snapferry/storage';
 import { SnapshotData } from './snapshot-data/snapshot-data';
 import { SnapshotDataController } from './snapshot-data/snapshot-data.controller';
+import { ChunkedUploadController } from './snapshot-data/chunked/chunked-upload.controller';
+import { DeclareManifest } from './snapshot-data/chunked/declare-manifest';
+import { PutChunk } from './snapshot-data/chunked/put-chunk';
+import { UploadPlans } from './snapshot-data/chunked/upload-plans';
 import { UploadLeases } from './snapshot-data/upload-leases';
 import { CatalogStore } from './store/catalog-store';
 import { type HealthChecks, HealthModule } from '@snapferry/platform';
@@ -56,10 +61,12 @@ export class CatalogModule {
       controllers: [
         SnapshotsController,
         SnapshotDataController,
+        ChunkedUploadController,
         ReplicationsController,
         RegionsController,
         EventsController,
         BetaController,
+        ScrubController,
         ...cloudApi.controllers,
         ...(runtime.extraControllers ?? []),
       ],
@@ -87,6 +94,9 @@ export class CatalogModule {
         EventLog,
         SnapshotData,
         UploadLeases,
+        UploadPlans,
+        DeclareManifest,
+        PutChunk,
         { provide: RegionStores, useValue: runtime.regionStores },
         ...cloudApi.providers,
         ...(runtime.extraProviders ?? []),

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ContextOf } from './context';
 import { hashKeyCommand } from './hash-key';
+import { scrubCommand } from './scrub';
 
 /**
  * Operator tools (an operator's API key is needed; others get UnauthorizedOperation.OperatorOnly;
@@ -45,5 +46,6 @@ export function adminCommands(program: Command, contextOf: ContextOf): void {
       ctx.out.result(answer, () => 'read models cleared; the projector is replaying the event log');
     });
 
+  scrubCommand(admin, contextOf);
   hashKeyCommand(admin, contextOf);
 }

@@ -10,6 +10,8 @@ export interface SendOptions {
   json?: unknown;
   /** A streamed body (sent as application/octet-stream with the given length). */
   stream?: { body: AsyncIterable<Uint8Array>; length: number };
+  /** Bytes in memory (sent as application/octet-stream), e.g. one chunk. */
+  bytes?: Uint8Array;
   headers?: Record<string, string>;
   signal?: AbortSignal;
   /** Non-2xx statuses the caller handles itself (e.g. 416 for a finished resume). */
@@ -47,6 +49,9 @@ export class ApiClient {
     if (options.json !== undefined) {
       headers['content-type'] = 'application/json';
       init.body = JSON.stringify(options.json);
+    } else if (options.bytes) {
+      headers['content-type'] = 'application/octet-stream';
+      init.body = options.bytes;
     } else if (options.stream) {
       headers['content-type'] = 'application/octet-stream';
       headers['content-length'] = String(options.stream.length);

@@ -5,6 +5,8 @@ export const ExitCode = {
   usage: 2,
   copyFailed: 3,
   unreachable: 4,
+  /** `admin scrub` found corrupt or missing chunks. */
+  damaged: 5,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -1,10 +1,18 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
 import { snapshotViewStates } from '@snapferry/domain';
-import type { SnapshotResponse, SnapshotListResponse } from '@snapferry/contracts';
+import {
+  maxManifestChunks,
+  type RegionsResponse,
+  type SnapshotListResponse,
+  type SnapshotResponse,
+} from '@snapferry/contracts';
+import { uploadChunked, uploadProgressText, type UploadStats } from './chunked-upload';
 import type { Context, ContextOf } from './context';
 import { UsageError } from './errors';
+import { hashImageFile, type HashedImage } from './image-hash';
 import { details, formatBytes, show, table } from './output';
 import { diskSizeFor, nonNegativeInt, positiveInt } from './parse';
 
@@ -37,14 +45,14 @@ export function snapshotCommands(program: Command, contextOf: ContextOf): void {
   snapshot
     .command('upload <snapshotId>')
     .description(
-      'upload the disk image of a snapshot still CREATING (e.g. after an interrupted create)',
+      'upload the disk image of a snapshot still CREATING (e.g. after an interrupted create: only what the region still lacks is sent)',
     )
     .requiredOption('--file <path>', 'the disk image to upload')
     .action(async (id: string, options: { file: string }, command: Command) => {
       const ctx = contextOf(command);
       const file = await imageFile(options.file);
-      const stored = await upload(ctx, id, file);
-      ctx.out.result(stored, () => snapshotDetails(stored));
+      const stored = await upload(ctx, id, file, await hashImage(ctx, file));
+      ctx.out.result(stored, () => uploadedDetails(stored, file));
     });
 
   snapshot
@@ -122,6 +130,7 @@ interface ListOptions {
 
 async function createSnapshot(ctx: Context, options: CreateOptions): Promise<void> {
   const file = await imageFile(options.file);
+  const image = await hashImage(ctx, file); // before registering: an unreadable file leaves nothing behind
   const registered = await ctx.api.json<SnapshotResponse>('POST', '/v1/snapshots', {
     json: {
       region: options.region,
@@ -131,9 +140,9 @@ async function createSnapshot(ctx: Context, options: CreateOptions): Promise<voi
       ...(options.name !== undefined ? { name: options.name } : {}),
     },
   });
-  let stored: SnapshotResponse;
+  let stored: Uploaded;
   try {
-    stored = await upload(ctx, registered.snapshotId, file);
+    stored = await upload(ctx, registered.snapshotId, file, image);
   } catch (error) {
     // The snapshot exists (CREATING): say how to finish it rather than leave it a mystery.
     ctx.out.notice(
@@ -141,7 +150,7 @@ async function createSnapshot(ctx: Context, options: CreateOptions): Promise<voi
     );
     throw error;
   }
-  ctx.out.result(stored, () => snapshotDetails(stored));
+  ctx.out.result(stored, () => uploadedDetails(stored, file));
 }
 
 interface ImageFile {
@@ -157,14 +166,55 @@ async function imageFile(path: string): Promise<ImageFile> {
   return { path, size: info.size };
 }
 
-/** Streams the file as the request body (Content-Length set) with a byte progress bar. */
+/** The snapshot once its data is stored, and what the upload sent and skipped. */
+type Uploaded = SnapshotResponse & UploadStats;
+
+/** Hashes the file as the catalog chunks uploads (its chunkSize), with a progress bar. */
+async function hashImage(ctx: Context, file: ImageFile): Promise<HashedImage> {
+  const { chunkSize } = await ctx.api.get<RegionsResponse>('/v1/regions');
+  const bars = ctx.bars();
+  const bar = bars.create(`hash ${basename(file.path)}`, file.size, 0, formatBytes(file.size));
+  try {
+    return await hashImageFile(file.path, chunkSize, (bytes) => bar.update(bytes));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code) throw new UsageError(`cannot read ${file.path}: ${code}`);
+    throw error;
+  } finally {
+    bars.stop();
+  }
+}
+
+/**
+ * The incremental upload (only the chunks the region lacks), with a bar over the whole image
+ * that says how much was skipped; an image with more chunks than a manifest may list streams.
+ */
 async function upload(
   ctx: Context,
   snapshotId: string,
   file: ImageFile,
-): Promise<SnapshotResponse> {
+  image: HashedImage,
+): Promise<Uploaded> {
   const bars = ctx.bars();
   const bar = bars.create(`upload ${snapshotId}`, file.size, 0, formatBytes(file.size));
+  try {
+    if (image.chunks.length > maxManifestChunks)
+      return await streamUpload(ctx, snapshotId, file, image, bar);
+    const { snapshot, stats } = await uploadChunked(ctx, snapshotId, file.path, image, { bar });
+    return { ...snapshot, ...stats };
+  } finally {
+    bars.stop();
+  }
+}
+
+/** The plain streaming upload: the whole file as the request body (Content-Length set). */
+async function streamUpload(
+  ctx: Context,
+  snapshotId: string,
+  file: ImageFile,
+  image: HashedImage,
+  bar: { update(value: number): void },
+): Promise<Uploaded> {
   let sent = 0;
   async function* counted(source: AsyncIterable<Buffer>) {
     for await (const chunk of source) {
@@ -173,17 +223,17 @@ async function upload(
       yield chunk;
     }
   }
-  try {
-    return await ctx.api.json<SnapshotResponse>(
-      'PUT',
-      `/v1/snapshots/${encodeURIComponent(snapshotId)}/data`,
-      {
-        stream: { body: counted(createReadStream(file.path)), length: file.size },
-      },
-    );
-  } finally {
-    bars.stop();
-  }
+  const snapshot = await ctx.api.json<SnapshotResponse>(
+    'PUT',
+    `/v1/snapshots/${encodeURIComponent(snapshotId)}/data`,
+    { stream: { body: counted(createReadStream(file.path)), length: file.size } },
+  );
+  const stats = { bytesUploaded: file.size, bytesSkipped: 0, chunksSkipped: 0 };
+  return { ...snapshot, ...stats, chunksUploaded: image.chunks.length };
+}
+
+function uploadedDetails(stored: Uploaded, file: ImageFile): string {
+  return `${snapshotDetails(stored)}\n${uploadProgressText(stored, file.size)}`;
 }
 
 /** Where a snapshot's copies stand, in one cell. */

@@ -7,3 +7,4 @@ export * from './http/error-body';
 export * from './http/snapshot-responses';
 export * from './http/replication-responses';
 export * from './http/catalog-responses';
+export * from './http/upload-dtos';

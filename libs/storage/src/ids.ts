@@ -1,9 +1,8 @@
-import { isRegionId, isSnapshotId } from '@snapferry/domain';
+import { digestPattern, isRegionId, isSnapshotId } from '@snapferry/domain';
 import { InvalidIdError } from './errors';
 
-// Ids become file names: anything else is refused before it reaches a path. Snapshot and
-// region ids follow the domain's one definition; digests are this library's own.
-const digestPattern = /^[0-9a-f]{64}$/;
+// Ids become file names: anything else is refused before it reaches a path. Snapshot ids,
+// region ids and digests follow the domain's one definition.
 
 export { isRegionId, isSnapshotId };
 export const isDigest = (value: unknown): value is string =>

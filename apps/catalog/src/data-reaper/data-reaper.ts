@@ -7,13 +7,15 @@ import {
   processSubscriptionBatch,
 } from '@snapferry/event-store';
 import type { RegionStores } from '@snapferry/storage';
+import { deleteUploadPlans } from '../snapshot-data/chunked/upload-plans';
 import { GcSchedule } from './gc-schedule';
 
 export const dataReaperSubscription = 'data-reaper';
 
 /**
  * Frees the data of deleted snapshots: for every SnapshotDeleted it removes the manifest
- * from the region's store (idempotent, so at-least-once is enough); the regions it touched
+ * from the region's store and the upload plan of an incremental upload that never committed
+ * (idempotent, so at-least-once is enough); the regions it touched
  * are then swept for chunks nothing references (bounded mark-and-sweep, see collectGarbage),
  * at most once a minute per region and once more after the grace period, when the chunks
  * that were still young (uploads and copies in flight keep theirs) may go.
@@ -56,6 +58,10 @@ export class DataReaper {
           await store.deletePending(event.data.snapshotId); // an upload that never finished
           this.schedule.deleted(event.data.region, Date.now());
         }
+        await deleteUploadPlans(
+          this.store,
+          events.map((event) => event.data.snapshotId),
+        );
       },
     });
     for (const region of this.schedule.due(Date.now())) {

@@ -11,6 +11,7 @@ const meaning: Record<number, string> = {
   413: 'too large',
   415: 'wrong content type',
   429: 'limit reached',
+  507: "the region's store is full",
 };
 
 /** The error answers an operation may give, each `{"error": {code, message, requestId}}`. */

@@ -1,8 +1,9 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
-import type { Response } from 'express';
+import { json, type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
+import { manifestBodyLimit } from '@snapferry/contracts';
 import { httpMetrics, requestLogger, type Logger } from '@snapferry/platform';
 import { cloudApiBody } from '../cloud-api/cloud-http';
 import { serveConsole } from '../console/serve-console';
@@ -11,7 +12,7 @@ import { contextOf, type CatalogRequest } from './request-context';
 /**
  * The HTTP edge: structured request logs carrying the request id (also the correlation id of
  * everything the request causes) and the caller's account but never a header's value, request
- * metrics by route, a JSON body limit, the web console's files (`/console`), and the OpenAPI
+ * metrics by route, a JSON body limit (256 KiB; 32 MiB for an upload's manifest), the web console's files (`/console`), and the OpenAPI
  * document (`/openapi.json`) with interactive docs (`/docs`).
  */
 export function configureHttp(
@@ -43,6 +44,7 @@ export function configureHttp(
     next();
   });
   app.use(cloudApiBody()); // raw bytes for `POST /` (signed), before the JSON parser of /v1
+  app.use(largeJson()); // before the general parser, which then finds the body read
   app.useBodyParser('json', { limit: '256kb' });
   serveConsole(app);
   const document = SwaggerModule.createDocument(
@@ -64,4 +66,12 @@ export function configureHttp(
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+}
+
+/** An incremental upload's manifest lists up to 300,000 chunks: its route alone takes large JSON bodies. */
+function largeJson() {
+  const manifestRoute = /^\/v1\/snapshots\/[^/]+\/data\/manifest$/;
+  const parser = json({ limit: manifestBodyLimit });
+  return (req: Request, res: Response, next: NextFunction): void =>
+    req.method === 'POST' && manifestRoute.test(req.path) ? parser(req, res, next) : next();
 }

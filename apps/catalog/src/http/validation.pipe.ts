@@ -2,10 +2,11 @@ import { type ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
 import { ApiError } from './api-error';
 
-const describe = (errors: ValidationError[], prefix = ''): string[] =>
+/** class-validator's findings as messages (nested ones prefixed with their path). */
+export const describeErrors = (errors: ValidationError[], prefix = ''): string[] =>
   errors.flatMap((e) => [
     ...Object.values(e.constraints ?? {}).map((m) => (prefix ? `${prefix}${m}` : m)),
-    ...describe(e.children ?? [], `${prefix}${e.property}.`),
+    ...describeErrors(e.children ?? [], `${prefix}${e.property}.`),
   ]);
 
 const maxDepth = 16;
@@ -39,7 +40,11 @@ export class StrictValidationPipe extends ValidationPipe {
       forbidNonWhitelisted: true,
       forbidUnknownValues: true,
       exceptionFactory: (errors) =>
-        new ApiError(400, 'InvalidParameter', describe(errors).join('; ') || 'invalid request'),
+        new ApiError(
+          400,
+          'InvalidParameter',
+          describeErrors(errors).join('; ') || 'invalid request',
+        ),
     });
   }
 

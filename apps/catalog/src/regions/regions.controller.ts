@@ -2,11 +2,12 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RegionsResponse } from '@snapferry/contracts';
 import type { RegionCatalog } from '@snapferry/domain';
+import type { SnapferryConfig } from '@snapferry/platform';
 import { ApiErrors } from '../http/api-docs';
 import { CurrentCaller } from '../http/auth.guard';
 import type { Caller } from '../http/api-keys';
 import { CatalogStore } from '../store/catalog-store';
-import { REGION_CATALOG } from '../tokens';
+import { CONFIG, REGION_CATALOG } from '../tokens';
 
 @ApiTags('regions')
 @ApiBearerAuth()
@@ -15,10 +16,11 @@ import { REGION_CATALOG } from '../tokens';
 export class RegionsController {
   constructor(
     @Inject(REGION_CATALOG) private readonly catalog: RegionCatalog,
+    @Inject(CONFIG) private readonly config: SnapferryConfig,
     private readonly store: CatalogStore,
   ) {}
 
-  /** The region catalog with this account's quota use per region. */
+  /** The region catalog with this account's quota use per region, and the chunk size uploads use. */
   @Get()
   @ApiOkResponse({ type: RegionsResponse })
   async list(@CurrentCaller() caller: Caller): Promise<RegionsResponse> {
@@ -34,6 +36,7 @@ export class RegionsController {
         snapshotsUsed: used.get(r.id) ?? 0,
       })),
       geoRestrictions: this.catalog.geoRestrictions,
+      chunkSize: this.config.chunkSize,
     };
   }
 }

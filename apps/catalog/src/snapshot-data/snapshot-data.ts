@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { assertUploadAllowed, storeSnapshotData, streamIds } from '@snapferry/domain';
+import { assertUploadAllowed } from '@snapferry/domain';
 import type { SnapferryConfig } from '@snapferry/platform';
 import {
   readStream,
@@ -14,11 +14,11 @@ import {
 } from '@snapferry/storage';
 import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
-import { meta } from '../snapshots/snapshot-commands';
 import { SnapshotQueries } from '../snapshots/snapshot-queries';
 import { CatalogStore } from '../store/catalog-store';
 import { CONFIG, LOGGER } from '../tokens';
 import { parseByteRange } from './byte-range';
+import { recordDataStored, storageFull } from './record-data-stored';
 import { UploadLeases } from './upload-leases';
 
 /**
@@ -86,33 +86,13 @@ export class SnapshotData {
           leaseLost: lease.lost.aborted,
         });
       });
-      try {
-        await this.store.transaction(meta(caller, requestId), async (tx) => {
-          const { state: now, version } = await tx.snapshot(snapshotId);
-          tx.append(streamIds.snapshot(snapshotId), version, [
-            storeSnapshotData(now, {
-              accountId: caller.accountId,
-              snapshotId,
-              sizeBytes: manifest.totalLength,
-              digest: manifest.imageDigest,
-              chunkCount: manifest.chunks.length,
-              now: new Date().toISOString(),
-            }),
-          ]);
-        });
-      } catch (error) {
-        // Deleted meanwhile: drop the data. If that fails too, the data reaper's sweep finds the
-        // manifest of a deleted snapshot and removes it, so it cannot keep chunks forever.
-        await regionStore
-          .deleteManifest(snapshotId)
-          .catch((cleanup: unknown) =>
-            this.logger.warn(
-              { err: cleanup, snapshotId },
-              'could not drop the data of a snapshot deleted during its upload; the data reaper will',
-            ),
-          );
-        throw error;
-      }
+      await recordDataStored(
+        { store: this.store, logger: this.logger },
+        regionStore,
+        caller,
+        requestId,
+        manifest,
+      );
       return this.queries.get(caller, snapshotId);
     } finally {
       await lease.release();
@@ -182,12 +162,7 @@ function uploadFailure(
       'UnsupportedOperation.SnapshotDataTooLarge',
       `the image is larger than the disk (${snapshot.diskSizeGiB} GiB)`,
     );
-  if (error instanceof StorageFullError)
-    return new ApiError(
-      507,
-      'ResourceInsufficient.StorageFull',
-      `region ${snapshot.region} has no storage space left for this image; nothing was kept, retry once space is freed`,
-    );
+  if (error instanceof StorageFullError) return storageFull(snapshot.region);
   if (error instanceof SnapshotExistsError)
     return new ApiError(
       409,

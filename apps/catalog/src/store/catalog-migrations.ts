@@ -73,4 +73,32 @@ export class UploadLeases1760000400000 implements MigrationInterface {
   }
 }
 
-export const catalogMigrations = [CatalogSchema1760000100000, UploadLeases1760000400000];
+/**
+ * Incremental uploads: the manifest a client declared for a snapshot still CREATING (its chunks
+ * in order, as jsonb), until it commits. A new manifest for the same snapshot replaces the row.
+ */
+export class UploadPlans1760001100000 implements MigrationInterface {
+  name = 'UploadPlans1760001100000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE upload_plans (
+        snapshot_id text PRIMARY KEY,
+        chunk_size integer NOT NULL,
+        image_digest text NOT NULL,
+        root text NOT NULL,
+        chunks jsonb NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP TABLE upload_plans`);
+  }
+}
+
+export const catalogMigrations = [
+  CatalogSchema1760000100000,
+  UploadLeases1760000400000,
+  UploadPlans1760001100000,
+];

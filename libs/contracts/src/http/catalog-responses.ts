@@ -20,6 +20,36 @@ export class GeoRestrictionResponse {
 export class RegionsResponse {
   @ApiProperty({ type: [RegionResponse] }) regions!: RegionResponse[];
   @ApiProperty({ type: [GeoRestrictionResponse] }) geoRestrictions!: GeoRestrictionResponse[];
+  @ApiProperty({
+    example: 4 * 1024 * 1024,
+    description:
+      'the bytes per chunk this catalog stores uploads in (SNAPFERRY_CHUNK_SIZE): an incremental upload chunked the same way shares the chunks the region already holds',
+  })
+  chunkSize!: number;
+}
+
+/** A chunk a scrub found damaged, with the snapshots whose data includes it. */
+export class ScrubFindingResponse {
+  @ApiProperty({ example: 'ab34…' }) digest!: string;
+  @ApiProperty({ type: [String], example: ['snap-1a2b3c4d'] }) snapshots!: string[];
+}
+
+/** `POST /v1/admin/regions/{region}/scrub`: every stored chunk re-read and re-verified. */
+export class ScrubReportResponse {
+  @ApiProperty({ example: 'ap-guangzhou' }) region!: string;
+  @ApiProperty() chunksChecked!: number;
+  @ApiProperty() bytesChecked!: number;
+  @ApiProperty({
+    type: [ScrubFindingResponse],
+    description:
+      'chunks whose bytes no longer match their digest (removed, so a new upload or copy can restore them)',
+  })
+  corrupt!: ScrubFindingResponse[];
+  @ApiProperty({
+    type: [ScrubFindingResponse],
+    description: "chunks a snapshot's manifest lists that the region does not hold",
+  })
+  missing!: ScrubFindingResponse[];
 }
 
 /** One event of the log. */

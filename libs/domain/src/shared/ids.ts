@@ -3,6 +3,9 @@ export const snapshotIdPattern = /^snap-[a-z0-9]{8}$/;
 export const diskIdPattern = /^disk-[a-z0-9]{8}$/;
 export const replicationIdPattern = /^repl-[a-z0-9]{8}$/;
 
+/** A SHA-256 in lower-case hex: chunk digests, image digests and manifest roots. */
+export const digestPattern = /^[0-9a-f]{64}$/;
+
 export const isSnapshotId = (value: unknown): value is string =>
   typeof value === 'string' && snapshotIdPattern.test(value);
 

@@ -1,0 +1,71 @@
+import type { IncomingMessage } from 'node:http';
+import { Injectable } from '@nestjs/common';
+import type { ChunkStoredResponse } from '@snapferry/contracts';
+import { assertUploadAllowed } from '@snapferry/domain';
+import { CorruptChunkError, RegionStores } from '@snapferry/storage';
+import { ApiError } from '../../http/api-error';
+import type { Caller } from '../../http/api-keys';
+import { CatalogStore } from '../../store/catalog-store';
+import { whenStorageFull } from '../record-data-stored';
+import { readChunkBody } from './chunk-body';
+import { UploadPlans } from './upload-plans';
+
+/**
+ * `PUT /v1/snapshots/{id}/data/chunks/{digest}`: one chunk of a declared manifest. Idempotent
+ * (content-addressed), so chunks may arrive in parallel and be retried; the region's store
+ * verifies the bytes against the digest before they become visible.
+ */
+@Injectable()
+export class PutChunk {
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly plans: UploadPlans,
+    private readonly regionStores: RegionStores,
+  ) {}
+
+  async put(
+    caller: Caller,
+    snapshotId: string,
+    digest: string,
+    contentType: string | undefined,
+    request: IncomingMessage,
+  ): Promise<ChunkStoredResponse> {
+    if (!contentType?.startsWith('application/octet-stream'))
+      throw new ApiError(
+        415,
+        'InvalidParameter.ContentType',
+        'send the chunk as application/octet-stream',
+      );
+    const snapshot = assertUploadAllowed(
+      await this.store.snapshotState(snapshotId),
+      caller.accountId,
+      snapshotId,
+    );
+    const planned = await this.plans.chunk(snapshotId, digest);
+    if (planned.kind === 'no-plan')
+      throw new ApiError(
+        409,
+        'UnsupportedOperation.NoUploadPlan',
+        `snapshot ${snapshotId} has no upload plan: POST its manifest to /v1/snapshots/${snapshotId}/data/manifest first`,
+      );
+    if (planned.kind === 'not-in-plan')
+      throw new ApiError(
+        400,
+        'InvalidParameter.ChunkNotInManifest',
+        `chunk ${digest} is not in the manifest declared for ${snapshotId}`,
+      );
+    const bytes = await readChunkBody(request, planned.size);
+    try {
+      const created = await this.regionStores.get(snapshot.region).putChunk(digest, bytes);
+      return { digest, size: planned.size, created };
+    } catch (error) {
+      if (error instanceof CorruptChunkError)
+        throw new ApiError(
+          400,
+          'InvalidParameter.ChunkDigestMismatch',
+          `the bytes sent hash to ${error.actualDigest}, not ${digest}; nothing was stored`,
+        );
+      throw whenStorageFull(error, snapshot.region, `chunk ${digest}`);
+    }
+  }
+}
