@@ -21,7 +21,7 @@ export async function timeCopy(api: Api, snapshotId: string, region: string): Pr
     const snapshot = await api.json<{ state: string }>('GET', `/v1/snapshots/${target}`);
     if (snapshot.state === 'NORMAL') return (performance.now() - started) / 1000;
     if (snapshot.state === 'FAILED') throw new Error(`copy of ${snapshotId} to ${region} failed`);
-    await sleep(50);
+    await sleep(20);
   }
 }
 
