@@ -2,13 +2,8 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
-import { snapshotViewStates } from '@snapferry/domain';
-import {
-  maxManifestChunks,
-  type RegionsResponse,
-  type SnapshotListResponse,
-  type SnapshotResponse,
-} from '@snapferry/contracts';
+import { maxManifestChunks, snapshotViewStates } from '@snapferry/domain';
+import type { RegionsResponse, SnapshotListResponse, SnapshotResponse } from '@snapferry/contracts';
 import { uploadChunked, uploadProgressText, type UploadStats } from './chunked-upload';
 import type { Context, ContextOf } from './context';
 import { UsageError } from './errors';

@@ -5,6 +5,7 @@ export * from './regions/parse-region-catalog';
 export * from './snapshots/snapshot-events';
 export * from './snapshots/snapshot';
 export * from './snapshots/snapshot-decisions';
+export * from './snapshots/data-limits';
 export * from './replications/replication-events';
 export * from './replications/replication';
 export * from './replications/record-progress';

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsInt, IsString, Matches, Min } from 'class-validator';
-import { digestPattern } from '@snapferry/domain';
+import { digestPattern, maxManifestChunks } from '@snapferry/domain';
 import { SnapshotResponse } from './snapshot-responses';
 
 /** The chunk sizes an incremental upload may use (besides the region's own, from GET /v1/regions). */
@@ -10,7 +10,7 @@ export const maxUploadChunkSize = 64 * 1024 * 1024;
  * Chunks one manifest may list: 1.1 TiB at the default 4 MiB chunks, within the route's 32 MiB
  * JSON body limit. Larger images use bigger chunks or the streaming upload.
  */
-export const maxManifestChunks = 300_000;
+export { maxManifestChunks };
 export const manifestBodyLimit = 32 * 1024 * 1024;
 
 const digestMessage = (name: string) => `${name} must be a SHA-256 in lower-case hex (64 digits)`;
