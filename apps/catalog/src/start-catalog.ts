@@ -159,7 +159,7 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
     {
       strategy: new AmqpTransport(amqp, {
         queues: [CATALOG_PROGRESS_QUEUE],
-        prefetch: 10,
+        prefetch: 100, // what arrives together is ingested in one transaction
         validate: (envelope) => parseReplicationMessage(envelope),
         logger,
       }),

@@ -5,37 +5,6 @@ import type { AnyEvent, AppendResult, ExpectedVersion, StreamAppend } from './ty
 
 export const notificationChannel = 'snapferry_events';
 
-/** Moves the stream's version row; the row lock makes concurrent writers queue, then fail the check. */
-async function claimPositions(
-  sql: Sql,
-  streamId: string,
-  expected: ExpectedVersion,
-  count: number,
-): Promise<number> {
-  let rows: { version: number }[];
-  if (expected === 'any') {
-    ({ rows } = await sql<{ version: number }>(
-      `INSERT INTO streams (stream_id, version) VALUES ($1, $2)
-       ON CONFLICT (stream_id) DO UPDATE SET version = streams.version + EXCLUDED.version
-       RETURNING version`,
-      [streamId, count],
-    ));
-  } else if (expected === 'no_stream' || expected === 0) {
-    ({ rows } = await sql<{ version: number }>(
-      `INSERT INTO streams (stream_id, version) VALUES ($1, $2) ON CONFLICT (stream_id) DO NOTHING RETURNING version`,
-      [streamId, count],
-    ));
-  } else {
-    ({ rows } = await sql<{ version: number }>(
-      `UPDATE streams SET version = version + $2 WHERE stream_id = $1 AND version = $3 RETURNING version`,
-      [streamId, count, expected],
-    ));
-  }
-  const claimed = rows[0];
-  if (claimed) return claimed.version;
-  throw new WrongExpectedVersionError(streamId, expected, await streamVersion(sql, streamId));
-}
-
 export async function streamVersion(sql: Sql, streamId: string): Promise<number> {
   const { rows } = await sql<{ version: number }>(
     `SELECT version FROM streams WHERE stream_id = $1`,
@@ -44,10 +13,25 @@ export async function streamVersion(sql: Sql, streamId: string): Promise<number>
   return rows[0]?.version ?? 0;
 }
 
+/** Locks the rows of existing streams in id order (no deadlock between multi-stream writers) and reads their versions. */
+async function lockVersions(sql: Sql, streamIds: string[]): Promise<Map<string, number>> {
+  if (streamIds.length === 0) return new Map();
+  const { rows } = await sql<{ stream_id: string; version: number }>(
+    `SELECT stream_id, version FROM streams WHERE stream_id = ANY($1) ORDER BY stream_id FOR UPDATE`,
+    [streamIds],
+  );
+  return new Map(rows.map((r) => [r.stream_id, r.version]));
+}
+
+const isNew = (expected: ExpectedVersion) => expected === 'no_stream' || expected === 0;
+
 /**
- * Appends to several streams atomically (the caller's transaction). Stream rows are
- * locked in id order so two multi-stream writers cannot deadlock; events are inserted
- * in the caller's order, so global positions follow it.
+ * Appends to several streams atomically (the caller's transaction) in at most two
+ * statements, however many streams: the existing streams' rows are locked in id order
+ * (skipped when there is only one, whose update locks it), then one statement moves their
+ * versions, creates the new streams, inserts the events in the caller's order (so global
+ * positions follow it) and announces them. A stream that moved meanwhile fails the append
+ * with WrongExpectedVersionError; a "new" stream that exists fails on its first position.
  */
 export async function appendToStreams<E extends AnyEvent>(
   sql: Sql,
@@ -60,20 +44,47 @@ export async function appendToStreams<E extends AnyEvent>(
   if (appends.some((a) => a.events.length === 0))
     throw new Error('appendToStreams: nothing to append to a stream');
 
+  const existing = appends.filter((a) => !isNew(a.expectedVersion));
+  // One existing stream: its conditional update below takes the lock. Several: lock in id order first.
+  const locked =
+    existing.length > 1 || existing.some((a) => a.expectedVersion === 'any')
+      ? await lockVersions(
+          sql,
+          existing.map((a) => a.streamId),
+        )
+      : undefined;
+
+  const moved: { streamId: string; from: number; to: number }[] = [];
+  const created: { streamId: string; version: number }[] = [];
   const firstPosition = new Map<string, number>();
-  for (const append of [...appends].sort((a, b) =>
-    a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0,
-  )) {
-    const version = await claimPositions(
-      sql,
-      append.streamId,
-      append.expectedVersion,
-      append.events.length,
-    );
-    firstPosition.set(append.streamId, version - append.events.length + 1);
+  for (const append of appends) {
+    const count = append.events.length;
+    const expected = append.expectedVersion;
+    let base: number;
+    if (isNew(expected)) {
+      base = 0;
+      created.push({ streamId: append.streamId, version: count });
+    } else {
+      const current = locked?.get(append.streamId);
+      if (expected === 'any') base = current ?? 0;
+      else if (locked && current !== expected)
+        throw new WrongExpectedVersionError(append.streamId, expected, current ?? 0);
+      else base = expected;
+      if (expected === 'any' && current === undefined)
+        created.push({ streamId: append.streamId, version: count });
+      else moved.push({ streamId: append.streamId, from: base, to: base + count });
+    }
+    firstPosition.set(append.streamId, base + 1);
   }
 
-  const params: unknown[] = [];
+  const params: unknown[] = [
+    moved.map((m) => m.streamId),
+    moved.map((m) => m.from),
+    moved.map((m) => m.to),
+    created.map((c) => c.streamId),
+    created.map((c) => c.version),
+    channel,
+  ];
   const values: string[] = [];
   for (const append of appends) {
     const first = firstPosition.get(append.streamId) ?? 1;
@@ -93,31 +104,55 @@ export async function appendToStreams<E extends AnyEvent>(
       );
     });
   }
-  // One statement inserts the events and announces them (pg_notify is delivered on commit only).
-  const channelParam = params.push(channel);
+  // pg_notify is delivered on commit only. A new stream that exists already collides on its
+  // first event position (events_stream_position_unique), which the store translates.
   const { rows } = await sql<{
     stream_id: string;
     stream_position: number;
     global_position: string;
     transaction_id: string;
+    moved: string;
   }>(
-    `WITH inserted AS (
+    `WITH moved AS (
+       UPDATE streams s SET version = m.version_to
+       FROM unnest($1::text[], $2::int[], $3::int[]) AS m(stream_id, version_from, version_to)
+       WHERE s.stream_id = m.stream_id AND s.version = m.version_from
+       RETURNING s.stream_id
+     ), created AS (
+       INSERT INTO streams (stream_id, version) SELECT * FROM unnest($4::text[], $5::int[])
+       ON CONFLICT (stream_id) DO NOTHING RETURNING stream_id
+     ), inserted AS (
        INSERT INTO events (stream_id, stream_position, event_id, type, schema_version, data, metadata)
        VALUES ${values.join(', ')}
        RETURNING stream_id, stream_position, global_position, transaction_id
      ), announced AS (
-       SELECT pg_notify($${channelParam}, json_build_object(
+       SELECT pg_notify($6, json_build_object(
          'lastGlobalPosition', max(global_position)::text,
          'streamIds', CASE WHEN count(DISTINCT stream_id) <= 50 THEN json_agg(DISTINCT stream_id) ELSE '[]'::json END
        )::text) FROM inserted
      )
      SELECT i.stream_id, i.stream_position, i.global_position::text AS global_position,
-            i.transaction_id::text AS transaction_id
+            i.transaction_id::text AS transaction_id,
+            (SELECT count(*) FROM moved)::text AS moved
      FROM inserted i, announced`,
     params,
   );
+  if (Number(rows[0]?.moved ?? 0) !== moved.length) {
+    // An expected stream is missing (one that moved fails above, on its first event position).
+    const versions = await lockVersions(
+      sql,
+      moved.map((m) => m.streamId),
+    );
+    const stale = moved.find((m) => versions.get(m.streamId) !== m.from) ?? moved[0]!;
+    const expected = appends.find((a) => a.streamId === stale.streamId)!.expectedVersion;
+    throw new WrongExpectedVersionError(
+      stale.streamId,
+      expected,
+      versions.get(stale.streamId) ?? 0,
+    );
+  }
 
-  const results = appends.map((append): AppendResult => {
+  return appends.map((append): AppendResult => {
     const mine = rows.filter((row) => row.stream_id === append.streamId);
     const positions = mine.map((row) => BigInt(row.global_position));
     return {
@@ -127,5 +162,4 @@ export async function appendToStreams<E extends AnyEvent>(
       transactionId: BigInt(mine[0]!.transaction_id),
     };
   });
-  return results;
 }

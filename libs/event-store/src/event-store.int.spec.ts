@@ -243,6 +243,45 @@ describe('multi-stream append', () => {
     expect(await store.readStream(source)).toMatchObject({ events: [], streamExists: false });
     expect((await store.readStream(target)).currentVersion).toBe(1);
   });
+
+  it('fails the whole append when one of several existing streams moved, naming it', async () => {
+    const [a, b, fresh] = [stream(), stream(), stream()];
+    await store.appendToStream(a, [registered(a)], { expectedVersion: 'no_stream' });
+    await store.appendToStream(b, [registered(b)], { expectedVersion: 'no_stream' });
+    await store.appendToStream(b, [copied(b)], { expectedVersion: 1 }); // b moved to 2
+
+    const attempt = store.appendToStreams<TestEvent>([
+      { streamId: a, expectedVersion: 1, events: [copied(a)] },
+      { streamId: b, expectedVersion: 1, events: [copied(b)] },
+      { streamId: fresh, expectedVersion: 'no_stream', events: [registered(fresh)] },
+    ]);
+
+    await expect(attempt).rejects.toMatchObject({
+      name: 'WrongExpectedVersionError',
+      streamId: b,
+      actual: 2,
+    });
+    expect((await store.readStream(a)).currentVersion).toBe(1);
+    expect(await store.readStream(fresh)).toMatchObject({ events: [], streamExists: false });
+  });
+
+  it('moves several existing streams and creates new ones in one append', async () => {
+    const [a, b, fresh] = [stream(), stream(), stream()];
+    await store.appendToStream(a, [registered(a)], { expectedVersion: 'no_stream' });
+    await store.appendToStream(b, [registered(b), copied(b)], { expectedVersion: 'no_stream' });
+
+    const results = await store.appendToStreams<TestEvent>([
+      { streamId: b, expectedVersion: 2, events: [copied(b)] },
+      { streamId: fresh, expectedVersion: 'no_stream', events: [registered(fresh)] },
+      { streamId: a, expectedVersion: 1, events: [copied(a), copied(a)] },
+    ]);
+
+    expect(results.map((r) => r.nextExpectedVersion)).toEqual([3, 1, 3]);
+    const [ra, rb, rf] = await Promise.all([a, b, fresh].map((id) => store.readStream(id)));
+    expect(ra!.events.map((e) => e.streamPosition)).toEqual([1, 2, 3]);
+    expect(rb!.events.map((e) => e.streamPosition)).toEqual([1, 2, 3]);
+    expect(rf!.currentVersion).toBe(1);
+  });
 });
 
 describe('transactions', () => {

@@ -2,9 +2,11 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { appendToStreams, notificationChannel, streamVersion } from './append';
 import { DuplicateEventError, WrongExpectedVersionError } from './errors';
 import {
+  eventsWithIds,
   readAll,
   readAllByPosition,
   readStream,
+  readStreams,
   type ReadAllByPositionOptions,
   type ReadAllByPositionResult,
   type ReadAllOptions,
@@ -59,6 +61,18 @@ export class EventStoreTransaction implements SqlExecutor {
     options?: ReadStreamOptions,
   ): Promise<ReadStreamResult<E>> {
     return readStream<E>(this.sql, streamId, options);
+  }
+
+  /** Several whole streams in one statement. */
+  readStreams<E extends AnyEvent = AnyEvent>(
+    streamIds: readonly string[],
+  ): Promise<Map<string, ReadStreamResult<E>>> {
+    return readStreams<E>(this.sql, streamIds);
+  }
+
+  /** Which of these event ids are stored already. */
+  eventsWithIds(eventIds: readonly string[]): Promise<Set<string>> {
+    return eventsWithIds(this.sql, eventIds);
   }
 
   async appendToStream<E extends AnyEvent = AnyEvent>(

@@ -27,6 +27,43 @@ export async function readStream<E extends AnyEvent>(
   return { events, currentVersion, streamExists: currentVersion > 0 };
 }
 
+/** Several streams in one statement (one snapshot), in the order asked; missing streams come back empty. */
+export async function readStreams<E extends AnyEvent>(
+  sql: Sql,
+  streamIds: readonly string[],
+): Promise<Map<string, ReadStreamResult<E>>> {
+  const results = new Map<string, ReadStreamResult<E>>();
+  if (streamIds.length === 0) return results;
+  const { rows } = await sql<EventRow & { requested: string; version: number | null }>(
+    `SELECT r.id AS requested, s.version, page.* FROM unnest($1::text[]) AS r(id)
+     LEFT JOIN streams s ON s.stream_id = r.id
+     LEFT JOIN LATERAL (
+       SELECT ${eventColumns} FROM events e WHERE e.stream_id = r.id ORDER BY e.stream_position
+     ) page ON true`,
+    [[...new Set(streamIds)]],
+  );
+  for (const row of rows) {
+    let result = results.get(row.requested);
+    if (!result) {
+      const currentVersion = row.version ?? 0;
+      result = { events: [], currentVersion, streamExists: currentVersion > 0 };
+      results.set(row.requested, result);
+    }
+    if (row.global_position !== null) result.events.push(toRecordedEvent<E>(row));
+  }
+  return results;
+}
+
+/** Which of these event ids are stored (for consumers that deduplicate by message id). */
+export async function eventsWithIds(sql: Sql, eventIds: readonly string[]): Promise<Set<string>> {
+  if (eventIds.length === 0) return new Set();
+  const { rows } = await sql<{ event_id: string }>(
+    `SELECT event_id::text AS event_id FROM events WHERE event_id = ANY($1::uuid[])`,
+    [[...new Set(eventIds)]],
+  );
+  return new Set(rows.map((r) => r.event_id));
+}
+
 export type ReadAllOptions = EventFilter & { after?: Checkpoint; limit?: number };
 export type ReadAllResult<E extends AnyEvent = AnyEvent> = {
   events: RecordedEvent<E>[];

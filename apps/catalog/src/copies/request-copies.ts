@@ -43,10 +43,9 @@ export class RequestCopies {
         );
         if (rows.length === 0) return { replay: true as const };
       }
-      const [account, source] = await Promise.all([
-        tx.account(caller.accountId),
-        tx.snapshot(snapshotId),
-      ]);
+      await tx.preload([streamIds.account(caller.accountId), streamIds.snapshot(snapshotId)]);
+      const account = await tx.account(caller.accountId);
+      const source = await tx.snapshot(snapshotId);
       const known = new Set(this.regions.regions.map((r) => r.id));
       const usage = await lockRegionUsage(
         tx.sql,

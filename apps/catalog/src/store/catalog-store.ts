@@ -28,15 +28,27 @@ export interface Loaded<S> {
   version: number;
 }
 
-/** One catalog transaction: load streams, decide, append, with inline projections applied. */
+type StreamRead = { events: { type: string; data: unknown }[]; currentVersion: number };
+
+/** What a catalog transaction needs from the event store's transaction. */
+export interface StreamReader {
+  readStream(streamId: string): Promise<StreamRead>;
+  readStreams(streamIds: readonly string[]): Promise<Map<string, StreamRead>>;
+  eventsWithIds(eventIds: readonly string[]): Promise<Set<string>>;
+}
+
+/**
+ * One catalog transaction: load streams, decide, append, with inline projections applied.
+ * Streams are read once and kept: what the transaction appends is part of the state it
+ * loads next, so several decisions on one stream (a batch of messages) build on each other.
+ */
 export class CatalogTransaction {
-  private readonly appends: StreamAppend<CatalogEvent>[] = [];
+  private readonly appends = new Map<string, StreamAppend<CatalogEvent>>();
+  private readonly streams = new Map<string, StreamRead>();
 
   constructor(
     readonly sql: Sql,
-    private readonly read: (
-      streamId: string,
-    ) => Promise<{ events: { type: string; data: unknown }[]; currentVersion: number }>,
+    private readonly reader: StreamReader,
     private metadata: EventMetadata,
   ) {}
 
@@ -45,12 +57,35 @@ export class CatalogTransaction {
     this.metadata = { ...this.metadata, ...extra };
   }
 
+  /** Reads these streams in one statement, so the loads that follow need no round trip. */
+  async preload(streamIds: readonly string[]): Promise<void> {
+    const missing = streamIds.filter((id) => !this.streams.has(id));
+    if (missing.length === 0) return;
+    for (const [id, read] of await this.reader.readStreams(missing))
+      this.streams.set(id, { events: [...read.events], currentVersion: read.currentVersion });
+  }
+
+  /** Which of these event ids are stored already (message deduplication). */
+  stored(eventIds: readonly string[]): Promise<Set<string>> {
+    return this.reader.eventsWithIds(eventIds);
+  }
+
+  private async stream(streamId: string): Promise<StreamRead> {
+    let read = this.streams.get(streamId);
+    if (!read) {
+      const fresh = await this.reader.readStream(streamId);
+      read = { events: [...fresh.events], currentVersion: fresh.currentVersion };
+      this.streams.set(streamId, read);
+    }
+    return read;
+  }
+
   private async load<S, E>(
     streamId: string,
     evolve: (s: S, e: E) => S,
     initial: S,
   ): Promise<Loaded<S>> {
-    const { events, currentVersion } = await this.read(streamId);
+    const { events, currentVersion } = await this.stream(streamId);
     return { state: events.reduce((s, e) => evolve(s, e as E), initial), version: currentVersion };
   }
 
@@ -69,27 +104,39 @@ export class CatalogTransaction {
       initialAccountState(),
     );
 
-  /** Queues events for a stream at the version they were decided against; written on commit. */
+  /**
+   * Queues events for a stream at the version they were decided against; written on commit.
+   * A second append to the same stream continues the first (its version includes the first's events).
+   */
   append(
     streamId: string,
     expectedVersion: number,
     events: CatalogEvent[],
-    extra: { eventId?: string } = {},
+    extra: { eventId?: string; metadata?: EventMetadata } = {},
   ): void {
     if (events.length === 0) return;
-    this.appends.push({
-      streamId,
-      expectedVersion: expectedVersion === 0 ? 'no_stream' : expectedVersion,
-      events: events.map((e, i) => ({
-        ...e,
-        metadata: this.metadata,
-        ...(i === 0 && extra.eventId ? { eventId: extra.eventId } : {}),
-      })),
-    });
+    const metadata = extra.metadata ? { ...this.metadata, ...extra.metadata } : this.metadata;
+    const newEvents = events.map((e, i) => ({
+      ...e,
+      metadata,
+      ...(i === 0 && extra.eventId ? { eventId: extra.eventId } : {}),
+    }));
+    const pending = this.appends.get(streamId);
+    if (pending) pending.events.push(...newEvents);
+    else
+      this.appends.set(streamId, {
+        streamId,
+        expectedVersion: expectedVersion === 0 ? 'no_stream' : expectedVersion,
+        events: newEvents,
+      });
+    const read = this.streams.get(streamId) ?? { events: [], currentVersion: expectedVersion };
+    read.events.push(...events);
+    read.currentVersion = expectedVersion + events.length;
+    this.streams.set(streamId, read);
   }
 
   pending(): StreamAppend<CatalogEvent>[] {
-    return this.appends;
+    return [...this.appends.values()];
   }
 }
 
@@ -130,7 +177,7 @@ export class CatalogStore {
       try {
         let written: Checkpoint | undefined;
         const result = await this.eventStore.transaction(async (etx) => {
-          const tx = new CatalogTransaction(etx.sql, (id) => etx.readStream(id), metadata);
+          const tx = new CatalogTransaction(etx.sql, etx, metadata);
           const result = await work(tx);
           const appends = tx.pending();
           if (appends.length > 0) {

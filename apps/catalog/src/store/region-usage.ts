@@ -16,12 +16,15 @@ export async function applyRegionUsage(sql: Sql, events: CatalogEvent[]): Promis
     entry.delta += delta;
     deltas.set(key, entry);
   }
-  for (const { accountId, region, delta } of deltas.values())
-    await sql(
-      `INSERT INTO region_usage (account_id, region, snapshots) VALUES ($1, $2, $3)
-       ON CONFLICT (account_id, region) DO UPDATE SET snapshots = region_usage.snapshots + EXCLUDED.snapshots`,
-      [accountId, region, delta],
-    );
+  if (deltas.size === 0) return;
+  const rows = [...deltas.values()];
+  // One statement for every (account, region) touched, in key order (no deadlocks between writers).
+  await sql(
+    `INSERT INTO region_usage (account_id, region, snapshots)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[]) AS u(a, r, d) ORDER BY a, r
+     ON CONFLICT (account_id, region) DO UPDATE SET snapshots = region_usage.snapshots + EXCLUDED.snapshots`,
+    [rows.map((r) => r.accountId), rows.map((r) => r.region), rows.map((r) => r.delta)],
+  );
 }
 
 /** Locks and reads the account's counts for these regions (serialises concurrent copy requests). */
