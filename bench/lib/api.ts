@@ -2,6 +2,14 @@
 
 export const benchKey = 'benchkey-operator';
 export const benchAccount = 'ops';
+/** Tenant accounts for traffic spread as real traffic is: `benchkey-acct<i>` is account `acct<i>`'s user key. */
+export const tenantCount = 8;
+export const tenantKey = (i: number) => `benchkey-acct${i}`;
+export const tenantAccount = (i: number) => `acct${i}`;
+export const benchApiKeys = [
+  `${benchKey}=${benchAccount}:operator`,
+  ...Array.from({ length: tenantCount }, (_, i) => `${tenantKey(i)}=${tenantAccount(i)}:user`),
+].join(',');
 
 export class Api {
   constructor(

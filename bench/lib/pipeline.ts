@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { Api, tenantCount, tenantKey } from './api';
 import { createSources, destinationRegions, pool, sleep, type Stack } from './stack';
 import { bucketDelta, histogramBuckets, histogramQuantile, percentile } from './stats';
 
@@ -37,9 +38,17 @@ export async function runPipeline(
   concurrency = 10,
 ): Promise<PipelineResult> {
   const regions = destinationRegions;
-  // Region-major order: requests in flight together name different sources (no stream contention from the bench itself).
-  const sourceCount = Math.ceil(count / regions.length);
-  const sources = await createSources(stack.apis[0]!, sourceCount);
+  // Spread as real traffic is: request i is account i % 8 to region (i / 8) % 8, so requests in
+  // flight together name different sources and different quota rows.
+  const perAccount = Math.ceil(count / tenantCount / regions.length);
+  const tenantSources = await Promise.all(
+    Array.from({ length: tenantCount }, (_, a) =>
+      createSources(new Api(stack.apis[0]!.baseUrl, tenantKey(a)), perAccount, 4096, 2),
+    ),
+  );
+  const tenantApis = stack.apis.map((api) =>
+    Array.from({ length: tenantCount }, (_, a) => new Api(api.baseUrl, tenantKey(a))),
+  );
   const db = new Client({ connectionString: stack.databaseUrl });
   await db.connect();
   try {
@@ -51,9 +60,11 @@ export async function runPipeline(
     let conflicts = 0;
     const t0 = Date.now();
     const requests = pool(count, concurrency, async (i) => {
-      const source = sources[i % sourceCount]!;
-      const region = regions[Math.floor(i / sourceCount)]!;
-      const api = stack.apis[i % stack.apis.length]!;
+      const account = i % tenantCount;
+      const j = Math.floor(i / tenantCount);
+      const source = tenantSources[account]![Math.floor(j / regions.length)]!;
+      const region = regions[j % regions.length]!;
+      const api = tenantApis[i % stack.apis.length]![account]!;
       for (;;) {
         const at = Date.now();
         try {
@@ -79,8 +90,12 @@ export async function runPipeline(
     let done = 0;
     for (;;) {
       if (requestError) throw requestError;
-      const counts = await Promise.all(regions.map((r) => stack.apis[0]!.normalCount(r)));
-      done = counts.reduce((a, b) => a + b, 0);
+      // The regions' lists, counted over all accounts at once (the list endpoints are per account).
+      const normal = await db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM snapshot_view WHERE region = ANY($1) AND state = 'NORMAL'`,
+        [regions],
+      );
+      done = Number(normal.rows[0]?.n);
       if (done >= count) break;
       const failed = await db.query<{ n: string }>(
         `SELECT count(*) AS n FROM events WHERE global_position > $1 AND type = 'ReplicationFailed'`,

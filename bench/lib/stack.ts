@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Api } from './api';
+import { Api, benchApiKeys, tenantAccount, tenantCount } from './api';
 import { Resources } from './resources';
 import { Service } from './service';
 
@@ -74,7 +74,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       REPLICATOR_DATABASE_URL: databaseUrl,
       AMQP_URL: amqpUrl,
       SNAPFERRY_DATA_DIR: dataDir,
-      SNAPFERRY_API_KEYS: 'benchkey-operator=ops:operator',
+      SNAPFERRY_API_KEYS: benchApiKeys,
       SNAPFERRY_REGIONS_FILE: regionsFile,
       REPLICATOR_REGIONS: destinationRegions.join(','),
       REPLICATOR_MAX_CONCURRENT_COPIES: String(options.maxConcurrentCopies ?? 8),
@@ -95,6 +95,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       replicators.push(await new Service('replicator', env, profiled('replicator')).start());
     const apis = catalogs.map((c) => new Api(c.url));
     await apis[0]!.enableBeta();
+    for (let i = 0; i < tenantCount; i += 1) await apis[0]!.enableBeta(tenantAccount(i));
     return { databaseUrl, amqpUrl, dataDir, catalogs, replicators, apis, resources };
   } catch (error) {
     await resources.cleanup();

@@ -1,15 +1,65 @@
 import autocannon from 'autocannon';
-import { benchKey } from '../lib/api';
+import { Api, benchKey, tenantCount, tenantKey } from '../lib/api';
 import { pgInsertRate } from '../lib/baselines';
 import type { Row } from '../lib/report';
 import { Resources } from '../lib/resources';
 import { cpuSeconds } from '../lib/service';
 import { createSources, destinationRegions, startStack, type StackOptions } from '../lib/stack';
 
+type Target = { key: string; path: string; region: string };
+
+/** Sends `targets` as copy requests from `connections` connections; counts the accepted ones. */
+async function copyRequests(baseUrl: string, targets: Target[], connections: number) {
+  let next = 0;
+  let accepted = 0;
+  const result = await autocannon({
+    url: baseUrl,
+    connections,
+    amount: targets.length,
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request) => {
+          const target = targets[next++ % targets.length]!;
+          return {
+            ...request,
+            path: target.path,
+            headers: { authorization: `Bearer ${target.key}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ destinationRegions: [target.region] }),
+          };
+        },
+        onResponse: (status, body) => {
+          if (status === 202 && body.includes('"Success"')) accepted += 1;
+        },
+      },
+    ],
+  });
+  if (accepted < targets.length * 0.95)
+    throw new Error(
+      `api: only ${accepted} of ${targets.length} copy requests accepted (errors ${result.errors}, non-2xx ${result.non2xx})`,
+    );
+  return {
+    perSec: accepted / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    result,
+  };
+}
+
+const copyTarget = (key: string, source: string, region: string): Target => ({
+  key,
+  path: `/v1/snapshots/${source}/copies`,
+  region,
+});
+
 /**
  * 1. API: copy requests accepted per second and their latency against one catalog process
  * (no replicator: only the API, relay and projections), beside single-row INSERT commits into
- * the same PostgreSQL from the same number of connections.
+ * the same PostgreSQL from the same number of connections. Two shapes of traffic: spread over
+ * 8 accounts x 8 regions as real traffic is (concurrent requests touch different quota rows),
+ * and one account copying to one region at a time, where every request in flight queues on
+ * the same quota row (the hot-row case).
  */
 export async function apiScenario(
   amount: number,
@@ -17,54 +67,48 @@ export async function apiScenario(
   options: StackOptions = {},
 ): Promise<Row[]> {
   const stack = await startStack({ ...options, replicators: 0 });
-  let result: Awaited<ReturnType<typeof autocannon>>;
-  let accepted = 0;
+  let spread;
+  let hot;
   try {
     const api = stack.apis[0]!;
-    // Every request names a (source, region) pair not yet copying; region-major so that
-    // concurrent requests name different sources.
+    // Spread: request i is account i % 8 to region (i / 8) % 8, each (source, region) pair new.
+    const perAccount = Math.ceil(amount / tenantCount / destinationRegions.length);
+    const tenantSources = await Promise.all(
+      Array.from({ length: tenantCount }, (_, a) =>
+        createSources(new Api(api.baseUrl, tenantKey(a)), perAccount, 4096, 2),
+      ),
+    );
+    const spreadTargets = Array.from({ length: amount }, (_, i) => {
+      const account = i % tenantCount;
+      const j = Math.floor(i / tenantCount);
+      return copyTarget(
+        tenantKey(account),
+        tenantSources[account]![Math.floor(j / destinationRegions.length)]!,
+        destinationRegions[j % destinationRegions.length]!,
+      );
+    });
+    // Hot row: one account, region-major, so requests in flight name one region (and different sources).
     const sourceCount = Math.ceil(amount / destinationRegions.length);
     const sources = await createSources(api, sourceCount);
-    let next = 0;
-    const cpuBefore = cpuSeconds(stack.catalogs[0]!.pid);
-    result = await autocannon({
-      url: api.baseUrl,
-      connections,
-      amount,
-      timeout: 30,
-      requests: [
-        {
-          method: 'POST',
-          headers: { authorization: `Bearer ${benchKey}`, 'content-type': 'application/json' },
-          setupRequest: (request) => {
-            const i = next++;
-            const source = sources[i % sourceCount]!;
-            const region =
-              destinationRegions[Math.floor(i / sourceCount) % destinationRegions.length]!;
-            return {
-              ...request,
-              path: `/v1/snapshots/${source}/copies`,
-              body: JSON.stringify({ destinationRegions: [region] }),
-            };
-          },
-          onResponse: (status, body) => {
-            if (status === 202 && body.includes('"Success"')) accepted += 1;
-          },
-        },
-      ],
-    });
-    // Busy share of one core: far below 100 % means the catalog waits rather than works.
-    const busy = (cpuSeconds(stack.catalogs[0]!.pid) - cpuBefore) / result.duration;
-    process.stderr.write(
-      `bench: api: catalog CPU ${(busy * 100).toFixed(0)} % of one core, ${((busy / (accepted / result.duration)) * 1000).toFixed(1)} ms CPU per request\n`,
+    const hotTargets = Array.from({ length: amount }, (_, i) =>
+      copyTarget(
+        benchKey,
+        sources[i % sourceCount]!,
+        destinationRegions[Math.floor(i / sourceCount) % destinationRegions.length]!,
+      ),
     );
+
+    const cpuBefore = cpuSeconds(stack.catalogs[0]!.pid);
+    spread = await copyRequests(api.baseUrl, spreadTargets, connections);
+    // Busy share of one core: far below 100 % means the catalog waits rather than works.
+    const busy = (cpuSeconds(stack.catalogs[0]!.pid) - cpuBefore) / spread.result.duration;
+    process.stderr.write(
+      `bench: api: catalog CPU ${(busy * 100).toFixed(0)} % of one core, ${((busy / spread.perSec) * 1000).toFixed(2)} ms CPU per request\n`,
+    );
+    hot = await copyRequests(api.baseUrl, hotTargets, connections);
   } finally {
     await stack.resources.cleanup();
   }
-  if (accepted < amount * 0.95)
-    throw new Error(
-      `api: only ${accepted} of ${amount} copy requests accepted (errors ${result.errors}, non-2xx ${result.non2xx})`,
-    );
 
   const resources = new Resources();
   let insert;
@@ -75,11 +119,11 @@ export async function apiScenario(
   }
   const scenario = `1 API (${connections} conns)`;
   const baseline = `INSERT commits, ${connections} conns`;
-  return [
+  const rows = (label: string, run: { perSec: number; p50: number; p99: number }): Row[] => [
     {
       scenario,
-      figure: 'copy requests accepted/s',
-      value: accepted / result.duration,
+      figure: `copy requests accepted/s, ${label}`,
+      value: run.perSec,
       unit: '/s',
       baseline,
       baselineValue: insert.perSec,
@@ -87,8 +131,8 @@ export async function apiScenario(
     },
     {
       scenario,
-      figure: 'copy request p50 latency',
-      value: result.latency.p50,
+      figure: `copy request p50 latency, ${label}`,
+      value: run.p50,
       unit: 'ms',
       baseline,
       baselineValue: insert.p50Ms,
@@ -96,12 +140,13 @@ export async function apiScenario(
     },
     {
       scenario,
-      figure: 'copy request p99 latency',
-      value: result.latency.p99,
+      figure: `copy request p99 latency, ${label}`,
+      value: run.p99,
       unit: 'ms',
       baseline,
       baselineValue: insert.p99Ms,
       better: 'lower',
     },
   ];
+  return [...rows('8 accounts x 8 regions', spread), ...rows('one hot quota row', hot)];
 }

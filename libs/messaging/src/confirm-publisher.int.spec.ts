@@ -56,6 +56,38 @@ describe('ConfirmPublisher', () => {
     expect(typeof received.properties.timestamp).toBe('number');
   });
 
+  it('sends a batch of publishes in a few socket writes, not one per message', async () => {
+    const queue = replicatorQueue('eu-frankfurt');
+    await channel.purgeQueue(queue);
+    // Every write that reaches the socket (one frame, or a corked bunch) calls _write or _writev once.
+    const socket = (manager.current() as unknown as { connection: { stream: object } }).connection
+      .stream as Record<'_write' | '_writev', (...args: unknown[]) => void>;
+    let writes = 0;
+    const count = (name: '_write' | '_writev') => {
+      const original = socket[name];
+      socket[name] = (...args: unknown[]) => {
+        writes += 1;
+        original.apply(socket, args);
+      };
+      return () => (socket[name] = original);
+    };
+    const restore = [count('_write'), count('_writev')];
+    try {
+      await publisher.publishBatch(
+        Array.from({ length: 200 }, (_, i) => ({
+          exchange: REPLICATION_EXCHANGE,
+          routingKey: requestRoutingKey('eu-frankfurt'),
+          envelope: envelope('ReplicationRequested', { replicationId: `batch-${i}` }),
+        })),
+      );
+    } finally {
+      for (const undo of restore) undo();
+    }
+    expect(writes).toBeLessThan(10); // one per message without coalescing
+    expect((await channel.checkQueue(queue)).messageCount).toBe(200);
+    await channel.purgeQueue(queue);
+  });
+
   it('rejects with UnroutableMessageError when no queue is bound to the key', async () => {
     const sent = envelope('ReplicationRequested');
     const publishing = publisher.publish(

@@ -1,5 +1,6 @@
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { closeQuietly, errorDetails, silentLogger, type MessagingLogger } from './logger';
+import { coalesceWrites } from './write-coalescer';
 
 export interface BackoffOptions {
   initialDelayMs?: number;
@@ -142,6 +143,9 @@ export class AmqpConnectionManager {
       timeout: 10_000,
       clientProperties: { connection_name: connectionName },
     });
+    // A burst of publishes or acks leaves in one write (see write-coalescer.ts).
+    if (!coalesceWrites(connection))
+      this.logger.warn({}, 'amqplib internals changed: frames are written one by one');
     let lost: Error | undefined;
     // Without an 'error' listener a connection error would be thrown as uncaught.
     connection.on('error', (error: Error) =>
