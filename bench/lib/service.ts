@@ -59,6 +59,11 @@ export class Service {
   private child: ChildProcess | undefined;
   private exited: Promise<void> | undefined;
   private tail: string[] = [];
+
+  /** The last lines the process wrote (warnings and errors at the bench's log level). */
+  recentOutput(): string {
+    return this.tail.join('');
+  }
   url = '';
   /** VmRSS right after start: the idle footprint that peaks are compared with. */
   idleRssKiB = 0;

@@ -9,6 +9,10 @@ export async function pipelineOn(options: StackOptions, count: number): Promise<
   const stack = await startStack(options);
   try {
     return await runPipeline(stack, count);
+  } catch (error) {
+    for (const service of [...stack.catalogs, ...stack.replicators])
+      process.stderr.write(`bench: ${service.kind} said:\n${service.recentOutput()}\n`);
+    throw error;
   } finally {
     await stack.resources.cleanup();
   }

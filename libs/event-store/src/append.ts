@@ -100,12 +100,15 @@ export async function appendToStreams<E extends AnyEvent>(
         JSON.stringify(event.metadata ?? {}),
       );
       values.push(
-        `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}::jsonb, $${n + 7}::jsonb)`,
+        `($${n + 1}::text, $${n + 2}::int, $${n + 3}::uuid, $${n + 4}::text, $${n + 5}::int, $${n + 6}::jsonb, $${n + 7}::jsonb)`,
       );
     });
   }
-  // pg_notify is delivered on commit only. A new stream that exists already collides on its
-  // first event position (events_stream_position_unique), which the store translates.
+  // The events are inserted only once every existing stream has moved (the InitPlan on
+  // `moved` runs first): a writer never holds an event position while it waits for a stream's
+  // row, which two writers of one stream would otherwise deadlock on. A new stream that
+  // exists already collides on its first event position (events_stream_position_unique),
+  // which the store translates. pg_notify is delivered on commit only.
   const { rows } = await sql<{
     stream_id: string;
     stream_position: number;
@@ -123,7 +126,8 @@ export async function appendToStreams<E extends AnyEvent>(
        ON CONFLICT (stream_id) DO NOTHING RETURNING stream_id
      ), inserted AS (
        INSERT INTO events (stream_id, stream_position, event_id, type, schema_version, data, metadata)
-       VALUES ${values.join(', ')}
+       SELECT * FROM (VALUES ${values.join(', ')}) AS v
+       WHERE (SELECT count(*) FROM moved) = ${moved.length}
        RETURNING stream_id, stream_position, global_position, transaction_id
      ), announced AS (
        SELECT pg_notify($6, json_build_object(
@@ -138,7 +142,7 @@ export async function appendToStreams<E extends AnyEvent>(
     params,
   );
   if (Number(rows[0]?.moved ?? 0) !== moved.length) {
-    // An expected stream is missing (one that moved fails above, on its first event position).
+    // A stream moved since the decision (or is missing): nothing was inserted; name it.
     const versions = await lockVersions(
       sql,
       moved.map((m) => m.streamId),

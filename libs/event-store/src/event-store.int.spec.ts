@@ -167,6 +167,43 @@ describe('optimistic concurrency', () => {
     },
   );
 
+  it('never deadlocks writers that move one stream and create others (as copy requests do)', async () => {
+    for (let round = 0; round < 20; round++) {
+      const [source, other] = [stream(), stream()];
+      await store.appendToStream(source, [registered(source)], { expectedVersion: 'no_stream' });
+      await store.appendToStream(other, [registered(other)], { expectedVersion: 'no_stream' });
+      const copyRequest = () => {
+        const [replication, target] = [stream(), stream()];
+        return store.appendToStreams<TestEvent>([
+          { streamId: source, expectedVersion: 1, events: [copied(source)] },
+          {
+            streamId: replication,
+            expectedVersion: 'no_stream',
+            events: [registered(replication)],
+          },
+          { streamId: target, expectedVersion: 'no_stream', events: [registered(target)] },
+        ]);
+      };
+      // Progress ingestion moves several existing streams (locked first, in id order).
+      const progress = () =>
+        store.appendToStreams<TestEvent>([
+          { streamId: other, expectedVersion: 1, events: [copied(other)] },
+          { streamId: source, expectedVersion: 1, events: [copied(source)] },
+        ]);
+      const outcomes = await Promise.allSettled([
+        copyRequest(),
+        progress(),
+        copyRequest(),
+        progress(),
+        copyRequest(),
+      ]);
+      const failures = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      for (const failure of failures)
+        expect(failure.reason).toBeInstanceOf(WrongExpectedVersionError);
+      expect(failures).toHaveLength(4);
+    }
+  });
+
   it('maps a unique violation on stream position (a writer bypassing streams) to the typed error', async () => {
     const id = stream();
     await store.appendToStream(id, [registered(id)], { expectedVersion: 'no_stream' });
