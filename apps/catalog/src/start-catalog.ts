@@ -2,7 +2,6 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client } from 'pg';
-import { Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import {
   createEventStoreDataSource,
@@ -36,6 +35,7 @@ import { ProgressController } from './progress/progress.controller';
 import { RecordProgress } from './progress/record-progress';
 import { ProjectionWatermark } from './read-models/projection-watermark';
 import { Projector } from './read-models/projector';
+import { ReplicationStateGauge } from './read-models/replication-state-gauge';
 import { DataReaper } from './data-reaper/data-reaper';
 import { RegionStores } from '@snapferry/storage';
 import { catalogMigrations } from './store/catalog-migrations';
@@ -66,23 +66,6 @@ async function migrate(config: SnapferryConfig): Promise<DataSource> {
   }
 }
 
-/** `snapferry_replications{state}`: counted from the replication view when Prometheus scrapes. */
-function replicationsByState(metrics: Registry, store: PostgresEventStore): void {
-  new Gauge({
-    name: 'snapferry_replications',
-    help: 'Replications by state (from the replication view)',
-    labelNames: ['state'],
-    registers: [metrics],
-    async collect() {
-      this.reset();
-      const rows = await store.query<{ state: string; n: string }>(
-        `SELECT doc->>'state' AS state, count(*) AS n FROM replication_view GROUP BY 1`,
-      );
-      for (const row of rows) this.set({ state: row.state }, Number(row.n));
-    },
-  });
-}
-
 export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promise<RunningCatalog> {
   const config = loadConfig(env);
   const logger = createLogger('catalog', config.logLevel);
@@ -93,7 +76,7 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
     onError: (err) => logger.warn({ err }, 'event notifications connection lost; reconnecting'),
   });
   await notifications.start();
-  replicationsByState(metrics, eventStore);
+  new ReplicationStateGauge(eventStore, metrics);
   const watermark = new ProjectionWatermark();
   const projector = new Projector(eventStore, watermark, notifications, logger, metrics);
   watermark.poll = () => projector.storedCheckpoint();

@@ -2,6 +2,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { appendToStreams, notificationChannel, streamVersion } from './append';
 import { DuplicateEventError, WrongExpectedVersionError } from './errors';
 import {
+  eventsWithIds,
   readAll,
   readAllByPosition,
   readStream,
@@ -39,8 +40,7 @@ export class EventStoreTransaction implements SqlExecutor {
   readonly sql: Sql;
 
   constructor(
-    /** The TypeORM QueryRunner, for callers that need it. */
-    readonly queryRunner: QueryRunner,
+    queryRunner: QueryRunner,
     private readonly store: PostgresEventStore,
   ) {
     this.sql = sqlOf(queryRunner);
@@ -59,6 +59,16 @@ export class EventStoreTransaction implements SqlExecutor {
     options?: ReadStreamOptions,
   ): Promise<ReadStreamResult<E>> {
     return readStream<E>(this.sql, streamId, options);
+  }
+
+  /** Whether an event with this id is stored (as this transaction sees it). */
+  async hasEvent(eventId: string): Promise<boolean> {
+    return (await eventsWithIds(this.sql, [eventId])).size > 0;
+  }
+
+  /** Which of `eventIds` are stored (as this transaction sees them): deduplicating a batch of messages. */
+  eventsWithIds(eventIds: readonly string[]): Promise<Set<string>> {
+    return eventsWithIds(this.sql, eventIds);
   }
 
   async appendToStream<E extends AnyEvent = AnyEvent>(
@@ -140,6 +150,16 @@ export class PostgresEventStore implements SqlExecutor {
     options?: ReadStreamOptions,
   ): Promise<ReadStreamResult<E>> {
     return this.withSql((sql) => readStream<E>(sql, streamId, options));
+  }
+
+  /** Whether an event with this id is stored. */
+  async hasEvent(eventId: string): Promise<boolean> {
+    return (await this.eventsWithIds([eventId])).size > 0;
+  }
+
+  /** Which of `eventIds` are stored. */
+  eventsWithIds(eventIds: readonly string[]): Promise<Set<string>> {
+    return this.withSql((sql) => eventsWithIds(sql, eventIds));
   }
 
   /** Which of `streamIds` hold an event of `type` (e.g. the snapshots already deleted). */

@@ -26,6 +26,7 @@ export {
   processSubscriptionBatch,
   runSubscription,
   resetSubscription,
+  lockSubscription,
   readSubscriptionStatus,
   CheckpointStore,
   type SubscriptionHandler,

@@ -27,6 +27,18 @@ export async function readStream<E extends AnyEvent>(
   return { events, currentVersion, streamExists: currentVersion > 0 };
 }
 
+/** Which of `eventIds` (UUIDs) are stored. */
+export async function eventsWithIds(sql: Sql, eventIds: readonly string[]): Promise<Set<string>> {
+  if (eventIds.length === 0) return new Set();
+  const { rows } = await sql<{ event_id: string }>(
+    `SELECT event_id::text AS event_id FROM events WHERE event_id = ANY($1::uuid[])`,
+    [eventIds],
+  );
+  const found = new Set(rows.map((row) => row.event_id));
+  // Answered in the caller's spelling of each id (a UUID's text form may differ in case).
+  return new Set(eventIds.filter((id) => found.has(id.toLowerCase())));
+}
+
 export type ReadAllOptions = EventFilter & { after?: Checkpoint; limit?: number };
 export type ReadAllResult<E extends AnyEvent = AnyEvent> = {
   events: RecordedEvent<E>[];

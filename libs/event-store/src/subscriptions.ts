@@ -108,6 +108,14 @@ export async function runSubscription<E extends AnyEvent = AnyEvent>(
   }
 }
 
+/**
+ * Locks a subscription's row for the rest of `tx`: a running batch finishes first, and no
+ * batch starts until `tx` ends (e.g. while its read model is cleared for a rebuild).
+ */
+export async function lockSubscription(tx: SqlExecutor, name: string): Promise<void> {
+  await tx.query(`SELECT 1 FROM subscriptions WHERE name = $1 FOR UPDATE`, [name]);
+}
+
 /** Moves a subscription back (to the start unless told) so its read model can be rebuilt. Waits for a running batch. */
 export async function resetSubscription(
   sql: SqlExecutor,

@@ -34,8 +34,7 @@ export class RecordProgress {
       return await this.store.transaction(
         { correlationId: message.correlationId, causationId: message.eventId },
         async (tx): Promise<IngestOutcome> => {
-          const seen = await tx.sql(`SELECT 1 FROM events WHERE event_id = $1`, [message.eventId]);
-          if (seen.rows.length > 0) return 'duplicate';
+          if (await tx.hasEvent(message.eventId)) return 'duplicate';
           const replication = await tx.replication(event.data.replicationId);
           const target = await tx.snapshot(event.data.targetSnapshotId);
           const decision = recordReplicationProgress(

@@ -6,6 +6,7 @@ import {
   type Checkpoint,
   CheckpointStore,
   type EventNotifications,
+  lockSubscription,
   type PostgresEventStore,
   processSubscriptionBatch,
   resetSubscription,
@@ -69,9 +70,7 @@ export class Projector {
   /** Clears the read models and replays the whole log into them, safely while the service runs. */
   async rebuild(): Promise<void> {
     await this.store.transaction(async (tx) => {
-      await tx.query(`SELECT 1 FROM subscriptions WHERE name = $1 FOR UPDATE`, [
-        readModelsSubscription,
-      ]);
+      await lockSubscription(tx, readModelsSubscription);
       for (const projection of projections)
         for (const table of projection.tables) await tx.execute(`DELETE FROM ${table}`);
       await resetSubscription(tx, readModelsSubscription);

@@ -14,6 +14,7 @@ import {
 } from '@snapferry/domain';
 import {
   type Checkpoint,
+  type EventStoreTransaction,
   PostgresEventStore,
   type EventMetadata,
   type Sql,
@@ -38,7 +39,12 @@ export class CatalogTransaction {
       streamId: string,
     ) => Promise<{ events: { type: string; data: unknown }[]; currentVersion: number }>,
     private metadata: EventMetadata,
+    private readonly events: Pick<EventStoreTransaction, 'hasEvent' | 'eventsWithIds'>,
   ) {}
+
+  /** Whether an event with this id is stored (a message ingested before, say). */
+  hasEvent = (eventId: string) => this.events.hasEvent(eventId);
+  eventsWithIds = (eventIds: readonly string[]) => this.events.eventsWithIds(eventIds);
 
   /** Adds to the metadata of events appended from here on (e.g. the owning account, once loaded). */
   withMetadata(extra: EventMetadata): void {
@@ -130,7 +136,7 @@ export class CatalogStore {
       try {
         let written: Checkpoint | undefined;
         const result = await this.eventStore.transaction(async (etx) => {
-          const tx = new CatalogTransaction(etx.sql, (id) => etx.readStream(id), metadata);
+          const tx = new CatalogTransaction(etx.sql, (id) => etx.readStream(id), metadata, etx);
           const result = await work(tx);
           const appends = tx.pending();
           if (appends.length > 0) {
