@@ -24,7 +24,6 @@ export {
 export type { Sql, SqlResult } from './sql';
 export {
   processSubscriptionBatch,
-  runSubscription,
   resetSubscription,
   lockSubscription,
   readSubscriptionStatus,
@@ -32,9 +31,15 @@ export {
   type SubscriptionHandler,
   type SubscriptionBatchOptions,
   type SubscriptionBatchOutcome,
-  type RunSubscriptionOptions,
   type SubscriptionStatus,
 } from './subscriptions';
+export {
+  runSubscription,
+  SubscriptionRunner,
+  type RunSubscriptionOptions,
+  type SubscriptionRunnerOptions,
+  type SubscriptionFailure,
+} from './subscription-runner';
 export {
   EventNotifications,
   type EventNotification,

@@ -1,21 +1,24 @@
-import { pause } from '@snapferry/platform';
 import type { Logger } from 'pino';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import {
-  CatchUpSignal,
   type Checkpoint,
   CheckpointStore,
   type EventNotifications,
+  type EventStoreTransaction,
   lockSubscription,
   type PostgresEventStore,
-  processSubscriptionBatch,
+  type RecordedEvent,
   resetSubscription,
+  type SubscriptionBatchOutcome,
+  SubscriptionRunner,
 } from '@snapferry/event-store';
 import type { Projection } from './projection';
 import { replicationViewProjection } from './replication-view.projection';
 import { snapshotViewProjection } from './snapshot-view.projection';
 
 export const readModelsSubscription = 'read-models';
+/** Events per batch: big batches keep up under load (one transaction, one checkpoint write each). */
+const readModelsBatchSize = 1_000;
 export const projections: Projection[] = [snapshotViewProjection, replicationViewProjection];
 
 /**
@@ -24,12 +27,9 @@ export const projections: Projection[] = [snapshotViewProjection, replicationVie
  * (the subscription row is locked per batch).
  */
 export class Projector {
-  private readonly abort = new AbortController();
-  private running: Promise<void> | undefined;
+  private readonly runner: SubscriptionRunner;
   private readonly lag: Histogram;
   private readonly position: Gauge;
-  /** The highest global position projected (positions can commit out of order; a scheduling hint only). */
-  private projectedPosition = 0n;
 
   constructor(
     private readonly store: PostgresEventStore,
@@ -37,8 +37,8 @@ export class Projector {
       advance(checkpoint: Checkpoint): void;
       projectedElsewhere: boolean;
     },
-    private readonly notifications: EventNotifications,
-    private readonly logger: Logger,
+    notifications: EventNotifications,
+    logger: Logger,
     metrics: Registry,
   ) {
     this.lag = new Histogram({
@@ -52,15 +52,25 @@ export class Projector {
       help: 'Global position the read models have reached',
       registers: [metrics],
     });
+    this.runner = new SubscriptionRunner(store, {
+      name: readModelsSubscription,
+      batchSize: readModelsBatchSize,
+      notifications,
+      pollIntervalMs: 1_000,
+      busyPollIntervalMs: 200, // another instance projects: check on it sooner
+      retryDelayMs: () => 1_000,
+      handle: (events, tx) => this.project(events, tx),
+      afterBatch: (outcome) => this.projected(outcome),
+      onError: (error) => logger.error({ err: error }, 'projection batch failed; retrying'),
+    });
   }
 
   start(): void {
-    this.running ??= this.loop();
+    this.runner.start();
   }
 
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await this.running;
+  stop(): Promise<void> {
+    return this.runner.stop();
   }
 
   storedCheckpoint(): Promise<Checkpoint> {
@@ -77,52 +87,17 @@ export class Projector {
     });
   }
 
-  /** One batch; exposed for tests and tools. */
-  async step(batchSize = 500) {
-    const result = await processSubscriptionBatch(this.store, {
-      name: readModelsSubscription,
-      batchSize,
-      handle: async (events, tx) => {
-        for (const projection of projections) await projection.handle(events, tx.sql);
-        const now = Date.now();
-        for (const e of events) {
-          this.lag.observe((now - e.recordedAt.getTime()) / 1000);
-          if (e.globalPosition > this.projectedPosition) this.projectedPosition = e.globalPosition;
-        }
-      },
-    });
-    this.watermark.projectedElsewhere = result.outcome === 'busy';
-    if (result.outcome !== 'busy') {
-      this.watermark.advance(result.checkpoint);
-      this.position.set(Number(result.checkpoint.position));
-    }
-    return result;
+  private async project(events: RecordedEvent[], tx: EventStoreTransaction): Promise<void> {
+    for (const projection of projections) await projection.handle(events, tx.sql);
+    const now = Date.now();
+    for (const e of events) this.lag.observe((now - e.recordedAt.getTime()) / 1000);
   }
 
-  private async loop(): Promise<void> {
-    const { signal } = this.abort;
-    const wakeups = new CatchUpSignal(this.notifications);
-    let retryMs = 2;
-    try {
-      while (!signal.aborted) {
-        try {
-          const result = await this.step();
-          if (result.outcome === 'handled' && result.count === 500) continue;
-          if (result.outcome !== 'busy' && wakeups.behind(this.projectedPosition)) {
-            // Appended but not yet visible (an older transaction is still open): look again soon.
-            await pause(retryMs, signal);
-            retryMs = Math.min(retryMs * 2, 100);
-            continue;
-          }
-          retryMs = 2;
-          await wakeups.wait(result.outcome === 'busy' ? 200 : 1_000, signal);
-        } catch (error) {
-          this.logger.error({ err: error }, 'projection batch failed; retrying');
-          await pause(1_000, signal);
-        }
-      }
-    } finally {
-      wakeups.close();
+  private projected(outcome: SubscriptionBatchOutcome): void {
+    this.watermark.projectedElsewhere = outcome.outcome === 'busy';
+    if (outcome.outcome !== 'busy') {
+      this.watermark.advance(outcome.checkpoint);
+      this.position.set(Number(outcome.checkpoint.position));
     }
   }
 }
