@@ -1,13 +1,21 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { Logger } from 'pino';
 import { type SnapshotDeleted, streamIds } from '@snapferry/domain';
 import {
-  type EventNotifications,
-  type PostgresEventStore,
+  EventNotifications,
+  PostgresEventStore,
   type RecordedEvent,
   SubscriptionRunner,
 } from '@snapferry/event-store';
-import type { RegionStores } from '@snapferry/storage';
+import type { SnapferryConfig } from '@snapferry/platform';
+import { RegionStores } from '@snapferry/storage';
 import { deleteUploadPlans } from '../snapshot-data/chunked/upload-plans';
+import { CONFIG, LOGGER } from '../tokens';
 import { GcSchedule } from './gc-schedule';
 
 export const dataReaperSubscription = 'data-reaper';
@@ -22,21 +30,24 @@ const idleMs = 5_000;
  * (idempotent, so at-least-once is enough); the regions it touched
  * are then swept for chunks nothing references (bounded mark-and-sweep, see collectGarbage),
  * at most once a minute per region and once more after the grace period, when the chunks
- * that were still young (uploads and copies in flight keep theirs) may go.
+ * that were still young (uploads and copies in flight keep theirs) may go. Runs from the
+ * application's bootstrap until its shutdown begins.
  */
-export class DataReaper {
+@Injectable()
+export class DataReaper implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly runner: SubscriptionRunner<SnapshotDeleted>;
   private readonly schedule: GcSchedule;
+  private readonly graceMs: number;
 
   constructor(
     private readonly store: PostgresEventStore,
     private readonly regionStores: RegionStores,
     notifications: EventNotifications,
-    private readonly logger: Logger,
-    private readonly graceMs: number,
-    gcIntervalMs = 60_000,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(CONFIG) config: SnapferryConfig,
   ) {
-    this.schedule = new GcSchedule(gcIntervalMs, graceMs);
+    this.graceMs = config.gcGraceMs;
+    this.schedule = new GcSchedule(config.gcIntervalMs, config.gcGraceMs);
     this.runner = new SubscriptionRunner<SnapshotDeleted>(store, {
       name: dataReaperSubscription,
       batchSize: dataReaperBatchSize,
@@ -55,11 +66,11 @@ export class DataReaper {
     });
   }
 
-  start(): void {
+  onApplicationBootstrap(): void {
     this.runner.start();
   }
 
-  stop(): Promise<void> {
+  beforeApplicationShutdown(): Promise<void> {
     return this.runner.stop();
   }
 

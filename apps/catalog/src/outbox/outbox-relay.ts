@@ -1,19 +1,25 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { type CatalogEvent, eventRegion } from '@snapferry/domain';
 import { messageVersions, type ReplicationMessage, routingKeyOf } from '@snapferry/contracts';
 import {
   type Checkpoint,
-  type EventNotifications,
-  type PostgresEventStore,
+  EventNotifications,
+  PostgresEventStore,
   type RecordedEvent,
   type SubscriptionFailure,
   SubscriptionRunner,
 } from '@snapferry/event-store';
 import {
-  type AmqpConnectionManager,
+  AmqpConnectionManager,
   catalogEventRoutingKey,
-  type ConfirmPublisher,
+  ConfirmPublisher,
   declareTopology,
   EVENTS_EXCHANGE,
   type MessageEnvelope,
@@ -21,6 +27,8 @@ import {
   REPLICATION_EXCHANGE,
   UnroutableMessageError,
 } from '@snapferry/messaging';
+import type { SnapferryConfig } from '@snapferry/platform';
+import { CONFIG, LOGGER, METRICS } from '../tokens';
 
 export const outboxRelayName = 'outbox-relay';
 /** Events per batch: one batch is published and confirmed before its checkpoint moves. */
@@ -70,8 +78,11 @@ export function publicationsOf(event: RecordedEvent): PublishRequest[] {
  * order, publishes them persistent and mandatory with publisher confirms, and moves its
  * checkpoint only after every confirm of a batch. A crash re-publishes from the checkpoint
  * (consumers deduplicate by event id); one catalog instance relays at a time (advisory lock).
+ * Runs from the application's bootstrap (the progress consumer is connected by then) until
+ * its shutdown begins, before the broker connection closes.
  */
-export class OutboxRelay {
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly runner: SubscriptionRunner;
   private readonly declaredRegions = new Set<string>();
   private readonly published: Counter;
@@ -79,16 +90,18 @@ export class OutboxRelay {
   private readonly lag: Gauge;
   leader = false;
 
+  private readonly deliveryLimit: number;
+
   constructor(
     store: PostgresEventStore,
-    databaseUrl: string,
     private readonly amqp: AmqpConnectionManager,
     private readonly publisher: ConfirmPublisher,
     notifications: EventNotifications,
-    private readonly logger: Logger,
-    private readonly deliveryLimit: number,
-    metrics: Registry,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(CONFIG) config: SnapferryConfig,
+    @Inject(METRICS) metrics: Registry,
   ) {
+    this.deliveryLimit = config.deliveryLimit;
     this.published = new Counter({
       name: 'snapferry_relay_published_total',
       help: 'Messages the outbox relay published and the broker confirmed',
@@ -111,7 +124,7 @@ export class OutboxRelay {
       notifications,
       pollIntervalMs: 1_000,
       retryDelayMs: (failures) => Math.min(10_000, 200 * 2 ** Math.min(failures, 6)),
-      leadership: { databaseUrl, onChange: (leading) => this.leading(leading) },
+      leadership: { databaseUrl: config.databaseUrl, onChange: (leading) => this.leading(leading) },
       handle: (events) => this.relay(events),
       afterBatch: (outcome) => {
         if (outcome.outcome === 'idle') this.lag.set(0);
@@ -120,13 +133,13 @@ export class OutboxRelay {
     });
   }
 
-  async start(): Promise<void> {
+  async onApplicationBootstrap(): Promise<void> {
     // A new connection may face a new broker: declare region queues again on first use.
     await this.amqp.register(async () => this.declaredRegions.clear());
     this.runner.start();
   }
 
-  stop(): Promise<void> {
+  beforeApplicationShutdown(): Promise<void> {
     return this.runner.stop();
   }
 

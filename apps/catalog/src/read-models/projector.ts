@@ -1,22 +1,27 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import {
-  type Checkpoint,
-  CheckpointStore,
-  type EventNotifications,
+  EventNotifications,
   type EventStoreTransaction,
   lockSubscription,
-  type PostgresEventStore,
+  PostgresEventStore,
   type RecordedEvent,
   resetSubscription,
   type SubscriptionBatchOutcome,
   SubscriptionRunner,
 } from '@snapferry/event-store';
-import type { Projection } from './projection';
+import { METRICS, LOGGER } from '../tokens';
+import { type Projection, readModelsSubscription } from './projection';
+import { ProjectionWatermark } from './projection-watermark';
 import { replicationViewProjection } from './replication-view.projection';
 import { snapshotViewProjection } from './snapshot-view.projection';
 
-export const readModelsSubscription = 'read-models';
 /** Events per batch: big batches keep up under load (one transaction, one checkpoint write each). */
 const readModelsBatchSize = 1_000;
 export const projections: Projection[] = [snapshotViewProjection, replicationViewProjection];
@@ -24,22 +29,21 @@ export const projections: Projection[] = [snapshotViewProjection, replicationVie
 /**
  * Projects the event log into the read models: each batch's view changes and the
  * checkpoint commit in one transaction, and a second catalog instance waits its turn
- * (the subscription row is locked per batch).
+ * (the subscription row is locked per batch). Runs from the application's bootstrap until
+ * its shutdown begins.
  */
-export class Projector {
+@Injectable()
+export class Projector implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly runner: SubscriptionRunner;
   private readonly lag: Histogram;
   private readonly position: Gauge;
 
   constructor(
     private readonly store: PostgresEventStore,
-    private readonly watermark: {
-      advance(checkpoint: Checkpoint): void;
-      projectedElsewhere: boolean;
-    },
+    private readonly watermark: ProjectionWatermark,
     notifications: EventNotifications,
-    logger: Logger,
-    metrics: Registry,
+    @Inject(LOGGER) logger: Logger,
+    @Inject(METRICS) metrics: Registry,
   ) {
     this.lag = new Histogram({
       name: 'snapferry_projection_lag_seconds',
@@ -65,16 +69,12 @@ export class Projector {
     });
   }
 
-  start(): void {
+  onApplicationBootstrap(): void {
     this.runner.start();
   }
 
-  stop(): Promise<void> {
+  beforeApplicationShutdown(): Promise<void> {
     return this.runner.stop();
-  }
-
-  storedCheckpoint(): Promise<Checkpoint> {
-    return new CheckpointStore(this.store).load(readModelsSubscription);
   }
 
   /** Clears the read models and replays the whole log into them, safely while the service runs. */
