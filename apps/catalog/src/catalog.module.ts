@@ -2,10 +2,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE, Reflector } from '@nestjs/core';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { EventNotifications, PostgresEventStore } from '@snapferry/event-store';
-import type { SnapferryConfig } from '@snapferry/platform';
+import { declareTopology } from '@snapferry/messaging';
+import { HealthModule, MessagingModule, type SnapferryConfig } from '@snapferry/platform';
+import { RegionStores } from '@snapferry/storage';
 import { BetaController } from './accounts/beta.controller';
+import { ProjectionsController } from './admin/projections.controller';
 import { ScrubController } from './admin/scrub.controller';
+import { CatalogHealthChecks } from './catalog-health-checks';
 import { cloudApi } from './cloud-api/cloud-api.module';
 import { RequestCopies } from './copies/request-copies';
 import { EventLog } from './events/event-log';
@@ -15,14 +18,20 @@ import { AuthGuard } from './http/auth.guard';
 import { ErrorFilter } from './http/error.filter';
 import { keyRateLimit } from './http/rate-limit';
 import { StrictValidationPipe } from './http/validation.pipe';
+import { DatabaseModule } from './database/database.module';
+import { DataReaper } from './data-reaper/data-reaper';
+import { OutboxRelay } from './outbox/outbox-relay';
+import { ProgressController } from './progress/progress.controller';
+import { RecordProgress } from './progress/record-progress';
 import { ProjectionWatermark } from './read-models/projection-watermark';
+import { Projector } from './read-models/projector';
+import { ReplicationStateGauge } from './read-models/replication-state-gauge';
 import { RegionsController } from './regions/regions.controller';
 import { ReplicationQueries } from './replications/replication-queries';
 import { ReplicationsController } from './replications/replications.controller';
 import { SnapshotCommands } from './snapshots/snapshot-commands';
 import { SnapshotQueries } from './snapshots/snapshot-queries';
 import { SnapshotsController } from './snapshots/snapshots.controller';
-import { RegionStores } from '@snapferry/storage';
 import { SnapshotData } from './snapshot-data/snapshot-data';
 import { SnapshotDataController } from './snapshot-data/snapshot-data.controller';
 import { ChunkedUploadController } from './snapshot-data/chunked/chunked-upload.controller';
@@ -31,32 +40,40 @@ import { PutChunk } from './snapshot-data/chunked/put-chunk';
 import { UploadPlans } from './snapshot-data/chunked/upload-plans';
 import { UploadLeases } from './snapshot-data/upload-leases';
 import { CatalogStore } from './store/catalog-store';
-import { type HealthChecks, HealthModule } from '@snapferry/platform';
 import { CONFIG, LOGGER, METRICS, REGION_CATALOG } from './tokens';
 
-/** What start-catalog.ts builds before Nest starts (connections, configuration) and hands to the module. */
-export interface CatalogRuntime {
+/** What start-catalog.ts has before Nest starts: the configuration, read once, its logger and metrics. */
+export interface CatalogModuleOptions {
   config: SnapferryConfig;
   logger: Logger;
-  eventStore: PostgresEventStore;
   metrics: Registry;
-  healthChecks: HealthChecks;
-  watermark: ProjectionWatermark;
-  regionStores: RegionStores;
-  notifications: EventNotifications;
-  extraControllers?: DynamicModule['controllers'];
-  extraProviders?: DynamicModule['providers'];
 }
 
+/**
+ * The catalog: the HTTP API, the progress consumer's handlers, and the workers that follow
+ * the log (projector, data reaper, outbox relay: providers that start on the application's
+ * bootstrap and stop before its connections close).
+ */
 @Module({})
 export class CatalogModule {
-  static register(runtime: CatalogRuntime): DynamicModule {
-    const rateLimit = keyRateLimit(runtime.config.rateLimit);
+  static register({ config, logger, metrics }: CatalogModuleOptions): DynamicModule {
+    const rateLimit = keyRateLimit(config.rateLimit);
     return {
       module: CatalogModule,
       imports: [
         ...rateLimit.imports,
-        HealthModule.register({ checks: runtime.healthChecks, metrics: runtime.metrics }),
+        DatabaseModule.register({ databaseUrl: config.databaseUrl, logger }),
+        MessagingModule.register({
+          url: config.amqpUrl,
+          connectionName: `snapferry-catalog-${process.pid}`,
+          logger,
+          setup: (channel) =>
+            declareTopology(channel, {
+              catalogProgress: true,
+              deliveryLimit: config.deliveryLimit,
+            }),
+        }),
+        HealthModule.register({ checks: CatalogHealthChecks, metrics }),
       ],
       controllers: [
         SnapshotsController,
@@ -67,25 +84,29 @@ export class CatalogModule {
         EventsController,
         BetaController,
         ScrubController,
+        ProgressController,
+        ProjectionsController,
         ...cloudApi.controllers,
-        ...(runtime.extraControllers ?? []),
       ],
       providers: [
-        { provide: CONFIG, useValue: runtime.config },
-        { provide: LOGGER, useValue: runtime.logger },
-        { provide: REGION_CATALOG, useValue: runtime.config.regions },
-        { provide: METRICS, useValue: runtime.metrics },
-        { provide: PostgresEventStore, useValue: runtime.eventStore },
-        { provide: ProjectionWatermark, useValue: runtime.watermark },
-        { provide: EventNotifications, useValue: runtime.notifications },
+        { provide: CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        { provide: REGION_CATALOG, useValue: config.regions },
+        { provide: METRICS, useValue: metrics },
         {
           provide: APP_GUARD,
-          useFactory: (r: Reflector) => new AuthGuard(r, apiKeyLookup(runtime.config.apiKeys)),
+          useFactory: (r: Reflector) => new AuthGuard(r, apiKeyLookup(config.apiKeys)),
           inject: [Reflector],
         },
         ...rateLimit.providers, // after the AuthGuard: limits count per authenticated key
-        { provide: APP_FILTER, useValue: new ErrorFilter(runtime.logger) },
+        { provide: APP_FILTER, useValue: new ErrorFilter(logger) },
         { provide: APP_PIPE, useClass: StrictValidationPipe },
+        ProjectionWatermark,
+        Projector,
+        ReplicationStateGauge,
+        DataReaper,
+        OutboxRelay,
+        RecordProgress,
         CatalogStore,
         SnapshotCommands,
         SnapshotQueries,
@@ -97,9 +118,19 @@ export class CatalogModule {
         UploadPlans,
         DeclareManifest,
         PutChunk,
-        { provide: RegionStores, useValue: runtime.regionStores },
+        {
+          // The catalog touches no region's store itself when the region has a storeUrl: uploads,
+          // reads and garbage collection go to the region's store service.
+          provide: RegionStores,
+          useFactory: () =>
+            new RegionStores({
+              dataDir: config.dataDir,
+              regions: config.regions,
+              secret: config.regionSecret,
+              retryForMs: config.regionRetryMs,
+            }),
+        },
         ...cloudApi.providers,
-        ...(runtime.extraProviders ?? []),
       ],
     };
   }

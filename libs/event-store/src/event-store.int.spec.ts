@@ -237,6 +237,32 @@ describe('duplicate events', () => {
     expect(error).toMatchObject({ eventId });
     expect(await store.readStream(other)).toMatchObject({ events: [], streamExists: false });
   });
+
+  it('says which event ids are stored, in and outside a transaction', async () => {
+    const id = stream();
+    const stored = randomUUID();
+    const missing = randomUUID();
+    await store.appendToStream(id, [{ ...registered(id), eventId: stored }], {
+      expectedVersion: 'no_stream',
+    });
+
+    expect(await store.hasEvent(stored)).toBe(true);
+    expect(await store.hasEvent(missing)).toBe(false);
+    expect(await store.eventsWithIds([stored, missing])).toEqual(new Set([stored]));
+    expect(await store.eventsWithIds([])).toEqual(new Set());
+    const uncommitted = randomUUID();
+    await store.transaction(async (tx) => {
+      await tx.appendToStream(id, [{ ...copied(id), eventId: uncommitted }], {
+        expectedVersion: 1,
+      });
+      expect(await tx.hasEvent(uncommitted)).toBe(true); // its own write
+      expect(await tx.eventsWithIds([stored, uncommitted, missing])).toEqual(
+        new Set([stored, uncommitted]),
+      );
+      expect(await store.hasEvent(uncommitted)).toBe(false); // not committed yet
+    });
+    expect(await store.hasEvent(uncommitted)).toBe(true);
+  });
 });
 
 describe('multi-stream append', () => {

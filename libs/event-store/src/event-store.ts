@@ -41,8 +41,7 @@ export class EventStoreTransaction implements SqlExecutor {
   readonly sql: Sql;
 
   constructor(
-    /** The TypeORM QueryRunner, for callers that need it. */
-    readonly queryRunner: QueryRunner,
+    queryRunner: QueryRunner,
     private readonly store: PostgresEventStore,
   ) {
     this.sql = sqlOf(queryRunner);
@@ -70,7 +69,12 @@ export class EventStoreTransaction implements SqlExecutor {
     return readStreams<E>(this.sql, streamIds);
   }
 
-  /** Which of these event ids are stored already. */
+  /** Whether an event with this id is stored (as this transaction sees it). */
+  async hasEvent(eventId: string): Promise<boolean> {
+    return (await eventsWithIds(this.sql, [eventId])).size > 0;
+  }
+
+  /** Which of `eventIds` are stored (as this transaction sees them): deduplicating a batch of messages. */
   eventsWithIds(eventIds: readonly string[]): Promise<Set<string>> {
     return eventsWithIds(this.sql, eventIds);
   }
@@ -154,6 +158,16 @@ export class PostgresEventStore implements SqlExecutor {
     options?: ReadStreamOptions,
   ): Promise<ReadStreamResult<E>> {
     return this.withSql((sql) => readStream<E>(sql, streamId, options));
+  }
+
+  /** Whether an event with this id is stored. */
+  async hasEvent(eventId: string): Promise<boolean> {
+    return (await this.eventsWithIds([eventId])).size > 0;
+  }
+
+  /** Which of `eventIds` are stored. */
+  eventsWithIds(eventIds: readonly string[]): Promise<Set<string>> {
+    return this.withSql((sql) => eventsWithIds(sql, eventIds));
   }
 
   /** Which of `streamIds` hold an event of `type` (e.g. the snapshots already deleted). */

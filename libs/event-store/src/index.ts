@@ -24,16 +24,22 @@ export {
 export type { Sql, SqlResult } from './sql';
 export {
   processSubscriptionBatch,
-  runSubscription,
   resetSubscription,
+  lockSubscription,
   readSubscriptionStatus,
   CheckpointStore,
   type SubscriptionHandler,
   type SubscriptionBatchOptions,
   type SubscriptionBatchOutcome,
-  type RunSubscriptionOptions,
   type SubscriptionStatus,
 } from './subscriptions';
+export {
+  runSubscription,
+  SubscriptionRunner,
+  type RunSubscriptionOptions,
+  type SubscriptionRunnerOptions,
+  type SubscriptionFailure,
+} from './subscription-runner';
 export {
   EventNotifications,
   type EventNotification,

@@ -54,14 +54,16 @@ export async function readStreams<E extends AnyEvent>(
   return results;
 }
 
-/** Which of these event ids are stored (for consumers that deduplicate by message id). */
+/** Which of `eventIds` (UUIDs) are stored. */
 export async function eventsWithIds(sql: Sql, eventIds: readonly string[]): Promise<Set<string>> {
   if (eventIds.length === 0) return new Set();
   const { rows } = await sql<{ event_id: string }>(
     `SELECT event_id::text AS event_id FROM events WHERE event_id = ANY($1::uuid[])`,
-    [[...new Set(eventIds)]],
+    [eventIds],
   );
-  return new Set(rows.map((r) => r.event_id));
+  const found = new Set(rows.map((row) => row.event_id));
+  // Answered in the caller's spelling of each id (a UUID's text form may differ in case).
+  return new Set(eventIds.filter((id) => found.has(id.toLowerCase())));
 }
 
 export type ReadAllOptions = EventFilter & { after?: Checkpoint; limit?: number };

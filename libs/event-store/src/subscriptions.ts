@@ -1,7 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { compareCheckpoints, initialCheckpoint, type Checkpoint } from './checkpoint';
 import type { EventStoreTransaction, PostgresEventStore, SqlExecutor } from './event-store';
-import type { EventNotifications } from './notifications';
 import type { AnyEvent, EventFilter, RecordedEvent } from './types';
 
 type CheckpointRow = { transaction_id: string; global_position: string; updated_at: Date };
@@ -72,40 +70,12 @@ async function storeCheckpoint(
   );
 }
 
-export type RunSubscriptionOptions<E extends AnyEvent> = SubscriptionBatchOptions<E> & {
-  signal: AbortSignal;
-  /** How long to wait when there is nothing to do or another instance is active. */
-  pollIntervalMs?: number;
-  /** Wakes the loop as soon as events are appended, instead of waiting out the poll. */
-  notifications?: EventNotifications;
-  /** Without it a failing batch stops the subscription (the promise rejects); with it the batch is retried after a pause. */
-  onError?: (error: unknown) => void;
-};
-
-/** Runs batches until `signal` aborts. Competing instances share the work safely. */
-export async function runSubscription<E extends AnyEvent = AnyEvent>(
-  store: PostgresEventStore,
-  options: RunSubscriptionOptions<E>,
-): Promise<void> {
-  const { signal, pollIntervalMs = 500, notifications, onError } = options;
-  while (!signal.aborted) {
-    let rest = true;
-    try {
-      const result = await processSubscriptionBatch(store, options);
-      // A full batch suggests more is waiting: go again at once.
-      rest = result.outcome !== 'handled' || result.count < (options.batchSize ?? 100);
-    } catch (error) {
-      if (!onError) throw error;
-      onError(error);
-    }
-    if (rest && !signal.aborted) {
-      await (notifications
-        ? notifications.waitForNext(pollIntervalMs, signal)
-        : sleep(pollIntervalMs, undefined, { signal }).catch((error: unknown) => {
-            if (!signal.aborted) throw error; // a stop cuts the pause short; anything else is a fault
-          }));
-    }
-  }
+/**
+ * Locks a subscription's row for the rest of `tx`: a running batch finishes first, and no
+ * batch starts until `tx` ends (e.g. while its read model is cleared for a rebuild).
+ */
+export async function lockSubscription(tx: SqlExecutor, name: string): Promise<void> {
+  await tx.query(`SELECT 1 FROM subscriptions WHERE name = $1 FOR UPDATE`, [name]);
 }
 
 /** Moves a subscription back (to the start unless told) so its read model can be rebuilt. Waits for a running batch. */

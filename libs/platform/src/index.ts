@@ -8,3 +8,5 @@ export * from './request-log';
 export * from './https';
 export * from './pause';
 export * from './http/public-route';
+export * from './messaging.module';
+export * from './run-service';

@@ -1,16 +1,28 @@
-import { pause } from '@snapferry/platform';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { Logger } from 'pino';
 import { type SnapshotDeleted, streamIds } from '@snapferry/domain';
 import {
-  type EventNotifications,
-  type PostgresEventStore,
-  processSubscriptionBatch,
+  EventNotifications,
+  PostgresEventStore,
+  type RecordedEvent,
+  SubscriptionRunner,
 } from '@snapferry/event-store';
-import type { RegionStores } from '@snapferry/storage';
+import type { SnapferryConfig } from '@snapferry/platform';
+import { RegionStores } from '@snapferry/storage';
 import { deleteUploadPlans } from '../snapshot-data/chunked/upload-plans';
+import { CONFIG, LOGGER } from '../tokens';
 import { GcSchedule } from './gc-schedule';
 
 export const dataReaperSubscription = 'data-reaper';
+/** Deletions per batch: each costs a few calls to a region's store inside the batch's transaction. */
+const dataReaperBatchSize = 200;
+/** The longest sleep between looks at the log and at the sweeps that are due. */
+const idleMs = 5_000;
 
 /**
  * Frees the data of deleted snapshots: for every SnapshotDeleted it removes the manifest
@@ -18,62 +30,75 @@ export const dataReaperSubscription = 'data-reaper';
  * (idempotent, so at-least-once is enough); the regions it touched
  * are then swept for chunks nothing references (bounded mark-and-sweep, see collectGarbage),
  * at most once a minute per region and once more after the grace period, when the chunks
- * that were still young (uploads and copies in flight keep theirs) may go.
+ * that were still young (uploads and copies in flight keep theirs) may go. Runs from the
+ * application's bootstrap until its shutdown begins.
  */
-export class DataReaper {
-  private readonly abort = new AbortController();
-  private running: Promise<void> | undefined;
+@Injectable()
+export class DataReaper implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly runner: SubscriptionRunner<SnapshotDeleted>;
   private readonly schedule: GcSchedule;
+  private readonly graceMs: number;
 
   constructor(
     private readonly store: PostgresEventStore,
     private readonly regionStores: RegionStores,
-    private readonly notifications: EventNotifications,
-    private readonly logger: Logger,
-    private readonly graceMs: number,
-    gcIntervalMs = 60_000,
+    notifications: EventNotifications,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(CONFIG) config: SnapferryConfig,
   ) {
-    this.schedule = new GcSchedule(gcIntervalMs, graceMs);
-  }
-
-  start(): void {
-    this.running ??= this.loop();
-  }
-
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await this.running;
-  }
-
-  /** One batch of deletions, then the sweeps that are due. */
-  async step(): Promise<number> {
-    const result = await processSubscriptionBatch<SnapshotDeleted>(this.store, {
+    this.graceMs = config.gcGraceMs;
+    this.schedule = new GcSchedule(config.gcIntervalMs, config.gcGraceMs);
+    this.runner = new SubscriptionRunner<SnapshotDeleted>(store, {
       name: dataReaperSubscription,
-      batchSize: 200,
+      batchSize: dataReaperBatchSize,
       filter: { types: ['SnapshotDeleted'] },
-      handle: async (events) => {
-        for (const event of events) {
-          const store = this.regionStores.get(event.data.region);
-          await store.deleteManifest(event.data.snapshotId);
-          await store.deletePending(event.data.snapshotId); // an upload that never finished
-          this.schedule.deleted(event.data.region, Date.now());
-        }
-        await deleteUploadPlans(
-          this.store,
-          events.map((event) => event.data.snapshotId),
-        );
+      notifications,
+      lookAgainWhileBehind: false, // filtered: the positions it handles say nothing of the others
+      pollIntervalMs: () => {
+        const next = this.schedule.next();
+        return next === undefined ? idleMs : Math.min(idleMs, Math.max(0, next - Date.now()));
       },
+      retryDelayMs: () => idleMs,
+      handle: (events) => this.free(events),
+      afterBatch: (_outcome, signal) => this.sweepDue(signal),
+      onError: (error) =>
+        logger.error({ err: error }, 'freeing deleted snapshot data failed; retrying'),
     });
+  }
+
+  onApplicationBootstrap(): void {
+    this.runner.start();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.runner.stop();
+  }
+
+  /** A batch of deletions: each snapshot's manifest and unfinished upload go; its region's sweep is due. */
+  private async free(events: RecordedEvent<SnapshotDeleted>[]): Promise<void> {
+    for (const event of events) {
+      const store = this.regionStores.get(event.data.region);
+      await store.deleteManifest(event.data.snapshotId);
+      await store.deletePending(event.data.snapshotId); // an upload that never finished
+      this.schedule.deleted(event.data.region, Date.now());
+    }
+    await deleteUploadPlans(
+      this.store,
+      events.map((event) => event.data.snapshotId),
+    );
+  }
+
+  /** After every batch: the sweeps that are due. */
+  private async sweepDue(signal: AbortSignal): Promise<void> {
     for (const region of this.schedule.due(Date.now())) {
       const leftovers = await this.dropLeftovers(region);
       const stats = await this.regionStores.get(region).collectGarbage({
         graceMs: this.graceMs,
-        signal: this.abort.signal,
+        signal,
       });
       this.schedule.ran(region, Date.now());
       this.logger.info({ region, leftovers, ...stats }, 'collected garbage');
     }
-    return result.outcome === 'handled' ? result.count : 0;
   }
 
   /**
@@ -99,21 +124,5 @@ export class DataReaper {
       }
     }
     return dropped;
-  }
-
-  private async loop(): Promise<void> {
-    const { signal } = this.abort;
-    while (!signal.aborted) {
-      try {
-        if ((await this.step()) === 0) {
-          const next = this.schedule.next();
-          const wait = next === undefined ? 5_000 : Math.min(5_000, Math.max(0, next - Date.now()));
-          await this.notifications.waitForNext(wait, signal);
-        }
-      } catch (error) {
-        this.logger.error({ err: error }, 'freeing deleted snapshot data failed; retrying');
-        await pause(5_000, signal);
-      }
-    }
   }
 }

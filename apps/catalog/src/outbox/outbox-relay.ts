@@ -1,21 +1,25 @@
-import { pause } from '@snapferry/platform';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { type CatalogEvent, eventRegion } from '@snapferry/domain';
 import { messageVersions, type ReplicationMessage, routingKeyOf } from '@snapferry/contracts';
 import {
-  CatchUpSignal,
   type Checkpoint,
-  CheckpointStore,
-  type EventNotifications,
-  type PostgresEventStore,
+  EventNotifications,
+  PostgresEventStore,
   type RecordedEvent,
-  tryAcquireLeadership,
+  type SubscriptionFailure,
+  SubscriptionRunner,
 } from '@snapferry/event-store';
 import {
-  type AmqpConnectionManager,
+  AmqpConnectionManager,
   catalogEventRoutingKey,
-  type ConfirmPublisher,
+  ConfirmPublisher,
   declareTopology,
   EVENTS_EXCHANGE,
   type MessageEnvelope,
@@ -23,9 +27,12 @@ import {
   REPLICATION_EXCHANGE,
   UnroutableMessageError,
 } from '@snapferry/messaging';
+import type { SnapferryConfig } from '@snapferry/platform';
+import { CONFIG, LOGGER, METRICS } from '../tokens';
 
 export const outboxRelayName = 'outbox-relay';
-const batchSize = 200;
+/** Events per batch: one batch is published and confirmed before its checkpoint moves. */
+const relayBatchSize = 200;
 
 /** The wire form of a stored event: `{eventId, type, version, occurredAt, correlationId, data}`. */
 export function toEnvelope(event: RecordedEvent): MessageEnvelope {
@@ -71,26 +78,30 @@ export function publicationsOf(event: RecordedEvent): PublishRequest[] {
  * order, publishes them persistent and mandatory with publisher confirms, and moves its
  * checkpoint only after every confirm of a batch. A crash re-publishes from the checkpoint
  * (consumers deduplicate by event id); one catalog instance relays at a time (advisory lock).
+ * Runs from the application's bootstrap (the progress consumer is connected by then) until
+ * its shutdown begins, before the broker connection closes.
  */
-export class OutboxRelay {
-  private readonly abort = new AbortController();
-  private running: Promise<void> | undefined;
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly runner: SubscriptionRunner;
   private readonly declaredRegions = new Set<string>();
   private readonly published: Counter;
   private readonly failures: Counter;
   private readonly lag: Gauge;
   leader = false;
 
+  private readonly deliveryLimit: number;
+
   constructor(
-    private readonly store: PostgresEventStore,
-    private readonly databaseUrl: string,
+    store: PostgresEventStore,
     private readonly amqp: AmqpConnectionManager,
     private readonly publisher: ConfirmPublisher,
-    private readonly notifications: EventNotifications,
-    private readonly logger: Logger,
-    private readonly deliveryLimit: number,
-    metrics: Registry,
+    notifications: EventNotifications,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(CONFIG) config: SnapferryConfig,
+    @Inject(METRICS) metrics: Registry,
   ) {
+    this.deliveryLimit = config.deliveryLimit;
     this.published = new Counter({
       name: 'snapferry_relay_published_total',
       help: 'Messages the outbox relay published and the broker confirmed',
@@ -106,100 +117,71 @@ export class OutboxRelay {
       help: 'Age of the oldest event the relay has not yet published',
       registers: [metrics],
     });
+    this.runner = new SubscriptionRunner(store, {
+      name: outboxRelayName,
+      checkpoint: 'after-the-effect', // the broker's confirms are the effect
+      batchSize: relayBatchSize,
+      notifications,
+      pollIntervalMs: 1_000,
+      retryDelayMs: (failures) => Math.min(10_000, 200 * 2 ** Math.min(failures, 6)),
+      leadership: { databaseUrl: config.databaseUrl, onChange: (leading) => this.leading(leading) },
+      handle: (events) => this.relay(events),
+      afterBatch: (outcome) => {
+        if (outcome.outcome === 'idle') this.lag.set(0);
+      },
+      onError: (error, failure) => this.failed(error, failure),
+    });
   }
 
-  async start(): Promise<void> {
+  async onApplicationBootstrap(): Promise<void> {
     // A new connection may face a new broker: declare region queues again on first use.
     await this.amqp.register(async () => this.declaredRegions.clear());
-    this.running ??= this.loop();
+    this.runner.start();
   }
 
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await this.running;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.runner.stop();
   }
 
-  private async loop(): Promise<void> {
-    const { signal } = this.abort;
-    while (!signal.aborted) {
-      const leadership = await tryAcquireLeadership(this.databaseUrl, outboxRelayName).catch(
-        (error: unknown) => {
-          this.logger.warn({ err: error }, 'relay could not reach the database');
-          return undefined;
-        },
-      );
-      if (!leadership) {
-        await pause(1_000, signal);
-        continue;
-      }
-      this.leader = true;
-      this.logger.info('outbox relay active');
-      try {
-        await this.relayWhileLeader(AbortSignal.any([signal, leadership.lost]));
-      } catch (error) {
-        // Never let the loop die (an unhandled rejection would stop the catalog): step down, retry.
-        this.logger.error({ err: error }, 'outbox relay stopped; retrying in a second');
-        await pause(1_000, signal);
-      } finally {
-        this.leader = false;
-        await leadership
-          .release()
-          .catch((error: unknown) =>
-            this.logger.warn(
-              { err: error },
-              'could not release the relay leadership cleanly; PostgreSQL frees it with the connection',
-            ),
-          );
-      }
-    }
+  private leading(leading: boolean): void {
+    this.leader = leading;
+    if (leading) this.logger.info('outbox relay active');
   }
 
-  private async relayWhileLeader(signal: AbortSignal): Promise<void> {
-    const checkpoints = new CheckpointStore(this.store);
-    let checkpoint = await checkpoints.load(outboxRelayName);
-    const wakeups = new CatchUpSignal(this.notifications);
-    let published = 0n;
-    let failures = 0;
-    let retryMs = 2;
-    while (!signal.aborted) {
-      try {
-        const { events, checkpoint: next } = await this.store.readAll({
-          after: checkpoint,
-          limit: batchSize,
-        });
-        const oldest = events[0];
-        this.lag.set(oldest ? (Date.now() - oldest.recordedAt.getTime()) / 1000 : 0);
-        if (events.length > 0) {
-          await this.publish(events);
-          this.published.inc(events.length);
-          for (const e of events) if (e.globalPosition > published) published = e.globalPosition;
-          // Stored only after the confirms; a restart from an older checkpoint re-publishes (consumers deduplicate).
-          await checkpoints.store(outboxRelayName, next);
-        }
-        checkpoint = next;
-        failures = 0;
-        if (events.length === batchSize) continue;
-        if (wakeups.behind(published)) {
-          // Appended but not yet visible (an older transaction is still open): look again soon.
-          await pause(retryMs, signal);
-          retryMs = Math.min(retryMs * 2, 100);
-          continue;
-        }
-        retryMs = 2;
-        await wakeups.wait(1_000, signal);
-      } catch (error) {
-        failures++;
+  private async relay(events: RecordedEvent[]): Promise<void> {
+    const oldest = events[0];
+    this.lag.set(oldest ? (Date.now() - oldest.recordedAt.getTime()) / 1000 : 0);
+    await this.publish(events);
+    this.published.inc(events.length);
+  }
+
+  private failed(error: unknown, failure: SubscriptionFailure): void {
+    switch (failure.during) {
+      case 'batch':
         this.failures.inc();
-        const delay = Math.min(10_000, 200 * 2 ** Math.min(failures, 6));
         this.logger.error(
-          { err: error, retryInMs: delay, checkpoint: show(checkpoint) },
+          {
+            err: error,
+            retryInMs: failure.retryInMs,
+            checkpoint: failure.checkpoint && show(failure.checkpoint),
+          },
           'relay batch failed; nothing skipped, retrying',
         );
-        await pause(delay, signal);
-        checkpoint = await checkpoints.load(outboxRelayName).catch(() => checkpoint);
-      }
+        return;
+      case 'acquiring-leadership':
+        this.logger.warn({ err: error }, 'relay could not reach the database');
+        return;
+      case 'leading':
+        // Never let the relay die (an unhandled rejection would stop the catalog): step down, retry.
+        this.logger.error({ err: error }, 'outbox relay stopped; retrying in a second');
+        return;
+      case 'releasing-leadership':
+        this.logger.warn(
+          { err: error },
+          'could not release the relay leadership cleanly; PostgreSQL frees it with the connection',
+        );
+        return;
     }
-    wakeups.close();
   }
 
   private async publish(events: RecordedEvent[]): Promise<void> {

@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { type Checkpoint, compareCheckpoints } from '@snapferry/event-store';
+import {
+  type Checkpoint,
+  CheckpointStore,
+  compareCheckpoints,
+  PostgresEventStore,
+} from '@snapferry/event-store';
+import { readModelsSubscription } from './projection';
 
 interface Waiter {
   target: Checkpoint;
@@ -9,14 +15,14 @@ interface Waiter {
 /**
  * How far the read models have been projected. Commands wait on it so that a caller who
  * wrote something reads it back at once. The local projector advances it; when another
- * catalog instance is the active projector, `poll` reads the stored checkpoint instead.
+ * catalog instance is the active projector, it polls the stored checkpoint instead.
  */
 @Injectable()
 export class ProjectionWatermark {
   private current: Checkpoint = { transactionId: 0n, position: 0n };
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
-  poll: (() => Promise<Checkpoint | undefined>) | undefined;
+  private readonly checkpoints: CheckpointStore;
   /** True while another catalog instance holds the projection: only then is the stored checkpoint polled. */
   private elsewhere = false;
 
@@ -29,6 +35,10 @@ export class ProjectionWatermark {
     if (value && this.waiters.length > 0) this.schedulePoll();
   }
   timeoutMs = 5_000;
+
+  constructor(store: PostgresEventStore) {
+    this.checkpoints = new CheckpointStore(store);
+  }
 
   advance(checkpoint: Checkpoint): void {
     if (compareCheckpoints(checkpoint, this.current) <= 0) return;
@@ -54,11 +64,12 @@ export class ProjectionWatermark {
   }
 
   private schedulePoll(): void {
-    if (this.timer || !this.poll || !this.elsewhere) return;
+    if (this.timer || !this.elsewhere) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.poll?.()
-        .then((cp) => cp && this.advance(cp))
+      void this.checkpoints
+        .load(readModelsSubscription)
+        .then((cp) => this.advance(cp))
         // A failed poll (database away) is retried on the next tick; a waiter times out at worst.
         .catch(() => undefined)
         .finally(() => this.waiters.length > 0 && this.schedulePoll());

@@ -1,5 +1,8 @@
 import type { Sql } from '@snapferry/event-store';
 
+/** The subscription that projects the log into every read model (its checkpoint's name). */
+export const readModelsSubscription = 'read-models';
+
 export interface ProjectedEvent {
   type: string;
   data: unknown;

@@ -1,44 +1,49 @@
-import { pause } from '@snapferry/platform';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import {
-  CatchUpSignal,
-  type Checkpoint,
-  CheckpointStore,
-  type EventNotifications,
-  type PostgresEventStore,
-  processSubscriptionBatch,
+  EventNotifications,
+  type EventStoreTransaction,
+  lockSubscription,
+  PostgresEventStore,
+  type RecordedEvent,
   resetSubscription,
+  type SubscriptionBatchOutcome,
+  SubscriptionRunner,
 } from '@snapferry/event-store';
-import type { Projection } from './projection';
+import { METRICS, LOGGER } from '../tokens';
+import { type Projection, readModelsSubscription } from './projection';
+import { ProjectionWatermark } from './projection-watermark';
 import { replicationViewProjection } from './replication-view.projection';
 import { snapshotViewProjection } from './snapshot-view.projection';
 
-export const readModelsSubscription = 'read-models';
+/** Events per batch: big batches keep up under load (one transaction, one checkpoint write each). */
+const readModelsBatchSize = 1_000;
 export const projections: Projection[] = [snapshotViewProjection, replicationViewProjection];
 
 /**
  * Projects the event log into the read models: each batch's view changes and the
  * checkpoint commit in one transaction, and a second catalog instance waits its turn
- * (the subscription row is locked per batch).
+ * (the subscription row is locked per batch). Runs from the application's bootstrap until
+ * its shutdown begins.
  */
-export class Projector {
-  private readonly abort = new AbortController();
-  private running: Promise<void> | undefined;
+@Injectable()
+export class Projector implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly runner: SubscriptionRunner;
   private readonly lag: Histogram;
   private readonly position: Gauge;
-  /** The highest global position projected (positions can commit out of order; a scheduling hint only). */
-  private projectedPosition = 0n;
 
   constructor(
     private readonly store: PostgresEventStore,
-    private readonly watermark: {
-      advance(checkpoint: Checkpoint): void;
-      projectedElsewhere: boolean;
-    },
-    private readonly notifications: EventNotifications,
-    private readonly logger: Logger,
-    metrics: Registry,
+    private readonly watermark: ProjectionWatermark,
+    notifications: EventNotifications,
+    @Inject(LOGGER) logger: Logger,
+    @Inject(METRICS) metrics: Registry,
   ) {
     this.lag = new Histogram({
       name: 'snapferry_projection_lag_seconds',
@@ -51,79 +56,48 @@ export class Projector {
       help: 'Global position the read models have reached',
       registers: [metrics],
     });
+    this.runner = new SubscriptionRunner(store, {
+      name: readModelsSubscription,
+      batchSize: readModelsBatchSize,
+      notifications,
+      pollIntervalMs: 1_000,
+      busyPollIntervalMs: 200, // another instance projects: check on it sooner
+      retryDelayMs: () => 1_000,
+      handle: (events, tx) => this.project(events, tx),
+      afterBatch: (outcome) => this.projected(outcome),
+      onError: (error) => logger.error({ err: error }, 'projection batch failed; retrying'),
+    });
   }
 
-  start(): void {
-    this.running ??= this.loop();
+  onApplicationBootstrap(): void {
+    this.runner.start();
   }
 
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await this.running;
-  }
-
-  storedCheckpoint(): Promise<Checkpoint> {
-    return new CheckpointStore(this.store).load(readModelsSubscription);
+  beforeApplicationShutdown(): Promise<void> {
+    return this.runner.stop();
   }
 
   /** Clears the read models and replays the whole log into them, safely while the service runs. */
   async rebuild(): Promise<void> {
     await this.store.transaction(async (tx) => {
-      await tx.query(`SELECT 1 FROM subscriptions WHERE name = $1 FOR UPDATE`, [
-        readModelsSubscription,
-      ]);
+      await lockSubscription(tx, readModelsSubscription);
       for (const projection of projections)
         for (const table of projection.tables) await tx.execute(`DELETE FROM ${table}`);
       await resetSubscription(tx, readModelsSubscription);
     });
   }
 
-  /** One batch; exposed for tests and tools. */
-  async step(batchSize = 500) {
-    const result = await processSubscriptionBatch(this.store, {
-      name: readModelsSubscription,
-      batchSize,
-      handle: async (events, tx) => {
-        for (const projection of projections) await projection.handle(events, tx.sql);
-        const now = Date.now();
-        for (const e of events) {
-          this.lag.observe((now - e.recordedAt.getTime()) / 1000);
-          if (e.globalPosition > this.projectedPosition) this.projectedPosition = e.globalPosition;
-        }
-      },
-    });
-    this.watermark.projectedElsewhere = result.outcome === 'busy';
-    if (result.outcome !== 'busy') {
-      this.watermark.advance(result.checkpoint);
-      this.position.set(Number(result.checkpoint.position));
-    }
-    return result;
+  private async project(events: RecordedEvent[], tx: EventStoreTransaction): Promise<void> {
+    for (const projection of projections) await projection.handle(events, tx.sql);
+    const now = Date.now();
+    for (const e of events) this.lag.observe((now - e.recordedAt.getTime()) / 1000);
   }
 
-  private async loop(): Promise<void> {
-    const { signal } = this.abort;
-    const wakeups = new CatchUpSignal(this.notifications);
-    let retryMs = 2;
-    try {
-      while (!signal.aborted) {
-        try {
-          const result = await this.step();
-          if (result.outcome === 'handled' && result.count === 500) continue;
-          if (result.outcome !== 'busy' && wakeups.behind(this.projectedPosition)) {
-            // Appended but not yet visible (an older transaction is still open): look again soon.
-            await pause(retryMs, signal);
-            retryMs = Math.min(retryMs * 2, 100);
-            continue;
-          }
-          retryMs = 2;
-          await wakeups.wait(result.outcome === 'busy' ? 200 : 1_000, signal);
-        } catch (error) {
-          this.logger.error({ err: error }, 'projection batch failed; retrying');
-          await pause(1_000, signal);
-        }
-      }
-    } finally {
-      wakeups.close();
+  private projected(outcome: SubscriptionBatchOutcome): void {
+    this.watermark.projectedElsewhere = outcome.outcome === 'busy';
+    if (outcome.outcome !== 'busy') {
+      this.watermark.advance(outcome.checkpoint);
+      this.position.set(Number(outcome.checkpoint.position));
     }
   }
 }

@@ -14,6 +14,7 @@ import {
 } from '@snapferry/domain';
 import {
   type Checkpoint,
+  type EventStoreTransaction,
   PostgresEventStore,
   type EventMetadata,
   type Sql,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { BeforeApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import {
@@ -54,7 +55,7 @@ export interface RegionContext {
  * already holds); the job row makes a redelivered or duplicated request find its copy
  * instead of making a second target. Outcomes end as Completed / Failed / Cancelled.
  */
-export class ReplicationRunner {
+export class ReplicationRunner implements BeforeApplicationShutdown {
   /** Every attempt running or waiting in this process. */
   private readonly attempts = new Set<RunningCopy>();
   /** The newest attempt per replication: the next delivery of it waits for this one. */
@@ -94,6 +95,11 @@ export class ReplicationRunner {
   stop(): void {
     this.stopping.abort();
     for (const { controller } of this.attempts) controller.abort(new ShuttingDownError());
+  }
+
+  /** The application stops: copies abort before the consumer and the connections close (they resume later). */
+  beforeApplicationShutdown(): void {
+    this.stop();
   }
 
   private context(region: string): RegionContext {
