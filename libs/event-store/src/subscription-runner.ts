@@ -61,6 +61,18 @@ export type SubscriptionRunnerOptions<E extends AnyEvent> = CheckpointMode<E> & 
    * sees most positions, turns it off.
    */
   lookAgainWhileBehind?: boolean;
+  /**
+   * The least time between two batches that find nothing to do: appends wake the runner at most
+   * this often (0 unless told). For followers whose latency does not matter (the data reaper),
+   * so that a busy log does not cost them a transaction per append.
+   */
+  minIntervalMs?: number;
+  /**
+   * False: checkpoints (and a batch's read-model writes) commit without waiting for the WAL
+   * flush, for followers that may repeat work after a database crash (a rebuildable read
+   * model, an at-least-once relay). True unless told.
+   */
+  synchronousCommit?: boolean;
   /** The pause before retrying after `failures` failed batches in a row (`pollIntervalMs` unless told). */
   retryDelayMs?: (failures: number) => number;
   /** Without it a failure stops the subscription (the promise rejects); with it the runner reports and retries. */
@@ -179,12 +191,16 @@ async function follow<E extends AnyEvent>(
       }
       if (result.outcome === 'handled' && result.count >= batchSize) continue;
       if (lookAgain && result.outcome !== 'busy' && wakeups.behind(reached)) {
-        // Appended but not yet visible (an older transaction is still open): look again soon.
+        // Appended but not yet visible (an older transaction is still open): look again soon,
+        // and sooner while batches keep finding events (under load the log is always "behind").
+        if (result.outcome === 'handled') lookAgainMs = 2;
         await pause(lookAgainMs, signal);
         lookAgainMs = Math.min(lookAgainMs * 2, 100);
         continue;
       }
       lookAgainMs = 2;
+      if (options.minIntervalMs && result.outcome === 'idle')
+        await pause(options.minIntervalMs, signal);
       await wakeups.wait(result.outcome === 'busy' ? busyMs() : idleMs(), signal);
     }
   } finally {
@@ -207,6 +223,7 @@ function checkpointedWithBatch<E extends AnyEvent>(
         name,
         batchSize,
         ...(filter ? { filter } : {}),
+        synchronousCommit: options.synchronousCommit ?? true,
         handle: async (events, tx) => {
           await handle(events, tx);
           handled(events);
@@ -242,7 +259,9 @@ function checkpointedAfterEffect<E extends AnyEvent>(
         await handle(events);
         handled(events);
         // Stored only after the effect; a restart from an older checkpoint repeats it.
-        await checkpoints.store(name, next);
+        await checkpoints.store(name, next, {
+          synchronousCommit: options.synchronousCommit ?? true,
+        });
       }
       checkpoint = next;
       return events.length > 0

@@ -20,6 +20,12 @@ export type SubscriptionBatchOptions<E extends AnyEvent> = {
   /** Only these events reach the handler; the checkpoint still moves past the others. */
   filter?: Pick<EventFilter, 'types' | 'streamIdPrefix'>;
   handle: SubscriptionHandler<E>;
+  /**
+   * False for a read model rebuilt from the log: the batch commits without waiting for the
+   * WAL flush. A crash may then lose the last batches, but each with its checkpoint, so
+   * they are projected again: still exactly once, and the log itself stays durable.
+   */
+  synchronousCommit?: boolean;
 };
 
 export type SubscriptionBatchOutcome =
@@ -28,6 +34,9 @@ export type SubscriptionBatchOutcome =
   /** Another instance holds the subscription right now. */
   | { outcome: 'busy' };
 
+/** The subscription rows each store is known to hold. */
+const subscriptionRows = new WeakMap<PostgresEventStore, Set<string>>();
+
 /**
  * One batch, one transaction: lock the subscription's row (skip if another instance has
  * it), read after its checkpoint, let the handler write its read model, move the
@@ -35,20 +44,36 @@ export type SubscriptionBatchOutcome =
  */
 export async function processSubscriptionBatch<E extends AnyEvent = AnyEvent>(
   store: PostgresEventStore,
-  { name, batchSize = 100, filter = {}, handle }: SubscriptionBatchOptions<E>,
+  {
+    name,
+    batchSize = 100,
+    filter = {},
+    handle,
+    synchronousCommit = true,
+  }: SubscriptionBatchOptions<E>,
 ): Promise<SubscriptionBatchOutcome> {
-  // Created outside the batch: a row inserted by an uncommitted batch would block, not skip, a competitor.
-  await store.execute(
-    `INSERT INTO subscriptions (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`,
-    [name],
-  );
-  return store.transaction(async (tx): Promise<SubscriptionBatchOutcome> => {
-    const [row] = await tx.query<CheckpointRow>(
-      `SELECT transaction_id::text AS transaction_id, global_position::text AS global_position, updated_at
-       FROM subscriptions WHERE name = $1 FOR UPDATE SKIP LOCKED`,
+  // Created outside the batch: a row inserted by an uncommitted batch would block, not skip, a
+  // competitor. Once per store and name: a round trip saved on every batch.
+  const known = subscriptionRows.get(store) ?? new Set<string>();
+  subscriptionRows.set(store, known);
+  if (!known.has(name)) {
+    await store.execute(
+      `INSERT INTO subscriptions (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`,
       [name],
     );
-    if (!row) return { outcome: 'busy' };
+    known.add(name);
+  }
+  return store.transaction(async (tx): Promise<SubscriptionBatchOutcome> => {
+    const [row] = await tx.query<CheckpointRow>(
+      `SELECT transaction_id::text AS transaction_id, global_position::text AS global_position, updated_at,
+         CASE WHEN $2 THEN NULL ELSE set_config('synchronous_commit', 'off', true) END AS commit_mode
+       FROM subscriptions WHERE name = $1 FOR UPDATE SKIP LOCKED`,
+      [name, synchronousCommit],
+    );
+    if (!row) {
+      known.delete(name); // locked by another instance, or gone: make sure it exists next time
+      return { outcome: 'busy' };
+    }
     const after = toCheckpoint(row);
     const { events, checkpoint } = await tx.readAll<E>({ ...filter, after, limit: batchSize });
     if (events.length > 0) await handle(events, tx);
@@ -132,13 +157,28 @@ export class CheckpointStore {
     return row ? toCheckpoint(row) : initialCheckpoint;
   }
 
-  async store(name: string, checkpoint: Checkpoint): Promise<void> {
+  /**
+   * `synchronousCommit: false` (outside a transaction) does not wait for the WAL flush: for a
+   * reader that repeats its effect from an older checkpoint anyway (at least once).
+   */
+  async store(
+    name: string,
+    checkpoint: Checkpoint,
+    { synchronousCommit = true }: { synchronousCommit?: boolean } = {},
+  ): Promise<void> {
     await this.sql.execute(
-      `INSERT INTO subscriptions (name, transaction_id, global_position) VALUES ($1, $2::text::xid8, $3)
+      `INSERT INTO subscriptions (name, transaction_id, global_position)
+       SELECT $1, $2::text::xid8, $3
+       FROM (SELECT CASE WHEN $4 THEN NULL ELSE set_config('synchronous_commit', 'off', true) END) AS commit_mode
        ON CONFLICT (name) DO UPDATE
          SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position, updated_at = now()
          WHERE (subscriptions.transaction_id, subscriptions.global_position) < (EXCLUDED.transaction_id, EXCLUDED.global_position)`,
-      [name, checkpoint.transactionId.toString(), checkpoint.position.toString()],
+      [
+        name,
+        checkpoint.transactionId.toString(),
+        checkpoint.position.toString(),
+        synchronousCommit,
+      ],
     );
   }
 }

@@ -54,6 +54,7 @@ export class DataReaper implements OnApplicationBootstrap, BeforeApplicationShut
       filter: { types: ['SnapshotDeleted'] },
       notifications,
       lookAgainWhileBehind: false, // filtered: the positions it handles say nothing of the others
+      minIntervalMs: 1_000, // deletions are freed within a second; a busy log costs one batch a second
       pollIntervalMs: () => {
         const next = this.schedule.next();
         return next === undefined ? idleMs : Math.min(idleMs, Math.max(0, next - Date.now()));

@@ -119,6 +119,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     });
     this.runner = new SubscriptionRunner(store, {
       name: outboxRelayName,
+      synchronousCommit: false, // a crash re-publishes from an older checkpoint; consumers deduplicate
       checkpoint: 'after-the-effect', // the broker's confirms are the effect
       batchSize: relayBatchSize,
       notifications,

@@ -58,6 +58,7 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
     });
     this.runner = new SubscriptionRunner(store, {
       name: readModelsSubscription,
+      synchronousCommit: false, // rebuildable from the log: a crash re-projects the last batches
       batchSize: readModelsBatchSize,
       notifications,
       pollIntervalMs: 1_000,

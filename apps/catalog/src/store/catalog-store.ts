@@ -14,7 +14,6 @@ import {
 } from '@snapferry/domain';
 import {
   type Checkpoint,
-  type EventStoreTransaction,
   PostgresEventStore,
   type EventMetadata,
   type Sql,
