@@ -16,7 +16,7 @@ import {
   type SubscriptionBatchOutcome,
   SubscriptionRunner,
 } from '@snapferry/event-store';
-import { METRICS, LOGGER } from '../tokens';
+import { LOGGER, METRICS } from '../tokens';
 import { type Projection, readModelsSubscription } from './projection';
 import { ProjectionWatermark } from './projection-watermark';
 import { replicationViewProjection } from './replication-view.projection';
