@@ -177,6 +177,28 @@ describe('subscriptions', () => {
     expect(await effects(name)).toEqual({ total: 80, distinct: 80 });
   });
 
+  it('commits a batch without waiting for the WAL flush only when told', async () => {
+    const prefix = `wal-${randomUUID()}-`;
+    await appendMany(prefix, 2);
+    const modes: string[] = [];
+    const handle = async (_events: RecordedEvent[], tx: { query: PostgresEventStore['query'] }) => {
+      const [row] = await tx.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+      modes.push(row!.synchronous_commit);
+    };
+    const filter = { streamIdPrefix: prefix };
+    await processSubscriptionBatch(store, { name: `wal-sync-${prefix}`, filter, handle });
+    await processSubscriptionBatch(store, {
+      name: `wal-async-${prefix}`,
+      filter,
+      handle,
+      synchronousCommit: false,
+    });
+    expect(modes).toEqual(['on', 'off']);
+    // The setting is local to the batch's transaction: the pooled connection is back to 'on'.
+    const after = await store.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+    expect(after[0]!.synchronous_commit).toBe('on');
+  });
+
   it('replays everything after a reset', async () => {
     const name = `sub-${randomUUID()}`;
     const prefix = `${name}-`;
