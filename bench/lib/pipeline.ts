@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { Api, tenantCount, tenantKey } from './api';
+import { cpuSince, cpuSnapshot, perUnit } from './service';
 import { createSources, destinationRegions, pool, sleep, type Stack } from './stack';
 import { bucketDelta, histogramBuckets, histogramQuantile, percentile } from './stats';
 
@@ -58,6 +59,11 @@ export async function runPipeline(
     const lagBefore = await lagBuckets(stack);
     const sentAt = new Map<string, number>();
     let conflicts = 0;
+    const services = Object.fromEntries([
+      ...stack.catalogs.map((c, i) => [`catalog${i || ''}`, c.pid] as const),
+      ...stack.replicators.map((r, i) => [`replicator${i || ''}`, r.pid] as const),
+    ]);
+    const cpuBefore = cpuSnapshot(services);
     const t0 = Date.now();
     const requests = pool(count, concurrency, async (i) => {
       const account = i % tenantCount;
@@ -110,6 +116,12 @@ export async function runPipeline(
       await sleep(200);
     }
     const seconds = (Date.now() - t0) / 1000;
+    const cpu = cpuSince(cpuBefore, services);
+    process.stderr.write(
+      `bench: pipeline: ms of CPU per copy: ${perUnit(cpu, count)} (${Object.entries(cpu)
+        .map(([k, s]) => `${k} ${((s / seconds) * 100).toFixed(0)} %`)
+        .join(', ')} of a core)\n`,
+    );
     await requests;
 
     const lag = bucketDelta(await lagBuckets(stack), lagBefore);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -47,6 +47,54 @@ export function cpuSeconds(pid: number): number {
     return 0;
   }
 }
+
+/** CPU seconds used so far by every process whose command is `comm` (e.g. `postgres`, `beam.smp`). */
+export function cpuSecondsOf(comm: string): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm)
+        total += cpuSeconds(Number(pid));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+/** CPU seconds so far of these services (by name: pid), PostgreSQL, RabbitMQ and this process. */
+export function cpuSnapshot(services: Record<string, number>): Record<string, number> {
+  const own = process.cpuUsage();
+  return {
+    ...Object.fromEntries(Object.entries(services).map(([k, pid]) => [k, cpuSeconds(pid)])),
+    postgres: cpuSecondsOf('postgres'),
+    rabbitmq: cpuSecondsOf('beam.smp'),
+    bench: (own.user + own.system) / 1e6,
+  };
+}
+
+export const cpuSince = (before: Record<string, number>, services: Record<string, number>) => {
+  const after = cpuSnapshot(services);
+  return Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - (before[k] ?? 0)]));
+};
+
+/** Where the machine's CPU went while `work` ran: seconds per process kind. */
+export async function cpuShares<T>(
+  services: Record<string, number>,
+  work: () => Promise<T>,
+): Promise<{ result: T; seconds: number; cpu: Record<string, number> }> {
+  const before = cpuSnapshot(services);
+  const t0 = performance.now();
+  const result = await work();
+  return { result, seconds: (performance.now() - t0) / 1000, cpu: cpuSince(before, services) };
+}
+
+/** `catalog 4.1, postgres 5.2, …` ms of CPU per unit of work. */
+export const perUnit = (cpu: Record<string, number>, units: number): string =>
+  Object.entries(cpu)
+    .map(([k, s]) => `${k} ${((s / units) * 1000).toFixed(2)}`)
+    .join(', ');
 
 export interface ServiceOptions {
   /** Directory for a `--cpu-prof` profile (written when the process exits on SIGTERM). */

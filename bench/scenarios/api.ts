@@ -3,7 +3,7 @@ import { Api, benchKey, tenantCount, tenantKey } from '../lib/api';
 import { pgInsertRate } from '../lib/baselines';
 import type { Row } from '../lib/report';
 import { Resources } from '../lib/resources';
-import { cpuSeconds } from '../lib/service';
+import { cpuShares, perUnit } from '../lib/service';
 import { createSources, destinationRegions, startStack, type StackOptions } from '../lib/stack';
 
 type Target = { key: string; path: string; region: string };
@@ -98,12 +98,14 @@ export async function apiScenario(
       ),
     );
 
-    const cpuBefore = cpuSeconds(stack.catalogs[0]!.pid);
-    spread = await copyRequests(api.baseUrl, spreadTargets, connections);
-    // Busy share of one core: far below 100 % means the catalog waits rather than works.
-    const busy = (cpuSeconds(stack.catalogs[0]!.pid) - cpuBefore) / spread.result.duration;
+    // Where the two cores went: far below 100 % of a core for the catalog means it waits rather than works.
+    const measured = await cpuShares({ catalog: stack.catalogs[0]!.pid }, () =>
+      copyRequests(api.baseUrl, spreadTargets, connections),
+    );
+    spread = measured.result;
+    const accepted = spread.perSec * measured.seconds;
     process.stderr.write(
-      `bench: api: catalog CPU ${(busy * 100).toFixed(0)} % of one core, ${((busy / spread.perSec) * 1000).toFixed(2)} ms CPU per request\n`,
+      `bench: api: ms of CPU per copy request: ${perUnit(measured.cpu, accepted)} (catalog ${((measured.cpu.catalog! / measured.seconds) * 100).toFixed(0)} % of a core)\n`,
     );
     hot = await copyRequests(api.baseUrl, hotTargets, connections);
   } finally {
