@@ -122,13 +122,7 @@ export class CatalogModule {
           // The catalog touches no region's store itself when the region has a storeUrl: uploads,
           // reads and garbage collection go to the region's store service.
           provide: RegionStores,
-          useFactory: () =>
-            new RegionStores({
-              dataDir: config.dataDir,
-              regions: config.regions,
-              secret: config.regionSecret,
-              retryForMs: config.regionRetryMs,
-            }),
+          useFactory: () => RegionStores.fromConfig(config),
         },
         ...cloudApi.providers,
       ],

@@ -60,14 +60,7 @@ export class ReplicatorModule {
           // This process's regions are on its own disk; every other region with a storeUrl is
           // reached over the network, at its own replicator's store service.
           provide: RegionStores,
-          useFactory: () =>
-            new RegionStores({
-              dataDir: config.dataDir,
-              regions: config.regions,
-              secret: config.regionSecret,
-              local: config.replicatorRegions,
-              retryForMs: config.regionRetryMs,
-            }),
+          useFactory: () => RegionStores.fromConfig(config, config.replicatorRegions),
         },
         {
           provide: REGION_CONTEXTS,

@@ -29,6 +29,25 @@ export class RegionStores {
     this.local = new Set(options.local ?? []);
   }
 
+  /** The stores a service's configuration describes; `local`: the regions it serves itself. */
+  static fromConfig(
+    config: {
+      dataDir: string;
+      regions: RegionCatalog;
+      regionSecret: string | null;
+      regionRetryMs: number;
+    },
+    local?: readonly string[],
+  ): RegionStores {
+    return new RegionStores({
+      dataDir: config.dataDir,
+      regions: config.regions,
+      secret: config.regionSecret,
+      retryForMs: config.regionRetryMs,
+      ...(local ? { local } : {}),
+    });
+  }
+
   get(region: string): RegionStore {
     let store = this.stores.get(region);
     if (!store) {

@@ -68,11 +68,11 @@ export class RecordProgress {
             streamIds.snapshot(e.data.targetSnapshotId),
           ]),
         );
-        const sources = await Promise.all(
+        const replications = await Promise.all(
           fresh.map(async (e) => (await tx.replication(e.data.replicationId)).state),
         );
         await tx.preload(
-          sources.flatMap((s) => (s ? [streamIds.snapshot(s.request.sourceSnapshotId)] : [])),
+          replications.flatMap((r) => (r ? [streamIds.snapshot(r.request.sourceSnapshotId)] : [])),
         );
         const outcomes: IngestOutcome[] = [];
         for (const message of messages) {

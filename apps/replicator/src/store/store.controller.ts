@@ -24,6 +24,15 @@ export interface StoreRegions {
 }
 
 class NotServedError extends Error {}
+class InvalidBodyError extends Error {}
+
+/** The `{"digests": [...]}` body of the chunk-list calls (missing chunks, pending records). */
+function digestsIn(request: StoreRequest): string[] {
+  const { digests } = JSON.parse(request.storeBody.toString('utf8')) as { digests?: unknown };
+  if (!Array.isArray(digests) || digests.some((d) => typeof d !== 'string'))
+    throw new InvalidBodyError('send {"digests": [...]}');
+  return digests as string[];
+}
 
 /**
  * A region's store over HTTP (`/v1/store/<region>/…`), for the catalog and the other regions'
@@ -88,6 +97,7 @@ export class StoreController {
         return fail(507, 'ResourceInsufficient.StorageFull', error.message);
       if (error instanceof SyntaxError)
         return fail(400, 'InvalidParameter.MalformedJson', 'the body is not valid JSON');
+      if (error instanceof InvalidBodyError) return fail(400, 'InvalidParameter', error.message);
       this.logger.error({ err: error, requestId: request.requestId }, 'store call failed');
       return fail(500, 'InternalError', 'an internal error occurred; quote the request id');
     }
@@ -143,16 +153,8 @@ export class StoreController {
   @Post('chunks/missing')
   missingChunks(@Req() request: StoreRequest, @Res() response: Response) {
     return this.answer(request, response, async (store) => {
-      const { digests } = JSON.parse(request.storeBody.toString('utf8')) as { digests?: unknown };
-      if (!Array.isArray(digests) || digests.some((d) => typeof d !== 'string'))
-        return storeError(
-          response,
-          request.requestId,
-          400,
-          'InvalidParameter',
-          'send {"digests": [...]}',
-        );
-      response.json({ missing: await store.missingChunks(digests as string[]) });
+      const digests = digestsIn(request);
+      response.json({ missing: await store.missingChunks(digests) });
     });
   }
 
@@ -225,16 +227,8 @@ export class StoreController {
   @Post('pending/:id')
   addPending(@Req() request: StoreRequest, @Res() response: Response, @Param('id') id: string) {
     return this.answer(request, response, async (store) => {
-      const { digests } = JSON.parse(request.storeBody.toString('utf8')) as { digests?: unknown };
-      if (!Array.isArray(digests) || digests.some((d) => typeof d !== 'string'))
-        return storeError(
-          response,
-          request.requestId,
-          400,
-          'InvalidParameter',
-          'send {"digests": [...]}',
-        );
-      await store.addPending(id, digests as string[]);
+      const digests = digestsIn(request);
+      await store.addPending(id, digests);
       response.status(204).end();
     });
   }
