@@ -29,7 +29,10 @@ export class ApiClient {
     readonly config: CliConfig,
     fetchFn?: Fetch,
   ) {
-    this.fetchFn = fetchFn ?? (config.ca ? fetchTrusting(config.ca) : fetch);
+    // Chunks go over undici's request when the CLI talks to the network itself: fetch copies a
+    // byte body twice on its way to the socket (a 1 GiB upload paid ~4 s of CPU and GC for it).
+    this.fetchFn =
+      fetchFn ?? withFastBytes(config.ca ? fetchTrusting(config.ca) : fetch, config.ca);
   }
 
   url(path: string, query: Query = {}): string {
@@ -118,6 +121,39 @@ export function fetchTrusting(ca: string): Fetch {
       dispatcher,
     });
     return response;
+  };
+}
+
+/**
+ * `fetch`, except that a request whose body is bytes in memory goes through undici's `request`
+ * (which writes the buffer to the socket as it is); the answer comes back as a `Response`.
+ */
+function withFastBytes(fetchFn: Fetch, ca: string | undefined): Fetch {
+  const undici = import('undici').then(({ Agent, request }) => ({
+    request,
+    dispatcher: ca ? new Agent({ connect: { ca: [...rootCertificates, ca] } }) : undefined,
+  }));
+  return async (input, init) => {
+    if (!(init?.body instanceof Uint8Array) || typeof input !== 'string')
+      return fetchFn(input, init);
+    const { request, dispatcher } = await undici;
+    const answer = await request(input, {
+      method: (init.method ?? 'PUT') as 'PUT',
+      headers: init.headers as Record<string, string>,
+      body: init.body,
+      signal: init.signal ?? undefined,
+      ...(dispatcher ? { dispatcher } : {}),
+    }).catch((error: unknown) => {
+      throw Object.assign(new TypeError('fetch failed'), { cause: error });
+    });
+    const text = await answer.body.text();
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(answer.headers))
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    return new Response(answer.statusCode === 204 ? null : text, {
+      status: answer.statusCode,
+      headers,
+    });
   };
 }
 

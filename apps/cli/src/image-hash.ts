@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { manifestRoot, type ManifestChunk } from '@snapferry/storage';
+import { manifestRoot, sha256HexAsync, type ManifestChunk } from '@snapferry/storage';
 
 /** A disk image as an incremental upload declares it. */
 export interface HashedImage {
@@ -14,13 +13,14 @@ export interface HashedImage {
   chunks: ManifestChunk[];
 }
 
-/** Chunks being hashed at once: bounds memory to this many chunks whatever the image's size. */
+/** Chunks in memory at once (each hashed by two threads): memory stays at this many chunks. */
 const inFlight = 4;
 
 /**
- * Reads the image once, chunk by chunk, and computes both hashes an upload declares: the
- * whole image's SHA-256 here, each chunk's SHA-256 on a worker thread at the same time (two
- * passes of SHA-256 over every byte, on two cores). At most `inFlight` chunks are in memory.
+ * Reads the image once, chunk by chunk, into a few shared buffers, and computes both hashes an
+ * upload declares at the same time on two threads: the whole image's SHA-256 on one, each
+ * chunk's SHA-256 on the process's hashing threads (@snapferry/storage). This thread only
+ * reads; no byte is copied between threads and no buffer is allocated per chunk.
  */
 export async function hashImageFile(
   path: string,
@@ -30,34 +30,51 @@ export async function hashImageFile(
   if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0)
     throw new RangeError(`bad chunk size ${chunkSize}`);
   const file = await open(path, 'r');
-  const digester = new ChunkDigester();
-  const image = createHash('sha256');
-  const chunks: Promise<ManifestChunk>[] = [];
+  const image = new ImageDigester();
+  const free = Array.from({ length: inFlight }, () =>
+    Buffer.from(new SharedArrayBuffer(chunkSize)),
+  );
+  const busy = new Set<Promise<void>>();
+  const chunks: ManifestChunk[] = [];
+  const failed: { error?: Error } = {};
   try {
     let length = 0;
     for (;;) {
-      // A buffer of its own (not pooled), so the worker can take it without a copy.
-      const bytes = await readAt(file, Buffer.allocUnsafeSlow(chunkSize), length);
+      while (free.length === 0 && !failed.error) await Promise.race(busy);
+      if (failed.error) throw failed.error;
+      const slot = free.pop()!;
+      const bytes = await readAt(file, slot, length);
       if (bytes.length === 0) break;
-      image.update(bytes);
-      length += bytes.length;
+      const index = chunks.length;
       const size = bytes.length;
-      chunks.push(digester.digest(bytes).then((digest) => ({ digest, size })));
-      if (chunks.length > inFlight) await chunks[chunks.length - 1 - inFlight];
+      chunks.push({ digest: '', size });
+      length += size;
+      const hashed = Promise.all([sha256HexAsync(bytes), image.update(bytes)]).then(
+        ([digest]) => {
+          chunks[index] = { digest, size };
+          free.push(slot);
+        },
+        (error: unknown) =>
+          void (failed.error ??= error instanceof Error ? error : new Error(String(error))),
+      );
+      busy.add(hashed);
+      void hashed.finally(() => busy.delete(hashed));
       onProgress(length);
       if (size < chunkSize) break;
     }
-    const listed = await Promise.all(chunks);
+    await Promise.all(busy);
+    const error = failed.error as Error | undefined; // set by the hashing callbacks meanwhile
+    if (error) throw error;
     return {
       chunkSize,
       length,
-      imageDigest: image.digest('hex'),
-      root: manifestRoot(listed),
-      chunks: listed,
+      imageDigest: await image.digest(),
+      root: manifestRoot(chunks),
+      chunks,
     };
   } finally {
-    await Promise.allSettled(chunks); // nothing left running against a closed worker
-    await digester.close();
+    await Promise.allSettled(busy); // nothing left reading a buffer of a closed file
+    await image.close();
     await file.close();
   }
 }
@@ -78,35 +95,47 @@ async function readAt(file: FileHandle, buffer: Buffer, position: number): Promi
   return buffer.subarray(0, filled);
 }
 
-// The worker's whole program: digests in the order chunks arrive.
+// The worker's whole program: the image's running SHA-256, one acknowledgement per piece.
 const workerSource = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+const image = createHash('sha256');
 parentPort.on('message', (bytes) => {
-  parentPort.postMessage(createHash('sha256').update(bytes).digest('hex'));
+  if (bytes === null) return parentPort.postMessage(image.digest('hex'));
+  image.update(bytes);
+  parentPort.postMessage(null);
 });`;
 
-/** SHA-256 of chunks on a worker thread, answered in order (the worker handles one at a time). */
-class ChunkDigester {
+/** The whole image's SHA-256 on a thread of its own, fed the shared chunk buffers in order. */
+class ImageDigester {
   private readonly worker = new Worker(workerSource, { eval: true });
-  private readonly waiting: { resolve(digest: string): void; reject(error: Error): void }[] = [];
+  private readonly waiting: { resolve(answer: string | null): void; reject(error: Error): void }[] =
+    [];
 
   constructor() {
-    this.worker.on('message', (digest: string) => this.waiting.shift()?.resolve(digest));
+    this.worker.on('message', (answer: string | null) => this.waiting.shift()?.resolve(answer));
     this.worker.on('error', (error) => this.failAll(error));
     this.worker.on('exit', () => this.failAll(new Error('the hashing worker stopped')));
   }
 
-  /** Hands the bytes over to the worker (the buffer is no longer usable here). */
-  digest(bytes: Buffer): Promise<string> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      this.worker.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
-    });
+  /** Adds the next piece of the image (shared, not copied: do not change it until this resolves). */
+  async update(bytes: Buffer): Promise<void> {
+    await this.call(bytes);
+  }
+
+  async digest(): Promise<string> {
+    return (await this.call(null))!;
   }
 
   async close(): Promise<void> {
     await this.worker.terminate();
+  }
+
+  private call(message: Buffer | null): Promise<string | null> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.worker.postMessage(message);
+    });
   }
 
   private failAll(error: Error): void {

@@ -1,5 +1,6 @@
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { RangeNotSatisfiableError } from './errors';
+import { sha256Workers } from './sha256-workers';
 
 export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
 
@@ -7,11 +8,10 @@ export const sha256Hex = (bytes: Uint8Array): string =>
   createHash('sha256').update(bytes).digest('hex');
 
 /**
- * The same digest, computed in libuv's thread pool (WebCrypto) instead of on the event loop:
+ * The same digest, computed on the process's hashing threads instead of the event loop:
  * several chunks hash at once on several cores while the loop keeps serving I/O.
  */
-export const sha256HexAsync = async (bytes: Uint8Array): Promise<string> =>
-  Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+export const sha256HexAsync = (bytes: Uint8Array): Promise<string> => sha256Workers().hex(bytes);
 
 export function chunkCount(totalLength: number, chunkSize: number): number {
   return Math.ceil(totalLength / chunkSize);

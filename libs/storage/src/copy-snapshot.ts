@@ -55,8 +55,8 @@ export interface CopyResult {
  * once, in one batch), several at a time. Each transferred chunk is verified as the target
  * writes it; chunks the target already held were verified when they were written, so they are
  * not read again. Then, in the verifying phase, the target's manifest is built from the
- * source's chunk list (its root must match the source's) and every chunk's presence is
- * checked: nothing re-reads the image. Safe to re-run after a crash or error: it resumes,
+ * source's chunk list (its root must match the source's) and the target writes it only once
+ * every chunk is present (a missing one is copied again): nothing re-reads the image. Safe to re-run after a crash or error: it resumes,
  * moving only what is still missing. Until it completes (or `abandonCopy`), a pending record
  * keeps GC off the chunks it needs.
  */
@@ -128,15 +128,19 @@ export async function copySnapshot(options: CopyOptions): Promise<CopyResult> {
   });
   if (targetManifest.root !== sourceManifest.root)
     throw new InvalidManifestError(sourceSnapshotId, 'its root does not match its chunks');
-  // Every chunk must still be there (one a sweep or a scrub removed meanwhile is copied again).
+  // The target writes the manifest only if every chunk is there: one that a scrub removed
+  // meanwhile is copied again (the pending record keeps GC off them).
   for (let round = 0; ; round++) {
-    missing = new Set(await target.missingChunks(digests));
-    if (missing.size === 0) break;
-    if (round === 2)
-      throw new MissingChunkError({ digest: [...missing][0]!, region: target.region });
-    await forEachLimited(missing.values(), concurrency, copyOne);
+    try {
+      await target.putManifest(targetManifest);
+      break;
+    } catch (error) {
+      if (!(error instanceof MissingChunkError) || round === 2) throw error;
+      missing = new Set(error.digests.filter((digest) => distinct.has(digest)));
+      if (missing.size === 0) throw error;
+      await forEachLimited(missing.values(), concurrency, copyOne);
+    }
   }
-  await target.putManifest(targetManifest);
   await target.deletePending(targetSnapshotId);
   const { bytesCopied, chunksCopied, chunksSkipped } = progress;
   return {

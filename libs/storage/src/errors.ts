@@ -47,8 +47,14 @@ export class CorruptChunkError extends StorageError {
 
 export class MissingChunkError extends StorageError {
   readonly code = 'Storage.MissingChunk';
-  constructor(readonly location: ChunkLocation) {
-    super(`${describe(location)} is missing`);
+  constructor(
+    readonly location: ChunkLocation,
+    /** Every chunk found missing, where the check saw more than one (the location's first). */
+    readonly digests: readonly string[] = [location.digest],
+  ) {
+    super(
+      `${describe(location)} is missing${digests.length > 1 ? ` (and ${digests.length - 1} more)` : ''}`,
+    );
   }
 }
 

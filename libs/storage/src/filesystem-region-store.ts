@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { statSync, utimesSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { sha256HexAsync } from './chunking';
@@ -14,6 +15,7 @@ import {
   isErrno,
   isTempFile,
   linkIntoPlace,
+  readWhole,
   TEMP_MARKER,
   writeFileAtomic,
 } from './atomic-file';
@@ -21,6 +23,7 @@ import { validateManifest, type Manifest } from './manifest';
 import type { ChunkInfo, LocalRegionStore } from './region-store';
 import { collectGarbage, type GcOptions, type GcStats } from './collect-garbage';
 import { scrubRegion, type ScrubReport } from './scrub';
+import { forEachMetadata } from './metadata-batches';
 
 /**
  * The default backend, rooted at `<dataDir>/<region>/`:
@@ -31,6 +34,8 @@ import { scrubRegion, type ScrubReport } from './scrub';
 export class FilesystemRegionStore implements LocalRegionStore {
   readonly root: string;
   private readonly madeDirs = new Set<string>();
+  /** Chunk directories that gained an entry not yet fsynced: synced before the next manifest. */
+  private readonly unsyncedDirs = new Set<string>();
 
   constructor(
     dataDir: string,
@@ -77,15 +82,14 @@ export class FilesystemRegionStore implements LocalRegionStore {
 
   async missingChunks(digests: readonly string[]): Promise<string[]> {
     const distinct = [...new Set(digests)];
-    const present = new Array<boolean>(distinct.length);
     // Many touches in flight at once (libuv's thread pool runs them): a 1 TiB manifest's
     // 262,144 digests are answered in seconds instead of one touch after the other.
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < distinct.length; i = next++)
-        present[i] = await this.touchChunk(distinct[i]!);
-    };
-    await Promise.all(Array.from({ length: Math.min(64, distinct.length) }, worker));
+    const now = new Date();
+    const present = await forEachMetadata(
+      distinct,
+      (digest) => touchedSync(this.chunkPath(digest), now),
+      (digest) => this.touchChunk(digest),
+    );
     return distinct.filter((_, i) => !present[i]);
   }
 
@@ -99,10 +103,14 @@ export class FilesystemRegionStore implements LocalRegionStore {
   async putVerifiedChunk(digest: string, bytes: Uint8Array): Promise<boolean> {
     const path = this.chunkPath(digest);
     if (await this.touchChunk(digest)) return false;
+    const dir = join(path, '..');
     const created = await this.whenFull(`chunk ${digest}`, async () => {
-      await this.ensureDir(join(path, '..'));
-      return writeFileAtomic(path, bytes, { replace: false });
+      await this.ensureDir(dir);
+      // The chunk's bytes are fsynced now; its name with the other names before the next
+      // manifest (one directory fsync for many chunks, not one per chunk).
+      return writeFileAtomic(path, bytes, { replace: false, syncDir: false });
     });
+    if (created) this.unsyncedDirs.add(dir);
     // Lost a race with another writer: refresh the winner's age for the GC grace period.
     if (!created) await this.touchChunk(digest);
     return created;
@@ -112,7 +120,7 @@ export class FilesystemRegionStore implements LocalRegionStore {
     const path = this.chunkPath(digest);
     let bytes: Buffer;
     try {
-      bytes = await readFile(path);
+      bytes = await readWhole(path);
     } catch (error) {
       if (isErrno(error, 'ENOENT')) throw new MissingChunkError({ digest, region: this.region });
       throw error;
@@ -185,17 +193,37 @@ export class FilesystemRegionStore implements LocalRegionStore {
   async putManifest(manifest: Manifest): Promise<void> {
     const path = this.manifestPath(manifest.snapshotId);
     validateManifest(manifest, manifest.snapshotId);
-    for (const digest of new Set(manifest.chunks.map((c) => c.digest)))
-      if (!(await this.hasChunk(digest)))
-        throw new MissingChunkError({
-          digest,
-          region: this.region,
-          snapshotId: manifest.snapshotId,
-        });
+    const digests = [...new Set(manifest.chunks.map((c) => c.digest))];
+    const present = await forEachMetadata(
+      digests,
+      (digest) => statSync(this.chunkPath(digest), { throwIfNoEntry: false }) !== undefined,
+      (digest) => this.hasChunk(digest),
+    );
+    const missing = digests.filter((_, i) => !present[i]);
+    if (missing.length > 0)
+      throw new MissingChunkError(
+        { digest: missing[0]!, region: this.region, snapshotId: manifest.snapshotId },
+        missing,
+      );
+    // The names of the chunks written here become durable before the manifest that needs them.
+    // (Chunks another process wrote are its to sync before its own manifest; on a journaling
+    // filesystem the manifest's fsync below commits their entries too.)
+    await this.syncChunkDirs();
     await this.whenFull(`the manifest of ${manifest.snapshotId}`, async () => {
       await this.ensureDir(join(path, '..'));
       await writeFileAtomic(path, JSON.stringify(manifest), { replace: true });
     });
+  }
+
+  private async syncChunkDirs(): Promise<void> {
+    const dirs = [...this.unsyncedDirs];
+    this.unsyncedDirs.clear();
+    try {
+      await Promise.all(dirs.map(fsyncDir));
+    } catch (error) {
+      for (const dir of dirs) this.unsyncedDirs.add(dir); // synced again next time
+      throw error;
+    }
   }
 
   async getManifest(snapshotId: string): Promise<Manifest | null> {
@@ -290,6 +318,17 @@ export class FilesystemRegionStore implements LocalRegionStore {
       }
     }
     return removed;
+  }
+}
+
+/** utimes, false where the file does not exist. */
+function touchedSync(path: string, now: Date): boolean {
+  try {
+    utimesSync(path, now, now);
+    return true;
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return false;
+    throw error;
   }
 }
 

@@ -16,6 +16,7 @@ export {
   chunkSlices,
   type ChunkSlice,
 } from './chunking';
+export { Sha256Workers, sha256Workers } from './sha256-workers';
 export {
   buildManifest,
   manifestRoot,

@@ -91,7 +91,7 @@ export class StoreController {
         return fail(400, 'InvalidParameter.ChunkDigestMismatch', error.message);
       if (error instanceof MissingChunkError)
         return fail(409, 'FailedOperation.ChunksMissing', error.message, {
-          missing: [error.location.digest],
+          missing: error.digests,
         });
       if (error instanceof StorageFullError)
         return fail(507, 'ResourceInsufficient.StorageFull', error.message);

@@ -167,11 +167,14 @@ export class HttpRegionStore implements RegionStore {
     );
     if (answer.status === 409) {
       const missing = answer.json<{ error: { missing?: string[] } }>().error.missing ?? [];
-      throw new MissingChunkError({
-        digest: missing[0] ?? '0'.repeat(64),
-        region: this.region,
-        snapshotId: manifest.snapshotId,
-      });
+      throw new MissingChunkError(
+        {
+          digest: missing[0] ?? '0'.repeat(64),
+          region: this.region,
+          snapshotId: manifest.snapshotId,
+        },
+        missing.length > 0 ? missing : undefined,
+      );
     }
     if (answer.status !== 204)
       throw this.unexpected(`the manifest of ${manifest.snapshotId}`, answer);
