@@ -30,6 +30,8 @@ export interface CopyOptions {
   source: RegionStore;
   target: RegionStore;
   sourceSnapshotId: string;
+  /** The source's manifest, where the caller has just read it (else it is read here). */
+  sourceManifest?: Manifest;
   targetSnapshotId: string;
   onProgress?: (progress: CopyProgress) => void;
   throttle?: Throttle;
@@ -64,10 +66,14 @@ export async function copySnapshot(options: CopyOptions): Promise<CopyResult> {
   const { source, target, sourceSnapshotId, targetSnapshotId, signal } = options;
   assertSnapshotId(sourceSnapshotId);
   assertSnapshotId(targetSnapshotId);
-  const sourceManifest = await source.getManifest(sourceSnapshotId);
+  const [sourceManifest, existing] = await Promise.all([
+    options.sourceManifest ?? source.getManifest(sourceSnapshotId),
+    target.getManifest(targetSnapshotId),
+  ]);
   if (!sourceManifest) throw new SnapshotNotFoundError(source.region, sourceSnapshotId);
+  if (sourceManifest.snapshotId !== sourceSnapshotId)
+    throw new InvalidManifestError(sourceSnapshotId, `it is ${sourceManifest.snapshotId}'s`);
 
-  const existing = await target.getManifest(targetSnapshotId);
   if (existing) {
     if (existing.root !== sourceManifest.root)
       throw new SnapshotExistsError(target.region, targetSnapshotId);

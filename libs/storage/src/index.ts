@@ -17,6 +17,7 @@ export {
   type ChunkSlice,
 } from './chunking';
 export { Sha256Workers, sha256Workers } from './sha256-workers';
+export { ChunkBuffers, chunkBuffers } from './chunk-buffers';
 export {
   buildManifest,
   manifestRoot,

@@ -87,6 +87,19 @@ export class ProgressReporter {
     this.enqueue(() => this.ports.publishVerifying());
   }
 
+  /** Waits for what was queued, announcing nothing more (a copy that failed); never throws. */
+  async drain(): Promise<void> {
+    await this.queued;
+  }
+
+  /**
+   * Runs `work` (a publish) in the background after every report queued before it: the copy
+   * does not wait for the broker's confirm, and `settle` does.
+   */
+  inOrder(work: () => Promise<void>): void {
+    this.enqueue(work);
+  }
+
   private enqueue(work: () => Promise<void>): void {
     this.queued = this.queued.then(work).catch((error: unknown) => {
       this.failure ??= error instanceof Error ? error : new Error(String(error));

@@ -198,15 +198,6 @@ export class ReplicationRunner implements BeforeApplicationShutdown {
     const source = ctx.sourceStore(request.sourceRegion);
     const manifest = await source.getManifest(request.sourceSnapshotId);
     const chunksTotal = manifest?.chunks.length ?? 0;
-    await this.publish('ReplicationStarted', correlationId, {
-      ...ref,
-      attempt: job.attempts,
-      bytesTotal: request.sizeBytes,
-      chunksTotal,
-      startedAt: now(),
-    });
-    log.info({ attempt: job.attempts }, 'copy started');
-
     const reporter = new ProgressReporter({
       publishProgressed: async (progress, percent) =>
         this.publish('ReplicationProgressed', correlationId, {
@@ -227,16 +218,30 @@ export class ReplicationRunner implements BeforeApplicationShutdown {
       cancelRequested: () => ctx.jobs.cancelRequested(request.replicationId),
       abort: (reason) => controller.abort(reason),
     });
-    const result = await copySnapshot({
-      source,
-      target: ctx.target,
-      sourceSnapshotId: request.sourceSnapshotId,
-      targetSnapshotId: request.targetSnapshotId,
-      onProgress: reporter.onProgress,
-      throttle: ctx.throttle,
-      signal: controller.signal,
-      concurrency: ctx.concurrency?.(request.sourceRegion) ?? 4,
-    });
+    // Started goes out first, in the background: the copy does not wait for the confirm.
+    const started = { ...ref, attempt: job.attempts, bytesTotal: request.sizeBytes, chunksTotal };
+    reporter.inOrder(() =>
+      this.publish('ReplicationStarted', correlationId, { ...started, startedAt: now() }),
+    );
+    log.info({ attempt: job.attempts }, 'copy started');
+    let result;
+    try {
+      result = await copySnapshot({
+        source,
+        ...(manifest ? { sourceManifest: manifest } : {}),
+        target: ctx.target,
+        sourceSnapshotId: request.sourceSnapshotId,
+        targetSnapshotId: request.targetSnapshotId,
+        onProgress: reporter.onProgress,
+        throttle: ctx.throttle,
+        signal: controller.signal,
+        concurrency: ctx.concurrency?.(request.sourceRegion) ?? 4,
+      });
+    } catch (error) {
+      // Whatever was reported (Started first) goes out before the failure that follows.
+      await reporter.drain();
+      throw error;
+    }
     await reporter.settle();
     if (await ctx.jobs.cancelRequested(request.replicationId)) throw new CancelledError();
     await this.publish('ReplicationCompleted', correlationId, {

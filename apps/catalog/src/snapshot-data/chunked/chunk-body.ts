@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { ChunkBuffers } from '@snapferry/storage';
 import { ApiError } from '../../http/api-error';
 
 // The rest of a refused body is not read: the answer closes the connection instead.
@@ -6,22 +7,28 @@ const refuse = (code: string, message: string) =>
   new ApiError(400, code, message, { connection: 'close' });
 
 /**
- * Reads a request body that must be exactly `size` bytes into one buffer of that size: a
+ * Reads a request body that must be exactly `size` bytes into one buffer of that size, borrowed
+ * from `buffers` (the caller gives it back once the chunk is stored): a
  * longer body is refused at the first byte too many (nothing more is kept), a shorter one when
  * it ends, and a client that goes away mid-body gets `InvalidParameter.UploadAborted`.
  */
-export function readChunkBody(request: IncomingMessage, size: number): Promise<Buffer> {
+export function readChunkBody(
+  request: IncomingMessage,
+  size: number,
+  buffers: ChunkBuffers = new ChunkBuffers(0),
+): Promise<Buffer> {
   const declared = request.headers['content-length'];
   if (declared !== undefined && Number(declared) !== size)
     return Promise.reject(
       refuse('InvalidParameter.ChunkLength', `this chunk is ${size} bytes, not ${declared}`),
     );
   return new Promise((resolve, reject) => {
-    const buffer = Buffer.allocUnsafe(size);
+    const buffer = buffers.borrow(size);
     let filled = 0;
     const settle = (error?: ApiError) => {
       request.off('data', onData).off('end', onEnd).off('close', onClose);
       if (!error) return resolve(buffer);
+      buffers.giveBack(buffer);
       request.resume(); // drain what is in flight; the answer closes the connection
       reject(error);
     };

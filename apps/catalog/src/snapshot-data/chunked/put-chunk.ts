@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import type { ChunkStoredResponse } from '@snapferry/contracts';
 import { assertUploadAllowed } from '@snapferry/domain';
-import { CorruptChunkError, RegionStores } from '@snapferry/storage';
+import { chunkBuffers, CorruptChunkError, RegionStores } from '@snapferry/storage';
 import { ApiError } from '../../http/api-error';
 import type { Caller } from '../../http/api-keys';
 import { CatalogStore } from '../../store/catalog-store';
@@ -54,7 +54,7 @@ export class PutChunk {
         'InvalidParameter.ChunkNotInManifest',
         `chunk ${digest} is not in the manifest declared for ${snapshotId}`,
       );
-    const bytes = await readChunkBody(request, planned.size);
+    const bytes = await readChunkBody(request, planned.size, chunkBuffers());
     try {
       const created = await this.regionStores.get(snapshot.region).putChunk(digest, bytes);
       return { digest, size: planned.size, created };
@@ -66,6 +66,8 @@ export class PutChunk {
           `the bytes sent hash to ${error.actualDigest}, not ${digest}; nothing was stored`,
         );
       throw whenStorageFull(error, snapshot.region, `chunk ${digest}`);
+    } finally {
+      chunkBuffers().giveBack(bytes); // stored (or refused): the store holds no reference to it
     }
   }
 }
