@@ -130,7 +130,7 @@ const resetOnce = () => {
 };
 
 describe('snapferry snapshot upload (incremental, against a fake catalog)', () => {
-  it('sends only the chunks the region lacks, four at a time, retrying network errors, then commits', async () => {
+  it('sends only the chunks the region lacks, eight at a time, retrying network errors, then commits', async () => {
     const bytes = randomBytes(20 * chunkSize + 100);
     const chunks = Array.from({ length: 21 }, (_, i) =>
       sha256(bytes.subarray(i * chunkSize, (i + 1) * chunkSize)),
@@ -155,7 +155,7 @@ describe('snapferry snapshot upload (incremental, against a fake catalog)', () =
     // each missing chunk failed once (connection reset) and was sent again; no held chunk was sent
     expect([...new Set(catalog.puts)].sort()).toEqual(chunks.slice(8).sort());
     expect(catalog.puts).toHaveLength(2 * 13);
-    expect(catalog.maxInFlight()).toBe(4);
+    expect(catalog.maxInFlight()).toBe(8);
   });
 
   it('says how much it skipped on the progress bar', async () => {

@@ -54,7 +54,7 @@ export async function uploadChunked(
   snapshotId: string,
   path: string,
   image: HashedImage,
-  { parallel = 4, attempts = 4, retryDelayMs = 500, bar }: ChunkedUploadOptions = {},
+  { parallel = 8, attempts = 4, retryDelayMs = 500, bar }: ChunkedUploadOptions = {},
 ): Promise<{ snapshot: SnapshotResponse; stats: UploadStats }> {
   const base = `/v1/snapshots/${encodeURIComponent(snapshotId)}/data`;
   const manifest: UploadManifestRequest = {

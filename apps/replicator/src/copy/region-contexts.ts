@@ -24,7 +24,7 @@ export async function regionContexts(
       jobs,
       target: stores.get(region),
       sourceStore: (source) => stores.get(source),
-      concurrency: (source) => (stores.isRemote(source) ? 8 : 4),
+      concurrency: () => 8,
       ...(config.maxBytesPerSec ? { throttle: new Throttle(config.maxBytesPerSec) } : {}),
     });
   }
