@@ -140,6 +140,15 @@ function exec(cmd: string, args: string[]): Promise<void> {
   });
 }
 
+/**
+ * Flushes dirty pages to disk (`sync`) before a timed step, so that each figure starts from a
+ * quiet disk: writing the benchmark's own image files leaves a gigabyte to write back, which
+ * would otherwise slow whichever step comes next (every fsync waits behind it).
+ */
+export function settleDisk(): Promise<void> {
+  return exec('sync', []);
+}
+
 /** Seconds for `cp file dest && sha256sum dest`: moving and hashing the bytes once, nothing more. */
 export async function cpSha256Seconds(file: string, dest: string): Promise<number> {
   const started = performance.now();
@@ -162,6 +171,7 @@ export async function rsyncDeltaSeconds(
 ): Promise<number> {
   const dest = `${workDir}/rsync-dest.img`;
   await exec('cp', [previous, dest]);
+  await settleDisk(); // like every timed step, from a quiet disk
   const started = performance.now();
   await exec('rsync', ['--no-whole-file', '--inplace', changed, dest]);
   const seconds = (performance.now() - started) / 1000;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, link, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { ChunkBuffers } from './chunk-buffers';
 
 /** Marks files being written; readers skip them, GC removes the stale ones. */
 export const TEMP_MARKER = '.tmp-';
@@ -74,11 +75,11 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
  * A whole file in one buffer, read in as few calls as the kernel takes (readFile reads 512 KiB
  * at a time: eight trips through the thread pool for a 4 MiB chunk).
  */
-export async function readWhole(path: string): Promise<Buffer> {
+export async function readWhole(path: string, buffers?: ChunkBuffers): Promise<Buffer> {
   const handle = await open(path, 'r');
   try {
     const { size } = await handle.stat();
-    const bytes = Buffer.allocUnsafe(size);
+    const bytes = buffers ? buffers.borrow(size) : Buffer.allocUnsafe(size);
     let filled = 0;
     while (filled < size) {
       const { bytesRead } = await handle.read(bytes, filled, size - filled, filled);

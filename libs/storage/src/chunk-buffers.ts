@@ -7,6 +7,8 @@
  */
 export class ChunkBuffers {
   private readonly idle: Buffer[] = [];
+  /** The memory of every buffer lent and not yet given back: nothing else is ever taken in. */
+  private readonly lent = new WeakSet<ArrayBufferLike>();
 
   constructor(private readonly keep = 8) {}
 
@@ -14,11 +16,16 @@ export class ChunkBuffers {
   borrow(size: number): Buffer {
     const i = this.idle.findIndex((buffer) => buffer.buffer.byteLength >= size);
     const buffer = i >= 0 ? this.idle.splice(i, 1)[0]! : Buffer.from(new SharedArrayBuffer(size));
+    this.lent.add(buffer.buffer);
     return buffer.buffer.byteLength === size ? buffer : buffer.subarray(0, size);
   }
 
-  /** Returns a buffer from `borrow`; it must not be used afterwards. */
-  giveBack(buffer: Buffer): void {
+  /**
+   * Returns a buffer from `borrow`; it must not be used afterwards. Any other buffer (one a
+   * store allocated itself, say) is ignored, so callers may give back whatever they were handed.
+   */
+  giveBack(buffer: Uint8Array): void {
+    if (!this.lent.delete(buffer.buffer)) return;
     if (this.idle.length < this.keep)
       this.idle.push(Buffer.from(buffer.buffer, 0, buffer.buffer.byteLength));
   }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { chunkBuffers } from './chunk-buffers';
 import {
   CorruptChunkError,
   ImageDigestMismatchError,
@@ -101,11 +102,13 @@ export async function copySnapshot(options: CopyOptions): Promise<CopyResult> {
     }
   options.onProgress?.({ ...progress });
 
+  const buffers = chunkBuffers();
   const copyOne = async (digest: string): Promise<void> => {
     signal?.throwIfAborted();
     const { size, count, firstIndex } = distinct.get(digest)!;
     await options.throttle?.take(size, signal);
-    const bytes = await readChunkOf(source, digest, sourceSnapshotId, firstIndex, false);
+    // Read into a reused shared buffer where the source is local (no fresh 4 MiB per chunk).
+    const bytes = await readChunkOf(source, digest, sourceSnapshotId, firstIndex, false, buffers);
     try {
       await target.putChunk(digest, bytes);
     } catch (error) {
@@ -116,6 +119,8 @@ export async function copySnapshot(options: CopyOptions): Promise<CopyResult> {
           error.actualDigest,
         );
       throw error;
+    } finally {
+      buffers.giveBack(bytes); // written (or refused): nothing holds it any more
     }
     progress.chunksCopied++;
     progress.bytesCopied += size;

@@ -20,7 +20,7 @@ import {
   writeFileAtomic,
 } from './atomic-file';
 import { validateManifest, type Manifest } from './manifest';
-import type { ChunkInfo, LocalRegionStore } from './region-store';
+import type { ChunkInfo, GetChunkOptions, LocalRegionStore } from './region-store';
 import { collectGarbage, type GcOptions, type GcStats } from './collect-garbage';
 import { scrubRegion, type ScrubReport } from './scrub';
 import { forEachMetadata } from './metadata-batches';
@@ -116,11 +116,14 @@ export class FilesystemRegionStore implements LocalRegionStore {
     return created;
   }
 
-  async getChunk(digest: string, { verify = true }: { verify?: boolean } = {}): Promise<Buffer> {
+  async getChunk(
+    digest: string,
+    { verify = true, buffers }: GetChunkOptions = {},
+  ): Promise<Buffer> {
     const path = this.chunkPath(digest);
     let bytes: Buffer;
     try {
-      bytes = await readWhole(path);
+      bytes = await readWhole(path, buffers);
     } catch (error) {
       if (isErrno(error, 'ENOENT')) throw new MissingChunkError({ digest, region: this.region });
       throw error;

@@ -1,3 +1,4 @@
+import type { ChunkBuffers } from './chunk-buffers';
 import { withSnapshotContext } from './errors';
 import type { RegionStore } from './region-store';
 
@@ -8,9 +9,10 @@ export async function readChunkOf(
   snapshotId: string,
   chunkIndex: number,
   verify = true,
+  buffers?: ChunkBuffers,
 ): Promise<Buffer> {
   try {
-    return await store.getChunk(digest, { verify });
+    return await store.getChunk(digest, { verify, ...(buffers ? { buffers } : {}) });
   } catch (error) {
     throw withSnapshotContext(error, snapshotId, chunkIndex);
   }

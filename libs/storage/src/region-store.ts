@@ -1,6 +1,12 @@
+import type { ChunkBuffers } from './chunk-buffers';
 import type { GcOptions, GcStats } from './collect-garbage';
 import type { Manifest } from './manifest';
 import type { ScrubReport } from './scrub';
+
+export interface GetChunkOptions {
+  verify?: boolean;
+  buffers?: ChunkBuffers;
+}
 
 export interface ChunkInfo {
   digest: string;
@@ -27,9 +33,11 @@ export interface RegionStore {
   putChunk(digest: string, bytes: Uint8Array): Promise<boolean>;
   /**
    * The chunk's bytes; throws MissingChunkError / CorruptChunkError. `verify: false` skips the
-   * digest check, for a caller that verifies itself (a copy: the target's putChunk does).
+   * digest check, for a caller that verifies itself (a copy: the target's putChunk does). With
+   * `buffers`, a store that reads locally reads into one borrowed from them (the caller gives
+   * it back); others may ignore it.
    */
-  getChunk(digest: string, options?: { verify?: boolean }): Promise<Buffer>;
+  getChunk(digest: string, options?: GetChunkOptions): Promise<Buffer>;
 
   /** Writes a manifest whose chunks are all present (refused otherwise): the data is complete. */
   putManifest(manifest: Manifest): Promise<void>;

@@ -11,7 +11,7 @@ import {
 } from '../errors';
 import { assertDigest, assertRegionId, assertSnapshotId } from '../ids';
 import { validateManifest, type Manifest } from '../manifest';
-import type { RegionStore } from '../region-store';
+import type { GetChunkOptions, RegionStore } from '../region-store';
 import type { ScrubReport } from '../scrub';
 import { EMPTY_SHA256, signRegionRequest } from './region-auth';
 
@@ -146,7 +146,7 @@ export class HttpRegionStore implements RegionStore {
     return answer.status === 201;
   }
 
-  async getChunk(digest: string, { verify = true }: { verify?: boolean } = {}): Promise<Buffer> {
+  async getChunk(digest: string, { verify = true }: GetChunkOptions = {}): Promise<Buffer> {
     assertDigest(digest);
     const answer = await this.call('GET', this.path('chunks', digest));
     if (answer.status === 404) throw new MissingChunkError({ digest, region: this.region });
