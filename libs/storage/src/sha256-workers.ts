@@ -91,8 +91,12 @@ export class Sha256Workers {
   }
 }
 
-/** One thread per core but one (the event loop's), at least one, at most four. */
-const defaultThreads = () => Math.max(1, Math.min(4, availableParallelism() - 1));
+/**
+ * A thread per core but one (the event loop's), at least two: on two cores the loop mostly
+ * waits for I/O, and an incremental copy's three changed chunks hash at once (the library's
+ * incremental copy: ~70 -> ~55 ms), at most four.
+ */
+const defaultThreads = () => Math.max(2, Math.min(4, availableParallelism() - 1));
 
 const isShared = (bytes: Uint8Array) =>
   Object.prototype.toString.call(bytes.buffer) === '[object SharedArrayBuffer]';
