@@ -36,6 +36,7 @@ export class FilesystemRegionStore implements LocalRegionStore {
   private readonly madeDirs = new Set<string>();
   /** Chunk directories that gained an entry not yet fsynced: synced before the next manifest. */
   private readonly unsyncedDirs = new Set<string>();
+  private readonly dirSyncs = new Set<Promise<void>>();
 
   constructor(
     dataDir: string,
@@ -218,14 +219,23 @@ export class FilesystemRegionStore implements LocalRegionStore {
     });
   }
 
+  /**
+   * Fsyncs the chunk directories written since the last manifest, and waits for those another
+   * manifest took a moment ago and is still syncing (one of our chunks may be in them).
+   */
   private async syncChunkDirs(): Promise<void> {
     const dirs = [...this.unsyncedDirs];
     this.unsyncedDirs.clear();
+    const others = [...this.dirSyncs];
+    const ours = Promise.all(dirs.map(fsyncDir)).then(() => undefined);
+    this.dirSyncs.add(ours);
     try {
-      await Promise.all(dirs.map(fsyncDir));
+      await Promise.all([ours, ...others]);
     } catch (error) {
       for (const dir of dirs) this.unsyncedDirs.add(dir); // synced again next time
       throw error;
+    } finally {
+      this.dirSyncs.delete(ours);
     }
   }
 
