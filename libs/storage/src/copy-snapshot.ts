@@ -37,7 +37,7 @@ export interface CopyOptions {
   onProgress?: (progress: CopyProgress) => void;
   throttle?: Throttle;
   signal?: AbortSignal;
-  /** Chunks transferred at once (default 4): keeps memory at a few chunks. */
+  /** Chunks transferred at once (default 8): keeps memory at a few chunks. */
   concurrency?: number;
   now?: () => Date;
 }
@@ -59,8 +59,8 @@ export interface CopyResult {
  * writes it; chunks the target already held were verified when they were written, so they are
  * not read again. Then, in the verifying phase, the target's manifest is built from the
  * source's chunk list (its root must match the source's) and the target writes it only once
- * every chunk is present (a missing one is copied again): nothing re-reads the image. Safe to re-run after a crash or error: it resumes,
- * moving only what is still missing. Until it completes (or `abandonCopy`), a pending record
+ * every chunk is present (a missing one is copied again): nothing re-reads the image. Safe to
+ * re-run after a crash or error: it resumes, moving only what is still missing. Until it completes (or `abandonCopy`), a pending record
  * keeps GC off the chunks it needs.
  */
 export async function copySnapshot(options: CopyOptions): Promise<CopyResult> {
@@ -127,7 +127,7 @@ export async function copySnapshot(options: CopyOptions): Promise<CopyResult> {
     progress.bytesDone += size * count;
     options.onProgress?.({ ...progress });
   };
-  const concurrency = options.concurrency ?? 4;
+  const concurrency = options.concurrency ?? 8;
   await forEachLimited(missing.values(), concurrency, copyOne);
 
   options.onProgress?.({ ...progress, phase: 'verifying' });

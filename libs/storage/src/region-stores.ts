@@ -65,11 +65,6 @@ export class RegionStores {
     return store;
   }
 
-  /** Whether `region`'s store is reached over the network from here. */
-  isRemote(region: string): boolean {
-    return this.get(region) instanceof HttpRegionStore;
-  }
-
   private make(region: string): RegionStore {
     const storeUrl = this.options.regions?.regions.find((r) => r.id === region)?.storeUrl;
     if (!storeUrl || this.local.has(region))

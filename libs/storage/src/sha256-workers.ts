@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { ChunkBuffers } from './chunk-buffers';
 
 // Each worker's whole program: one digest per message, answered in the order they came.
 const workerSource = `
@@ -38,13 +39,13 @@ class HashThread {
   }
 
   hex(bytes: Uint8Array): Promise<string> {
-    const shared = isShared(bytes) ? null : scratch.take(bytes.byteLength);
+    const shared = isShared(bytes) ? null : scratch.borrow(bytes.byteLength);
     if (shared) shared.set(bytes);
     return new Promise<string>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
       this.worker.ref(); // held while it owes a digest, so an idle hasher never keeps a process alive
       this.worker.postMessage(shared ?? bytes);
-    }).finally(() => shared && scratch.give(shared));
+    }).finally(() => shared && scratch.giveBack(shared));
   }
 
   terminate(): Promise<number> {
@@ -103,20 +104,9 @@ const isShared = (bytes: Uint8Array) =>
 
 /**
  * Shared buffers to hand bytes to a thread with one memcpy (postMessage would serialise and
- * copy a plain buffer twice); a few are kept for reuse, so steady hashing allocates nothing.
+ * copy a plain buffer twice); reused, so steady hashing allocates nothing.
  */
-const scratch = {
-  free: [] as Uint8Array[],
-  take(size: number): Uint8Array {
-    const i = this.free.findIndex((b) => b.byteLength >= size);
-    const buffer =
-      i >= 0 ? this.free.splice(i, 1)[0]! : new Uint8Array(new SharedArrayBuffer(size));
-    return buffer.subarray(0, size);
-  },
-  give(view: Uint8Array): void {
-    if (this.free.length < 8) this.free.push(new Uint8Array(view.buffer));
-  },
-};
+const scratch = new ChunkBuffers(8);
 
 let shared: Sha256Workers | undefined;
 

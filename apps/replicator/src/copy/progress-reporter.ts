@@ -71,7 +71,7 @@ export class ProgressReporter {
     }
     const percent = percentOf(progress);
     if (percent < 100 && this.throttle.shouldReport(percent))
-      this.enqueue(() => this.ports.publishProgressed(progress, percent));
+      this.inOrder(() => this.ports.publishProgressed(progress, percent));
   };
 
   /** Waits for every report; throws the first failure; makes sure Verifying was announced. */
@@ -84,7 +84,7 @@ export class ProgressReporter {
   private announceVerifying(): void {
     if (this.verifying) return;
     this.verifying = true;
-    this.enqueue(() => this.ports.publishVerifying());
+    this.inOrder(() => this.ports.publishVerifying());
   }
 
   /** Waits for what was queued, announcing nothing more (a copy that failed); never throws. */
@@ -97,10 +97,6 @@ export class ProgressReporter {
    * does not wait for the broker's confirm, and `settle` does.
    */
   inOrder(work: () => Promise<void>): void {
-    this.enqueue(work);
-  }
-
-  private enqueue(work: () => Promise<void>): void {
     this.queued = this.queued.then(work).catch((error: unknown) => {
       this.failure ??= error instanceof Error ? error : new Error(String(error));
       this.ports.abort(this.failure);

@@ -24,7 +24,6 @@ export async function regionContexts(
       jobs,
       target: stores.get(region),
       sourceStore: (source) => stores.get(source),
-      concurrency: () => 8,
       ...(config.maxBytesPerSec ? { throttle: new Throttle(config.maxBytesPerSec) } : {}),
     });
   }

@@ -44,8 +44,6 @@ export interface RegionContext {
   jobs: JobStore;
   target: RegionStore;
   sourceStore: (region: string) => RegionStore;
-  /** Chunks in flight per copy from a source region: more over a network, to fill a long fat link. */
-  concurrency?: (sourceRegion: string) => number;
   throttle?: Throttle;
 }
 
@@ -235,7 +233,6 @@ export class ReplicationRunner implements BeforeApplicationShutdown {
         onProgress: reporter.onProgress,
         throttle: ctx.throttle,
         signal: controller.signal,
-        concurrency: ctx.concurrency?.(request.sourceRegion) ?? 4,
       });
     } catch (error) {
       // Whatever was reported (Started first) goes out before the failure that follows.

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ChunkBuffers } from '@snapferry/storage';
+import type { ChunkBuffers } from '@snapferry/storage';
 import { ApiError } from '../../http/api-error';
 
 // The rest of a refused body is not read: the answer closes the connection instead.
@@ -15,7 +15,7 @@ const refuse = (code: string, message: string) =>
 export function readChunkBody(
   request: IncomingMessage,
   size: number,
-  buffers: ChunkBuffers = new ChunkBuffers(0),
+  buffers: ChunkBuffers,
 ): Promise<Buffer> {
   const declared = request.headers['content-length'];
   if (declared !== undefined && Number(declared) !== size)
