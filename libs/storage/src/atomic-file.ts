@@ -36,35 +36,24 @@ export async function fsyncDir(dir: string): Promise<void> {
  * With `replace: false` an existing file wins (content-addressed chunks) and the
  * result says whether this call created it. With `syncDir: false` the caller fsyncs the
  * directory later (once for many files): until then a crash may lose the name, never
- * leave a partial file under it. With `placeAfter` the file is written and fsynced while that
- * settles, and takes its name only once it has (what the file refers to becomes durable
- * first); if it rejects, nothing is placed.
+ * leave a partial file under it.
  */
 export async function writeFileAtomic(
   path: string,
   bytes: Uint8Array | string,
-  {
-    replace,
-    syncDir = true,
-    placeAfter,
-  }: { replace: boolean; syncDir?: boolean; placeAfter?: Promise<void> },
+  { replace, syncDir = true }: { replace: boolean; syncDir?: boolean },
 ): Promise<boolean> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}${TEMP_MARKER}${randomBytes(6).toString('hex')}`);
   let created = true;
   try {
-    const writeTemp = async () => {
-      const handle = await open(temp, 'wx');
-      try {
-        await writeAll(handle, typeof bytes === 'string' ? Buffer.from(bytes) : bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    };
-    // Both settle before anything else happens: the cleanup below never races the temp's writer.
-    const outcomes = await Promise.allSettled([writeTemp(), placeAfter]);
-    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
+    const handle = await open(temp, 'wx');
+    try {
+      await writeAll(handle, typeof bytes === 'string' ? Buffer.from(bytes) : bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     created = replace ? (await rename(temp, path), true) : await linkIntoPlace(temp, path);
     if (syncDir) await fsyncDir(dir);
     return created;

@@ -209,16 +209,13 @@ export class FilesystemRegionStore implements LocalRegionStore {
         { digest: missing[0]!, region: this.region, snapshotId: manifest.snapshotId },
         missing,
       );
+    // The names of the chunks written here become durable before the manifest that needs them.
+    // (Chunks another process wrote are its to sync before its own manifest; on a journaling
+    // filesystem the manifest's fsync below commits their entries too.)
+    await this.syncChunkDirs();
     await this.whenFull(`the manifest of ${manifest.snapshotId}`, async () => {
       await this.ensureDir(join(path, '..'));
-      // The names of the chunks written here become durable before the manifest that needs
-      // them takes its name; the manifest is written and fsynced meanwhile. (Chunks another
-      // process wrote are its to sync before its own manifest; on a journaling filesystem the
-      // manifest's fsync commits their entries too.)
-      await writeFileAtomic(path, JSON.stringify(manifest), {
-        replace: true,
-        placeAfter: this.syncChunkDirs(),
-      });
+      await writeFileAtomic(path, JSON.stringify(manifest), { replace: true });
     });
   }
 
