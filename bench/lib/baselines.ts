@@ -160,6 +160,25 @@ export async function cpSha256Seconds(file: string, dest: string): Promise<numbe
 }
 
 /**
+ * Seconds for a Node.js process that only reads `file` and computes its SHA-256 (Node's
+ * OpenSSL, 4 MiB reads): the floor of any upload that reports the image's SHA-256, as the
+ * CLI's does. No parallelism shortens it: the hash runs through the bytes in order.
+ */
+export async function nodeSha256Seconds(file: string): Promise<number> {
+  const script = `
+const { openSync, readSync } = require('node:fs');
+const hash = require('node:crypto').createHash('sha256');
+const fd = openSync(process.argv[1], 'r');
+const buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
+for (let read; (read = readSync(fd, buffer, 0, buffer.length, null)) > 0; )
+  hash.update(buffer.subarray(0, read));
+process.stdout.write(hash.digest('hex'));`;
+  const started = performance.now();
+  await exec(process.execPath, ['-e', script, file]);
+  return (performance.now() - started) / 1000;
+}
+
+/**
  * rsync's delta transfer of `changed` onto a copy of `previous` (what a DR copy by rsync of
  * the next day's image costs): `--no-whole-file` forces the delta algorithm that rsync skips
  * between local paths, `--inplace` updates the old copy as a remote rsync would.
