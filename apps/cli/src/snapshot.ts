@@ -7,7 +7,7 @@ import type { RegionsResponse, SnapshotListResponse, SnapshotResponse } from '@s
 import { uploadChunked, uploadProgressText, type UploadStats } from './chunked-upload';
 import type { Context, ContextOf } from './context';
 import { UsageError } from './errors';
-import { hashImageFile, type HashedImage } from './image-hash';
+import type { HashedImage } from './image-hash';
 import { details, formatBytes, show, table } from './output';
 import { diskSizeFor, nonNegativeInt, positiveInt } from './parse';
 
@@ -170,6 +170,9 @@ async function hashImage(ctx: Context, file: ImageFile): Promise<HashedImage> {
   const bars = ctx.bars();
   const bar = bars.create(`hash ${basename(file.path)}`, file.size, 0, formatBytes(file.size));
   try {
+    // Loaded by the commands that hash: @snapferry/storage brings undici with it, ~0.1 s of
+    // start-up that every other command would pay.
+    const { hashImageFile } = await import('./image-hash');
     return await hashImageFile(file.path, chunkSize, (bytes) => bar.update(bytes));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
