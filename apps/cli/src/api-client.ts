@@ -31,8 +31,9 @@ export class ApiClient {
   ) {
     // Chunks go over undici's request when the CLI talks to the network itself: fetch copies a
     // byte body twice on its way to the socket (a 1 GiB upload paid ~4 s of CPU and GC for it).
+    const undici = undiciTrusting(config.ca);
     this.fetchFn =
-      fetchFn ?? withFastBytes(config.ca ? fetchTrusting(config.ca) : fetch, config.ca);
+      fetchFn ?? withFastBytes(config.ca ? fetchTrusting(config.ca, undici) : fetch, undici);
   }
 
   url(path: string, query: Query = {}): string {
@@ -104,17 +105,36 @@ export class ApiClient {
   }
 }
 
+type UndiciModule = typeof import('undici');
+
+/** undici and, with `ca`, the one Agent that trusts it: loaded on first use, once per client. */
+type LoadUndici = () => Promise<{
+  fetch: UndiciModule['fetch'];
+  request: UndiciModule['request'];
+  dispatcher: InstanceType<UndiciModule['Agent']> | undefined;
+}>;
+
+/**
+ * Loads undici only when a request needs it (~0.1 s of start-up that commands which never send
+ * a chunk or use a CA do not pay), with an Agent trusting `ca` besides the system's CAs.
+ */
+function undiciTrusting(ca: string | undefined): LoadUndici {
+  let loaded: ReturnType<LoadUndici> | undefined;
+  return () =>
+    (loaded ??= import('undici').then(({ Agent, fetch, request }) => ({
+      fetch,
+      request,
+      dispatcher: ca ? new Agent({ connect: { ca: [...rootCertificates, ca] } }) : undefined,
+    })));
+}
+
 /**
  * fetch that also trusts `ca` (SNAPFERRY_CA_FILE) besides the system's CAs: undici's own fetch
- * with an Agent holding the extra CA (the global fetch takes no CA). Loaded only when needed.
+ * with an Agent holding the extra CA (the global fetch takes no CA).
  */
-export function fetchTrusting(ca: string): Fetch {
-  const undici = import('undici').then(({ Agent, fetch: undiciFetch }) => ({
-    dispatcher: new Agent({ connect: { ca: [...rootCertificates, ca] } }),
-    undiciFetch,
-  }));
+export function fetchTrusting(ca: string, undici: LoadUndici = undiciTrusting(ca)): Fetch {
   return async (input, init) => {
-    const { dispatcher, undiciFetch } = await undici;
+    const { dispatcher, fetch: undiciFetch } = await undici();
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const response: Response = await undiciFetch(url, {
       ...(init as Parameters<typeof undiciFetch>[1]),
@@ -128,15 +148,11 @@ export function fetchTrusting(ca: string): Fetch {
  * `fetch`, except that a request whose body is bytes in memory goes through undici's `request`
  * (which writes the buffer to the socket as it is); the answer comes back as a `Response`.
  */
-function withFastBytes(fetchFn: Fetch, ca: string | undefined): Fetch {
-  const undici = import('undici').then(({ Agent, request }) => ({
-    request,
-    dispatcher: ca ? new Agent({ connect: { ca: [...rootCertificates, ca] } }) : undefined,
-  }));
+function withFastBytes(fetchFn: Fetch, undici: LoadUndici): Fetch {
   return async (input, init) => {
     if (!(init?.body instanceof Uint8Array) || typeof input !== 'string')
       return fetchFn(input, init);
-    const { request, dispatcher } = await undici;
+    const { request, dispatcher } = await undici();
     const answer = await request(input, {
       method: (init.method ?? 'PUT') as 'PUT',
       headers: init.headers as Record<string, string>,
