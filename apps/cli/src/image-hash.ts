@@ -1,6 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
-import { manifestRoot, sha256HexAsync, type ManifestChunk } from '@snapferry/storage';
+import { manifestRoot, sha256HexAsync, Sha256Stream, type ManifestChunk } from '@snapferry/storage';
 
 /** A disk image as an incremental upload declares it. */
 export interface HashedImage {
@@ -30,7 +29,7 @@ export async function hashImageFile(
   if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0)
     throw new RangeError(`bad chunk size ${chunkSize}`);
   const file = await open(path, 'r');
-  const image = new ImageDigester();
+  const image = new Sha256Stream();
   const free = Array.from({ length: inFlight }, () =>
     Buffer.from(new SharedArrayBuffer(chunkSize)),
   );
@@ -93,52 +92,4 @@ async function readAt(file: FileHandle, buffer: Buffer, position: number): Promi
     filled += bytesRead;
   }
   return buffer.subarray(0, filled);
-}
-
-// The worker's whole program: the image's running SHA-256, one acknowledgement per piece.
-const workerSource = `
-const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const image = createHash('sha256');
-parentPort.on('message', (bytes) => {
-  if (bytes === null) return parentPort.postMessage(image.digest('hex'));
-  image.update(bytes);
-  parentPort.postMessage(null);
-});`;
-
-/** The whole image's SHA-256 on a thread of its own, fed the shared chunk buffers in order. */
-class ImageDigester {
-  private readonly worker = new Worker(workerSource, { eval: true });
-  private readonly waiting: { resolve(answer: string | null): void; reject(error: Error): void }[] =
-    [];
-
-  constructor() {
-    this.worker.on('message', (answer: string | null) => this.waiting.shift()?.resolve(answer));
-    this.worker.on('error', (error) => this.failAll(error));
-    this.worker.on('exit', () => this.failAll(new Error('the hashing worker stopped')));
-  }
-
-  /** Adds the next piece of the image (shared, not copied: do not change it until this resolves). */
-  async update(bytes: Buffer): Promise<void> {
-    await this.call(bytes);
-  }
-
-  async digest(): Promise<string> {
-    return (await this.call(null))!;
-  }
-
-  async close(): Promise<void> {
-    await this.worker.terminate();
-  }
-
-  private call(message: Buffer | null): Promise<string | null> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      this.worker.postMessage(message);
-    });
-  }
-
-  private failAll(error: Error): void {
-    for (const waiter of this.waiting.splice(0)) waiter.reject(error);
-  }
 }

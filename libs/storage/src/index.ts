@@ -16,7 +16,7 @@ export {
   chunkSlices,
   type ChunkSlice,
 } from './chunking';
-export { Sha256Workers, sha256Workers } from './sha256-workers';
+export { Sha256Stream, Sha256Workers, sha256Workers } from './sha256-workers';
 export { ChunkBuffers, chunkBuffers } from './chunk-buffers';
 export {
   buildManifest,

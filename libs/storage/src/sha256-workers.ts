@@ -4,29 +4,44 @@ import { Worker } from 'node:worker_threads';
 import { ChunkBuffers } from './chunk-buffers';
 
 // Each worker's whole program: one digest per message, answered in the order they came.
-const workerSource = `
+const digestSource = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 parentPort.on('message', (bytes) => {
   parentPort.postMessage(createHash('sha256').update(bytes).digest('hex'));
 });`;
 
+// A running SHA-256: each piece acknowledged (null), then the digest when sent null.
+const streamSource = `
+const { parentPort } = require('node:worker_threads');
+const hash = require('node:crypto').createHash('sha256');
+parentPort.on('message', (bytes) => {
+  if (bytes === null) return parentPort.postMessage(hash.digest('hex'));
+  hash.update(bytes);
+  parentPort.postMessage(null);
+});`;
+
 /** Below this, handing bytes to a thread costs more than hashing them here. */
 const SMALL = 64 * 1024;
 
-interface Waiter {
-  resolve(digest: string): void;
+interface Waiter<A> {
+  resolve(answer: A): void;
   reject(error: Error): void;
 }
 
-/** One hashing thread and the digests it owes, in order. */
-class HashThread {
-  readonly waiting: Waiter[] = [];
-  private readonly worker = new Worker(workerSource, { eval: true });
+/**
+ * A worker thread that answers each message with one message, in order. It is referenced only
+ * while it owes answers, so an idle one never keeps a process alive; if it dies, what it owed
+ * fails.
+ */
+class OrderedWorker<A> {
+  private readonly waiting: Waiter<A>[] = [];
+  private readonly worker: Worker;
 
-  constructor(onGone: () => void) {
-    this.worker.on('message', (digest: string) => {
-      this.waiting.shift()?.resolve(digest);
+  constructor(source: string, onGone: () => void = () => undefined) {
+    this.worker = new Worker(source, { eval: true });
+    this.worker.on('message', (answer: A) => {
+      this.waiting.shift()?.resolve(answer);
       if (this.waiting.length === 0) this.worker.unref();
     });
     const fail = (error: Error) => {
@@ -38,18 +53,48 @@ class HashThread {
     this.worker.unref(); // after the listeners (adding one refs it again)
   }
 
-  hex(bytes: Uint8Array): Promise<string> {
-    const shared = isShared(bytes) ? null : scratch.borrow(bytes.byteLength);
-    if (shared) shared.set(bytes);
-    return new Promise<string>((resolve, reject) => {
+  get owed(): number {
+    return this.waiting.length;
+  }
+
+  /**
+   * Sends bytes (on shared memory, so the thread reads them where they lie: others are copied
+   * once into a shared scratch buffer) or null; the caller must not change them until it resolves.
+   */
+  call(bytes: Uint8Array | null): Promise<A> {
+    const copy = bytes && !isShared(bytes) ? scratch.borrow(bytes.byteLength) : null;
+    if (copy) copy.set(bytes!);
+    return new Promise<A>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
-      this.worker.ref(); // held while it owes a digest, so an idle hasher never keeps a process alive
-      this.worker.postMessage(shared ?? bytes);
-    }).finally(() => shared && scratch.giveBack(shared));
+      this.worker.ref();
+      this.worker.postMessage(copy ?? bytes);
+    }).finally(() => copy && scratch.giveBack(copy));
   }
 
   terminate(): Promise<number> {
     return this.worker.terminate();
+  }
+}
+
+/**
+ * One running SHA-256 (a whole image's) on a thread of its own, fed its pieces in order: the
+ * caller reads (and hashes chunks) meanwhile.
+ */
+export class Sha256Stream {
+  private readonly thread = new OrderedWorker<string | null>(streamSource);
+
+  /** Adds the next piece; the caller must not change it until this resolves. */
+  async update(bytes: Uint8Array): Promise<void> {
+    await this.thread.call(bytes);
+  }
+
+  /** The hex digest of every piece so far. */
+  async digest(): Promise<string> {
+    return (await this.thread.call(null))!;
+  }
+
+  async close(): Promise<void> {
+    await this.thread.terminate();
   }
 }
 
@@ -62,7 +107,7 @@ class HashThread {
  * never keep the process alive, and a thread that dies is replaced on the next call.
  */
 export class Sha256Workers {
-  private threads: HashThread[] = [];
+  private threads: OrderedWorker<string>[] = [];
 
   constructor(readonly size = defaultThreads()) {}
 
@@ -70,7 +115,7 @@ export class Sha256Workers {
   hex(bytes: Uint8Array): Promise<string> {
     if (bytes.byteLength < SMALL)
       return Promise.resolve(createHash('sha256').update(bytes).digest('hex'));
-    return this.leastBusy().hex(bytes);
+    return this.leastBusy().call(bytes);
   }
 
   async close(): Promise<void> {
@@ -78,17 +123,17 @@ export class Sha256Workers {
     await Promise.all(threads.map((thread) => thread.terminate()));
   }
 
-  private leastBusy(): HashThread {
+  private leastBusy(): OrderedWorker<string> {
     if (this.threads.length < this.size) {
-      const idle = this.threads.find((thread) => thread.waiting.length === 0);
+      const idle = this.threads.find((thread) => thread.owed === 0);
       if (idle) return idle;
-      const thread: HashThread = new HashThread(() => {
+      const thread: OrderedWorker<string> = new OrderedWorker(digestSource, () => {
         this.threads = this.threads.filter((t) => t !== thread);
       });
       this.threads.push(thread);
       return thread;
     }
-    return this.threads.reduce((a, b) => (b.waiting.length < a.waiting.length ? b : a));
+    return this.threads.reduce((a, b) => (b.owed < a.owed ? b : a));
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Sha256Workers } from './sha256-workers';
+import { Sha256Stream, Sha256Workers } from './sha256-workers';
 
 const expected = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -33,6 +33,22 @@ describe('Sha256Workers', () => {
       expect(await pool.hex(bytes)).toBe(expected(bytes));
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe('Sha256Stream', () => {
+  it("hashes its pieces in order, shared or not, as one stream (sha256sum's answer)", async () => {
+    const stream = new Sha256Stream();
+    try {
+      const pieces = [randomBytes(300 * 1024), Buffer.alloc(0), randomBytes(100)];
+      const shared = Buffer.from(new SharedArrayBuffer(200 * 1024));
+      randomBytes(200 * 1024).copy(shared);
+      pieces.push(shared);
+      await Promise.all(pieces.map((piece) => stream.update(piece)));
+      expect(await stream.digest()).toBe(expected(Buffer.concat(pieces)));
+    } finally {
+      await stream.close();
     }
   });
 });
