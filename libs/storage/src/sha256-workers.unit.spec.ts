@@ -41,7 +41,7 @@ describe('Sha256Stream', () => {
   it("hashes its pieces in order, shared or not, as one stream (sha256sum's answer)", async () => {
     const stream = new Sha256Stream();
     try {
-      const pieces = [randomBytes(300 * 1024), Buffer.alloc(0), randomBytes(100)];
+      const pieces: Buffer[] = [randomBytes(300 * 1024), Buffer.alloc(0), randomBytes(100)];
       const shared = Buffer.from(new SharedArrayBuffer(200 * 1024));
       randomBytes(200 * 1024).copy(shared);
       pieces.push(shared);
