@@ -113,7 +113,10 @@ describe('data plane end to end: incremental copies and freeing deleted data', (
     });
     // As if an upload's late manifest had survived its failed cleanup: chunks and manifest back.
     const store = new FilesystemRegionStore(t.dataDir, 'ap-guangzhou');
-    await storeStream(store, 'snap-1e000001', Readable.from([image]), { chunkSize: MiB });
+    await storeStream(store, 'snap-1e000001', Readable.from([image]), {
+      accountId: 'acme',
+      chunkSize: MiB,
+    });
     await rename(join(t.dataDir, 'ap-guangzhou', 'manifests', 'snap-1e000001.json'), manifestPath);
     await writeFile(manifestPath, manifest);
     expect(await chunkCount(t.dataDir, 'ap-guangzhou')).toBe(before + 2);

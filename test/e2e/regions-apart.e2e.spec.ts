@@ -132,7 +132,7 @@ describe('regions apart: each region its own process and store, reached over HTT
     const store = s.storeUrls.get('ap-guangzhou')!;
     const bytes = randomBytes(1024);
     const digest = createHash('sha256').update(bytes).digest('hex');
-    const path = `/v1/store/ap-guangzhou/chunks/${digest}`;
+    const path = `/v1/store/ap-guangzhou/chunks/${digest}?accountId=alice&snapshotId=snap-signed01`;
     const put = (headers: Record<string, string>) =>
       fetch(`${store}${path}`, { method: 'PUT', headers, body: bytes });
     const refusals = [

@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultRegionCatalog, parseRegionCatalog, type RegionCatalog } from '@snapferry/domain';
+import {
+  accountIdPattern,
+  defaultRegionCatalog,
+  parseRegionCatalog,
+  type RegionCatalog,
+} from '@snapferry/domain';
 
 /** A configuration mistake: the service refuses to start and says which variable and why. */
 export class ConfigError extends Error {
@@ -17,7 +22,7 @@ export const roles = ['user', 'operator'] as const;
 export type Role = (typeof roles)[number];
 /** An API key as SNAPFERRY_API_KEYS holds it: 8 to 200 characters, no whitespace, `=` or `,`. */
 export const apiKeyPattern = /^[^=,\s]{8,200}$/;
-export const accountIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export { accountIdPattern };
 const hashedKeyPattern = /^sha256:([0-9a-f]{64})$/i;
 /** A configured API key, kept only as the SHA-256 of the key (hex); the key itself is not held. */
 export interface ApiKey {

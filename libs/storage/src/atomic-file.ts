@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { type FileHandle, link, open, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, link, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ChunkBuffers } from './chunk-buffers';
 
@@ -103,5 +103,26 @@ export async function linkIntoPlace(temp: string, path: string): Promise<boolean
     // No hard links on this filesystem: rename is still atomic, just not exclusive.
     await rename(temp, path);
     return true;
+  }
+}
+
+/** The names in a directory; none where it does not exist (yet). */
+export async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT', 'ENOTDIR')) return [];
+    throw error;
+  }
+}
+
+/** Unlinks a file; false where it was already gone. */
+export async function removeFile(path: string): Promise<boolean> {
+  try {
+    await unlink(path);
+    return true;
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return false;
+    throw error;
   }
 }

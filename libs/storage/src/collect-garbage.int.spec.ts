@@ -34,7 +34,7 @@ describe('collectGarbage on a filesystem region store', () => {
   });
 
   const put = (id: string, image: Buffer) =>
-    storeStream(store, id, Readable.from([image]), { chunkSize });
+    storeStream(store, id, Readable.from([image]), { accountId: 'acme', chunkSize });
 
   it('deletes only chunks no manifest references', async () => {
     const shared = randomBytes(chunkSize);
@@ -68,7 +68,10 @@ describe('collectGarbage on a filesystem region store', () => {
   it('never deletes a chunk that only a pending copy references', async () => {
     const source = new FilesystemRegionStore(dir, 'ap-shanghai');
     const image = randomBytes(3 * chunkSize);
-    await storeStream(source, 'snap-pend0001', Readable.from([image]), { chunkSize });
+    await storeStream(source, 'snap-pend0001', Readable.from([image]), {
+      accountId: 'acme',
+      chunkSize,
+    });
     // A copy that crashed after transferring two chunks: they exist, no manifest yet.
     const manifest = (await source.getManifest('snap-pend0001'))!;
     await store.addPending(
@@ -76,12 +79,16 @@ describe('collectGarbage on a filesystem region store', () => {
       manifest.chunks.map((c) => c.digest),
     );
     for (const chunk of manifest.chunks.slice(0, 2))
-      await store.putChunk(chunk.digest, await source.getChunk(chunk.digest));
+      await store.putChunk(chunk.digest, await source.getChunk(chunk.digest), {
+        accountId: 'acme',
+        snapshotId: 'snap-pend0002',
+      });
 
     const stats = await collectGarbage(store, { graceMs: 0 });
 
     expect(stats).toMatchObject({ pending: 1, chunksDeleted: 0 });
     const resumed = await copySnapshot({
+      accountId: 'acme',
       source,
       target: store,
       sourceSnapshotId: 'snap-pend0001',
@@ -104,7 +111,7 @@ describe('collectGarbage on a filesystem region store', () => {
           yield randomBytes(10);
         })(),
       ),
-      { chunkSize },
+      { accountId: 'acme', chunkSize },
     );
     // Wait until the first chunk is on disk, then collect while the upload is stalled.
     while (!(await store.hasChunk(sha256Hex(first)))) await new Promise((r) => setTimeout(r, 5));
@@ -132,7 +139,7 @@ describe('collectGarbage on a filesystem region store', () => {
     for (let i = 0; i < 400; i++) {
       const bytes = randomBytes(16);
       const digest = sha256Hex(bytes);
-      await store.putChunk(digest, bytes);
+      await store.putChunk(digest, bytes, { accountId: 'acme', snapshotId: 'snap-touch001' });
       digests.push(digest);
     }
     const hourAgo = new Date(Date.now() - 3_600_000);

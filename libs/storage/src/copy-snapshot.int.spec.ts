@@ -20,6 +20,7 @@ import {
   verifySnapshot,
   type CopyProgress,
   type RegionStore,
+  type ChunkWriter,
 } from './index';
 
 const chunkSize = 64 * 1024;
@@ -39,9 +40,9 @@ function crashingAfter(store: RegionStore, writes: number): RegionStore {
   return new Proxy(store, {
     get(target, prop, receiver) {
       if (prop === 'putChunk') {
-        return async (digest: string, bytes: Uint8Array) => {
+        return async (digest: string, bytes: Uint8Array, writer: ChunkWriter) => {
           if (left-- <= 0) throw new Error('simulated crash');
-          return target.putChunk(digest, bytes);
+          return target.putChunk(digest, bytes, writer);
         };
       }
       const value = Reflect.get(target, prop, receiver);
@@ -65,7 +66,7 @@ describe('copySnapshot between two filesystem region stores', () => {
   });
 
   const put = (store: RegionStore, id: string, image: Buffer) =>
-    storeStream(store, id, Readable.from([image]), { chunkSize });
+    storeStream(store, id, Readable.from([image]), { accountId: 'acme', chunkSize });
 
   it('copies a snapshot so it reads back byte-identical, with progress to 100%', async () => {
     const image = randomBytes(5 * chunkSize + 17);
@@ -73,6 +74,7 @@ describe('copySnapshot between two filesystem region stores', () => {
     const progress: CopyProgress[] = [];
 
     const result = await copySnapshot({
+      accountId: 'acme',
       source,
       target,
       sourceSnapshotId: 'snap-src00001',
@@ -106,12 +108,14 @@ describe('copySnapshot between two filesystem region stores', () => {
     await put(source, 'snap-day00002', second);
 
     await copySnapshot({
+      accountId: 'acme',
       source,
       target,
       sourceSnapshotId: 'snap-day00001',
       targetSnapshotId: 'snap-cpy00001',
     });
     const incremental = await copySnapshot({
+      accountId: 'acme',
       source,
       target,
       sourceSnapshotId: 'snap-day00002',
@@ -132,6 +136,7 @@ describe('copySnapshot between two filesystem region stores', () => {
     const image = randomBytes(6 * chunkSize);
     await put(source, 'snap-resume01', image);
     const options = {
+      accountId: 'acme',
       source,
       sourceSnapshotId: 'snap-resume01',
       targetSnapshotId: 'snap-resume02',
@@ -158,6 +163,7 @@ describe('copySnapshot between two filesystem region stores', () => {
     await flipByte(chunkFile(source, bad));
 
     const attempt = copySnapshot({
+      accountId: 'acme',
       source,
       target,
       sourceSnapshotId: 'snap-badsrc01',
@@ -178,6 +184,7 @@ describe('copySnapshot between two filesystem region stores', () => {
 
     await expect(
       copySnapshot({
+        accountId: 'acme',
         source,
         target,
         sourceSnapshotId: 'snap-gone0001',
@@ -186,6 +193,7 @@ describe('copySnapshot between two filesystem region stores', () => {
     ).rejects.toBeInstanceOf(MissingChunkError);
     await expect(
       copySnapshot({
+        accountId: 'acme',
         source,
         target,
         sourceSnapshotId: 'snap-nothere1',
@@ -198,6 +206,7 @@ describe('copySnapshot between two filesystem region stores', () => {
     const first = randomBytes(8 * chunkSize);
     await put(source, 'snap-count001', first);
     await copySnapshot({
+      accountId: 'acme',
       source,
       target,
       sourceSnapshotId: 'snap-count001',
@@ -216,6 +225,7 @@ describe('copySnapshot between two filesystem region stores', () => {
       return wrapped;
     };
     const result = await copySnapshot({
+      accountId: 'acme',
       source: counting(source, 'source'),
       target: counting(target, 'target'),
       sourceSnapshotId: 'snap-count003',
@@ -232,6 +242,7 @@ describe('copySnapshot between two filesystem region stores', () => {
     const image = randomBytes(3 * chunkSize);
     const manifest = await put(source, 'snap-shared01', image);
     await copySnapshot({
+      accountId: 'acme',
       source,
       target,
       sourceSnapshotId: 'snap-shared01',
@@ -241,6 +252,7 @@ describe('copySnapshot between two filesystem region stores', () => {
     await flipByte(chunkFile(target, bad)); // bit rot in the target
 
     const options = {
+      accountId: 'acme',
       source,
       target,
       sourceSnapshotId: 'snap-shared01',
@@ -286,12 +298,14 @@ describe('copySnapshot between two filesystem region stores', () => {
 
     const [a, b] = await Promise.all([
       copySnapshot({
+        accountId: 'acme',
         source,
         target,
         sourceSnapshotId: 'snap-conc0001',
         targetSnapshotId: 'snap-conc0011',
       }),
       copySnapshot({
+        accountId: 'acme',
         source,
         target,
         sourceSnapshotId: 'snap-conc0002',
@@ -315,6 +329,7 @@ describe('copySnapshot between two filesystem region stores', () => {
     const started = performance.now();
 
     await copySnapshot({
+      accountId: 'acme',
       source,
       target,
       sourceSnapshotId: 'snap-slow0001',
@@ -330,6 +345,7 @@ describe('copySnapshot between two filesystem region stores', () => {
     await put(source, 'snap-abort001', randomBytes(4 * chunkSize));
     const controller = new AbortController();
     const attempt = copySnapshot({
+      accountId: 'acme',
       source,
       target,
       sourceSnapshotId: 'snap-abort001',

@@ -28,6 +28,8 @@ export interface CopyProgress {
 }
 
 export interface CopyOptions {
+  /** The account of both snapshots: the target skips only chunks this account references there. */
+  accountId: string;
   source: RegionStore;
   target: RegionStore;
   sourceSnapshotId: string;
@@ -64,7 +66,8 @@ export interface CopyResult {
  * keeps GC off the chunks it needs.
  */
 export async function copySnapshot(options: CopyOptions): Promise<CopyResult> {
-  const { source, target, sourceSnapshotId, targetSnapshotId, signal } = options;
+  const { accountId, source, target, sourceSnapshotId, targetSnapshotId, signal } = options;
+  const writer = { accountId, snapshotId: targetSnapshotId };
   assertSnapshotId(sourceSnapshotId);
   assertSnapshotId(targetSnapshotId);
   const [sourceManifest, existing] = await Promise.all([
@@ -74,6 +77,8 @@ export async function copySnapshot(options: CopyOptions): Promise<CopyResult> {
   if (!sourceManifest) throw new SnapshotNotFoundError(source.region, sourceSnapshotId);
   if (sourceManifest.snapshotId !== sourceSnapshotId)
     throw new InvalidManifestError(sourceSnapshotId, `it is ${sourceManifest.snapshotId}'s`);
+  if (sourceManifest.accountId !== undefined && sourceManifest.accountId !== accountId)
+    throw new InvalidManifestError(sourceSnapshotId, 'it belongs to another account');
 
   if (existing) {
     if (existing.root !== sourceManifest.root)
@@ -94,7 +99,9 @@ export async function copySnapshot(options: CopyOptions): Promise<CopyResult> {
     chunksTotal: distinct.size,
   };
   // One question for the whole image; it also restarts the held chunks' GC grace period.
-  let missing = new Set(await target.missingChunks(digests));
+  // Chunks that only other accounts sent to the target are fetched and verified like any
+  // other: a copy reveals nothing of what others stored.
+  let missing = new Set(await target.missingChunks(digests, accountId));
   for (const [digest, { size, count }] of distinct)
     if (!missing.has(digest)) {
       progress.chunksSkipped++;
@@ -110,7 +117,7 @@ export async function copySnapshot(options: CopyOptions): Promise<CopyResult> {
     // Read into a reused shared buffer where the source is local (no fresh 4 MiB per chunk).
     const bytes = await readChunkOf(source, digest, sourceSnapshotId, firstIndex, false, buffers);
     try {
-      await target.putChunk(digest, bytes);
+      await target.putChunk(digest, bytes, writer);
     } catch (error) {
       // The target verified what arrived: bytes that do not match are the source's fault.
       if (error instanceof CorruptChunkError)
@@ -134,6 +141,7 @@ export async function copySnapshot(options: CopyOptions): Promise<CopyResult> {
   const targetManifest = buildManifest({
     ...sourceManifest,
     snapshotId: targetSnapshotId,
+    accountId,
     createdAt: (options.now ?? (() => new Date()))(),
     copiedFrom: { region: source.region, snapshotId: sourceSnapshotId },
   });

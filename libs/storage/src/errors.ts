@@ -23,7 +23,7 @@ function describe(location: ChunkLocation): string {
   return parts.join(' ');
 }
 
-export type IdKind = 'snapshot id' | 'digest' | 'region id';
+export type IdKind = 'snapshot id' | 'digest' | 'region id' | 'account id';
 
 export class InvalidIdError extends StorageError {
   readonly code = 'Storage.InvalidId';

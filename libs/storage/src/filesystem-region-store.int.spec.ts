@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import {
+  buildManifest,
   collectGarbage,
   CorruptChunkError,
   FilesystemRegionStore,
@@ -56,7 +57,10 @@ describe('FilesystemRegionStore with storeStream/readStream', () => {
     ['many chunks', 10 * chunkSize + 123],
   ])('round-trips an image: %s', async (_, size) => {
     const image = randomBytes(size);
-    const manifest = await storeStream(store, 'snap-round001', upload(image), { chunkSize });
+    const manifest = await storeStream(store, 'snap-round001', upload(image), {
+      accountId: 'acme',
+      chunkSize,
+    });
 
     expect(manifest).toMatchObject({ totalLength: size, chunkSize, imageDigest: sha256Hex(image) });
     expect(manifest.chunks).toHaveLength(Math.ceil(size / chunkSize));
@@ -68,7 +72,10 @@ describe('FilesystemRegionStore with storeStream/readStream', () => {
 
   it('lays chunks out by digest prefix and stores a repeated chunk once', async () => {
     const zeros = Buffer.alloc(4 * chunkSize);
-    const manifest = await storeStream(store, 'snap-zeros001', upload(zeros), { chunkSize });
+    const manifest = await storeStream(store, 'snap-zeros001', upload(zeros), {
+      accountId: 'acme',
+      chunkSize,
+    });
     const digest = sha256Hex(Buffer.alloc(chunkSize));
 
     expect(manifest.chunks.map((c) => c.digest)).toEqual([digest, digest, digest, digest]);
@@ -77,7 +84,10 @@ describe('FilesystemRegionStore with storeStream/readStream', () => {
 
   it('serves byte ranges', async () => {
     const image = randomBytes(3 * chunkSize + 100);
-    const manifest = await storeStream(store, 'snap-range001', upload(image), { chunkSize });
+    const manifest = await storeStream(store, 'snap-range001', upload(image), {
+      accountId: 'acme',
+      chunkSize,
+    });
     const read = async (start: number, end?: number) =>
       buffer(readStream(store, manifest, { start, end }));
 
@@ -93,6 +103,7 @@ describe('FilesystemRegionStore with storeStream/readStream', () => {
 
   it('detects a corrupted chunk on read', async () => {
     const manifest = await storeStream(store, 'snap-corrupt1', upload(randomBytes(3 * chunkSize)), {
+      accountId: 'acme',
       chunkSize,
     });
     const bad = manifest.chunks[1]!.digest;
@@ -106,6 +117,7 @@ describe('FilesystemRegionStore with storeStream/readStream', () => {
 
   it('reports a missing chunk with a typed error', async () => {
     const manifest = await storeStream(store, 'snap-missing1', upload(randomBytes(2 * chunkSize)), {
+      accountId: 'acme',
       chunkSize,
     });
     await store.deleteChunk(manifest.chunks[0]!.digest);
@@ -116,16 +128,18 @@ describe('FilesystemRegionStore with storeStream/readStream', () => {
   it('refuses bytes that do not match their digest before they become visible', async () => {
     const digest = sha256Hex(Buffer.from('right'));
 
-    await expect(store.putChunk(digest, Buffer.from('wrong'))).rejects.toBeInstanceOf(
+    const writer = { accountId: 'acme', snapshotId: 'snap-right001' };
+    await expect(store.putChunk(digest, Buffer.from('wrong'), writer)).rejects.toBeInstanceOf(
       CorruptChunkError,
     );
     expect(await store.hasChunk(digest)).toBe(false);
-    expect(await store.putChunk(digest, Buffer.from('right'))).toBe(true);
-    expect(await store.putChunk(digest, Buffer.from('right'))).toBe(false);
+    expect(await store.putChunk(digest, Buffer.from('right'), writer)).toBe(true);
+    expect(await store.putChunk(digest, Buffer.from('right'), writer)).toBe(false);
   });
 
   it('refuses an upload over maxBytes and leaves no manifest', async () => {
     const attempt = storeStream(store, 'snap-toobig01', upload(randomBytes(3 * chunkSize)), {
+      accountId: 'acme',
       chunkSize,
       maxBytes: 2 * chunkSize,
     });
@@ -137,6 +151,7 @@ describe('FilesystemRegionStore with storeStream/readStream', () => {
 
   it('accepts an upload of exactly maxBytes', async () => {
     const manifest = await storeStream(store, 'snap-justfit1', upload(randomBytes(chunkSize)), {
+      accountId: 'acme',
       chunkSize,
       maxBytes: chunkSize,
     });
@@ -154,7 +169,11 @@ describe('FilesystemRegionStore with storeStream/readStream', () => {
       })(),
     );
     await expect(
-      storeStream(store, 'snap-aborted1', slow, { chunkSize, signal: controller.signal }),
+      storeStream(store, 'snap-aborted1', slow, {
+        accountId: 'acme',
+        chunkSize,
+        signal: controller.signal,
+      }),
     ).rejects.toThrow();
     expect(await store.getManifest('snap-aborted1')).toBeNull();
 
@@ -164,9 +183,9 @@ describe('FilesystemRegionStore with storeStream/readStream', () => {
         throw new Error('client went away');
       })(),
     );
-    await expect(storeStream(store, 'snap-broken01', broken, { chunkSize })).rejects.toThrow(
-      'client went away',
-    );
+    await expect(
+      storeStream(store, 'snap-broken01', broken, { accountId: 'acme', chunkSize }),
+    ).rejects.toThrow('client went away');
     expect(await store.getManifest('snap-broken01')).toBeNull();
   });
 
@@ -180,7 +199,10 @@ describe('FilesystemRegionStore with storeStream/readStream', () => {
         for (let i = 0; i < pieces; i++) yield piece;
       })(),
     );
-    const manifest = await storeStream(store, 'snap-bigone01', source, { chunkSize });
+    const manifest = await storeStream(store, 'snap-bigone01', source, {
+      accountId: 'acme',
+      chunkSize,
+    });
     const after = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
 
     expect(manifest.totalLength).toBe(pieces * piece.length);
@@ -188,9 +210,15 @@ describe('FilesystemRegionStore with storeStream/readStream', () => {
   });
 
   it('refuses a second upload to a snapshot that has data', async () => {
-    await storeStream(store, 'snap-twice001', upload(randomBytes(10)), { chunkSize });
+    await storeStream(store, 'snap-twice001', upload(randomBytes(10)), {
+      accountId: 'acme',
+      chunkSize,
+    });
     await expect(
-      storeStream(store, 'snap-twice001', upload(randomBytes(10)), { chunkSize }),
+      storeStream(store, 'snap-twice001', upload(randomBytes(10)), {
+        accountId: 'acme',
+        chunkSize,
+      }),
     ).rejects.toThrow('already has data');
   });
 
@@ -198,7 +226,7 @@ describe('FilesystemRegionStore with storeStream/readStream', () => {
     await expect(store.getManifest('../../etc/passwd')).rejects.toBeInstanceOf(InvalidIdError);
     await expect(store.getChunk('../x')).rejects.toBeInstanceOf(InvalidIdError);
     await expect(
-      storeStream(store, 'snap-../../x', upload(Buffer.alloc(1))),
+      storeStream(store, 'snap-../../x', upload(Buffer.alloc(1)), { accountId: 'acme' }),
     ).rejects.toBeInstanceOf(InvalidIdError);
     expect(() => new FilesystemRegionStore(dir, '../escape')).toThrow(InvalidIdError);
   });
@@ -229,9 +257,13 @@ describe('FilesystemRegionStore with storeStream/readStream', () => {
 
   it('lists, deletes and rejects corrupt manifests', async () => {
     const a: Manifest = await storeStream(store, 'snap-list0001', upload(randomBytes(5)), {
+      accountId: 'acme',
       chunkSize,
     });
-    await storeStream(store, 'snap-list0002', upload(randomBytes(5)), { chunkSize });
+    await storeStream(store, 'snap-list0002', upload(randomBytes(5)), {
+      accountId: 'acme',
+      chunkSize,
+    });
     expect(await store.listManifests()).toEqual(['snap-list0001', 'snap-list0002']);
 
     expect(await store.deleteManifest(a.snapshotId)).toBe(true);
@@ -242,5 +274,101 @@ describe('FilesystemRegionStore with storeStream/readStream', () => {
     await expect(store.getManifest('snap-list0002')).rejects.toThrow(
       'invalid manifest for snap-list0002',
     );
+  });
+});
+
+describe('FilesystemRegionStore: dedup never crosses accounts', () => {
+  let dir: string;
+  let store: FilesystemRegionStore;
+  const bytes = [randomBytes(1000), randomBytes(2000), randomBytes(3000)];
+  const digests = bytes.map(sha256Hex);
+  const alice = (snapshotId: string) => ({ accountId: 'alice', snapshotId });
+  const bob = (snapshotId: string) => ({ accountId: 'bob', snapshotId });
+  const manifestOf = (snapshotId: string, accountId: string): Manifest =>
+    buildManifest({
+      snapshotId,
+      accountId,
+      chunkSize: 1000,
+      chunks: [{ digest: digests[0]!, size: 1000 }],
+      imageDigest: digests[0]!,
+      createdAt: new Date(),
+    });
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'snapferry-tenants-'));
+    store = new FilesystemRegionStore(dir, 'ap-guangzhou');
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers a chunk another account sent as missing, until this account sends its bytes', async () => {
+    expect(await store.putChunk(digests[0]!, bytes[0]!, alice('snap-alice001'))).toBe(true);
+    expect(await store.missingChunks(digests, 'alice')).toEqual(digests.slice(1));
+    expect(await store.missingChunks(digests, 'bob')).toEqual(digests);
+    // bob's bytes: new for bob (201), still one file in the region
+    expect(await store.putChunk(digests[0]!, bytes[0]!, bob('snap-bob00001'))).toBe(true);
+    expect(await store.putChunk(digests[0]!, bytes[0]!, bob('snap-bob00001'))).toBe(false);
+    expect(await store.missingChunks(digests, 'bob')).toEqual(digests.slice(1));
+    expect(await readdir(join(store.root, 'chunks', digests[0]!.slice(0, 2)))).toEqual([
+      digests[0],
+    ]);
+  });
+
+  it('refuses a manifest naming chunks only another account sent, and keeps a committed one for its account', async () => {
+    await store.putChunk(digests[0]!, bytes[0]!, alice('snap-alice001'));
+    await expect(store.putManifest(manifestOf('snap-bob00001', 'bob'))).rejects.toBeInstanceOf(
+      MissingChunkError,
+    );
+    await expect(
+      store.putManifest({ ...manifestOf('snap-bob00001', 'bob'), accountId: undefined }),
+    ).rejects.toBeInstanceOf(InvalidIdError);
+    await store.putManifest(manifestOf('snap-alice001', 'alice'));
+    // The write in flight is over (its received log goes); the committed manifest still counts.
+    await store.deletePending('snap-alice001');
+    expect(await store.missingChunks([digests[0]!], 'alice')).toEqual([]);
+    // Another process on the same directory sees the same.
+    const other = new FilesystemRegionStore(dir, 'ap-guangzhou');
+    expect(await other.missingChunks([digests[0]!], 'alice')).toEqual([]);
+    expect(await other.missingChunks([digests[0]!], 'bob')).toEqual([digests[0]]);
+    // Deleting the manifest ends the reference.
+    await store.deleteManifest('snap-alice001');
+    expect(await other.missingChunks([digests[0]!], 'alice')).toEqual([digests[0]]);
+  });
+
+  it('an abandoned write no longer counts for its account', async () => {
+    await store.putChunk(digests[1]!, bytes[1]!, alice('snap-alice002'));
+    expect(await store.missingChunks([digests[1]!], 'alice')).toEqual([]);
+    await store.deletePending('snap-alice002');
+    expect(await store.missingChunks([digests[1]!], 'alice')).toEqual([digests[1]]);
+  });
+
+  it('keeps every line of a received log that many chunk writes append to at once', async () => {
+    const many = Array.from({ length: 64 }, () => randomBytes(64));
+    await Promise.all(
+      many.map((chunk) => store.putChunk(sha256Hex(chunk), chunk, alice('snap-alice003'))),
+    );
+    expect(await store.missingChunks(many.map(sha256Hex), 'alice')).toEqual([]);
+  });
+
+  it('account ids that differ only in case are different accounts', async () => {
+    await store.putChunk(digests[2]!, bytes[2]!, {
+      accountId: 'Acme',
+      snapshotId: 'snap-acme0001',
+    });
+    expect(await store.missingChunks([digests[2]!], 'acme')).toEqual([digests[2]]);
+    expect(await store.missingChunks([digests[2]!], 'Acme')).toEqual([]);
+  });
+
+  it('GC drops reference lists whose manifest or write is gone', async () => {
+    await store.putChunk(digests[0]!, bytes[0]!, alice('snap-alice004'));
+    await store.putManifest(manifestOf('snap-alice004', 'alice'));
+    await store.putChunk(digests[1]!, bytes[1]!, alice('snap-alice005'));
+    // A crash between removing the manifest and its reference list, and a write whose
+    // pending record is gone without its received log.
+    await rm(join(store.root, 'manifests', 'snap-alice004.json'));
+    const stats = await collectGarbage(store, { graceMs: 0 });
+    expect(stats.tempFilesDeleted).toBe(2);
+    expect(await store.missingChunks(digests.slice(0, 2), 'alice')).toEqual(digests.slice(0, 2));
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { statSync, utimesSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, utimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { sha256HexAsync } from './chunking';
 import {
@@ -9,18 +9,28 @@ import {
   MissingChunkError,
   StorageFullError,
 } from './errors';
-import { assertDigest, assertRegionId, assertSnapshotId, isDigest, isSnapshotId } from './ids';
+import {
+  assertAccountId,
+  assertDigest,
+  assertRegionId,
+  assertSnapshotId,
+  isDigest,
+  isSnapshotId,
+} from './ids';
 import {
   fsyncDir,
   isErrno,
   isTempFile,
   linkIntoPlace,
+  listDir,
   readWhole,
+  removeFile,
   TEMP_MARKER,
   writeFileAtomic,
 } from './atomic-file';
+import { AccountReferences } from './account-references';
 import { validateManifest, type Manifest } from './manifest';
-import type { ChunkInfo, GetChunkOptions, LocalRegionStore } from './region-store';
+import type { ChunkInfo, ChunkWriter, GetChunkOptions, LocalRegionStore } from './region-store';
 import { collectGarbage, type GcOptions, type GcStats } from './collect-garbage';
 import { scrubRegion, type ScrubReport } from './scrub';
 import { forEachMetadata } from './metadata-batches';
@@ -30,6 +40,7 @@ import { forEachMetadata } from './metadata-batches';
  *   chunks/ab/abcdef…      content-addressed chunk files (SHA-256 hex)
  *   manifests/<id>.json    one per complete snapshot
  *   pending/<id>.digests   chunks an in-flight upload or copy needs (one digest a line)
+ *   references/, received/ which chunks each account references (AccountReferences)
  */
 export class FilesystemRegionStore implements LocalRegionStore {
   readonly root: string;
@@ -37,6 +48,9 @@ export class FilesystemRegionStore implements LocalRegionStore {
   /** Chunk directories that gained an entry not yet fsynced: synced before the next manifest. */
   private readonly unsyncedDirs = new Set<string>();
   private readonly dirSyncs = new Set<Promise<void>>();
+  private readonly references: AccountReferences;
+  /** Chunk writes running in this process, by account and digest. */
+  private readonly writing = new Map<string, Promise<boolean>>();
 
   constructor(
     dataDir: string,
@@ -44,6 +58,7 @@ export class FilesystemRegionStore implements LocalRegionStore {
   ) {
     assertRegionId(region);
     this.root = join(resolve(dataDir), region);
+    this.references = new AccountReferences(this.root);
   }
 
   private chunkPath(digest: string): string {
@@ -81,8 +96,9 @@ export class FilesystemRegionStore implements LocalRegionStore {
     return (await this.statChunk(digest)) !== null;
   }
 
-  async missingChunks(digests: readonly string[]): Promise<string[]> {
+  async missingChunks(digests: readonly string[], accountId: string): Promise<string[]> {
     const distinct = [...new Set(digests)];
+    const held = await this.references.held(accountId);
     // In synchronous batches while the inode cache answers, else many at once in the pool
     // (forEachMetadata): a 1 TiB manifest's 262,144 digests are answered in seconds.
     const now = new Date();
@@ -91,17 +107,45 @@ export class FilesystemRegionStore implements LocalRegionStore {
       (digest) => touchedSync(this.chunkPath(digest), now),
       (digest) => this.touchChunk(digest),
     );
-    return distinct.filter((_, i) => !present[i]);
+    return distinct.filter((digest, i) => !present[i] || !held.has(digest));
   }
 
-  async putChunk(digest: string, bytes: Uint8Array): Promise<boolean> {
+  async putChunk(digest: string, bytes: Uint8Array, writer: ChunkWriter): Promise<boolean> {
     assertDigest(digest);
     const actual = await sha256HexAsync(bytes);
     if (actual !== digest) throw new CorruptChunkError({ digest, region: this.region }, actual);
-    return this.putVerifiedChunk(digest, bytes);
+    return this.putVerifiedChunk(digest, bytes, writer);
   }
 
-  async putVerifiedChunk(digest: string, bytes: Uint8Array): Promise<boolean> {
+  async putVerifiedChunk(digest: string, bytes: Uint8Array, writer: ChunkWriter): Promise<boolean> {
+    // The same chunk of the same account twice at once (a client's retry): the second waits,
+    // then finds it referenced, so exactly one answer says "new".
+    const key = `${writer.accountId}/${digest}`;
+    for (let running = this.writing.get(key); running; running = this.writing.get(key))
+      await running.catch(() => undefined);
+    const writing = this.writeReferenced(digest, bytes, writer);
+    this.writing.set(key, writing);
+    try {
+      return await writing;
+    } finally {
+      if (this.writing.get(key) === writing) this.writing.delete(key);
+    }
+  }
+
+  private async writeReferenced(
+    digest: string,
+    bytes: Uint8Array,
+    writer: ChunkWriter,
+  ): Promise<boolean> {
+    const heldBefore = (await this.references.held(writer.accountId)).has(digest);
+    await this.storeChunk(digest, bytes);
+    // The bytes were verified: from now on the account references the chunk.
+    await this.whenFull(`chunk ${digest}`, () => this.references.recordReceived(writer, [digest]));
+    return !heldBefore;
+  }
+
+  /** Writes the chunk once per region (another account's copy is the same bytes); true if new here. */
+  private async storeChunk(digest: string, bytes: Uint8Array): Promise<boolean> {
     const path = this.chunkPath(digest);
     if (await this.touchChunk(digest)) return false;
     const dir = join(path, '..');
@@ -197,13 +241,17 @@ export class FilesystemRegionStore implements LocalRegionStore {
   async putManifest(manifest: Manifest): Promise<void> {
     const path = this.manifestPath(manifest.snapshotId);
     validateManifest(manifest, manifest.snapshotId);
+    const { accountId } = manifest;
+    assertAccountId(accountId);
     const digests = [...new Set(manifest.chunks.map((c) => c.digest))];
+    const held = await this.references.held(accountId);
     const present = await forEachMetadata(
       digests,
       (digest) => statSync(this.chunkPath(digest), { throwIfNoEntry: false }) !== undefined,
       (digest) => this.hasChunk(digest),
     );
-    const missing = digests.filter((_, i) => !present[i]);
+    // Absent, or sent only by other accounts: the writer must send those bytes itself.
+    const missing = digests.filter((digest, i) => !present[i] || !held.has(digest));
     if (missing.length > 0)
       throw new MissingChunkError(
         { digest: missing[0]!, region: this.region, snapshotId: manifest.snapshotId },
@@ -214,9 +262,11 @@ export class FilesystemRegionStore implements LocalRegionStore {
     // filesystem the manifest's fsync below commits their entries too.)
     await this.syncChunkDirs();
     await this.whenFull(`the manifest of ${manifest.snapshotId}`, async () => {
+      await this.references.commit(accountId, manifest.snapshotId, digests);
       await this.ensureDir(join(path, '..'));
       await writeFileAtomic(path, JSON.stringify(manifest), { replace: true });
     });
+    await this.references.forgetReceived(manifest.snapshotId);
   }
 
   /**
@@ -257,7 +307,13 @@ export class FilesystemRegionStore implements LocalRegionStore {
   }
 
   async deleteManifest(snapshotId: string): Promise<boolean> {
-    return removeFile(this.manifestPath(snapshotId));
+    const owner = await this.getManifest(snapshotId).then(
+      (manifest) => manifest?.accountId,
+      () => undefined, // unreadable: removed all the same; GC drops its reference list
+    );
+    const deleted = await removeFile(this.manifestPath(snapshotId));
+    if (owner) await this.references.forgetCommitted(owner, snapshotId);
+    return deleted;
   }
 
   async listManifests(): Promise<string[]> {
@@ -296,7 +352,9 @@ export class FilesystemRegionStore implements LocalRegionStore {
   }
 
   async deletePending(snapshotId: string): Promise<boolean> {
-    return removeFile(this.pendingPath(snapshotId));
+    const deleted = await removeFile(this.pendingPath(snapshotId));
+    await this.references.forgetReceived(snapshotId);
+    return deleted;
   }
 
   async listPending(): Promise<string[]> {
@@ -330,6 +388,11 @@ export class FilesystemRegionStore implements LocalRegionStore {
         if (info && info.mtimeMs <= olderThanMs && (await removeFile(path))) removed++;
       }
     }
+    // Reference lists of snapshots whose manifest or write is gone (a crash between the two).
+    removed += await this.references.sweepOrphans(olderThanMs, {
+      manifest: async (id) => (await stat(this.manifestPath(id)).catch(() => null)) !== null,
+      pending: async (id) => (await stat(this.pendingPath(id)).catch(() => null)) !== null,
+    });
     return removed;
   }
 }
@@ -338,25 +401,6 @@ export class FilesystemRegionStore implements LocalRegionStore {
 function touchedSync(path: string, now: Date): boolean {
   try {
     utimesSync(path, now, now);
-    return true;
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) return false;
-    throw error;
-  }
-}
-
-async function listDir(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (error) {
-    if (isErrno(error, 'ENOENT', 'ENOTDIR')) return [];
-    throw error;
-  }
-}
-
-async function removeFile(path: string): Promise<boolean> {
-  try {
-    await unlink(path);
     return true;
   } catch (error) {
     if (isErrno(error, 'ENOENT')) return false;

@@ -3,6 +3,7 @@ export {
   isSnapshotId,
   isDigest,
   isRegionId,
+  assertAccountId,
   assertSnapshotId,
   assertDigest,
   assertRegionId,
@@ -26,7 +27,7 @@ export {
   type ManifestChunk,
   type ManifestInput,
 } from './manifest';
-export type { RegionStore, LocalRegionStore, ChunkInfo } from './region-store';
+export type { RegionStore, LocalRegionStore, ChunkInfo, ChunkWriter } from './region-store';
 export { scrubRegion, type ScrubReport, type ScrubFinding } from './scrub';
 export { FilesystemRegionStore } from './filesystem-region-store';
 export { storeStream, type StoreStreamOptions } from './store-stream';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { chunkCount, chunkSizeAt } from './chunking';
 import { InvalidManifestError } from './errors';
-import { isDigest, isRegionId, isSnapshotId } from './ids';
+import { isAccountId, isDigest, isRegionId, isSnapshotId } from './ids';
 
 export interface ManifestChunk {
   digest: string;
@@ -29,10 +29,17 @@ export interface Manifest {
   chunks: ManifestChunk[];
   createdAt: string;
   copiedFrom?: { region: string; snapshotId: string };
+  /**
+   * The account whose data this is. Dedup never crosses accounts: a manifest may name only
+   * chunks its account has sent (or had copied) into the region. Absent in manifests written
+   * before accounts were recorded: those chunks belong to nobody until sent again.
+   */
+  accountId?: string;
 }
 
 export interface ManifestInput {
   snapshotId: string;
+  accountId: string;
   chunkSize: number;
   chunks: ManifestChunk[];
   imageDigest: string;
@@ -67,6 +74,7 @@ export function buildManifest(input: ManifestInput): Manifest {
     chunks: input.chunks,
     createdAt: input.createdAt.toISOString(),
     ...(input.copiedFrom ? { copiedFrom: input.copiedFrom } : {}),
+    accountId: input.accountId,
   };
   return validateManifest(manifest);
 }
@@ -122,6 +130,7 @@ export function validateManifest(value: unknown, expectedSnapshotId?: string): M
       isSnapshotId(from.snapshotId);
     if (!ok) fail('bad copiedFrom');
   }
+  if (m.accountId !== undefined && !isAccountId(m.accountId)) fail('bad accountId');
   const root = manifestRoot(chunks as ManifestChunk[]);
   if (m.version === 2 && m.root !== root)
     fail(`root ${String(m.root)} does not match its chunks (${root})`);

@@ -8,6 +8,7 @@ const createdAt = new Date('2025-01-02T03:04:05Z');
 function manifest(overrides: Partial<Manifest> = {}): Manifest {
   return {
     ...buildManifest({
+      accountId: 'acme',
       snapshotId: 'snap-0000abcd',
       chunkSize: 10,
       chunks: [
@@ -36,6 +37,7 @@ describe('manifest building and validation', () => {
 
   it('builds the manifest of an empty image', () => {
     const m = buildManifest({
+      accountId: 'acme',
       snapshotId: 'snap-0000abcd',
       chunkSize: 10,
       chunks: [],

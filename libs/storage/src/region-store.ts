@@ -8,6 +8,16 @@ export interface GetChunkOptions {
   buffers?: ChunkBuffers;
 }
 
+/**
+ * Who writes a chunk: the account whose data it is and the snapshot it is for. Dedup never
+ * crosses accounts: a chunk another account sent counts for this one only once this one has
+ * sent its bytes too (the region may still keep one copy).
+ */
+export interface ChunkWriter {
+  accountId: string;
+  snapshotId: string;
+}
+
 export interface ChunkInfo {
   digest: string;
   size: number;
@@ -24,13 +34,18 @@ export interface RegionStore {
   readonly region: string;
 
   /**
-   * Which of `digests` the region lacks. The ones it holds get their age refreshed, so that
-   * GC's grace period keeps them for the writer that asked (an upload or copy about to
-   * reference them).
+   * Which of `digests` the account must send: those the region lacks, and those it holds
+   * that the account does not reference (its manifests, its writes in flight). So nobody
+   * learns what other accounts stored, and nobody skips bytes they never had. The held ones
+   * get their age refreshed, so that GC's grace period keeps them for the writer that asked.
    */
-  missingChunks(digests: readonly string[]): Promise<string[]>;
-  /** Verifies the bytes hash to `digest` before they become visible; true if newly written. */
-  putChunk(digest: string, bytes: Uint8Array): Promise<boolean>;
+  missingChunks(digests: readonly string[], accountId: string): Promise<string[]>;
+  /**
+   * Verifies the bytes hash to `digest` before they become visible (stored once per region)
+   * and records that the writer's account now references the chunk; true if the account did
+   * not reference it before.
+   */
+  putChunk(digest: string, bytes: Uint8Array, writer: ChunkWriter): Promise<boolean>;
   /**
    * The chunk's bytes; throws MissingChunkError / CorruptChunkError. `verify: false` skips the
    * digest check, for a caller that verifies itself (a copy: the target's putChunk does). With
@@ -39,7 +54,10 @@ export interface RegionStore {
    */
   getChunk(digest: string, options?: GetChunkOptions): Promise<Buffer>;
 
-  /** Writes a manifest whose chunks are all present (refused otherwise): the data is complete. */
+  /**
+   * Writes a manifest whose chunks are all present and referenced by its account (refused
+   * otherwise, MissingChunkError listing them): the data is complete.
+   */
   putManifest(manifest: Manifest): Promise<void>;
   /** Null if the snapshot has no (complete) data here. */
   getManifest(snapshotId: string): Promise<Manifest | null>;
@@ -64,7 +82,7 @@ export interface RegionStore {
 export interface LocalRegionStore extends RegionStore {
   hasChunk(digest: string): Promise<boolean>;
   /** putChunk for bytes the caller has just hashed to `digest` (one SHA-256 pass, not two). */
-  putVerifiedChunk(digest: string, bytes: Uint8Array): Promise<boolean>;
+  putVerifiedChunk(digest: string, bytes: Uint8Array, writer: ChunkWriter): Promise<boolean>;
   /** Refreshes the chunk's age so GC's grace period protects it; false if it is absent. */
   touchChunk(digest: string): Promise<boolean>;
   statChunk(digest: string): Promise<ChunkInfo | null>;
@@ -90,9 +108,10 @@ export function putHashedChunk(
   store: RegionStore,
   digest: string,
   bytes: Uint8Array,
+  writer: ChunkWriter,
 ): Promise<boolean> {
   const local = store as Partial<LocalRegionStore>;
   return local.putVerifiedChunk
-    ? local.putVerifiedChunk(digest, bytes)
-    : store.putChunk(digest, bytes);
+    ? local.putVerifiedChunk(digest, bytes, writer)
+    : store.putChunk(digest, bytes, writer);
 }

@@ -5,7 +5,7 @@ import { DEFAULT_CHUNK_SIZE, sha256HexAsync } from './chunking';
 import { SnapshotExistsError, TooLargeError } from './errors';
 import { assertSnapshotId } from './ids';
 import { buildManifest, type Manifest, type ManifestChunk } from './manifest';
-import { putHashedChunk, type RegionStore } from './region-store';
+import { type ChunkWriter, putHashedChunk, type RegionStore } from './region-store';
 
 /**
  * Chunks in flight in an upload (buffers in memory: this many chunks, 24 MiB at 4 MiB): each
@@ -15,6 +15,8 @@ import { putHashedChunk, type RegionStore } from './region-store';
 const WRITE_DEPTH = 6;
 
 export interface StoreStreamOptions {
+  /** Whose data this is: the manifest's account, and the account every chunk counts for. */
+  accountId: string;
   chunkSize?: number;
   /** Refuse (TooLargeError) once the upload passes this many bytes. */
   maxBytes?: number;
@@ -31,10 +33,11 @@ export async function storeStream(
   store: RegionStore,
   snapshotId: string,
   readable: Readable | AsyncIterable<Uint8Array | string>,
-  options: StoreStreamOptions = {},
+  options: StoreStreamOptions,
 ): Promise<Manifest> {
   assertSnapshotId(snapshotId);
   const {
+    accountId,
     chunkSize = DEFAULT_CHUNK_SIZE,
     maxBytes = Infinity,
     signal,
@@ -47,7 +50,15 @@ export async function storeStream(
   if (signal && 'pipe' in readable) addAbortSignal(signal, readable);
 
   try {
-    return await storeChunks(store, snapshotId, readable, chunkSize, maxBytes, signal, now);
+    return await storeChunks(
+      store,
+      { accountId, snapshotId },
+      readable,
+      chunkSize,
+      maxBytes,
+      signal,
+      now,
+    );
   } catch (error) {
     // A failed upload has no manifest, so its chunks need no protection from GC.
     // The upload's error is what the caller needs. A record left behind by a failed delete is
@@ -59,13 +70,14 @@ export async function storeStream(
 
 async function storeChunks(
   store: RegionStore,
-  snapshotId: string,
+  writer: ChunkWriter,
   readable: Readable | AsyncIterable<Uint8Array | string>,
   chunkSize: number,
   maxBytes: number,
   signal: AbortSignal | undefined,
   now: () => Date,
 ): Promise<Manifest> {
+  const { snapshotId } = writer;
   const image = createHash('sha256');
   const chunks: ManifestChunk[] = [];
   // A few buffers: while chunks are written (hashed in the thread pool, fsynced), the next one
@@ -86,7 +98,7 @@ async function storeChunks(
     chunks[index] = { digest, size: bytes.length };
     // Record the intent first, so GC cannot collect this chunk before the manifest lands.
     await store.addPending(snapshotId, [digest]);
-    await putHashedChunk(store, digest, bytes);
+    await putHashedChunk(store, digest, bytes, writer);
   };
   const flush = async (): Promise<void> => {
     const written = buffer;
@@ -142,6 +154,7 @@ async function storeChunks(
 
   const manifest = buildManifest({
     snapshotId,
+    accountId: writer.accountId,
     chunkSize,
     chunks,
     imageDigest: image.digest('hex'),

@@ -77,6 +77,7 @@ export class SnapshotData {
     const signal = AbortSignal.any([aborted.signal, lease.lost]);
     try {
       const manifest = await storeStream(regionStore, snapshotId, request, {
+        accountId: caller.accountId,
         chunkSize: this.config.chunkSize,
         maxBytes,
         signal,

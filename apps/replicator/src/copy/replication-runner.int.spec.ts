@@ -93,7 +93,7 @@ describe('ReplicationRunner (real PostgreSQL, RabbitMQ and filesystem stores)', 
       stores.get('ap-guangzhou'),
       sourceSnapshotId,
       Readable.from([randomBytes(256 * 1024)]),
-      { chunkSize: 16 * 1024 },
+      { accountId: 'alice', chunkSize: 16 * 1024 },
     );
     return {
       eventId: randomUUID(),

@@ -225,6 +225,7 @@ export class ReplicationRunner implements BeforeApplicationShutdown {
     let result;
     try {
       result = await copySnapshot({
+        accountId: request.accountId,
         source,
         ...(manifest ? { sourceManifest: manifest } : {}),
         target: ctx.target,

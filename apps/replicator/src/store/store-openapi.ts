@@ -29,11 +29,22 @@ const ids = json({
   properties: { snapshotIds: { type: 'array', items: { type: 'string' } } },
 });
 const deleted = json({ type: 'object', properties: { deleted: { type: 'boolean' } } });
+const digestList = { type: 'array', items: { type: 'string', pattern: '^[0-9a-f]{64}$' } };
 const digests = json({
   type: 'object',
   required: ['digests'],
-  properties: { digests: { type: 'array', items: { type: 'string', pattern: '^[0-9a-f]{64}$' } } },
+  properties: { digests: digestList },
 });
+const accountId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' };
+const accountDigests = json({
+  type: 'object',
+  required: ['accountId', 'digests'],
+  properties: { accountId, digests: digestList },
+});
+const writer = [
+  { name: 'accountId', in: 'query', required: true, schema: accountId },
+  { name: 'snapshotId', in: 'query', required: true, schema: snapshotId.schema },
+];
 
 /** The store service's own OpenAPI document, served at `/v1/store/openapi.json`. */
 export const storeOpenApi = {
@@ -128,7 +139,7 @@ export const storeOpenApi = {
       },
       put: {
         summary:
-          'writes a manifest; refused (409 FailedOperation.ChunksMissing, with `missing`) unless every chunk is present',
+          'writes a manifest (with its `accountId`); refused (409 FailedOperation.ChunksMissing, with `missing`) unless every chunk is present and was sent by that account',
         parameters: [region, snapshotId],
         requestBody: { required: true, content: json({ $ref: '#/components/schemas/Manifest' }) },
         responses: {
@@ -146,9 +157,9 @@ export const storeOpenApi = {
     '/v1/store/{region}/chunks/missing': {
       post: {
         summary:
-          'which of these digests the region lacks; the ones it holds get their GC age refreshed',
+          'which of these digests the account must send: those the region lacks and those only other accounts sent (dedup never crosses accounts); the ones it holds get their GC age refreshed',
         parameters: [region],
-        requestBody: { required: true, content: digests },
+        requestBody: { required: true, content: accountDigests },
         responses: {
           '200': {
             description: 'the missing ones',
@@ -182,15 +193,15 @@ export const storeOpenApi = {
       },
       put: {
         summary:
-          'writes a chunk; its bytes must hash to the digest (400 InvalidParameter.ChunkDigestMismatch)',
-        parameters: [region, digest],
+          "writes a chunk for an account's write of a snapshot; its bytes must hash to the digest (400 InvalidParameter.ChunkDigestMismatch); stored once per region, referenced by the account from then on",
+        parameters: [region, digest, ...writer],
         requestBody: {
           required: true,
           content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
         },
         responses: {
-          '201': { description: 'new' },
-          '200': { description: 'the region already had it' },
+          '201': { description: 'new for this account' },
+          '200': { description: 'the account had already sent it' },
           ...errors,
         },
       },

@@ -10,6 +10,7 @@ import {
   MissingChunkError,
   type RegionStores,
   StorageFullError,
+  type ChunkWriter,
   type LocalRegionStore,
 } from '@snapferry/storage';
 import { type StoreRequest, storeError } from './store-auth';
@@ -32,6 +33,21 @@ function digestsIn(request: StoreRequest): string[] {
   if (!Array.isArray(digests) || digests.some((d) => typeof d !== 'string'))
     throw new InvalidBodyError('send {"digests": [...]}');
   return digests as string[];
+}
+
+/** The account a chunk question is for (`accountId` in the body); checked by the store. */
+function accountIn(request: StoreRequest): string {
+  const { accountId } = JSON.parse(request.storeBody.toString('utf8')) as { accountId?: unknown };
+  if (typeof accountId !== 'string') throw new InvalidBodyError('send {"accountId": "…", …}');
+  return accountId;
+}
+
+/** The writer of a chunk PUT: `?accountId=…&snapshotId=…` (signed with the path). */
+function writerIn(request: StoreRequest): ChunkWriter {
+  const { accountId, snapshotId } = request.query as Record<string, unknown>;
+  if (typeof accountId !== 'string' || typeof snapshotId !== 'string')
+    throw new InvalidBodyError('a chunk is written for ?accountId=…&snapshotId=…');
+  return { accountId, snapshotId };
 }
 
 /**
@@ -154,7 +170,7 @@ export class StoreController {
   missingChunks(@Req() request: StoreRequest, @Res() response: Response) {
     return this.answer(request, response, async (store) => {
       const digests = digestsIn(request);
-      response.json({ missing: await store.missingChunks(digests) });
+      response.json({ missing: await store.missingChunks(digests, accountIn(request)) });
     });
   }
 
@@ -208,10 +224,11 @@ export class StoreController {
     return this.answer(request, response, async (store) => {
       // storeAuth checked that the body hashes to the signed digest; that digest must be this one.
       const signed = request.headers['x-snapferry-content-sha256'];
+      const writer = writerIn(request);
       const created =
         signed === digest
-          ? await store.putVerifiedChunk(digest, request.storeBody)
-          : await store.putChunk(digest, request.storeBody);
+          ? await store.putVerifiedChunk(digest, request.storeBody, writer)
+          : await store.putChunk(digest, request.storeBody, writer);
       this.received.inc({ region: store.region, new: String(created) });
       response.status(created ? 201 : 200).json({ created });
     });

@@ -99,9 +99,12 @@ export class UploadPlanResponse {
   snapshot?: SnapshotResponse;
 }
 
-/** `PUT /v1/snapshots/{id}/data/chunks/{digest}`: 201 newly stored, 200 the region had it. */
+/** `PUT /v1/snapshots/{id}/data/chunks/{digest}`: 201 stored for this account, 200 it already had it there. */
 export class ChunkStoredResponse {
   @ApiProperty({ pattern: digestPattern.source }) digest!: string;
   @ApiProperty() size!: number;
-  @ApiProperty({ description: 'false if the region already held this chunk' }) created!: boolean;
+  @ApiProperty({
+    description: 'false if this account had already sent this chunk to the region',
+  })
+  created!: boolean;
 }

@@ -9,6 +9,12 @@ export const digestPattern = /^[0-9a-f]{64}$/;
 export const isSnapshotId = (value: unknown): value is string =>
   typeof value === 'string' && snapshotIdPattern.test(value);
 
+/** Account ids, as SNAPFERRY_API_KEYS names them: a letter or digit, then up to 63 of `A-Za-z0-9_.-`. */
+export const accountIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export const isAccountId = (value: unknown): value is string =>
+  typeof value === 'string' && accountIdPattern.test(value);
+
 /**
  * Region ids look like the cloud's (`ap-guangzhou`, `ap-shenzhen-fsi`): a two-letter area, then
  * lower-case words joined by `-`, at most 40 characters. Region ids become schema and directory

@@ -9,9 +9,9 @@ import {
   RegionUnreachableError,
   StorageFullError,
 } from '../errors';
-import { assertDigest, assertRegionId, assertSnapshotId } from '../ids';
+import { assertAccountId, assertDigest, assertRegionId, assertSnapshotId } from '../ids';
 import { validateManifest, type Manifest } from '../manifest';
-import type { GetChunkOptions, RegionStore } from '../region-store';
+import type { ChunkWriter, GetChunkOptions, RegionStore } from '../region-store';
 import type { ScrubReport } from '../scrub';
 import { EMPTY_SHA256, signRegionRequest } from './region-auth';
 
@@ -114,12 +114,15 @@ export class HttpRegionStore implements RegionStore {
     );
   }
 
-  async missingChunks(digests: readonly string[]): Promise<string[]> {
+  async missingChunks(digests: readonly string[], accountId: string): Promise<string[]> {
     digests.forEach(assertDigest);
+    assertAccountId(accountId);
     const missing: string[] = [];
     // Batches keep each request small; 10,000 digests are 40 GiB of 4 MiB chunks.
     for (let i = 0; i < digests.length; i += 10_000) {
-      const body = Buffer.from(JSON.stringify({ digests: digests.slice(i, i + 10_000) }));
+      const body = Buffer.from(
+        JSON.stringify({ accountId, digests: digests.slice(i, i + 10_000) }),
+      );
       const answer = await this.call('POST', this.path('chunks', 'missing'), body);
       if (answer.status !== 200) throw this.unexpected('the missing-chunks question', answer);
       missing.push(...answer.json<{ missing: string[] }>().missing);
@@ -127,12 +130,18 @@ export class HttpRegionStore implements RegionStore {
     return missing;
   }
 
-  async putChunk(digest: string, bytes: Uint8Array): Promise<boolean> {
+  async putChunk(digest: string, bytes: Uint8Array, writer: ChunkWriter): Promise<boolean> {
     assertDigest(digest);
+    assertAccountId(writer.accountId);
+    assertSnapshotId(writer.snapshotId);
+    const query = new URLSearchParams({
+      accountId: writer.accountId,
+      snapshotId: writer.snapshotId,
+    });
     // The chunk's digest is its body's digest: the store verifies it, so it is signed as such.
     const answer = await this.call(
       'PUT',
-      this.path('chunks', digest),
+      `${this.path('chunks', digest)}?${query.toString()}`,
       Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       digest,
     );

@@ -63,7 +63,7 @@ export class ChunkedUploadController {
   @Put('chunks/:digest')
   @ApiConsumes('application/octet-stream')
   @ApiCreatedResponse({ type: ChunkStoredResponse, description: 'stored' })
-  @ApiOkResponse({ type: ChunkStoredResponse, description: 'the region already held it' })
+  @ApiOkResponse({ type: ChunkStoredResponse, description: 'this account had already sent it' })
   @ApiErrors(415)
   async put(
     @CurrentCaller() caller: Caller,

@@ -68,7 +68,8 @@ export class DeclareManifest {
     });
     const region = this.regionStores.get(snapshot.region);
     await this.record(snapshotId, plan, region);
-    const missing = await region.missingChunks([...plan.sizes.keys()]);
+    // Only what this account already references there may be skipped (dedup never crosses accounts).
+    const missing = await region.missingChunks([...plan.sizes.keys()], caller.accountId);
     if (missing.length > 0) return remaining(plan, missing);
     return this.commit(caller, snapshotId, plan, region, requestId);
   }
@@ -103,6 +104,7 @@ export class DeclareManifest {
       assertUploadAllowed(await this.store.snapshotState(snapshotId), caller.accountId, snapshotId);
       const manifest = buildManifest({
         snapshotId,
+        accountId: caller.accountId,
         chunkSize: plan.chunkSize,
         chunks: plan.chunks,
         imageDigest: plan.imageDigest,
@@ -113,7 +115,10 @@ export class DeclareManifest {
       } catch (error) {
         // A chunk went since it was counted (a scrub removed it, say): send it again.
         if (error instanceof MissingChunkError)
-          return remaining(plan, await region.missingChunks([...plan.sizes.keys()]));
+          return remaining(
+            plan,
+            await region.missingChunks([...plan.sizes.keys()], caller.accountId),
+          );
         throw whenStorageFull(error, region.region, `the manifest of ${snapshotId}`);
       }
       await recordDataStored(

@@ -56,7 +56,9 @@ export class PutChunk {
       );
     const bytes = await readChunkBody(request, planned.size, chunkBuffers());
     try {
-      const created = await this.regionStores.get(snapshot.region).putChunk(digest, bytes);
+      const created = await this.regionStores
+        .get(snapshot.region)
+        .putChunk(digest, bytes, { accountId: caller.accountId, snapshotId });
       return { digest, size: planned.size, created };
     } catch (error) {
       if (error instanceof CorruptChunkError)
