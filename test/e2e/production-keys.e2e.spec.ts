@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -160,6 +160,43 @@ describe('a production start has no built-in keys', () => {
 });
 
 describe('npm start', () => {
+  it('runs the whole stack on the development keys: dev-operator-key works and the banner offers it', async () => {
+    const stack = spawn(process.execPath, ['scripts/start.js', 'all'], {
+      cwd: root,
+      env: { ...env, REPLICATOR_REGIONS: 'ap-shanghai' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((done) => stack.once('exit', done));
+    let output = '';
+    const url = new Promise<string>((done) => {
+      const read = (text: Buffer) => {
+        output += text.toString('utf8');
+        const listening = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"catalog listening"/.exec(output);
+        if (listening) done(listening[1]!);
+      };
+      stack.stdout.on('data', read);
+      stack.stderr.on('data', read);
+    });
+    try {
+      const catalog = await Promise.race([
+        url,
+        exited.then((code) => {
+          throw new Error(`npm start exited (${code}):\n${output}`);
+        }),
+      ]);
+      expect(output).toContain('SNAPFERRY_API_KEY=dev-operator-key');
+      expect(output).toContain('running with the built-in development keys');
+      const api = apiClient(catalog);
+      expect((await api.as('dev-operator-key').get('/v1/regions')).status).toBe(200);
+      expect((await api.as('dev-user-key').get('/v1/snapshots?region=ap-guangzhou')).status).toBe(
+        200,
+      );
+    } finally {
+      stack.kill('SIGINT');
+      await exited;
+    }
+  });
+
   const serviceEnv = async (what: string, given: NodeJS.ProcessEnv) =>
     JSON.parse(
       (
