@@ -2,7 +2,8 @@
 // `npm start` (catalog + a replicator for every region), `npm run start:catalog`,
 // `npm run start:replicator`: build if needed, check (or provide) PostgreSQL and RabbitMQ,
 // then run in the foreground until Ctrl-C. Each service creates its own database schema,
-// exchanges and queues at start.
+// exchanges and queues at start. Only `npm start` (the development stack) lets the catalog
+// fall back to the built-in development keys (SNAPFERRY_DEVELOPMENT_KEYS=1).
 const { spawn, execFileSync } = require('node:child_process');
 const path = require('node:path');
 
@@ -101,6 +102,18 @@ async function services(env) {
   return extra;
 }
 
+/**
+ * The services' environment. The development stack without SNAPFERRY_API_KEYS runs on the
+ * built-in keys; `start:catalog` and `start:replicator` are how production starts, so they
+ * never do, even when the switch was left in the environment.
+ */
+function serviceEnv(what, env) {
+  const result = { ...env };
+  delete result.SNAPFERRY_DEVELOPMENT_KEYS;
+  if (what === 'all' && !env.SNAPFERRY_API_KEYS?.trim()) result.SNAPFERRY_DEVELOPMENT_KEYS = '1';
+  return result;
+}
+
 const redact = (url) => url.replace(/\/\/([^:/@]+):[^@]+@/, '//$1:***@');
 
 function run(app, env) {
@@ -126,14 +139,16 @@ function banner(env, print = say) {
   const base = `${scheme}://127.0.0.1:${port}`;
   print(`console  ${base}/console   (sign in with an API key)`);
   print(`API      ${base}/v1   (docs: ${base}/docs, OpenAPI: /openapi.json)`);
-  if (env.SNAPFERRY_API_KEYS) {
-    // A configured key is a real credential: it never goes to a terminal or a log.
-    print('API key  the keys configured in SNAPFERRY_API_KEYS (not shown)');
-  } else {
+  if (env.SNAPFERRY_DEVELOPMENT_KEYS === '1') {
     print(
       `API key  dev-operator-key   (export SNAPFERRY_URL=${base} SNAPFERRY_API_KEY=dev-operator-key; npx snapferry regions)`,
     );
-    print('         development keys are built in; set SNAPFERRY_API_KEYS for real ones');
+    print(
+      '         built-in development keys (npm start only, never in production); set SNAPFERRY_API_KEYS for real ones',
+    );
+  } else {
+    // A configured key is a real credential: it never goes to a terminal or a log.
+    print('API key  the keys configured in SNAPFERRY_API_KEYS (not shown)');
   }
   print(
     `data     ${env.SNAPFERRY_DATA_DIR ?? path.join(require('node:os').tmpdir(), 'snapferry-data')}`,
@@ -143,10 +158,12 @@ function banner(env, print = say) {
 
 async function main() {
   build();
-  const env = { ...process.env, ...(await services(process.env)) };
+  const env = serviceEnv(what, { ...process.env, ...(await services(process.env)) });
   const children =
     what === 'all' ? [run('catalog', env), run('replicator', env)] : [run(what, env)];
-  if (what !== 'replicator') banner(env);
+  // Without keys the catalog refuses to start and says why; a banner would only mislead.
+  if (what !== 'replicator' && (env.SNAPFERRY_DEVELOPMENT_KEYS || env.SNAPFERRY_API_KEYS?.trim()))
+    banner(env);
   let stopping = false;
   const stop = (signal) => {
     if (stopping) return;
@@ -174,4 +191,4 @@ if (require.main === module)
     process.exit(1);
   });
 
-module.exports = { banner };
+module.exports = { banner, serviceEnv };

@@ -207,7 +207,10 @@ describe('npm start banner', () => {
     ).stderr;
 
   it('prints the built-in development key, never a configured one', async () => {
-    expect(await banner({})).toContain('SNAPFERRY_API_KEY=dev-operator-key');
+    expect(await banner({ SNAPFERRY_DEVELOPMENT_KEYS: '1' })).toContain(
+      'SNAPFERRY_API_KEY=dev-operator-key',
+    );
+    expect(await banner({})).not.toContain('dev-operator-key');
     const configured = await banner({ SNAPFERRY_API_KEYS: apiKeysEnv, PORT: '3443' });
     expect(configured).toContain('http://127.0.0.1:3443/v1');
     expect(configured).toContain('SNAPFERRY_API_KEYS (not shown)');

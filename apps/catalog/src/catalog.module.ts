@@ -3,7 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE, Reflector } from '@nestjs/core';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { declareTopology } from '@snapferry/messaging';
-import { HealthModule, MessagingModule, type SnapferryConfig } from '@snapferry/platform';
+import { type CatalogConfig, HealthModule, MessagingModule } from '@snapferry/platform';
 import { RegionStores } from '@snapferry/storage';
 import { BetaController } from './accounts/beta.controller';
 import { ProjectionsController } from './admin/projections.controller';
@@ -44,7 +44,7 @@ import { CONFIG, LOGGER, METRICS, REGION_CATALOG } from './tokens';
 
 /** What start-catalog.ts has before Nest starts: the configuration, read once, its logger and metrics. */
 export interface CatalogModuleOptions {
-  config: SnapferryConfig;
+  config: CatalogConfig;
   logger: Logger;
   metrics: Registry;
 }

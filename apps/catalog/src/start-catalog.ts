@@ -4,21 +4,21 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { parseReplicationMessage } from '@snapferry/contracts';
 import { AmqpConnectionManager, AmqpTransport, CATALOG_PROGRESS_QUEUE } from '@snapferry/messaging';
 import {
+  type CatalogConfig,
   createLogger,
   createMetricsRegistry,
   httpsOptions,
-  loadConfig,
+  loadCatalogConfig,
   type Logger,
   nestLogger,
   serviceUrl,
-  type SnapferryConfig,
 } from '@snapferry/platform';
 import { CatalogModule } from './catalog.module';
 import { configureHttp } from './http/http-setup';
 
 export interface RunningCatalog {
   app: INestApplication;
-  config: SnapferryConfig;
+  config: CatalogConfig;
   logger: Logger;
   url: string;
   /** `app.close()`: the workers stop (beforeApplicationShutdown), then HTTP and the consumer, then the connections. */
@@ -27,8 +27,9 @@ export interface RunningCatalog {
 
 /** The catalog in this process: `main.ts` runs it, tests start it on their own database and vhost. */
 export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promise<RunningCatalog> {
-  const config = loadConfig(env);
+  const config = loadCatalogConfig(env);
   const logger = createLogger('catalog', config.logLevel);
+  announceKeys(config, logger);
   const metrics = createMetricsRegistry('catalog');
   const app = await NestFactory.create<NestExpressApplication>(
     CatalogModule.register({ config, logger, metrics }),
@@ -63,4 +64,17 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
   const url = serviceUrl(app.getHttpServer(), config.tls);
   logger.info({ url, docs: `${url}/docs` }, 'catalog listening');
   return { app, config, logger, url, stop: () => app.close() };
+}
+
+/** Says, once at start, what an operator must not miss about who can call this catalog. */
+function announceKeys({ developmentKeys, cloudKeys }: CatalogConfig, logger: Logger): void {
+  if (developmentKeys.length > 0)
+    logger.warn(
+      { developmentKeys },
+      `running with the built-in development keys for ${developmentKeys.join(' and ')} (SNAPFERRY_DEVELOPMENT_KEYS=1, set by npm start): they are public and must never be used in production`,
+    );
+  if (cloudKeys.length === 0)
+    logger.info(
+      'the cloud API endpoint (POST / and GET /) is off: SNAPFERRY_CLOUD_KEYS is not set',
+    );
 }

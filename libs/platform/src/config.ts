@@ -52,8 +52,6 @@ export interface SnapferryConfig {
   port: number;
   replicatorMetricsPort: number;
   dataDir: string;
-  apiKeys: ApiKey[];
-  cloudKeys: CloudKey[];
   regions: RegionCatalog;
   /** SNAPFERRY_REGION_SECRET: signs every store call between services; required once a region has a storeUrl. */
   regionSecret: string | null;
@@ -131,9 +129,6 @@ export function parseRateLimit(value: string | undefined): RateLimit | null {
   return { limit: Number(match[1]), windowMs: windows[match[2]!]! };
 }
 
-/** A development key that works out of the box; replace it with SNAPFERRY_API_KEYS in production. */
-export const developmentApiKeys = 'dev-operator-key=ops:operator,dev-user-key=acme:user';
-
 /**
  * `<key>=<accountId>:<role>` or `sha256:<64 hex>=<accountId>:<role>` (the key's SHA-256, so that
  * the configuration need not hold usable keys), comma-separated.
@@ -170,9 +165,6 @@ export function parseApiKeys(value: string): ApiKey[] {
       };
     });
 }
-
-/** A development credential for the cloud SDKs; replace it with SNAPFERRY_CLOUD_KEYS in production. */
-export const developmentCloudKeys = 'dev-secret-id:dev-secret-key=ops:operator';
 
 /**
  * `<SecretId>:<SecretKey>=<accountId>:<role>`, comma-separated. The SecretKey may hold `:` and
@@ -262,7 +254,10 @@ function loadRegionSecret(env: NodeJS.ProcessEnv, regions: RegionCatalog): strin
   return secret;
 }
 
-/** Reads the environment once at start; every variable has a default that works on a developer machine. */
+/**
+ * Reads the environment once at start; every variable here has a default that works on a
+ * developer machine. The catalog's keys, which have none, come from loadAccessKeys.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfig {
   const regions = loadRegionCatalog(env['SNAPFERRY_REGIONS_FILE']);
   const known = new Set(regions.regions.map((r) => r.id));
@@ -286,8 +281,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfi
     port: integer(env, 'PORT', 3000, 0),
     replicatorMetricsPort: integer(env, 'REPLICATOR_PORT', 3001, 0),
     dataDir: env['SNAPFERRY_DATA_DIR'] ?? join(tmpdir(), 'snapferry-data'),
-    apiKeys: parseApiKeys(env['SNAPFERRY_API_KEYS'] ?? developmentApiKeys),
-    cloudKeys: parseCloudKeys(env['SNAPFERRY_CLOUD_KEYS'] ?? developmentCloudKeys),
     regions,
     regionSecret,
     regionRetryMs: integer(env, 'SNAPFERRY_REGION_RETRY_MS', 10 * 60 * 1000, 0),

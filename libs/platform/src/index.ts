@@ -1,4 +1,5 @@
 export * from './config';
+export * from './access-keys';
 export * from './logger';
 export * from './nest-logger';
 export * from './ensure-database';

@@ -6,7 +6,7 @@ import { contextOf } from '../http/request-context';
 import { CloudApi, cloudApiVersion } from './cloud-api';
 import { type CloudApiRequest, sendCloudAnswer } from './cloud-http';
 
-const description = `The public cloud's API 3.0 protocol for its own SDKs, CLI and Terraform provider: block-storage (cbs) actions of version ${cloudApiVersion}, signed with TC3-HMAC-SHA256 using a SecretId/SecretKey from SNAPFERRY_CLOUD_KEYS (not the bearer API key). The action is in X-TC-Action and its parameters in the JSON body (POST) or the signed query string (GET). Every answer is HTTP 200 with {"Response": {..., "RequestId"}} or {"Response": {"Error": {"Code", "Message"}, "RequestId"}}. See the README, "Use the cloud SDK".`;
+const description = `The public cloud's API 3.0 protocol for its own SDKs, CLI and Terraform provider: block-storage (cbs) actions of version ${cloudApiVersion}, signed with TC3-HMAC-SHA256 using a SecretId/SecretKey from SNAPFERRY_CLOUD_KEYS (not the bearer API key); without SNAPFERRY_CLOUD_KEYS the endpoint is off and every call answers AuthFailure.SecretIdNotFound. The action is in X-TC-Action and its parameters in the JSON body (POST) or the signed query string (GET). Every answer is HTTP 200 with {"Response": {..., "RequestId"}} or {"Response": {"Error": {"Code", "Message"}, "RequestId"}}. See the README, "Use the cloud SDK".`;
 
 const headers = [
   { name: 'X-TC-Action', required: true, description: 'e.g. DescribeSnapshots' },

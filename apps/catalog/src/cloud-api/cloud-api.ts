@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DomainError, findRegion, type RegionCatalog } from '@snapferry/domain';
 import { WrongExpectedVersionError } from '@snapferry/event-store';
-import type { CloudKey, SnapferryConfig } from '@snapferry/platform';
+import type { CatalogConfig, CloudKey } from '@snapferry/platform';
 import { ApiError } from '../http/api-error';
 import { unacceptable } from '../http/validation.pipe';
 import { CONFIG, LOGGER, REGION_CATALOG } from '../tokens';
@@ -16,13 +16,23 @@ export const cloudApiVersion = '2017-03-12';
 
 export type CloudHttpRequest = SignedRequest & { requestId: string };
 
+/**
+ * Without SNAPFERRY_CLOUD_KEYS every call gets this, in the cloud's shape (HTTP 200): the
+ * SDKs show its code and message, where a 404 would reach their users as a bare HTTP error.
+ */
+const endpointOff = () =>
+  new CloudError(
+    'AuthFailure.SecretIdNotFound',
+    'the cloud API endpoint is off: this Snapferry has no SNAPFERRY_CLOUD_KEYS (its operator sets <SecretId>:<SecretKey>=<accountId>:<role> entries to turn it on)',
+  );
+
 const header = (req: SignedRequest, name: string): string | undefined => {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 };
 
 /**
- * The cloud's API 3.0 edge: authenticate (TC3-HMAC-SHA256, `SNAPFERRY_CLOUD_KEYS`), check the
+ * The cloud's API 3.0 edge: authenticate (TC3-HMAC-SHA256, `SNAPFERRY_CLOUD_KEYS`; off without them), check the
  * version and the action, parse the parameters, run the action, and answer in the cloud's
  * shape — every outcome, refusals and faults included, is an answer (never a throw).
  */
@@ -31,7 +41,7 @@ export class CloudApi {
   private readonly credentials: Map<string, CloudKey>;
 
   constructor(
-    @Inject(CONFIG) config: SnapferryConfig,
+    @Inject(CONFIG) config: CatalogConfig,
     @Inject(REGION_CATALOG) private readonly regions: RegionCatalog,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly actions: CloudActions,
@@ -49,6 +59,7 @@ export class CloudApi {
   }
 
   private async run(req: CloudHttpRequest, now: number): Promise<object> {
+    if (this.credentials.size === 0) throw endpointOff();
     const name = header(req, 'x-tc-action');
     if (!name) throw new CloudError('MissingParameter', 'the request has no X-TC-Action header');
     const verdict = verifyTc3(req, (id) => this.credentials.get(id), now);
