@@ -6,6 +6,7 @@ import type {
   CreateSnapshotRequest,
   Snapshot,
 } from 'tencentcloud-sdk-nodejs/tencentcloud/services/cbs/v20170312/cbs_models';
+import { startCatalog } from '../../apps/catalog/src/start-catalog';
 import { keys, normalSnapshot, startTestStack, type TestStack } from '../support/catalog-harness';
 import { allEvents, eventCount } from '../support/e2e-helpers';
 
@@ -169,11 +170,13 @@ describe('the cloud API 3.0 endpoint, through the official Node.js SDK', () => {
 
     it('renames; deletes several at once, or none when one is refused', async () => {
       const beijing = cbs('ap-beijing');
-      const create = () => createSnapshot(beijing, { DiskId: 'disk-bj000009', DiskSize: 1 });
+      // Named apart: the same write twice within one second is one signature, refused as a replay.
+      const create = (SnapshotName: string) =>
+        createSnapshot(beijing, { DiskId: 'disk-bj000009', DiskSize: 1, SnapshotName });
       const [a, b, c] = [
-        (await create()).SnapshotId!,
-        (await create()).SnapshotId!,
-        (await create()).SnapshotId!,
+        (await create('a')).SnapshotId!,
+        (await create('b')).SnapshotId!,
+        (await create('c')).SnapshotId!,
       ];
 
       await beijing.ModifySnapshotAttribute({
@@ -300,9 +303,12 @@ describe('the cloud API 3.0 endpoint, through the official Node.js SDK', () => {
           Code: 'ResourceInUse.CopySnapshotConflict',
         }),
       ]);
-      expect(await codeOf(guangzhou.DeleteSnapshots({ SnapshotIds: [source] }))).toBe(
-        'ResourceInUse.CopySnapshotConflict',
-      );
+      // DeleteBindImages makes the parameters differ from the DescribeSnapshots just polled: the
+      // same parameters within the same second would carry the same signature (the Node.js SDK
+      // signs neither the action nor a nonce), and a used signature only reads.
+      const remove = () =>
+        guangzhou.DeleteSnapshots({ SnapshotIds: [source], DeleteBindImages: false });
+      expect(await codeOf(remove())).toBe('ResourceInUse.CopySnapshotConflict');
 
       const done = await waitFor(
         async () => {
@@ -316,21 +322,23 @@ describe('the cloud API 3.0 endpoint, through the official Node.js SDK', () => {
       const copy = await t.api.as(keys.alice).get(`/v1/snapshots/${target}/data`);
       const original = await t.api.as(keys.alice).get(`/v1/snapshots/${source}/data`);
       expect(Buffer.compare(copy.body, original.body)).toBe(0);
-      await guangzhou.DeleteSnapshots({ SnapshotIds: [source] });
+      await remove();
       expect(await describeOne('ap-guangzhou', source)).toBeUndefined();
     });
 
     it("refuses a whole request with the cloud's codes, as err.code", async () => {
       const guangzhou = cbs('ap-guangzhou');
-      const copy = (SnapshotId: string, client = guangzhou) =>
-        codeOf(
-          client.CopySnapshotCrossRegions({ SnapshotId, DestinationRegions: ['ap-shanghai'] }),
-        );
+      const copy = (SnapshotId: string, client = guangzhou, destination = 'ap-shanghai') =>
+        codeOf(client.CopySnapshotCrossRegions({ SnapshotId, DestinationRegions: [destination] }));
       expect(await copy('snap-none0000')).toBe('InvalidSnapshotId.NotFound');
       expect(await copy('not an id')).toBe('InvalidSnapshotId.NotFound');
       const system = await normalSnapshot(t.api, keys.alice, { diskUsage: 'SYSTEM_DISK' });
       expect(await copy(system)).toBe('UnsupportedOperation.SnapshotNotSupportCopy');
-      expect(await copy(system, cbs('ap-shanghai'))).toBe('InvalidSnapshotId.NotFound');
+      // (Another destination: the same request from another region's client within the same
+      // second would carry the same signature, X-TC-Region not being signed.)
+      expect(await copy(system, cbs('ap-shanghai'), 'ap-singapore')).toBe(
+        'InvalidSnapshotId.NotFound',
+      );
       const bobs = await normalSnapshot(t.api, keys.bob);
       expect(await copy(bobs, cbs('ap-guangzhou', bob))).toBe('UnauthorizedOperation.NotInBeta');
       expect(await copy(bobs)).toBe('InvalidSnapshotId.NotFound'); // another account's
@@ -550,6 +558,152 @@ describe('the cloud API 3.0 endpoint, through the official Node.js SDK', () => {
         diskSizeGiB: 1,
       });
       expect(v1ok.status).toBe(201);
+    });
+  });
+
+  describe('replayed signatures', () => {
+    /**
+     * A request signed once, as the official Node.js SDK signs it (content-type and host
+     * without the port: the same on every catalog instance), with X-TC-Action signed or not:
+     * everything a captured request holds.
+     */
+    const signedOnce = (action: string, body: string, { signActionHeader = false } = {}) => {
+      const timestamp = Math.floor(Date.now() / 1000);
+      const host = new URL(t.url).hostname;
+      const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
+      const hmac = (key: string | Buffer, data: string) =>
+        createHmac('sha256', key).update(data).digest();
+      const date = new Date(timestamp * 1000).toISOString().slice(0, 10);
+      const signedHeaders = `content-type;host${signActionHeader ? ';x-tc-action' : ''}`;
+      const canonicalHeaders = `content-type:application/json\nhost:${host}\n${
+        signActionHeader ? `x-tc-action:${action.toLowerCase()}\n` : ''
+      }`;
+      const canonical = ['POST', '/', '', canonicalHeaders, signedHeaders, sha256(body)].join('\n');
+      const scope = `${date}/cbs/tc3_request`;
+      const toSign = ['TC3-HMAC-SHA256', String(timestamp), scope, sha256(canonical)].join('\n');
+      const key = hmac(hmac(hmac(`TC3${alice.secretKey}`, date), 'cbs'), 'tc3_request');
+      const signature = createHmac('sha256', key).update(toSign).digest('hex');
+      return {
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-tc-action': action,
+          'x-tc-version': '2017-03-12',
+          'x-tc-region': 'ap-guangzhou',
+          'x-tc-timestamp': String(timestamp),
+          authorization: `TC3-HMAC-SHA256 Credential=${alice.secretId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+        },
+      };
+    };
+    /** Sends a captured request as it is, to a catalog, with X-TC-Action changed if asked. */
+    const send = async (
+      captured: ReturnType<typeof signedOnce>,
+      { to = t.url, action }: { to?: string; action?: string } = {},
+    ) => {
+      const response = await fetch(`${to}/`, {
+        method: 'POST',
+        body: captured.body,
+        headers: { ...captured.headers, ...(action ? { 'x-tc-action': action } : {}) },
+      });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { Response: Record<string, any> }).Response;
+    };
+    const deletions = async (snapshotId: string) =>
+      (await allEvents(t)).filter(
+        (e) => e.type === 'SnapshotDeleted' && e.streamId.includes(snapshotId),
+      );
+
+    it('a captured DescribeSnapshots replayed as DeleteSnapshots is refused, and the snapshot survives', async () => {
+      const { SnapshotId } = await createSnapshot(cbs('ap-guangzhou'), {
+        DiskId: 'disk-rep1ay01',
+        DiskSize: 1,
+      });
+      const body = JSON.stringify({ SnapshotIds: [SnapshotId] });
+      const captured = signedOnce('DescribeSnapshots', body);
+      expect((await send(captured))['SnapshotSet']).toEqual([
+        expect.objectContaining({ SnapshotId }),
+      ]);
+
+      const replayed = await send(captured, { action: 'DeleteSnapshots' });
+      expect(replayed).toEqual({
+        Error: {
+          Code: 'AuthFailure.SignatureReplayed',
+          Message: expect.stringContaining('x-tc-action'),
+        },
+        RequestId: expect.any(String),
+      });
+      expect(await describeOne('ap-guangzhou', SnapshotId!)).toMatchObject({ SnapshotId });
+      expect(await deletions(SnapshotId!)).toEqual([]);
+      // The same read again changes nothing: answered.
+      expect((await send(captured))['SnapshotSet']).toHaveLength(1);
+
+      // Signing x-tc-action binds it: swapped, the signature itself no longer holds.
+      const bound = signedOnce('DescribeSnapshots', body, { signActionHeader: true });
+      expect((await send(bound, { action: 'DeleteSnapshots' }))['Error']['Code']).toBe(
+        'AuthFailure.SignatureFailure',
+      );
+      expect(await describeOne('ap-guangzhou', SnapshotId!)).toMatchObject({ SnapshotId });
+    });
+
+    it('a replayed request that changes something is refused, by a second catalog on the same database too', async () => {
+      const second = await startCatalog({ ...t.env, PORT: '0' });
+      try {
+        const create = (SnapshotName: string) =>
+          signedOnce(
+            'CreateSnapshot',
+            JSON.stringify({ DiskId: 'disk-rep1ay02', DiskSize: 1, SnapshotName }),
+          );
+        const captured = create('once');
+        const created = await send(captured);
+        expect(created['SnapshotId']).toMatch(/^snap-/);
+        for (const to of [second.url, t.url])
+          expect((await send(captured, { to }))['Error']).toEqual({
+            Code: 'AuthFailure.SignatureReplayed',
+            Message: expect.stringContaining('carried out once per signature'),
+          });
+        // Sent to both instances at the same moment: carried out exactly once.
+        const racing = create('racing');
+        const answers = await Promise.all([send(racing), send(racing, { to: second.url })]);
+        expect(answers.map((a) => a['Error']?.['Code'] ?? 'created').sort()).toEqual([
+          'AuthFailure.SignatureReplayed',
+          'created',
+        ]);
+
+        const listed = await cbs('ap-guangzhou').DescribeSnapshots({
+          Filters: [{ Name: 'disk-id', Values: ['disk-rep1ay02'] }],
+        });
+        expect(listed.SnapshotSet!.map((s) => s.SnapshotName).sort()).toEqual(['once', 'racing']);
+      } finally {
+        await second.stop();
+      }
+    });
+
+    it('the official SDK keeps working: polling within one second, reads back to back; the same write twice in one second is refused', async () => {
+      /** Waits for a second to begin, so that what follows shares its X-TC-Timestamp. */
+      const atSecondStart = async () => {
+        const into = Date.now() % 1000;
+        if (into > 50) await new Promise((resolve) => setTimeout(resolve, 1000 - into));
+      };
+      const beijing = cbs('ap-beijing');
+      await atSecondStart();
+      for (let i = 0; i < 5; i++)
+        expect((await beijing.DescribeSnapshots({})).TotalCount).toEqual(expect.any(Number));
+      const concurrent = await Promise.all([
+        ...[1, 2, 3].map(() => beijing.DescribeSnapshots({})),
+        // Another read with the same parameters carries the same signature.
+        beijing.request('DescribeSnapshotOverview', {}) as Promise<{ RequestId?: string }>,
+      ]);
+      expect(concurrent.every((answer) => typeof answer.RequestId === 'string')).toBe(true);
+
+      await atSecondStart();
+      // Sent together, so signed within the same second however slow the answers: one runs.
+      const create = () => createSnapshot(beijing, { DiskId: 'disk-rep1ay03', DiskSize: 1 });
+      const twice = await Promise.all([codeOf(create()), codeOf(create())]);
+      expect(twice.sort()).toEqual(['AuthFailure.SignatureReplayed', 'no error']);
+      const listed = await beijing.DescribeSnapshots({
+        Filters: [{ Name: 'disk-id', Values: ['disk-rep1ay03'] }],
+      });
+      expect(listed.TotalCount).toBe(1);
     });
   });
 });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
-import { signRegionRequest } from '@snapferry/storage';
+import { EMPTY_SHA256, signRegionRequest } from '@snapferry/storage';
 import { waitFor } from '@snapferry/testing';
 import { keys, normalSnapshot } from '../support/catalog-harness';
 import { refusedStart, withProcessOutput } from '../support/process-harness';
@@ -164,6 +164,54 @@ describe('regions apart: each region its own process and store, reached over HTT
     expect(signed.status).toBe(201);
     const documented = await fetch(`${store}/v1/store/openapi.json`);
     expect(documented.status).toBe(200);
+  });
+
+  it('a store call replayed with the same headers is refused (401) and changes nothing', async () => {
+    const store = s.storeUrls.get('ap-guangzhou')!;
+    const id = await normalSnapshot(s.api, keys.alice, {
+      bytes: randomBytes(1024),
+      diskId: 'disk-a9a70004',
+    });
+    const path = `/v1/store/ap-guangzhou/manifests/${id}`;
+    const signed = (method: string, body?: Buffer) =>
+      signRegionRequest(regionSecret, {
+        method,
+        path,
+        contentSha256: body ? createHash('sha256').update(body).digest('hex') : EMPTY_SHA256,
+      });
+    const call = (method: string, headers: Record<string, string>, body?: Buffer) =>
+      fetch(`${store}${path}`, { method, headers, ...(body ? { body } : {}) });
+    const read = await call('GET', signed('GET'));
+    expect(read.status).toBe(200);
+    const manifest = Buffer.from(await read.arrayBuffer());
+
+    // A delete captured on the way: carried out once…
+    const captured = signed('DELETE');
+    expect(await (await call('DELETE', captured)).json()).toEqual({ deleted: true });
+    // …the manifest is written again (a new call, a new signature)…
+    expect((await call('PUT', signed('PUT', manifest), manifest)).status).toBe(204);
+    // …and the captured delete, sent again exactly as it was, deletes nothing.
+    const replayed = await call('DELETE', captured);
+    expect(replayed.status).toBe(401);
+    expect(((await replayed.json()) as { error: { code: string } }).error.code).toBe(
+      'AuthFailure.SignatureReplayed',
+    );
+    const after = await call('GET', signed('GET'));
+    expect(after.status).toBe(200);
+    expect(Buffer.from(await after.arrayBuffer()).equals(manifest)).toBe(true);
+    // Two identical legitimate calls in the same millisecond differ by their nonce: both pass.
+    const now = Date.now();
+    const twins = await Promise.all([
+      call(
+        'GET',
+        signRegionRequest(regionSecret, { method: 'GET', path, contentSha256: EMPTY_SHA256 }, now),
+      ),
+      call(
+        'GET',
+        signRegionRequest(regionSecret, { method: 'GET', path, contentSha256: EMPTY_SHA256 }, now),
+      ),
+    ]);
+    expect(twins.map((answer) => answer.status)).toEqual([200, 200]);
   });
 
   it('services refuse to start when regions have a storeUrl and no secret is set', async () => {

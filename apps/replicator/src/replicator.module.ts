@@ -21,6 +21,7 @@ import {
   StoreController,
   type StoreRegions,
 } from './store/store.controller';
+import { StoreSignatures } from './store/store-signatures';
 
 /** What start-replicator.ts has before Nest starts: the configuration, read once, its logger and metrics. */
 export interface ReplicatorModuleOptions {
@@ -81,6 +82,12 @@ export class ReplicatorModule {
             served: new Set(config.replicatorRegions),
           }),
           inject: [RegionStores],
+        },
+        {
+          // Shared by every replicator of the database: a signed store call is carried out once.
+          provide: StoreSignatures,
+          useFactory: (dataSource: DataSource) => StoreSignatures.open(dataSource, logger),
+          inject: [DataSource],
         },
         { provide: STORE_METRICS, useValue: metrics },
         { provide: STORE_LOGGER, useValue: logger },

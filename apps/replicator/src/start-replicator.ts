@@ -22,6 +22,7 @@ import {
 import { ReplicatorModule } from './replicator.module';
 import { storeAuth } from './store/store-auth';
 import { storeOpenApi } from './store/store-openapi';
+import { StoreSignatures } from './store/store-signatures';
 
 export interface RunningReplicator {
   app: INestApplication;
@@ -50,7 +51,7 @@ export async function startReplicator(
     app.use('/v1/store/openapi.json', (_req: unknown, res: { json(body: unknown): void }) =>
       res.json(storeOpenApi),
     );
-    app.use('/v1/store', storeAuth(config.regionSecret, logger));
+    app.use('/v1/store', storeAuth(config.regionSecret, app.get(StoreSignatures), logger));
     // Prefetch per queue = copies in flight per region; the rest wait in the queue.
     app.connectMicroservice({
       strategy: new AmqpTransport(app.get(AmqpConnectionManager), {

@@ -8,6 +8,7 @@ export * from './health';
 export * from './request-log';
 export * from './https';
 export * from './pause';
+export * from './occasional-task';
 export * from './http/public-route';
 export * from './messaging.module';
 export * from './run-service';

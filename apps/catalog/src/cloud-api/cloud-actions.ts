@@ -22,16 +22,25 @@ export interface ActionContext {
 }
 
 export interface CloudAction {
+  /** Whether it changes anything: such an action never runs on a used signature (signature-reuse.ts). */
+  writes: boolean;
   run(context: ActionContext, params: RawParams, fromQuery: boolean): Promise<object>;
 }
 
 type Schema = Parameters<typeof readParams>[1];
-const action = <S extends Schema>(
-  schema: S,
-  run: (context: ActionContext, params: Params<S>) => Promise<object>,
-): CloudAction => ({
-  run: (context, raw, fromQuery) => run(context, readParams(raw, schema, fromQuery)),
-});
+const action =
+  (writes: boolean) =>
+  <S extends Schema>(
+    schema: S,
+    run: (context: ActionContext, params: Params<S>) => Promise<object>,
+  ): CloudAction => ({
+    writes,
+    run: (context, raw, fromQuery) => run(context, readParams(raw, schema, fromQuery)),
+  });
+/** An action that changes nothing (Describe*). */
+const reading = action(false);
+/** An action that changes something. */
+const writing = action(true);
 
 const regionOf = (context: ActionContext): string =>
   required(context.region, 'Region (the X-TC-Region header)');
@@ -52,7 +61,7 @@ export class CloudActions {
   ) {}
 
   readonly byName: Record<string, CloudAction> = {
-    CopySnapshotCrossRegions: action(
+    CopySnapshotCrossRegions: writing(
       { SnapshotId: 'string', DestinationRegions: 'strings', SnapshotName: 'string' },
       async (context, p) => {
         const snapshotId = required(p.SnapshotId, 'SnapshotId');
@@ -82,7 +91,7 @@ export class CloudActions {
       },
     ),
 
-    DescribeSnapshots: action(describeSnapshotsSchema, async (context, p) => {
+    DescribeSnapshots: reading(describeSnapshotsSchema, async (context, p) => {
       const { total, snapshots } = await this.queries.search(
         context.caller,
         searchOf(p, regionOf(context)),
@@ -90,7 +99,7 @@ export class CloudActions {
       return { TotalCount: total, SnapshotSet: snapshots.map(toCloudSnapshot) };
     }),
 
-    CreateSnapshot: action(
+    CreateSnapshot: writing(
       {
         DiskId: 'string',
         SnapshotName: 'string',
@@ -152,7 +161,7 @@ export class CloudActions {
       },
     ),
 
-    ModifySnapshotAttribute: action(
+    ModifySnapshotAttribute: writing(
       { SnapshotId: 'string', SnapshotName: 'string', IsPermanent: 'boolean', Deadline: 'any' },
       async (context, p) => {
         const snapshotId = required(p.SnapshotId, 'SnapshotId');
@@ -174,7 +183,7 @@ export class CloudActions {
       },
     ),
 
-    DeleteSnapshots: action(
+    DeleteSnapshots: writing(
       { SnapshotIds: 'strings', DeleteBindImages: 'boolean' },
       async (context, p) => {
         const snapshotIds = required(p.SnapshotIds, 'SnapshotIds');
@@ -191,7 +200,7 @@ export class CloudActions {
       },
     ),
 
-    DescribeSnapshotOverview: action({}, async (context) => {
+    DescribeSnapshotOverview: reading({}, async (context) => {
       const totals = await this.queries.totals(context.caller, context.region);
       // Snapferry bills nothing: no free quota, nothing billed.
       return {
@@ -202,6 +211,11 @@ export class CloudActions {
       };
     }),
   };
+
+  /** Whether `name` is an action that changes something (an unknown name changes nothing: it is refused). */
+  writes(name: string): boolean {
+    return Object.hasOwn(this.byName, name) && this.byName[name]!.writes;
+  }
 
   /**
    * The cloud's calls are about one region (`X-TC-Region`): a snapshot of this account in

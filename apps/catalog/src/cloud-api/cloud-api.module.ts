@@ -1,6 +1,7 @@
 import { CloudActions } from './cloud-actions';
 import { CloudApi } from './cloud-api';
 import { CloudApiController } from './cloud-api.controller';
+import { CloudSignatures } from './cloud-signatures';
 
 /**
  * The cloud API 3.0 edge's parts, for the catalog module to register (it reuses the catalog's
@@ -8,5 +9,5 @@ import { CloudApiController } from './cloud-api.controller';
  */
 export const cloudApi = {
   controllers: [CloudApiController],
-  providers: [CloudApi, CloudActions],
+  providers: [CloudApi, CloudActions, CloudSignatures],
 };

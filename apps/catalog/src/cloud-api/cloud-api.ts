@@ -9,7 +9,9 @@ import { CONFIG, LOGGER, REGION_CATALOG } from '../tokens';
 import { CloudActions } from './cloud-actions';
 import { CloudError, cloudCodeOf } from './cloud-errors';
 import { type CloudAnswer, cloudError } from './cloud-http';
+import { CloudSignatures } from './cloud-signatures';
 import { paramsFromQuery, type RawParams } from './cloud-params';
+import { reuseRefusal } from './signature-reuse';
 import { type SignedRequest, verifyTc3 } from './tc3-signature';
 
 export const cloudApiVersion = '2017-03-12';
@@ -32,9 +34,10 @@ const header = (req: SignedRequest, name: string): string | undefined => {
 };
 
 /**
- * The cloud's API 3.0 edge: authenticate (TC3-HMAC-SHA256, `SNAPFERRY_CLOUD_KEYS`; off without them), check the
- * version and the action, parse the parameters, run the action, and answer in the cloud's
- * shape — every outcome, refusals and faults included, is an answer (never a throw).
+ * The cloud's API 3.0 edge: authenticate (TC3-HMAC-SHA256, `SNAPFERRY_CLOUD_KEYS`, off without
+ * them, no replay), check the version and the action, parse the parameters, run the action, and
+ * answer in the cloud's shape — every outcome, refusals and faults included, is an answer (never
+ * a throw).
  */
 @Injectable()
 export class CloudApi {
@@ -45,6 +48,7 @@ export class CloudApi {
     @Inject(REGION_CATALOG) private readonly regions: RegionCatalog,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly actions: CloudActions,
+    private readonly signatures: CloudSignatures,
   ) {
     this.credentials = new Map(config.cloudKeys.map((k) => [k.secretId, k]));
   }
@@ -64,7 +68,8 @@ export class CloudApi {
     if (!name) throw new CloudError('MissingParameter', 'the request has no X-TC-Action header');
     const verdict = verifyTc3(req, (id) => this.credentials.get(id), now);
     if (!verdict.ok) throw new CloudError(verdict.code, verdict.message);
-    // Nothing below runs for a request that is not authenticated.
+    // Nothing below runs for a request that is not authenticated, or a replay.
+    await this.refuseReplay(verdict, name, req.requestId);
     const version = header(req, 'x-tc-version');
     if (!version)
       throw new CloudError('MissingParameter', 'the request has no X-TC-Version header');
@@ -103,6 +108,32 @@ export class CloudApi {
       params,
       fromQuery,
     );
+  }
+
+  /**
+   * Counts this use of the signature (across every catalog of the database) and refuses a
+   * second use that could change something: a replay, or an action swapped in under a
+   * signature that does not cover X-TC-Action (signature-reuse.ts).
+   */
+  private async refuseReplay(
+    verdict: { signature: string; timestamp: number; credential: CloudKey },
+    action: string,
+    requestId: string,
+  ): Promise<void> {
+    const use = await this.signatures.use(verdict.signature, action, verdict.timestamp);
+    const refusal = reuseRefusal(use, action, (name) => this.actions.writes(name));
+    if (refusal === undefined) return;
+    this.logger.warn(
+      {
+        requestId,
+        secretId: verdict.credential.secretId,
+        action: action.slice(0, 60),
+        firstAction: use.firstAction.slice(0, 60),
+        uses: use.uses,
+      },
+      'cloud API signature used again: refused',
+    );
+    throw new CloudError('AuthFailure.SignatureReplayed', refusal);
   }
 
   private refusal(error: unknown, requestId: string): { code: string; message: string } {

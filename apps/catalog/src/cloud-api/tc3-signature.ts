@@ -13,6 +13,9 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
  * - `SignedHeaders` is at least `content-type;host` (newer signers add `x-tc-action`); header
  *   values are trimmed and lower-cased, as the protocol's canonical form says.
  * - a GET signs its query string as sent; the body of a POST is hashed byte for byte.
+ * - no nonce: the same request within the same second carries the same signature, and an
+ *   unsigned X-TC-Action can be changed without breaking it. Checking that a signature was
+ *   not used before is the caller's part (see signature-reuse.ts).
  */
 
 export interface SignedRequest {
@@ -35,7 +38,15 @@ export type Tc3FailureCode =
   | 'InvalidParameterValue';
 
 export type Tc3Verdict<C> =
-  | { ok: true; credential: C; service: string }
+  | {
+      ok: true;
+      credential: C;
+      service: string;
+      /** The signature, lower-case hex: the key under which its uses are counted. */
+      signature: string;
+      /** X-TC-Timestamp (Unix seconds): the signature is good until `signatureWindowSeconds` after it. */
+      timestamp: number;
+    }
   | { ok: false; code: Tc3FailureCode; message: string };
 
 /** The cloud refuses a timestamp more than five minutes away from its clock, either way. */
@@ -181,5 +192,5 @@ export function verifyTc3<C extends { secretKey: string }>(
       'AuthFailure.SignatureFailure',
       'the signature does not match the request; check the SecretKey and what was signed',
     );
-  return { ok: true, credential, service };
+  return { ok: true, credential, service, signature: signature.toLowerCase(), timestamp };
 }

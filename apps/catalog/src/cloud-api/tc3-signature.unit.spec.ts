@@ -151,6 +151,18 @@ describe('TC3-HMAC-SHA256 verification', () => {
     expect(accepted(actionSignedRequest, goTimestamp).service).toBe('cbs');
   });
 
+  it('names the signature (lower-case hex, however it was written) and its timestamp, for counting its uses', () => {
+    const signature = '3f29e6ca4fc3a1a653a13b59865e272d58d6167de446f775173c0f2c15941f3e';
+    expect(accepted(goRequest, goTimestamp)).toMatchObject({ signature, timestamp: goTimestamp });
+    const upperCase = withHeaders(goRequest, {
+      authorization: String(goRequest.headers['authorization']).replace(
+        signature,
+        signature.toUpperCase(),
+      ),
+    });
+    expect(accepted(upperCase, goTimestamp).signature).toBe(signature);
+  });
+
   it('refuses a tampered body, header or host', () => {
     const tampered = Buffer.from(goRequest.body);
     tampered[tampered.length - 3] = 'X'.charCodeAt(0);

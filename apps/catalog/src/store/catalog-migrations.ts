@@ -97,8 +97,34 @@ export class UploadPlans1760001100000 implements MigrationInterface {
   }
 }
 
+/**
+ * The cloud API's used TC3 signatures, shared by every catalog of the database: the action of
+ * a signature's first use and how often it came, kept until the signature expires
+ * (`expires_at`, its X-TC-Timestamp plus five minutes), then purged. No index on `expires_at`:
+ * the table holds a few minutes of calls, and a once-a-minute scan costs less than a second
+ * index on every call.
+ */
+export class CloudSignatures1760001300000 implements MigrationInterface {
+  name = 'CloudSignatures1760001300000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE cloud_signatures (
+        signature bytea PRIMARY KEY,
+        action text NOT NULL,
+        uses integer NOT NULL DEFAULT 1,
+        expires_at timestamptz NOT NULL
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP TABLE cloud_signatures`);
+  }
+}
+
 export const catalogMigrations = [
   CatalogSchema1760000100000,
   UploadLeases1760000400000,
   UploadPlans1760001100000,
+  CloudSignatures1760001300000,
 ];

@@ -1,13 +1,13 @@
 import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
- * The region schema a migration runs in: the `schema` of its DataSource (one per region, see
- * migrateRegionSchema), so one set of migration classes serves every region.
+ * The schema a migration runs in: the `schema` of its DataSource (one per region, or the store
+ * service's shared one; see migrateSchema), so one set of migration classes serves every region.
  */
 function schemaOf(runner: QueryRunner): string {
   const options = runner.connection.options;
   if (options.type !== 'postgres' || !options.schema)
-    throw new Error('the replicator migrations run in a region schema of PostgreSQL');
+    throw new Error('the replicator migrations run in a schema of PostgreSQL');
   return options.schema;
 }
 
@@ -51,20 +51,56 @@ export class ReplicatorJobs1760000500000 implements MigrationInterface {
 export const replicatorMigrations = [ReplicatorJobs1760000500000];
 
 /**
- * Creates or migrates one region's schema with TypeORM migrations (the catalog's mechanism),
- * recorded in `<schema>.migrations`. A DataSource of its own carries the region's `schema`;
- * a session advisory lock per schema lets several replicators start together: the first
- * migrates, the others wait and find nothing pending. Closing the DataSource ends the lock's
- * session, so the lock never outlives this call.
+ * The store service's seen signatures, in one schema shared by every replicator of the
+ * database (not per region: the check comes before the route, and replicators of a region
+ * must see each other's). The signature is the key; a row is kept until its signed time is
+ * 5 minutes past (`expires_at`), then purged. No index on `expires_at`: the table holds a
+ * few minutes of calls, and a once-a-minute scan costs less than a second index on every
+ * store call.
  */
-export async function migrateRegionSchema(dataSource: DataSource, schema: string): Promise<void> {
-  if (await upToDate(dataSource, schema)) return; // a restart: one query, no DataSource, no lock
+export class StoreSignatures1760001300000 implements MigrationInterface {
+  name = 'StoreSignatures1760001300000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    const s = schemaOf(runner);
+    await runner.query(`
+      CREATE TABLE ${s}.signatures (
+        signature bytea PRIMARY KEY,
+        expires_at timestamptz NOT NULL
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP TABLE ${schemaOf(runner)}.signatures`);
+  }
+}
+
+export const storeMigrations = [StoreSignatures1760001300000];
+
+/** Creates or migrates one region's schema (see migrateSchema). */
+export const migrateRegionSchema = (dataSource: DataSource, schema: string): Promise<void> =>
+  migrateSchema(dataSource, schema, replicatorMigrations);
+
+/**
+ * Creates or migrates one schema with TypeORM migrations (the catalog's mechanism), recorded
+ * in `<schema>.migrations`. A DataSource of its own carries the `schema`; a session advisory
+ * lock per schema lets several replicators start together: the first migrates, the others
+ * wait and find nothing pending. Closing the DataSource ends the lock's session, so the lock
+ * never outlives this call.
+ */
+export async function migrateSchema(
+  dataSource: DataSource,
+  schema: string,
+  migrations: (new () => MigrationInterface)[],
+): Promise<void> {
+  // A restart: one query, no DataSource, no lock.
+  if (await upToDate(dataSource, schema, migrations)) return;
   const { options } = dataSource;
   if (options.type !== 'postgres') throw new Error('the replicator keeps its jobs in PostgreSQL');
-  const migrations = new DataSource({
+  const migrator = new DataSource({
     ...options,
     schema,
-    migrations: replicatorMigrations,
+    migrations,
     migrationsTableName: 'migrations',
     migrationsRun: false,
     synchronize: false,
@@ -72,13 +108,13 @@ export async function migrateRegionSchema(dataSource: DataSource, schema: string
     poolSize: 2, // the lock's session and the migrations' transaction
     applicationName: 'snapferry-replicator-migrations',
   });
-  await migrations.initialize();
+  await migrator.initialize();
   try {
-    const lock = migrations.createQueryRunner();
+    const lock = migrator.createQueryRunner();
     try {
       await lock.query(`SELECT pg_advisory_lock(hashtext($1))`, [`snapferry-replicator:${schema}`]);
       await lock.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await migrations.runMigrations({ transaction: 'all' });
+      await migrator.runMigrations({ transaction: 'all' });
       await lock.query(`SELECT pg_advisory_unlock(hashtext($1))`, [
         `snapferry-replicator:${schema}`,
       ]);
@@ -86,12 +122,16 @@ export async function migrateRegionSchema(dataSource: DataSource, schema: string
       await lock.release();
     }
   } finally {
-    await migrations.destroy();
+    await migrator.destroy();
   }
 }
 
 /** Every migration is recorded in the schema already (migrations are never removed). */
-async function upToDate(dataSource: DataSource, schema: string): Promise<boolean> {
+async function upToDate(
+  dataSource: DataSource,
+  schema: string,
+  migrations: (new () => MigrationInterface)[],
+): Promise<boolean> {
   const [table] = await dataSource.query<{ exists: boolean }[]>(
     `SELECT to_regclass($1) IS NOT NULL AS exists`,
     [`${schema}.migrations`],
@@ -99,5 +139,5 @@ async function upToDate(dataSource: DataSource, schema: string): Promise<boolean
   if (!table?.exists) return false;
   const done = await dataSource.query<{ name: string }[]>(`SELECT name FROM ${schema}.migrations`);
   const names = new Set(done.map((m) => m.name));
-  return replicatorMigrations.every((Migration) => names.has(new Migration().name));
+  return migrations.every((Migration) => names.has(new Migration().name!));
 }

@@ -1,4 +1,10 @@
-import { REGION_AUTH_SCHEME, REGION_CONTENT_HEADER, REGION_DATE_HEADER } from '@snapferry/storage';
+import {
+  REGION_AUTH_SCHEME,
+  REGION_CONTENT_HEADER,
+  REGION_DATE_HEADER,
+  REGION_NONCE_HEADER,
+  REGION_SIGNATURE_REPLAYED,
+} from '@snapferry/storage';
 
 const region = { name: 'region', in: 'path', required: true, schema: { type: 'string' } };
 const snapshotId = {
@@ -20,8 +26,15 @@ const error = {
 };
 const errors = {
   '400': error,
-  '401': { ...error, description: 'no or a wrong signature (AuthFailure.RegionSignature)' },
+  '401': {
+    ...error,
+    description: `no or a wrong signature (AuthFailure.RegionSignature), or one used before (${REGION_SIGNATURE_REPLAYED})`,
+  },
   '404': { ...error, description: 'a region this replicator does not serve, or no such object' },
+  '503': {
+    ...error,
+    description: 'the signature cannot be checked now (ServiceUnavailable): retry',
+  },
   '507': { ...error, description: 'the region has no space left' },
 };
 const ids = json({
@@ -52,7 +65,7 @@ export const storeOpenApi = {
   info: {
     title: 'Snapferry region store service',
     version: '1',
-    description: `A region's snapshot store, served by the replicator that runs the region, for the catalog and the other regions. Every call is signed: ${REGION_AUTH_SCHEME} over the method, the path with its query, ${REGION_DATE_HEADER} (Unix milliseconds, within 5 minutes) and ${REGION_CONTENT_HEADER} (the body's SHA-256; for a chunk, the chunk's digest), HMAC-SHA256 with SNAPFERRY_REGION_SECRET. API keys open nothing here.`,
+    description: `A region's snapshot store, served by the replicator that runs the region, for the catalog and the other regions. Every call is signed: ${REGION_AUTH_SCHEME} over the method, the path with its query, ${REGION_DATE_HEADER} (Unix milliseconds, within 5 minutes), ${REGION_NONCE_HEADER} (32 random hex digits, new for every call) and ${REGION_CONTENT_HEADER} (the body's SHA-256; for a chunk, the chunk's digest), HMAC-SHA256 with SNAPFERRY_REGION_SECRET. A signature is good once: sent again, it is refused (401 ${REGION_SIGNATURE_REPLAYED}). API keys open nothing here.`,
   },
   components: {
     securitySchemes: {
@@ -60,7 +73,7 @@ export const storeOpenApi = {
         type: 'apiKey',
         in: 'header',
         name: 'authorization',
-        description: `${REGION_AUTH_SCHEME} Signature=<hex HMAC-SHA256 of "${REGION_AUTH_SCHEME}\\n<METHOD>\\n<path?query>\\n<${REGION_DATE_HEADER}>\\n<${REGION_CONTENT_HEADER}>">`,
+        description: `${REGION_AUTH_SCHEME} Signature=<hex HMAC-SHA256 of "${REGION_AUTH_SCHEME}\\n<METHOD>\\n<path?query>\\n<${REGION_DATE_HEADER}>\\n<${REGION_NONCE_HEADER}>\\n<${REGION_CONTENT_HEADER}>">`,
       },
     },
     schemas: {

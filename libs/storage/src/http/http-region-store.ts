@@ -13,7 +13,7 @@ import { assertAccountId, assertDigest, assertRegionId, assertSnapshotId } from 
 import { validateManifest, type Manifest } from '../manifest';
 import type { ChunkWriter, GetChunkOptions, RegionStore } from '../region-store';
 import type { ScrubReport } from '../scrub';
-import { EMPTY_SHA256, signRegionRequest } from './region-auth';
+import { EMPTY_SHA256, REGION_SIGNATURE_REPLAYED, signRegionRequest } from './region-auth';
 
 export interface HttpRegionStoreOptions {
   /** The region's store service, e.g. `http://10.0.0.2:3001` (its replicator). */
@@ -63,7 +63,7 @@ export class HttpRegionStore implements RegionStore {
     return `/v1/store/${this.region}/${parts.join('/')}`;
   }
 
-  /** One signed call, retried while the region is unreachable. */
+  /** One call, retried while the region is unreachable; every attempt is signed anew (a new nonce). */
   private async call(
     method: string,
     path: string,
@@ -88,8 +88,11 @@ export class HttpRegionStore implements RegionStore {
         });
         const bytes = Buffer.from(await response.body.arrayBuffer());
         const status = response.statusCode;
-        if (status === 401) throw new RegionAuthError(this.region, this.base, errorMessage(bytes));
-        if (!transientStatuses.has(status))
+        // A replay refusal reaches this client only when something between resent a call the
+        // store had already taken (a proxy retrying upstream): the next attempt signs anew.
+        if (status === 401 && errorCode(bytes) !== REGION_SIGNATURE_REPLAYED)
+          throw new RegionAuthError(this.region, this.base, errorMessage(bytes));
+        if (status !== 401 && !transientStatuses.has(status))
           return {
             status,
             body: bytes,
@@ -249,6 +252,14 @@ export class HttpRegionStore implements RegionStore {
 
 interface ErrorBody {
   error?: { code?: string; message?: string };
+}
+
+function errorCode(body: Buffer): string | undefined {
+  try {
+    return (JSON.parse(body.toString('utf8')) as ErrorBody).error?.code;
+  } catch {
+    return undefined;
+  }
 }
 
 function errorMessage(body: Buffer): string {

@@ -13,23 +13,37 @@ const request = {
   contentSha256: 'a'.repeat(64),
 };
 const now = 1_780_000_000_000;
+const nonce = '0123456789abcdef'.repeat(2);
 
 describe('region request signatures', () => {
-  const headers = signRegionRequest(secret, request, now);
+  const headers = signRegionRequest(secret, request, now, nonce);
 
-  it('signs method, path, date and body digest with the shared secret (fixed vector)', () => {
+  it('signs method, path, date, nonce and body digest with the shared secret (fixed vector)', () => {
     const expected = createHmac('sha256', secret)
-      .update(`Snapferry-HMAC-SHA256\nPUT\n${request.path}\n${now}\n${'a'.repeat(64)}`)
+      .update(`Snapferry-HMAC-SHA256\nPUT\n${request.path}\n${now}\n${nonce}\n${'a'.repeat(64)}`)
       .digest('hex');
     expect(headers).toEqual({
       authorization: `Snapferry-HMAC-SHA256 Signature=${expected}`,
       'x-snapferry-date': String(now),
+      'x-snapferry-nonce': nonce,
       'x-snapferry-content-sha256': 'a'.repeat(64),
     });
     expect(verifyRegionRequest(secret, request, headers, now)).toEqual({
       ok: true,
       contentSha256: 'a'.repeat(64),
+      signature: expected,
+      dateMs: now,
     });
+  });
+
+  it('signs two identical calls in the same millisecond differently (a new nonce each call)', () => {
+    const first = signRegionRequest(secret, request, now);
+    const second = signRegionRequest(secret, request, now);
+    expect(first['x-snapferry-nonce']).toMatch(/^[0-9a-f]{32}$/);
+    expect(second['x-snapferry-nonce']).not.toBe(first['x-snapferry-nonce']);
+    expect(second['authorization']).not.toBe(first['authorization']);
+    expect(verifyRegionRequest(secret, request, first, now).ok).toBe(true);
+    expect(verifyRegionRequest(secret, request, second, now).ok).toBe(true);
   });
 
   it.each([
@@ -57,6 +71,21 @@ describe('region request signatures', () => {
           { ...headers, 'x-snapferry-content-sha256': EMPTY_SHA256 },
           now,
         ),
+    ],
+    [
+      'another nonce',
+      () =>
+        verifyRegionRequest(
+          secret,
+          request,
+          { ...headers, 'x-snapferry-nonce': 'f'.repeat(32) },
+          now,
+        ),
+    ],
+    [
+      'no nonce',
+      () =>
+        verifyRegionRequest(secret, request, { ...headers, 'x-snapferry-nonce': undefined }, now),
     ],
     [
       'a stale date',
