@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type BeforeApplicationShutdown,
@@ -98,8 +99,10 @@ export class RegionSweeper implements OnApplicationBootstrap, BeforeApplicationS
         await pause(leaderRetryMs, signal);
         continue;
       }
+      const leading = AbortSignal.any([signal, lead.lost]);
+      setMaxListeners(0, leading); // every region's call in flight listens to it
       try {
-        await this.lead(AbortSignal.any([signal, lead.lost]));
+        await this.lead(leading);
       } finally {
         await lead.release();
       }
