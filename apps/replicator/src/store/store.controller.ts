@@ -1,4 +1,15 @@
-import { Controller, Delete, Get, Inject, Param, Post, Put, Req, Res } from '@nestjs/common';
+import {
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Put,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
@@ -294,6 +305,7 @@ export class StoreController {
   }
 
   @Post('gc')
+  @HttpCode(200) // the statistics; Nest would answer a POST 201
   collectGarbage(@Req() request: StoreRequest, @Res() response: Response) {
     return this.answer(request, response, async (store) => {
       const { graceMs } = JSON.parse(request.storeBody.toString('utf8') || '{}') as {
@@ -313,6 +325,7 @@ export class StoreController {
   }
 
   @Post('scrub')
+  @HttpCode(200) // the report
   scrub(@Req() request: StoreRequest, @Res() response: Response) {
     return this.answer(request, response, async (store) => {
       const report = await this.shared(this.scrubRuns, 'scrub', store, response, async (signal) => {
