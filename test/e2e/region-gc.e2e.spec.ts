@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { waitFor } from '@snapferry/testing';
-import { keys, normalSnapshot, startTestCatalog, type TestCatalog } from '../support/catalog-harness';
+import {
+  keys,
+  normalSnapshot,
+  startTestCatalog,
+  type TestCatalog,
+} from '../support/catalog-harness';
 
 const chunk = 64 * 1024; // SNAPFERRY_CHUNK_SIZE in the harness
 
@@ -19,9 +24,12 @@ async function chunkCount(dataDir: string, region: string): Promise<number> {
 
 /** An upload whose client goes away mid-body: its chunks are written, no manifest ever is. */
 async function failedUpload(t: TestCatalog, region: string): Promise<void> {
-  const created = await t.api
-    .as(keys.alice)
-    .post('/v1/snapshots', { region, diskId: 'disk-1eaf0001', diskUsage: 'DATA_DISK', diskSizeGiB: 1 });
+  const created = await t.api.as(keys.alice).post('/v1/snapshots', {
+    region,
+    diskId: 'disk-1eaf0001',
+    diskUsage: 'DATA_DISK',
+    diskSizeGiB: 1,
+  });
   const req = httpRequest(`${t.url}/v1/snapshots/${created.body.snapshotId}/data`, {
     method: 'PUT',
     headers: {

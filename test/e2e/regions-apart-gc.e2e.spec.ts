@@ -114,15 +114,21 @@ describe('regions apart: a region that is down, and the store service’s GC and
         headers: { authorization: `Bearer ${keys.operator}` },
         signal: caller.signal,
       }).catch(() => 'aborted');
-      await waitFor(async () => (await sample(store, 'snapferry_store_runs_active', labels)) === 1, {
-        intervalMs: 20,
-        what: 'the scrub to start in the region',
-      });
+      await waitFor(
+        async () => (await sample(store, 'snapferry_store_runs_active', labels)) === 1,
+        {
+          intervalMs: 20,
+          what: 'the scrub to start in the region',
+        },
+      );
       caller.abort();
       expect(await scrub).toBe('aborted');
-      await waitFor(async () => (await sample(store, 'snapferry_store_runs_active', labels)) === 0, {
-        what: 'the scrub to stop',
-      });
+      await waitFor(
+        async () => (await sample(store, 'snapferry_store_runs_active', labels)) === 0,
+        {
+          what: 'the scrub to stop',
+        },
+      );
       expect(await storeRuns('ap-guangzhou', 'scrub', 'stopped')).toBe(1);
       expect(await storeRuns('ap-guangzhou', 'scrub', 'completed')).toBeUndefined();
     }),

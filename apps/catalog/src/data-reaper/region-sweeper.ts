@@ -150,7 +150,7 @@ export class RegionSweeper implements OnApplicationBootstrap, BeforeApplicationS
       const backoff = await this.rows.failed(region, error).catch(() => undefined);
       this.logger.warn(
         { err: error, region, ...backoff },
-        "data reaper could not complete its work in a region (its store unreachable?); the work waits and is retried",
+        'data reaper could not complete its work in a region (its store unreachable?); the work waits and is retried',
       );
     }
   }

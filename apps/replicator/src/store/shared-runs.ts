@@ -41,7 +41,7 @@ export class SharedRuns<T> {
     const gone = new Promise<never>((_, reject) => {
       leave = () => {
         if (--joined.callers === 0) joined.stop.abort(new Error('every caller went away'));
-        reject(caller.reason);
+        reject(caller.reason as Error);
       };
       caller.addEventListener('abort', leave, { once: true });
     });

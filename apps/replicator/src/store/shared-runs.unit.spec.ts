@@ -6,7 +6,7 @@ function controllable() {
   const start = (signal: AbortSignal) =>
     new Promise<string>((resolve, reject) => {
       started.push({ signal, finish: resolve });
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
     });
   return { started, start };
 }
@@ -72,7 +72,7 @@ describe('SharedRuns', () => {
         started.push(signal);
         if (started.length > 1) return resolve('fresh');
         // Honours the abort only when the test says so (a sweep finishing its current file).
-        signal.addEventListener('abort', () => (windDown = () => reject(signal.reason)));
+        signal.addEventListener('abort', () => (windDown = () => reject(signal.reason as Error)));
       });
     const gone = new AbortController();
     const first = runs.join('ap-shanghai', gone.signal, slowToStop);
