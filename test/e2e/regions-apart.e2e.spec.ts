@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
-import { EMPTY_SHA256, signRegionRequest } from '@snapferry/storage';
+import { EMPTY_SHA256, manifestRoot, signRegionRequest } from '@snapferry/storage';
 import { waitFor } from '@snapferry/testing';
 import { keys, normalSnapshot } from '../support/catalog-harness';
 import { refusedStart, withProcessOutput } from '../support/process-harness';
@@ -70,6 +70,54 @@ describe('regions apart: each region its own process and store, reached over HTT
       expect(basename(s.dataDirs.get('ap-guangzhou')!)).not.toBe(
         basename(s.dataDirs.get('ap-shanghai')!),
       );
+    }),
+    60_000,
+  );
+
+  it(
+    'an incremental upload into a region reached over HTTP: only what the account lacks there is sent, then it commits',
+    withProcessOutput(async () => {
+      const chunkSize = (await alice().get('/v1/regions')).body.chunkSize as number;
+      const image = randomBytes(3 * chunkSize + 77);
+      const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+      const chunks = [0, 1, 2, 3].map((i) => {
+        const bytes = image.subarray(i * chunkSize, (i + 1) * chunkSize);
+        return { digest: sha256(bytes), size: bytes.length, bytes };
+      });
+      const manifest = {
+        chunkSize,
+        imageDigest: sha256(image),
+        root: manifestRoot(chunks.map(({ digest, size }) => ({ digest, size }))),
+        chunks: chunks.map(({ digest, size }) => ({ digest, size })),
+      };
+      const upload = async (key: string, diskId: string) => {
+        const created = await s.api.as(key).post('/v1/snapshots', {
+          region: 'ap-guangzhou',
+          diskId,
+          diskUsage: 'DATA_DISK',
+          diskSizeGiB: 1,
+        });
+        const id = created.body.snapshotId as string;
+        const first = await s.api.as(key).post(`/v1/snapshots/${id}/data/manifest`, manifest);
+        expect(first.status).toBe(200);
+        for (const digest of first.body.missing as string[]) {
+          const chunk = chunks.find((c) => c.digest === digest)!;
+          const put = await s.api
+            .as(key)
+            .put(`/v1/snapshots/${id}/data/chunks/${digest}`, chunk.bytes);
+          expect(put.status).toBe(201);
+        }
+        const done = await s.api.as(key).post(`/v1/snapshots/${id}/data/manifest`, manifest);
+        expect(done.body.state).toBe('NORMAL');
+        const back = await s.api.as(key).get(`/v1/snapshots/${id}/data`);
+        expect(Buffer.compare(back.body, image)).toBe(0);
+        return first.body.chunksMissing as number;
+      };
+      expect(await upload(keys.alice, 'disk-a9a70009')).toBe(4);
+      // The same bytes for another account: the region holds them, bob must still send them.
+      expect(await upload(keys.bob, 'disk-a9a70010')).toBe(4);
+      expect(await upload(keys.alice, 'disk-a9a70009')).toBe(0);
+      expect(await filesUnder(s.catalogDataDir)).toEqual([]);
     }),
     60_000,
   );

@@ -21,6 +21,11 @@ export interface TestCatalog {
   catalog: RunningCatalog;
   dataDir: string;
   api: ReturnType<typeof apiClient>;
+  /**
+   * Stops the catalog, runs `meanwhile`, and starts it again on the same database, vhost, data
+   * directory and port (`catalog` is then the new one).
+   */
+  restart(meanwhile?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -44,20 +49,29 @@ export async function startTestCatalog(extraEnv: NodeJS.ProcessEnv = {}): Promis
     LOG_LEVEL: 'warn',
     ...extraEnv,
   };
-  const catalog = await startCatalog(env);
-  return {
+  let catalog: RunningCatalog | undefined = await startCatalog(env);
+  const port = new URL(catalog.url).port;
+  const test: TestCatalog = {
     url: catalog.url,
     env,
     catalog,
     dataDir,
     api: apiClient(catalog.url),
+    restart: async (meanwhile) => {
+      const stopping = catalog;
+      catalog = undefined;
+      await stopping?.stop();
+      await meanwhile?.();
+      catalog = test.catalog = await startCatalog({ ...env, PORT: port });
+    },
     stop: async () => {
-      await catalog.stop();
+      await catalog?.stop();
       await db.drop();
       await broker.cleanup();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return test;
 }
 
 export interface ApiAnswer<T = any> {

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE, Reflector } from '@nestjs/core';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { PostgresEventStore } from '@snapferry/event-store';
 import { declareTopology } from '@snapferry/messaging';
 import { type CatalogConfig, HealthModule, MessagingModule } from '@snapferry/platform';
 import { RegionStores } from '@snapferry/storage';
@@ -20,6 +21,8 @@ import { keyRateLimit } from './http/rate-limit';
 import { StrictValidationPipe } from './http/validation.pipe';
 import { DatabaseModule } from './database/database.module';
 import { DataReaper } from './data-reaper/data-reaper';
+import { DataReaperRows } from './data-reaper/data-reaper-rows';
+import { RegionSweeper } from './data-reaper/region-sweeper';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { ProgressController } from './progress/progress.controller';
 import { RecordProgress } from './progress/record-progress';
@@ -51,8 +54,8 @@ export interface CatalogModuleOptions {
 
 /**
  * The catalog: the HTTP API, the progress consumer's handlers, and the workers that follow
- * the log (projector, data reaper, outbox relay: providers that start on the application's
- * bootstrap and stop before its connections close).
+ * the log (projector, data reaper and its region sweeper, outbox relay: providers that start
+ * on the application's bootstrap and stop before its connections close).
  */
 @Module({})
 export class CatalogModule {
@@ -104,7 +107,18 @@ export class CatalogModule {
         ProjectionWatermark,
         Projector,
         ReplicationStateGauge,
+        {
+          provide: DataReaperRows,
+          useFactory: (store: PostgresEventStore) =>
+            new DataReaperRows(store, {
+              intervalMs: config.gcIntervalMs,
+              periodMs: config.gcPeriodMs,
+              graceMs: config.gcGraceMs,
+            }),
+          inject: [PostgresEventStore],
+        },
         DataReaper,
+        RegionSweeper,
         OutboxRelay,
         RecordProgress,
         CatalogStore,

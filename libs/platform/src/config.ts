@@ -64,8 +64,10 @@ export interface SnapferryConfig {
   deliveryLimit: number;
   /** Chunks younger than this are never collected (uploads and copies in flight). */
   gcGraceMs: number;
-  /** A region is swept at most once per this interval (a burst of deletes costs one sweep). */
+  /** After deletions a region is swept at most once per this interval (a burst of deletes costs one sweep). */
   gcIntervalMs: number;
+  /** Every region is swept at least this often, deletions or not (leftovers of failed writes). */
+  gcPeriodMs: number;
   /** Server-sent event streams one API key may hold open at once. */
   maxEventStreamsPerKey: number;
   /** Requests per API key and window (SNAPFERRY_RATE_LIMIT); null: no limit. */
@@ -292,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfi
     deliveryLimit: integer(env, 'SNAPFERRY_DELIVERY_LIMIT', 10, 1),
     gcGraceMs: integer(env, 'SNAPFERRY_GC_GRACE_MS', 10 * 60 * 1000, 0),
     gcIntervalMs: integer(env, 'SNAPFERRY_GC_INTERVAL_MS', 60 * 1000, 0),
+    gcPeriodMs: integer(env, 'SNAPFERRY_GC_PERIOD_MS', 60 * 60 * 1000, 1000),
     maxEventStreamsPerKey: integer(env, 'SNAPFERRY_MAX_EVENT_STREAMS', 8, 1),
     rateLimit: parseRateLimit(env['SNAPFERRY_RATE_LIMIT']),
     tls: loadTls(env),

@@ -63,8 +63,10 @@ export async function collectGarbage(
     const before = candidates.size;
     const pendingIds = await store.listPending();
     stats.pending = pendingIds.length;
-    for (const id of pendingIds)
+    for (const id of pendingIds) {
+      signal?.throwIfAborted();
       for (const digest of (await store.getPending(id)) ?? []) candidates.delete(digest);
+    }
     const manifestIds = await store.listManifests();
     stats.manifests = manifestIds.length;
     for (const id of manifestIds) {
@@ -89,6 +91,7 @@ export async function collectGarbage(
     if (batch.size >= batchSize) await sweep();
   }
   await sweep();
+  signal?.throwIfAborted();
   stats.tempFilesDeleted = await store.sweepTempFiles(cutoff);
   return stats;
 }

@@ -98,6 +98,41 @@ export class UploadPlans1760001100000 implements MigrationInterface {
 }
 
 /**
+ * The data reaper's durable work, done outside any transaction: the snapshots whose data a
+ * region's store must still drop, and each region's garbage-collection schedule and outcome.
+ */
+export class DataReaperWork1760001270000 implements MigrationInterface {
+  name = 'DataReaperWork1760001270000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE data_reaper_work (
+        region text NOT NULL,
+        snapshot_id text NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (region, snapshot_id)
+      )`);
+    await runner.query(`
+      CREATE TABLE region_gc (
+        region text PRIMARY KEY,
+        next_run_at timestamptz NOT NULL,
+        follow_up boolean NOT NULL DEFAULT false,
+        deletions bigint NOT NULL DEFAULT 0,
+        last_run_at timestamptz,
+        last_outcome text,
+        last_stats jsonb,
+        last_error text,
+        failures integer NOT NULL DEFAULT 0,
+        retry_at timestamptz
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP TABLE region_gc, data_reaper_work`);
+  }
+}
+
+/**
  * The cloud API's used TC3 signatures, shared by every catalog of the database: the action of
  * a signature's first use and how often it came, kept until the signature expires
  * (`expires_at`, its X-TC-Timestamp plus five minutes), then purged. No index on `expires_at`:
@@ -126,5 +161,6 @@ export const catalogMigrations = [
   CatalogSchema1760000100000,
   UploadLeases1760000400000,
   UploadPlans1760001100000,
+  DataReaperWork1760001270000,
   CloudSignatures1760001300000,
 ];

@@ -242,6 +242,8 @@ export const storeOpenApi = {
     '/v1/store/{region}/gc': {
       post: {
         summary: 'collects the chunks nothing references (bounded mark-and-sweep)',
+        description:
+          'Runs in the request. One GC per region at a time: a call while one runs joins it and gets the same statistics (whatever its graceMs). The run stops once every caller has closed its request.',
         parameters: [region],
         requestBody: {
           required: false,
@@ -253,6 +255,8 @@ export const storeOpenApi = {
     '/v1/store/{region}/scrub': {
       post: {
         summary: 're-verifies every stored chunk; corrupt ones are reported and removed',
+        description:
+          'Runs in the request. One scrub per region at a time: a call while one runs joins it and gets the same report. The run stops once every caller has closed its request.',
         parameters: [region],
         responses: { '200': { description: 'the scrub report' }, ...errors },
       },

@@ -1,10 +1,22 @@
-import { Controller, Delete, Get, Inject, Param, Post, Put, Req, Res } from '@nestjs/common';
+import {
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Put,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import {
   CorruptChunkError,
+  type GcStats,
   InvalidIdError,
   InvalidManifestError,
   MissingChunkError,
@@ -12,7 +24,9 @@ import {
   StorageFullError,
   type ChunkWriter,
   type LocalRegionStore,
+  type ScrubReport,
 } from '@snapferry/storage';
+import { SharedRuns } from './shared-runs';
 import { type StoreRequest, storeError } from './store-auth';
 
 export const STORE_REGIONS = Symbol('STORE_REGIONS');
@@ -26,6 +40,8 @@ export interface StoreRegions {
 
 class NotServedError extends Error {}
 class InvalidBodyError extends Error {}
+/** The caller's request closed before its answer: there is nobody to answer. */
+class CallerGoneError extends Error {}
 
 /** The `{"digests": [...]}` body of the chunk-list calls (missing chunks, pending records). */
 function digestsIn(request: StoreRequest): string[] {
@@ -62,6 +78,11 @@ function writerIn(request: StoreRequest): ChunkWriter {
 export class StoreController {
   private readonly served: Counter;
   private readonly received: Counter;
+  private readonly runsActive: Gauge;
+  private readonly runsTotal: Counter;
+  /** One GC and one scrub per region at a time; a call while one runs joins it. */
+  private readonly gcRuns = new SharedRuns<GcStats>();
+  private readonly scrubRuns = new SharedRuns<ScrubReport>();
 
   constructor(
     @Inject(STORE_REGIONS) private readonly regions: StoreRegions,
@@ -78,6 +99,18 @@ export class StoreController {
       name: 'snapferry_store_chunks_received_total',
       help: 'Chunks other services wrote into this store, by region and whether they were new',
       labelNames: ['region', 'new'],
+      registers: [metrics],
+    });
+    this.runsActive = new Gauge({
+      name: 'snapferry_store_runs_active',
+      help: 'Garbage collections (kind="gc") and scrubs (kind="scrub") running, by region',
+      labelNames: ['region', 'kind'],
+      registers: [metrics],
+    });
+    this.runsTotal = new Counter({
+      name: 'snapferry_store_runs_total',
+      help: 'Garbage collections and scrubs run, by region, kind and outcome (completed, stopped: every caller went away, failed)',
+      labelNames: ['region', 'kind', 'outcome'],
       registers: [metrics],
     });
   }
@@ -99,6 +132,7 @@ export class StoreController {
     try {
       await work(this.store(region));
     } catch (error) {
+      if (error instanceof CallerGoneError) return;
       if (error instanceof NotServedError)
         return fail(404, 'ResourceNotFound.Region', `this replicator does not serve ${region}`);
       if (error instanceof InvalidIdError || error instanceof InvalidManifestError)
@@ -167,6 +201,7 @@ export class StoreController {
   }
 
   @Post('chunks/missing')
+  @HttpCode(200) // an answer, not a creation: Nest would answer a POST 201
   missingChunks(@Req() request: StoreRequest, @Res() response: Response) {
     return this.answer(request, response, async (store) => {
       const digests = digestsIn(request);
@@ -257,30 +292,68 @@ export class StoreController {
     });
   }
 
+  /**
+   * Runs the region's `kind` run for this call, or joins the one under way (its result, for
+   * every caller); it stops once every caller's request has closed.
+   */
+  private shared<T>(
+    runs: SharedRuns<T>,
+    kind: 'gc' | 'scrub',
+    store: LocalRegionStore,
+    response: Response,
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const gone = new AbortController();
+    response.on('close', () => response.writableFinished || gone.abort(new CallerGoneError()));
+    const labels = { region: store.region, kind };
+    return runs.join(store.region, gone.signal, async (signal) => {
+      this.runsActive.inc(labels);
+      try {
+        const result = await work(signal);
+        this.runsTotal.inc({ ...labels, outcome: 'completed' });
+        return result;
+      } catch (error) {
+        this.runsTotal.inc({ ...labels, outcome: signal.aborted ? 'stopped' : 'failed' });
+        if (signal.aborted) this.logger.info(labels, 'stopped: every caller went away');
+        throw error;
+      } finally {
+        this.runsActive.dec(labels);
+      }
+    });
+  }
+
   @Post('gc')
+  @HttpCode(200) // the statistics; Nest would answer a POST 201
   collectGarbage(@Req() request: StoreRequest, @Res() response: Response) {
     return this.answer(request, response, async (store) => {
       const { graceMs } = JSON.parse(request.storeBody.toString('utf8') || '{}') as {
         graceMs?: unknown;
       };
-      const stats = await store.collectGarbage(
+      const grace =
         typeof graceMs === 'number' && Number.isSafeInteger(graceMs) && graceMs >= 0
           ? { graceMs }
-          : {},
-      );
-      this.logger.info({ region: store.region, ...stats }, 'collected garbage');
+          : {};
+      const stats = await this.shared(this.gcRuns, 'gc', store, response, async (signal) => {
+        const stats = await store.collectGarbage({ ...grace, signal });
+        this.logger.info({ region: store.region, ...stats }, 'collected garbage');
+        return stats;
+      });
       response.json(stats);
     });
   }
 
   @Post('scrub')
+  @HttpCode(200) // the report
   scrub(@Req() request: StoreRequest, @Res() response: Response) {
     return this.answer(request, response, async (store) => {
-      const report = await store.scrub();
-      this.logger.info(
-        { region: store.region, corrupt: report.corrupt.length, missing: report.missing.length },
-        'scrubbed',
-      );
+      const report = await this.shared(this.scrubRuns, 'scrub', store, response, async (signal) => {
+        const report = await store.scrub({ signal });
+        this.logger.info(
+          { region: store.region, corrupt: report.corrupt.length, missing: report.missing.length },
+          'scrubbed',
+        );
+        return report;
+      });
       response.json(report);
     });
   }

@@ -37,6 +37,24 @@ interface Answer {
 
 const transientStatuses = new Set([502, 503, 504]);
 
+interface CallOptions {
+  /** The caller's: aborts the attempt in flight, and no attempt or retry follows. */
+  signal?: AbortSignal | undefined;
+  /**
+   * GC and scrub run in the request for as long as the region's size takes: no per-attempt
+   * timeout (the caller's signal ends them, TCP keepalive notices a dead peer). The store
+   * service stops such a run when every caller's request has closed, and a call made while
+   * it runs (a retry) joins it rather than starting another.
+   */
+  untimed?: boolean;
+}
+
+/** One attempt's signal: the caller's, and the attempt's own timeout. */
+function withTimeout(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+
 /**
  * A region's store, reached over the network at its replicator's store service
  * (`/v1/store/<region>/…`), every call signed with the shared region secret. Network trouble
@@ -63,16 +81,18 @@ export class HttpRegionStore implements RegionStore {
     return `/v1/store/${this.region}/${parts.join('/')}`;
   }
 
-  /** One call, retried while the region is unreachable; every attempt is signed anew (a new nonce). */
+  /** One call, retried while the region is unreachable (never once `signal` aborts); every attempt is signed anew (a new nonce). */
   private async call(
     method: string,
     path: string,
     body?: Buffer,
     contentSha256 = body ? sha256Hex(body) : EMPTY_SHA256,
+    { signal, untimed = false }: CallOptions = {},
   ): Promise<Answer> {
     const started = Date.now();
     let delay = 200;
     for (let attempt = 1; ; attempt++) {
+      signal?.throwIfAborted();
       let failure: unknown;
       try {
         // undici's request, not fetch: no WHATWG streams between the socket and the chunk's
@@ -84,7 +104,9 @@ export class HttpRegionStore implements RegionStore {
             ...(body ? { 'content-type': 'application/octet-stream' } : {}),
           },
           ...(body ? { body } : {}),
-          signal: AbortSignal.timeout(this.timeoutMs),
+          ...(untimed
+            ? { signal, headersTimeout: 0 }
+            : { signal: withTimeout(signal, this.timeoutMs) }),
         });
         const bytes = Buffer.from(await response.body.arrayBuffer());
         const status = response.statusCode;
@@ -101,11 +123,12 @@ export class HttpRegionStore implements RegionStore {
         failure = new Error(`HTTP ${status}: ${errorMessage(bytes)}`);
       } catch (error) {
         if (error instanceof RegionAuthError) throw error;
+        signal?.throwIfAborted();
         failure = error;
       }
       if (Date.now() - started + delay > this.retryForMs)
         throw new RegionUnreachableError(this.region, this.base, describe(failure), attempt);
-      await sleep(delay);
+      await sleep(delay, undefined, { signal }).catch(() => signal?.throwIfAborted());
       delay = Math.min(delay * 2, 5_000);
     }
   }
@@ -236,15 +259,21 @@ export class HttpRegionStore implements RegionStore {
     return answer.json<{ snapshotIds: string[] }>().snapshotIds;
   }
 
-  async collectGarbage(options: GcOptions = {}): Promise<GcStats> {
-    const body = Buffer.from(JSON.stringify({ graceMs: options.graceMs }));
-    const answer = await this.call('POST', this.path('gc'), body);
+  async collectGarbage({ graceMs, signal }: GcOptions = {}): Promise<GcStats> {
+    const body = Buffer.from(JSON.stringify({ graceMs }));
+    const answer = await this.call('POST', this.path('gc'), body, undefined, {
+      signal,
+      untimed: true,
+    });
     if (answer.status !== 200) throw this.unexpected('garbage collection', answer);
     return answer.json<GcStats>();
   }
 
-  async scrub(): Promise<ScrubReport> {
-    const answer = await this.call('POST', this.path('scrub'), Buffer.from('{}'));
+  async scrub({ signal }: { signal?: AbortSignal } = {}): Promise<ScrubReport> {
+    const answer = await this.call('POST', this.path('scrub'), Buffer.from('{}'), undefined, {
+      signal,
+      untimed: true,
+    });
     if (answer.status !== 200) throw this.unexpected('the scrub', answer);
     return answer.json<ScrubReport>();
   }
