@@ -1,7 +1,11 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { appendToStreams, notificationChannel, streamVersion } from './append';
 import { commitRefused, settleCommit } from './commit-outcome';
-import { CommitOutcomeUnknownError, DuplicateEventError, WrongExpectedVersionError } from './errors';
+import {
+  CommitOutcomeUnknownError,
+  DuplicateEventError,
+  WrongExpectedVersionError,
+} from './errors';
 import {
   eventsWithIds,
   readAll,

@@ -51,8 +51,7 @@ const appendOne = (streamId: string) =>
     return 'the result';
   });
 
-const storedVersion = async (streamId: string) =>
-  (await check.readStream(streamId)).currentVersion;
+const storedVersion = async (streamId: string) => (await check.readStream(streamId)).currentVersion;
 
 describe('a COMMIT whose answer is lost', () => {
   it('that took: the transaction returns its result, and its events are stored once', async () => {

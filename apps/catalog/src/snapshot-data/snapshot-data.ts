@@ -18,7 +18,7 @@ import { SnapshotQueries } from '../snapshots/snapshot-queries';
 import { CatalogStore } from '../store/catalog-store';
 import { CONFIG, LOGGER } from '../tokens';
 import { parseByteRange } from './byte-range';
-import { recordDataStored, storageFull } from './record-data-stored';
+import { dropUnrecordedManifest, recordDataStored, storageFull } from './record-data-stored';
 import { UploadLeases } from './upload-leases';
 
 /**
@@ -76,6 +76,11 @@ export class SnapshotData {
     request.on('close', () => !request.complete && aborted.abort(new Error('client went away')));
     const signal = AbortSignal.any([aborted.signal, lease.lost]);
     try {
+      await dropUnrecordedManifest(
+        { store: this.store, logger: this.logger },
+        regionStore,
+        snapshotId,
+      );
       const manifest = await storeStream(regionStore, snapshotId, request, {
         chunkSize: this.config.chunkSize,
         maxBytes,
