@@ -32,6 +32,7 @@ import { ReplicationsController } from './replications/replications.controller';
 import { SnapshotCommands } from './snapshots/snapshot-commands';
 import { SnapshotQueries } from './snapshots/snapshot-queries';
 import { SnapshotsController } from './snapshots/snapshots.controller';
+import { DownloadFailures } from './snapshot-data/download-failures';
 import { SnapshotData } from './snapshot-data/snapshot-data';
 import { SnapshotDataController } from './snapshot-data/snapshot-data.controller';
 import { ChunkedUploadController } from './snapshot-data/chunked/chunked-upload.controller';
@@ -114,6 +115,7 @@ export class CatalogModule {
         ReplicationQueries,
         EventLog,
         SnapshotData,
+        DownloadFailures,
         UploadLeases,
         UploadPlans,
         DeclareManifest,

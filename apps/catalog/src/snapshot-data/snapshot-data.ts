@@ -18,6 +18,7 @@ import { SnapshotQueries } from '../snapshots/snapshot-queries';
 import { CatalogStore } from '../store/catalog-store';
 import { CONFIG, LOGGER } from '../tokens';
 import { parseByteRange } from './byte-range';
+import { DownloadFailures } from './download-failures';
 import { dropUnrecordedManifest, recordDataStored, storageFull } from './record-data-stored';
 import { UploadLeases } from './upload-leases';
 
@@ -35,6 +36,7 @@ export class SnapshotData {
     private readonly leases: UploadLeases,
     @Inject(CONFIG) private readonly config: SnapferryConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly downloadFailures: DownloadFailures,
   ) {}
 
   async upload(
@@ -150,7 +152,10 @@ export class SnapshotData {
         range ? { start: range.start, end: range.end - 1 } : {},
       ),
       response,
-    ).catch(() => response.destroy());
+    ).catch((error: unknown) => {
+      this.downloadFailures.record(error, { snapshotId, region: view.region });
+      response.destroy();
+    });
   }
 }
 
