@@ -74,7 +74,7 @@ export class CatalogModule {
               deliveryLimit: config.deliveryLimit,
             }),
         }),
-        HealthModule.register({ checks: CatalogHealthChecks, metrics }),
+        HealthModule.register({ checks: CatalogHealthChecks, metrics, logger }),
       ],
       controllers: [
         SnapshotsController,
