@@ -51,14 +51,18 @@ export interface SqlExecutor {
 export class EventStoreTransaction implements SqlExecutor {
   /** This transaction's raw SQL: `await tx.sql('UPDATE ...', [..])` -> { rows, rowCount }. */
   readonly sql: Sql;
-  /** The transaction's id (xid8), known once it appended: how a lost COMMIT is looked up. */
-  transactionId: bigint | undefined;
+  private appendedIn: bigint | undefined;
 
   constructor(
     queryRunner: QueryRunner,
     private readonly store: PostgresEventStore,
   ) {
     this.sql = sqlOf(queryRunner);
+  }
+
+  /** The transaction's id (xid8), known once it appended: how a lost COMMIT is looked up. */
+  get transactionId(): bigint | undefined {
+    return this.appendedIn;
   }
 
   async query<Row = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<Row[]> {
@@ -109,7 +113,7 @@ export class EventStoreTransaction implements SqlExecutor {
   ): Promise<AppendResult[]> {
     try {
       const appended = await appendToStreams(this.sql, appends, this.store.channel);
-      this.transactionId ??= appended[0]?.transactionId;
+      this.appendedIn ??= appended[0]?.transactionId;
       return appended;
     } catch (error) {
       throw await this.store.translateError(error, appends);
