@@ -31,15 +31,19 @@ export interface TestCatalog {
 
 /**
  * A catalog in this process on its own database, vhost and data directory (unique names),
- * listening on a free port. `stop()` removes them all.
+ * listening on a free port. `stop()` removes them all. `databaseVia` gives the URL the
+ * catalog reaches its database by (a fault proxy in front of it, say).
  */
-export async function startTestCatalog(extraEnv: NodeJS.ProcessEnv = {}): Promise<TestCatalog> {
+export async function startTestCatalog(
+  extraEnv: NodeJS.ProcessEnv = {},
+  { databaseVia }: { databaseVia?: (url: string) => Promise<string> } = {},
+): Promise<TestCatalog> {
   const db = await createTestDatabase('sf_e2e');
   const broker = await createTestBroker('sf_e2e');
   const dataDir = await mkdtemp(join(tmpdir(), 'snapferry-e2e-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_URL: db.url,
+    DATABASE_URL: databaseVia ? await databaseVia(db.url) : db.url,
     REPLICATOR_DATABASE_URL: db.url,
     AMQP_URL: broker.url,
     PORT: '0',

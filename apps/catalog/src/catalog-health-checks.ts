@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PostgresEventStore } from '@snapferry/event-store';
 import { AmqpConnectionManager, ConfirmPublisher } from '@snapferry/messaging';
-import type { HealthChecks } from '@snapferry/platform';
+import { brokerReady, type HealthChecks } from '@snapferry/platform';
 
 /** Readiness: the event store's database answers, the broker connection and the confirm channel are open. */
 @Injectable()
@@ -13,5 +13,5 @@ export class CatalogHealthChecks implements HealthChecks {
   ) {}
 
   database = async () => (await this.store.query('SELECT 1')).length === 1;
-  broker = async () => this.amqp.isConnected() && this.publisher.isReady();
+  broker = () => brokerReady(this.amqp, this.publisher);
 }

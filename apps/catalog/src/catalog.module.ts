@@ -35,6 +35,7 @@ import { ReplicationsController } from './replications/replications.controller';
 import { SnapshotCommands } from './snapshots/snapshot-commands';
 import { SnapshotQueries } from './snapshots/snapshot-queries';
 import { SnapshotsController } from './snapshots/snapshots.controller';
+import { DownloadFailures } from './snapshot-data/download-failures';
 import { SnapshotData } from './snapshot-data/snapshot-data';
 import { SnapshotDataController } from './snapshot-data/snapshot-data.controller';
 import { ChunkedUploadController } from './snapshot-data/chunked/chunked-upload.controller';
@@ -76,7 +77,7 @@ export class CatalogModule {
               deliveryLimit: config.deliveryLimit,
             }),
         }),
-        HealthModule.register({ checks: CatalogHealthChecks, metrics }),
+        HealthModule.register({ checks: CatalogHealthChecks, metrics, logger }),
       ],
       controllers: [
         SnapshotsController,
@@ -128,6 +129,7 @@ export class CatalogModule {
         ReplicationQueries,
         EventLog,
         SnapshotData,
+        DownloadFailures,
         UploadLeases,
         UploadPlans,
         DeclareManifest,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AmqpConnectionManager, ConfirmPublisher } from '@snapferry/messaging';
-import type { HealthChecks } from '@snapferry/platform';
+import { brokerReady, type HealthChecks } from '@snapferry/platform';
 
 /** Readiness: the replicator's database answers, the broker connection and the confirm channel are open. */
 @Injectable()
@@ -13,5 +13,5 @@ export class ReplicatorHealthChecks implements HealthChecks {
   ) {}
 
   database = async () => (await this.dataSource.query<unknown[]>('SELECT 1')).length === 1;
-  broker = async () => this.amqp.isConnected() && this.publisher.isReady();
+  broker = () => brokerReady(this.amqp, this.publisher);
 }

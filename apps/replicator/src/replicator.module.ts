@@ -53,7 +53,7 @@ export class ReplicatorModule {
               deliveryLimit: config.deliveryLimit,
             }),
         }),
-        HealthModule.register({ checks: ReplicatorHealthChecks, metrics }),
+        HealthModule.register({ checks: ReplicatorHealthChecks, metrics, logger }),
       ],
       controllers: [ReplicationController, StoreController],
       providers: [

@@ -1,6 +1,11 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { appendToStreams, notificationChannel, streamVersion } from './append';
-import { DuplicateEventError, WrongExpectedVersionError } from './errors';
+import { commitRefused, settleCommit } from './commit-outcome';
+import {
+  CommitOutcomeUnknownError,
+  DuplicateEventError,
+  WrongExpectedVersionError,
+} from './errors';
 import {
   eventsWithIds,
   readAll,
@@ -23,7 +28,14 @@ import type {
   StreamAppend,
 } from './types';
 
-export type EventStoreOptions = { notificationChannel?: string };
+export type EventStoreOptions = {
+  notificationChannel?: string;
+  /**
+   * How long a transaction whose COMMIT got no answer (the connection failed) keeps asking the
+   * database whether it committed before it gives up with CommitOutcomeUnknownError; 10 s.
+   */
+  commitOutcomeTimeoutMs?: number;
+};
 
 /** Runs raw SQL; both the store (autocommit) and a transaction offer it. */
 export interface SqlExecutor {
@@ -39,12 +51,18 @@ export interface SqlExecutor {
 export class EventStoreTransaction implements SqlExecutor {
   /** This transaction's raw SQL: `await tx.sql('UPDATE ...', [..])` -> { rows, rowCount }. */
   readonly sql: Sql;
+  private appendedIn: bigint | undefined;
 
   constructor(
     queryRunner: QueryRunner,
     private readonly store: PostgresEventStore,
   ) {
     this.sql = sqlOf(queryRunner);
+  }
+
+  /** The transaction's id (xid8), known once it appended: how a lost COMMIT is looked up. */
+  get transactionId(): bigint | undefined {
+    return this.appendedIn;
   }
 
   async query<Row = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<Row[]> {
@@ -94,7 +112,9 @@ export class EventStoreTransaction implements SqlExecutor {
     appends: StreamAppend<E>[],
   ): Promise<AppendResult[]> {
     try {
-      return await appendToStreams(this.sql, appends, this.store.channel);
+      const appended = await appendToStreams(this.sql, appends, this.store.channel);
+      this.appendedIn ??= appended[0]?.transactionId;
+      return appended;
     } catch (error) {
       throw await this.store.translateError(error, appends);
     }
@@ -109,30 +129,58 @@ export class EventStoreTransaction implements SqlExecutor {
 /** The PostgreSQL event store over a TypeORM DataSource (migrated with `eventStoreMigrations`). */
 export class PostgresEventStore implements SqlExecutor {
   readonly channel: string;
+  private readonly commitOutcomeTimeoutMs: number;
 
   constructor(
     readonly dataSource: DataSource,
     options: EventStoreOptions = {},
   ) {
     this.channel = options.notificationChannel ?? notificationChannel;
+    this.commitOutcomeTimeoutMs = options.commitOutcomeTimeoutMs ?? 10_000;
   }
 
+  /**
+   * Runs `work` in one transaction and commits. It returns once committed, throws the error
+   * of a transaction that did not commit, and throws CommitOutcomeUnknownError only when the
+   * connection failed while COMMIT was in flight and the database could not be asked in time
+   * whether it committed (a lost answer to a COMMIT that took returns normally).
+   */
   async transaction<T>(work: (tx: EventStoreTransaction) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
+    let lost: { result: T; transactionId: bigint | undefined; error?: unknown } | undefined;
     try {
       await runner.connect();
       await runner.startTransaction();
-      const result = await work(new EventStoreTransaction(runner, this));
+      const tx = new EventStoreTransaction(runner, this);
+      const result = await work(tx);
+      lost = { result, transactionId: tx.transactionId }; // until COMMIT is answered
       await runner.commitTransaction();
       return result;
     } catch (error) {
       // The work's error is what the caller needs; a connection that cannot roll back is
       // broken, and releasing it below makes the pool discard it.
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw error;
+      if (!lost || commitRefused(error)) throw error;
+      lost.error = error;
     } finally {
       await runner.release();
     }
+    return this.afterLostCommit(lost);
+  }
+
+  /** COMMIT was sent and its answer lost: the database says whether it took. */
+  private async afterLostCommit<T>(lost: {
+    result: T;
+    transactionId: bigint | undefined;
+    error?: unknown;
+  }): Promise<T> {
+    const outcome =
+      lost.transactionId === undefined
+        ? 'unknown' // nothing appended: nothing to look up
+        : await settleCommit(this, lost.transactionId, { timeoutMs: this.commitOutcomeTimeoutMs });
+    if (outcome === 'committed') return lost.result;
+    if (outcome === 'aborted') throw lost.error;
+    throw new CommitOutcomeUnknownError(lost.transactionId, lost.error);
   }
 
   /** Outside a transaction: each call takes a pooled connection for one statement series. */

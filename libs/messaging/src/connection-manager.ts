@@ -52,6 +52,8 @@ export class AmqpConnectionManager {
   private timer: NodeJS.Timeout | undefined;
   private wakeFirstWaiter: ((error?: Error) => void) | undefined;
   private readonly logger: MessagingLogger;
+  /** Why the last connection was lost or refused. */
+  private lastFailure: string | undefined;
 
   constructor(private readonly options: AmqpConnectionOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -68,6 +70,11 @@ export class AmqpConnectionManager {
 
   isConnected(): boolean {
     return this.connection !== undefined;
+  }
+
+  /** While not connected: why the last connection was lost or refused (for readiness checks). */
+  whyDisconnected(): string | undefined {
+    return this.connection ? undefined : this.lastFailure;
   }
 
   /** The live connection, if any. */
@@ -178,6 +185,7 @@ export class AmqpConnectionManager {
       throw error;
     }
     this.connection = connection;
+    this.lastFailure = undefined;
     this.logger.info({ connectionName }, 'AMQP connected');
   }
 
@@ -195,6 +203,7 @@ export class AmqpConnectionManager {
 
   private scheduleReconnect(error: unknown): void {
     if (this.closed || this.timer) return;
+    this.lastFailure = error instanceof Error ? error.message || error.name : String(error);
     this.attempt += 1;
     const delayMs = backoffDelay(this.attempt, this.options.backoff);
     this.logger.warn(

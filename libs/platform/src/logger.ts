@@ -6,6 +6,16 @@ export const looksLikeCredential = (name: string): boolean =>
 
 export const redacted = '[redacted]';
 
+/**
+ * Free text (an error's message) with the password of every URL in it (`scheme://user:pass@`)
+ * and every `password=` setting (a libpq connection string) replaced.
+ */
+export function redactCredentials(text: string): string {
+  return text
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s/]*@/gi, `$1${redacted}@`)
+    .replace(/(\bpassword\s*=\s*)('[^']*'|[^\s&;]+)/gi, `$1${redacted}`);
+}
+
 /** A copy of a headers object with every credential-looking header's value replaced. */
 export function censorHeaders(headers: unknown): unknown {
   if (!headers || typeof headers !== 'object' || Array.isArray(headers)) return headers;

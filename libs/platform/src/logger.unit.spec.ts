@@ -1,5 +1,11 @@
 import { Writable } from 'node:stream';
-import { createLogger, credentialHeaders, looksLikeCredential, redacted } from './logger';
+import {
+  createLogger,
+  credentialHeaders,
+  looksLikeCredential,
+  redactCredentials,
+  redacted,
+} from './logger';
 import { redactUrl } from './request-log';
 
 function capture() {
@@ -106,5 +112,28 @@ describe('what looks like a credential', () => {
       `/v1/events/stream?after=3&access_token=${redacted}&api%5Fkey=${redacted}`,
     );
     expect(redactUrl('/health')).toBe('/health');
+  });
+});
+
+describe('credentials in free text (error messages)', () => {
+  it('replaces the password of every URL and every password= setting, and nothing else', () => {
+    expect(
+      redactCredentials(
+        'connect to postgres://snap:s3cr%40t@db.internal:5432/catalog failed; amqp://guest:guest@mq:5672 too',
+      ),
+    ).toBe(
+      `connect to postgres://snap:${redacted}@db.internal:5432/catalog failed; amqp://guest:${redacted}@mq:5672 too`,
+    );
+    expect(redactCredentials('postgres://snap:p@ss@db:5432/x')).toBe(
+      `postgres://snap:${redacted}@db:5432/x`,
+    );
+    expect(redactCredentials("host=db user=snap password='a b' dbname=x")).toBe(
+      `host=db user=snap password=${redacted} dbname=x`,
+    );
+    expect(
+      redactCredentials('postgres://db.internal:5432/x?password=hunter2&sslmode=require'),
+    ).toBe(`postgres://db.internal:5432/x?password=${redacted}&sslmode=require`);
+    const plain = 'connect ECONNREFUSED 127.0.0.1:5432; http://store:3001/v1/store; user@host';
+    expect(redactCredentials(plain)).toBe(plain);
   });
 });

@@ -13,3 +13,4 @@ export * from './network-lab/tcp-forwarder';
 export { type ProxyTarget, type TcpProxy } from './network-lab/tcp-proxy';
 export { sweepStaleLabs, labInventory } from './network-lab/stale-labs';
 export { type CommandResult, CommandError } from './network-lab/run-command';
+export * from './postgres-commit-cut';

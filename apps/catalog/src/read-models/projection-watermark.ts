@@ -1,10 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
 import {
   type Checkpoint,
   CheckpointStore,
   compareCheckpoints,
   PostgresEventStore,
 } from '@snapferry/event-store';
+import { LOGGER, METRICS } from '../tokens';
 import { readModelsSubscription } from './projection';
 
 interface Waiter {
@@ -35,9 +38,21 @@ export class ProjectionWatermark {
     if (value && this.waiters.length > 0) this.schedulePoll();
   }
   timeoutMs = 5_000;
+  private readonly pollFailures: Counter;
+  /** While polls fail: logged once when they start failing and once when they read again. */
+  private failing = false;
 
-  constructor(store: PostgresEventStore) {
+  constructor(
+    store: PostgresEventStore,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) metrics: Registry,
+  ) {
     this.checkpoints = new CheckpointStore(store);
+    this.pollFailures = new Counter({
+      name: 'snapferry_projection_checkpoint_poll_failures_total',
+      help: 'Failed reads of the read models checkpoint while another catalog instance projects (callers waiting to read their writes may time out)',
+      registers: [metrics],
+    });
   }
 
   advance(checkpoint: Checkpoint): void {
@@ -69,11 +84,29 @@ export class ProjectionWatermark {
       this.timer = undefined;
       void this.checkpoints
         .load(readModelsSubscription)
-        .then((cp) => this.advance(cp))
+        .then((cp) => this.polled(cp))
         // A failed poll (database away) is retried on the next tick; a waiter times out at worst.
-        .catch(() => undefined)
+        .catch((error: unknown) => this.pollFailed(error))
         .finally(() => this.waiters.length > 0 && this.schedulePoll());
     }, 25);
     this.timer.unref();
+  }
+
+  private polled(checkpoint: Checkpoint): void {
+    if (this.failing) {
+      this.failing = false;
+      this.logger.info('the read models checkpoint can be read again');
+    }
+    this.advance(checkpoint);
+  }
+
+  private pollFailed(error: unknown): void {
+    this.pollFailures.inc();
+    if (this.failing) return; // polled every 25 ms: one line per outage, the count has the rest
+    this.failing = true;
+    this.logger.warn(
+      { err: error },
+      'could not read how far another catalog instance has projected; retrying (callers waiting to read their writes answer after 5 s at worst)',
+    );
   }
 }

@@ -18,7 +18,8 @@ import { SnapshotQueries } from '../snapshots/snapshot-queries';
 import { CatalogStore } from '../store/catalog-store';
 import { CONFIG, LOGGER } from '../tokens';
 import { parseByteRange } from './byte-range';
-import { recordDataStored, storageFull } from './record-data-stored';
+import { DownloadFailures } from './download-failures';
+import { dropUnrecordedManifest, recordDataStored, storageFull } from './record-data-stored';
 import { UploadLeases } from './upload-leases';
 
 /**
@@ -35,6 +36,7 @@ export class SnapshotData {
     private readonly leases: UploadLeases,
     @Inject(CONFIG) private readonly config: SnapferryConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly downloadFailures: DownloadFailures,
   ) {}
 
   async upload(
@@ -76,6 +78,11 @@ export class SnapshotData {
     request.on('close', () => !request.complete && aborted.abort(new Error('client went away')));
     const signal = AbortSignal.any([aborted.signal, lease.lost]);
     try {
+      await dropUnrecordedManifest(
+        { store: this.store, logger: this.logger },
+        regionStore,
+        snapshotId,
+      );
       const manifest = await storeStream(regionStore, snapshotId, request, {
         accountId: caller.accountId,
         chunkSize: this.config.chunkSize,
@@ -146,7 +153,10 @@ export class SnapshotData {
         range ? { start: range.start, end: range.end - 1 } : {},
       ),
       response,
-    ).catch(() => response.destroy());
+    ).catch((error: unknown) => {
+      this.downloadFailures.record(error, { snapshotId, region: view.region });
+      response.destroy();
+    });
   }
 }
 

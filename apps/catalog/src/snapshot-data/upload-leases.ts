@@ -63,11 +63,35 @@ export class UploadLeases {
       lost: lost.signal,
       release: async () => {
         clearInterval(timer);
-        await this.store.query(`DELETE FROM upload_leases WHERE snapshot_id = $1 AND holder = $2`, [
-          snapshotId,
-          holder,
-        ]);
+        await this.release(snapshotId, holder, renewedAt + ttlMs);
       },
     };
+  }
+
+  /**
+   * Never throws: the upload's own answer matters more (a 503 when the database went away,
+   * say). While the database does not answer, it is asked again each second until the
+   * lease would have expired anyway, so a retry need not wait for the expiry.
+   */
+  private async release(
+    snapshotId: string,
+    holder: string,
+    expiresAt: number,
+    retry = false,
+  ): Promise<void> {
+    try {
+      await this.store.query(`DELETE FROM upload_leases WHERE snapshot_id = $1 AND holder = $2`, [
+        snapshotId,
+        holder,
+      ]);
+    } catch (error) {
+      if (!retry)
+        this.logger.warn(
+          { err: error, snapshotId },
+          'could not release an upload lease; retrying until it expires',
+        );
+      if (Date.now() + 1_000 >= expiresAt) return;
+      setTimeout(() => void this.release(snapshotId, holder, expiresAt, true), 1_000).unref();
+    }
   }
 }

@@ -32,6 +32,8 @@ export interface ProgressReporterPorts {
   publishVerifying(): Promise<void>;
   /** True when the copy's job was flagged for cancellation (checked at most once a second). */
   cancelRequested(): Promise<boolean>;
+  /** The cancel check failed (database away): the copy goes on and checks again in a second. */
+  cancelCheckFailed(error: unknown): void;
   /** Stops the copy attempt: on a cancel flag, or when a report could not be published. */
   abort(reason: Error): void;
 }
@@ -66,7 +68,7 @@ export class ProgressReporter {
       this.lastCancelCheck = Date.now();
       void this.ports.cancelRequested().then(
         (yes) => yes && this.ports.abort(new CancelledError()),
-        () => undefined,
+        (error: unknown) => this.ports.cancelCheckFailed(error),
       );
     }
     const percent = percentOf(progress);

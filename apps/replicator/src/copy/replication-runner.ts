@@ -59,7 +59,12 @@ export class ReplicationRunner implements BeforeApplicationShutdown {
   /** The newest attempt per replication: the next delivery of it waits for this one. */
   private readonly latest = new Map<string, RunningCopy>();
   private readonly stopping = new AbortController();
-  private readonly metrics: { copies: Counter; bytes: Counter; inFlight: Gauge };
+  private readonly metrics: {
+    copies: Counter;
+    bytes: Counter;
+    inFlight: Gauge;
+    cancelCheckFailures: Counter;
+  };
 
   constructor(
     private readonly regions: Map<string, RegionContext>,
@@ -83,6 +88,12 @@ export class ReplicationRunner implements BeforeApplicationShutdown {
       inFlight: new Gauge({
         name: 'snapferry_copies_in_flight',
         help: 'Copies running now',
+        labelNames: ['region'],
+        registers: [registry],
+      }),
+      cancelCheckFailures: new Counter({
+        name: 'snapferry_cancel_check_failures_total',
+        help: "Failed checks of a running copy's cancel flag in the replicator's database (the copy goes on; a cancel is noticed at a later check)",
         labelNames: ['region'],
         registers: [registry],
       }),
@@ -214,6 +225,13 @@ export class ReplicationRunner implements BeforeApplicationShutdown {
         await this.publish('ReplicationVerifying', correlationId, { ...ref, verifyingAt: now() });
       },
       cancelRequested: () => ctx.jobs.cancelRequested(request.replicationId),
+      cancelCheckFailed: (error) => {
+        this.metrics.cancelCheckFailures.inc({ region: ctx.region });
+        log.warn(
+          { err: error },
+          'could not check whether the copy was cancelled; it goes on and checks again in a second',
+        );
+      },
       abort: (reason) => controller.abort(reason),
     });
     // Started goes out first, in the background: the copy does not wait for the confirm.

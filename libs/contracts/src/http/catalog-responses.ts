@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** A region of the catalog with this account's quota use. */
 export class RegionResponse {
@@ -92,6 +92,13 @@ export class HealthResponse {
     example: { database: 'up', broker: 'up' },
   })
   checks!: Record<string, 'up' | 'down'>;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { database: 'connect ECONNREFUSED 10.0.0.7:5432' },
+    description: 'only when not ready: why each check that is down failed (passwords redacted)',
+  })
+  reasons?: Record<string, string>;
 }
 
 /** `GET /health/live`: the process answers. */

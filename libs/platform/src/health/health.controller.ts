@@ -18,8 +18,7 @@ import type { Registry } from 'prom-client';
 import { HealthResponse, LiveResponse } from '@snapferry/contracts';
 import { Public } from '../http/public-route';
 import { DependencyIndicators } from './health-indicators';
-
-export const HEALTH_METRICS = Symbol('HEALTH_METRICS');
+import { HEALTH_METRICS } from './health-tokens';
 
 /** Liveness, readiness (database and broker) and Prometheus metrics; no key needed. */
 @ApiTags('operations')
@@ -66,15 +65,25 @@ export class HealthController {
   }
 }
 
-/** terminus's result in the shape `/health` has always answered (operators' probes rely on it). */
+/**
+ * terminus's result in the shape `/health` has always answered (operators' probes rely on it),
+ * plus `reasons` (why each check that is down failed) when one is.
+ */
 export function toHealthResponse(result: HealthCheckResult): HealthResponse {
   const ready = result.status === 'ok';
+  const details = Object.entries(result.details);
+  const reasons = Object.fromEntries(
+    details.flatMap(([name, detail]) =>
+      detail.status === 'down' && typeof detail['reason'] === 'string'
+        ? [[name, detail['reason']]]
+        : [],
+    ),
+  );
   return {
     status: ready ? 'ok' : 'unavailable',
     live: true,
     ready,
-    checks: Object.fromEntries(
-      Object.entries(result.details).map(([name, { status }]) => [name, status]),
-    ),
+    checks: Object.fromEntries(details.map(([name, { status }]) => [name, status])),
+    ...(Object.keys(reasons).length > 0 ? { reasons } : {}),
   };
 }
