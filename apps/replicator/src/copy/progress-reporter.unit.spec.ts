@@ -39,7 +39,6 @@ describe('ProgressReporter', () => {
       publishProgressed: async (_: unknown, percent: number) =>
         void published.push(`progressed ${percent}`),
       publishVerifying: async () => void published.push('verifying'),
-      cancelRequested: async () => false,
       abort: (reason: Error) => void aborted.push(reason),
     };
   };
