@@ -10,11 +10,7 @@ import {
 } from '@snapferry/platform';
 import { RegionStores } from '@snapferry/storage';
 import { REGION_CONTEXTS, regionContexts } from './copy/region-contexts';
-import {
-  newInstanceId,
-  type RegionContext,
-  ReplicationRunner,
-} from './copy/replication-runner';
+import { newInstanceId, type RegionContext, ReplicationRunner } from './copy/replication-runner';
 import { ReplicatorDatabaseModule } from './jobs/replicator-database.module';
 import { ReplicationController } from './replication.controller';
 import { ReplicatorHealthChecks } from './replicator-health-checks';

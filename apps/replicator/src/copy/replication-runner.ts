@@ -170,7 +170,10 @@ export class ReplicationRunner implements BeforeApplicationShutdown {
       if (claim.outcome === 'claimed') {
         const { job, takenOverFrom, releaseSlot } = claim;
         if (takenOverFrom)
-          log.warn({ takenOverFrom }, 'took over a copy whose replicator stopped renewing its claim');
+          log.warn(
+            { takenOverFrom },
+            'took over a copy whose replicator stopped renewing its claim',
+          );
         if ((await this.runClaimed(ctx, message, job, releaseSlot, log)) === 'done') return;
         log.warn('another replicator took this copy over; waiting for it to end');
         waitingFor = 'held';

@@ -106,7 +106,11 @@ describe('several replicators of one region (real PostgreSQL, RabbitMQ and files
   /** A replicator process: own pool, own stores over the shared data directory, own instance id. */
   const startReplicator = async (
     name: string,
-    { limit = 20, leaseMs = 3_000, bytesPerSec }: { limit?: number; leaseMs?: number; bytesPerSec?: number },
+    {
+      limit = 20,
+      leaseMs = 3_000,
+      bytesPerSec,
+    }: { limit?: number; leaseMs?: number; bytesPerSec?: number },
   ): Promise<Replicator> => {
     const dataSource = new DataSource({ type: 'postgres', url: db.url, poolSize: 6 });
     await dataSource.initialize();
@@ -262,50 +266,45 @@ describe('several replicators of one region (real PostgreSQL, RabbitMQ and files
     expect(target?.imageDigest).toBe(message.data.sourceDigest);
   });
 
-  it(
-    'the limit holds across a lost consumer channel and two processes: never more than N copies at once',
-    async () => {
-      const limit = 2;
-      const a = await startReplicator('a', { limit, bytesPerSec: 512 * 1024 });
-      const b = await startReplicator('b', { limit, bytesPerSec: 512 * 1024 });
-      await consume(a, limit);
-      const first = await Promise.all([request(1024 * 1024), request(1024 * 1024)]);
-      for (const message of first) await send(message);
-      await waitFor(
-        () =>
-          first.every((m) => eventsOf(m.data.replicationId, 'ReplicationStarted').length > 0),
-        { timeoutMs: 10_000, what: 'the first copies running in a' },
-      );
+  it('the limit holds across a lost consumer channel and two processes: never more than N copies at once', async () => {
+    const limit = 2;
+    const a = await startReplicator('a', { limit, bytesPerSec: 512 * 1024 });
+    const b = await startReplicator('b', { limit, bytesPerSec: 512 * 1024 });
+    await consume(a, limit);
+    const first = await Promise.all([request(1024 * 1024), request(1024 * 1024)]);
+    for (const message of first) await send(message);
+    await waitFor(
+      () => first.every((m) => eventsOf(m.data.replicationId, 'ReplicationStarted').length > 0),
+      { timeoutMs: 10_000, what: 'the first copies running in a' },
+    );
 
-      // a's channel is lost while its copies run (as RabbitMQ's consumer_timeout or a network
-      // blip does): their messages go back to the queue, and b is there to take them.
-      await consume(b, limit);
-      a.consumerAmqp!.recycle('test: the consumer channel is lost');
-      const more = await Promise.all([1, 2, 3, 4].map(() => request(1024 * 1024)));
-      for (const message of more) await send(message);
+    // a's channel is lost while its copies run (as RabbitMQ's consumer_timeout or a network
+    // blip does): their messages go back to the queue, and b is there to take them.
+    await consume(b, limit);
+    a.consumerAmqp!.recycle('test: the consumer channel is lost');
+    const more = await Promise.all([1, 2, 3, 4].map(() => request(1024 * 1024)));
+    for (const message of more) await send(message);
 
-      const all = [...first, ...more];
-      await waitFor(
-        () =>
-          all.every(
-            (m) =>
-              eventsOf(m.data.replicationId, 'ReplicationCompleted').length > 0 &&
-              (a.acked.has(m.eventId) || b.acked.has(m.eventId)),
-          ),
-        { timeoutMs: 60_000, what: 'every copy completed and every request acked' },
-      );
-      expect(maxConcurrency()).toBeLessThanOrEqual(limit);
-      for (const m of all) {
-        expect(eventsOf(m.data.replicationId, 'ReplicationStarted')).toHaveLength(1);
-        expect(eventsOf(m.data.replicationId, 'ReplicationCompleted')).toHaveLength(1);
-        const target = await sources.get(region).getManifest(m.data.targetSnapshotId);
-        expect(target?.imageDigest).toBe(m.data.sourceDigest);
-      }
-      // Both took part after the loss: the limit is the region's, not one process's.
-      expect(new Set(published.map((p) => p.replicator))).toEqual(new Set(['a', 'b']));
-    },
-    90_000,
-  );
+    const all = [...first, ...more];
+    await waitFor(
+      () =>
+        all.every(
+          (m) =>
+            eventsOf(m.data.replicationId, 'ReplicationCompleted').length > 0 &&
+            (a.acked.has(m.eventId) || b.acked.has(m.eventId)),
+        ),
+      { timeoutMs: 60_000, what: 'every copy completed and every request acked' },
+    );
+    expect(maxConcurrency()).toBeLessThanOrEqual(limit);
+    for (const m of all) {
+      expect(eventsOf(m.data.replicationId, 'ReplicationStarted')).toHaveLength(1);
+      expect(eventsOf(m.data.replicationId, 'ReplicationCompleted')).toHaveLength(1);
+      const target = await sources.get(region).getManifest(m.data.targetSnapshotId);
+      expect(target?.imageDigest).toBe(m.data.sourceDigest);
+    }
+    // Both took part after the loss: the limit is the region's, not one process's.
+    expect(new Set(published.map((p) => p.replicator))).toEqual(new Set(['a', 'b']));
+  }, 90_000);
 
   it('a cancel that reaches another replicator stops the copy within seconds, even a copy that is quiet', async () => {
     // 4 KiB/s against 64 KiB chunks: the copy reports no progress for about 15 s.

@@ -72,7 +72,9 @@ export class ReplicatorClaims1760001200000 implements MigrationInterface {
   async down(runner: QueryRunner): Promise<void> {
     const s = schemaOf(runner);
     await runner.query(`DROP INDEX ${s}.jobs_claims`);
-    await runner.query(`ALTER TABLE ${s}.jobs DROP COLUMN claimed_by, DROP COLUMN claim_expires_at`);
+    await runner.query(
+      `ALTER TABLE ${s}.jobs DROP COLUMN claimed_by, DROP COLUMN claim_expires_at`,
+    );
   }
 }
 
