@@ -46,7 +46,6 @@ export function startClaimHeartbeat(
   const intervalMs = Math.min(checkMs, renewEveryMs);
   let renewedAt = now(); // the claim was just taken
   let busy = false;
-  let timer: NodeJS.Timeout | undefined;
   const abort = (reason: Error) => {
     clearInterval(timer);
     ports.abort(reason);
@@ -75,6 +74,6 @@ export function startClaimHeartbeat(
       busy = false;
     }
   };
-  timer = setInterval(() => void tick(), intervalMs);
+  const timer = setInterval(() => void tick(), intervalMs);
   return () => clearInterval(timer);
 }

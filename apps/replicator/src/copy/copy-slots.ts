@@ -13,13 +13,18 @@ export class CopySlots {
       throw new RangeError(`a slot limit is a positive integer, got ${limit}`);
   }
 
+  /** A slot's release function if one is free now, else undefined. */
+  tryTake(): (() => void) | undefined {
+    if (this.running >= this.limit) return undefined;
+    this.running++;
+    return this.releaser();
+  }
+
   /** Resolves with the slot's release function once one is free; rejects with `signal`'s reason when it aborts first. */
   async take(signal: AbortSignal): Promise<() => void> {
     signal.throwIfAborted();
-    if (this.running < this.limit) {
-      this.running++;
-      return this.releaser();
-    }
+    const free = this.tryTake();
+    if (free) return free;
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         this.waiting.splice(this.waiting.indexOf(granted), 1);

@@ -194,18 +194,21 @@ export class ReplicationRunner implements BeforeApplicationShutdown {
   }
 
   /**
-   * The job's claim, with one of this process's slots for its copy. A job that ended or that
-   * another live replicator holds is answered without waiting for a slot.
+   * The job's claim, with one of this process's slots for its copy. When no slot is free, a job
+   * that ended or that another live replicator holds is answered without waiting for one.
    */
   private async claimWithSlot(
     ctx: RegionContext,
     request: ReplicationRequested['data'],
   ): Promise<Exclude<Claim, { outcome: 'claimed' }> | ClaimedWithSlot> {
-    const job = await ctx.jobs.get(request.replicationId);
-    if (job && terminalJobStates.includes(job.state)) return { outcome: 'ended', job };
-    if (job?.claimedBy && job.claimedBy !== this.claims.owner)
-      return { outcome: 'held', claimedBy: job.claimedBy };
-    const releaseSlot = await ctx.slots.take(this.stopping.signal);
+    let releaseSlot = ctx.slots.tryTake();
+    if (!releaseSlot) {
+      const job = await ctx.jobs.get(request.replicationId);
+      if (job && terminalJobStates.includes(job.state)) return { outcome: 'ended', job };
+      if (job?.claimedBy && job.claimedBy !== this.claims.owner)
+        return { outcome: 'held', claimedBy: job.claimedBy };
+      releaseSlot = await ctx.slots.take(this.stopping.signal);
+    }
     try {
       const claim = await ctx.jobs.claim(request, { ...this.claims, limit: ctx.slots.limit });
       if (claim.outcome === 'claimed') return { ...claim, releaseSlot };
@@ -218,9 +221,10 @@ export class ReplicationRunner implements BeforeApplicationShutdown {
   }
 
   /**
-   * Runs a claimed job to its end while a heartbeat keeps the claim (and watches the cancel
-   * flag), then releases both claim and slot. 'lost': another replicator took the claim over
-   * and runs the copy now.
+   * Runs a claimed job while a heartbeat keeps the claim (and watches the cancel flag). Its
+   * terminal state ends the claim; a failure that requeues the message releases it at once
+   * (also when stopping), so another replicator need not wait out the lease. 'lost': another
+   * replicator took the claim over and runs the copy now.
    */
   private async runClaimed(
     ctx: RegionContext,
@@ -229,23 +233,45 @@ export class ReplicationRunner implements BeforeApplicationShutdown {
     releaseSlot: () => void,
     log: Logger,
   ): Promise<'done' | 'lost'> {
-    const request = message.data;
-    const running: RunningCopy = {
-      replicationId: request.replicationId,
-      controller: new AbortController(),
-    };
+    const { replicationId } = message.data;
+    const running: RunningCopy = { replicationId, controller: new AbortController() };
     const { controller } = running;
     this.copies.add(running);
     if (this.stopping.signal.aborted) controller.abort(new ShuttingDownError());
+    const { owner, leaseMs } = this.claims;
     const stopHeartbeat = startClaimHeartbeat(
       {
-        renew: () =>
-          ctx.jobs.renewClaim(request.replicationId, this.claims.owner, this.claims.leaseMs),
-        cancelRequested: () => ctx.jobs.cancelRequested(request.replicationId),
+        renew: () => ctx.jobs.renewClaim(replicationId, owner, leaseMs),
+        cancelRequested: () => ctx.jobs.cancelRequested(replicationId),
         abort: (reason) => controller.abort(reason),
       },
-      { leaseMs: this.claims.leaseMs },
+      { leaseMs },
     );
+    try {
+      return await this.runToItsEnd(ctx, message, job, controller, log);
+    } catch (error) {
+      await ctx.jobs
+        .releaseClaim(replicationId, owner)
+        .catch((failure: unknown) =>
+          log.warn({ err: failure }, 'could not release the claim; it expires with its lease'),
+        );
+      throw error;
+    } finally {
+      stopHeartbeat();
+      this.copies.delete(running);
+      releaseSlot();
+    }
+  }
+
+  /** The copy, or the cancel that was asked for: ends in a terminal state, or throws to requeue. */
+  private async runToItsEnd(
+    ctx: RegionContext,
+    message: ReplicationMessage<'ReplicationRequested'>,
+    job: Job,
+    controller: AbortController,
+    log: Logger,
+  ): Promise<'done' | 'lost'> {
+    const request = message.data;
     try {
       if (job.cancelRequested) await this.finishCancelled(ctx, request, message);
       else {
@@ -260,8 +286,8 @@ export class ReplicationRunner implements BeforeApplicationShutdown {
       return 'done';
     } catch (error) {
       const reason: unknown = controller.signal.reason;
-      if (reason instanceof ShuttingDownError) throw reason;
       if (reason instanceof ClaimLostError) return 'lost';
+      if (reason instanceof ShuttingDownError) throw reason;
       if (error instanceof CancelledError || reason instanceof CancelledError) {
         await this.finishCancelled(ctx, request, message);
         return 'done';
@@ -274,16 +300,6 @@ export class ReplicationRunner implements BeforeApplicationShutdown {
         return 'done';
       }
       throw error; // infrastructure trouble: requeue; the delivery limit ends a message that keeps failing
-    } finally {
-      stopHeartbeat();
-      this.copies.delete(running);
-      // Released at once (also when stopping), so another replicator need not wait out the lease.
-      await ctx.jobs
-        .releaseClaim(request.replicationId, this.claims.owner)
-        .catch((error: unknown) =>
-          log.warn({ err: error }, 'could not release the claim; it expires with its lease'),
-        );
-      releaseSlot();
     }
   }
 
@@ -425,22 +441,20 @@ export class ReplicationRunner implements BeforeApplicationShutdown {
     }
   }
 
+  /** Fails a job claimed for that (FAILED ends the claim; a failure to fail releases it). */
   private async failClaimed(
     ctx: RegionContext,
     message: ReplicationMessage<'ReplicationRequested'>,
     deliveries: number,
   ): Promise<void> {
+    const reason = `gave up after ${deliveries} failed deliveries of the request`;
     try {
-      await this.fail(
-        ctx,
-        message.data,
-        message.correlationId,
-        `gave up after ${deliveries} failed deliveries of the request`,
-      );
-    } finally {
+      await this.fail(ctx, message.data, message.correlationId, reason);
+    } catch (error) {
       await ctx.jobs
         .releaseClaim(message.data.replicationId, this.claims.owner)
         .catch(() => undefined);
+      throw error;
     }
   }
 

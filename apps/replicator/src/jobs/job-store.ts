@@ -10,6 +10,7 @@ import { migrateRegionSchema } from './replicator-migrations';
 export type JobState = 'QUEUED' | 'COPYING' | 'VERIFYING' | TerminalReplicationState;
 /** The domain's terminal states, as job states (a job in one of them never runs again). */
 export const terminalJobStates: readonly JobState[] = terminalReplicationStates;
+const terminalSql = terminalReplicationStates.map((state) => `'${state}'`).join(', ');
 
 export interface Job {
   replicationId: string;
@@ -32,7 +33,7 @@ export type Claim =
   | { outcome: 'claimed'; job: Job; takenOverFrom: string | null }
   | { outcome: 'ended'; job: Job }
   | { outcome: 'held'; claimedBy: string }
-  | { outcome: 'full'; live: number };
+  | { outcome: 'full' };
 
 export interface ClaimOptions {
   /** This replicator process (its instance id). */
@@ -151,8 +152,8 @@ export class JobStore {
 
   /**
    * Records the request (once: a redelivered request finds its job) and claims its copy for
-   * `owner`, starting an attempt, if no other replicator's live claim covers it, it has not
-   * ended, and the region holds fewer than `limit` live claims. The claims of a region are taken
+   * `owner`, starting an attempt, if it has not ended, no other replicator's live claim covers
+   * it, and the region holds fewer than `limit` live claims besides. A region's claims are taken
    * one at a time (an advisory lock for this short transaction), so the count cannot be outrun.
    */
   async claim(
@@ -161,44 +162,47 @@ export class JobStore {
   ): Promise<Claim> {
     const jobs = `${this.schema}.jobs`;
     return this.inTransaction(async (rows) => {
+      // A statement of its own: the next one's snapshot then sees every claim committed before.
       await rows(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`snapferry-claims:${this.schema}`]);
+      // One statement for the usual case; `previous` reads the row as it was before it.
+      const [claimed] = await rows<JobRow & { previous_claimant: string | null }>(
+        `WITH previous AS (SELECT claimed_by FROM ${jobs} WHERE replication_id = $1),
+         claimed AS (
+           INSERT INTO ${jobs} (replication_id, request, state, attempts, claimed_by, claim_expires_at)
+           SELECT $1, $2::jsonb, 'COPYING', 1, $3, ${leaseSql('$4')}
+           WHERE $5::integer IS NULL OR $5::integer > (
+             SELECT count(*) FROM ${jobs} WHERE claimed_by IS NOT NULL
+               AND claim_expires_at > now() AND replication_id <> $1)
+           ON CONFLICT (replication_id) DO UPDATE SET
+             request = coalesce(${jobs}.request, EXCLUDED.request),
+             attempts = ${jobs}.attempts + 1,
+             state = 'COPYING',
+             claimed_by = EXCLUDED.claimed_by,
+             claim_expires_at = EXCLUDED.claim_expires_at,
+             updated_at = now()
+           WHERE ${jobs}.state NOT IN (${terminalSql}) AND (${jobs}.claimed_by IS NULL
+             OR ${jobs}.claimed_by = EXCLUDED.claimed_by OR ${jobs}.claim_expires_at <= now())
+           RETURNING *)
+         SELECT ${jobColumns}, (SELECT claimed_by FROM previous) AS previous_claimant FROM claimed`,
+        [request.replicationId, JSON.stringify(request), owner, leaseMs, limit ?? null],
+      );
+      if (claimed) {
+        const previous = claimed.previous_claimant;
+        return {
+          outcome: 'claimed',
+          job: toJob(claimed),
+          takenOverFrom: previous !== null && previous !== owner ? previous : null,
+        };
+      }
       const [row] = await rows<JobRow>(
-        `SELECT ${jobColumns} FROM ${jobs} WHERE replication_id = $1 FOR UPDATE`,
+        `SELECT ${jobColumns} FROM ${jobs} WHERE replication_id = $1`,
         [request.replicationId],
       );
-      const current = row && toJob(row);
-      if (current && terminalJobStates.includes(current.state))
-        return { outcome: 'ended', job: current };
-      if (current?.claimedBy && current.claimedBy !== owner)
-        return { outcome: 'held', claimedBy: current.claimedBy };
-      if (limit !== undefined) {
-        const [count] = await rows<{ live: number }>(
-          `SELECT count(*)::integer AS live FROM ${jobs}
-           WHERE claimed_by IS NOT NULL AND claim_expires_at > now() AND replication_id <> $1`,
-          [request.replicationId],
-        );
-        const live = count?.live ?? 0;
-        if (live >= limit) return { outcome: 'full', live };
-      }
-      const [claimed] = await rows<JobRow>(
-        `INSERT INTO ${jobs} (replication_id, request, state, attempts, claimed_by, claim_expires_at)
-         VALUES ($1, $2, 'COPYING', 1, $3, ${leaseSql('$4')})
-         ON CONFLICT (replication_id) DO UPDATE SET
-           request = coalesce(${jobs}.request, EXCLUDED.request),
-           attempts = ${jobs}.attempts + 1,
-           state = 'COPYING',
-           claimed_by = EXCLUDED.claimed_by,
-           claim_expires_at = EXCLUDED.claim_expires_at,
-           updated_at = now()
-         RETURNING ${jobColumns}`,
-        [request.replicationId, JSON.stringify(request), owner, leaseMs],
-      );
-      const previous = row?.claimed_by ?? null;
-      return {
-        outcome: 'claimed',
-        job: toJob(claimed!),
-        takenOverFrom: previous !== null && previous !== owner ? previous : null,
-      };
+      const job = row && toJob(row);
+      if (job && terminalJobStates.includes(job.state)) return { outcome: 'ended', job };
+      if (job?.claimedBy && job.claimedBy !== owner)
+        return { outcome: 'held', claimedBy: job.claimedBy };
+      return { outcome: 'full' };
     });
   }
 
@@ -239,14 +243,19 @@ export class JobStore {
     return sequence;
   }
 
+  /** Moves a job to `state`; a terminal state also ends its claim (nothing runs it any more). */
   async setState(
     replicationId: string,
     state: JobState,
     error: string | null = null,
   ): Promise<void> {
+    const terminal = terminalJobStates.includes(state);
     await this.rows(
-      `UPDATE ${this.schema}.jobs SET state = $2, error = $3, updated_at = now() WHERE replication_id = $1`,
-      [replicationId, state, error],
+      `UPDATE ${this.schema}.jobs SET state = $2, error = $3, updated_at = now(),
+         claimed_by = CASE WHEN $4 THEN NULL ELSE claimed_by END,
+         claim_expires_at = CASE WHEN $4 THEN NULL ELSE claim_expires_at END
+       WHERE replication_id = $1`,
+      [replicationId, state, error, terminal],
     );
   }
 
