@@ -18,6 +18,8 @@ describe('replicator crash (SIGKILL mid-copy)', () => {
     s = await startProcessStack({
       REPLICATOR_REGIONS: 'ap-shanghai',
       REPLICATOR_MAX_BYTES_PER_SEC: String(256 * 1024),
+      // A killed replicator cannot release its claim: the restarted one resumes once it expires.
+      REPLICATOR_CLAIM_LEASE_MS: '3000',
     });
     expect((await s.api.as(keys.operator).put('/v1/accounts/alice/beta')).status).toBe(200);
   });

@@ -10,7 +10,7 @@ import {
 } from '@snapferry/platform';
 import { RegionStores } from '@snapferry/storage';
 import { REGION_CONTEXTS, regionContexts } from './copy/region-contexts';
-import { type RegionContext, ReplicationRunner } from './copy/replication-runner';
+import { newInstanceId, type RegionContext, ReplicationRunner } from './copy/replication-runner';
 import { ReplicatorDatabaseModule } from './jobs/replicator-database.module';
 import { ReplicationController } from './replication.controller';
 import { ReplicatorHealthChecks } from './replicator-health-checks';
@@ -72,7 +72,10 @@ export class ReplicatorModule {
         {
           provide: ReplicationRunner,
           useFactory: (regions: Map<string, RegionContext>, publisher: ConfirmPublisher) =>
-            new ReplicationRunner(regions, publisher, logger, metrics),
+            new ReplicationRunner(regions, publisher, logger, metrics, {
+              owner: newInstanceId(),
+              leaseMs: config.claimLeaseMs,
+            }),
           inject: [REGION_CONTEXTS, ConfirmPublisher],
         },
         {

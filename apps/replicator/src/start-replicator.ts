@@ -52,7 +52,9 @@ export async function startReplicator(
       res.json(storeOpenApi),
     );
     app.use('/v1/store', storeAuth(config.regionSecret, app.get(StoreSignatures), logger));
-    // Prefetch per queue = copies in flight per region; the rest wait in the queue.
+    // Prefetch per queue = copies in flight per region; the rest wait in the queue. The limit
+    // itself is kept by the runner (its slots and the region's claims), since a lost channel's
+    // copies go on while a reopened channel is handed as many messages again.
     app.connectMicroservice({
       strategy: new AmqpTransport(app.get(AmqpConnectionManager), {
         queues: config.replicatorRegions.flatMap((r) => [

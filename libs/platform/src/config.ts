@@ -60,6 +60,11 @@ export interface SnapferryConfig {
   replicatorRegions: string[];
   maxBytesPerSec: number | null;
   maxConcurrentCopies: number;
+  /**
+   * How long a replicator's claim on a copy lives without a heartbeat (renewed every third of
+   * it): the copy of a replicator that died is taken over by another one after this.
+   */
+  claimLeaseMs: number;
   chunkSize: number;
   deliveryLimit: number;
   /** Chunks younger than this are never collected (uploads and copies in flight). */
@@ -290,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfi
       replicatorRegions.length > 0 ? replicatorRegions : regions.regions.map((r) => r.id),
     maxBytesPerSec: maxBytesPerSec > 0 ? maxBytesPerSec : null,
     maxConcurrentCopies: integer(env, 'REPLICATOR_MAX_CONCURRENT_COPIES', 20, 1),
+    claimLeaseMs: integer(env, 'REPLICATOR_CLAIM_LEASE_MS', 30_000, 1_000),
     chunkSize: integer(env, 'SNAPFERRY_CHUNK_SIZE', 4 * 1024 * 1024, 1024),
     deliveryLimit: integer(env, 'SNAPFERRY_DELIVERY_LIMIT', 10, 1),
     gcGraceMs: integer(env, 'SNAPFERRY_GC_GRACE_MS', 10 * 60 * 1000, 0),

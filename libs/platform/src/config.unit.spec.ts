@@ -19,6 +19,7 @@ describe('configuration', () => {
       amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
       port: 3000,
       maxConcurrentCopies: 20,
+      claimLeaseMs: 30_000,
       maxBytesPerSec: null,
       chunkSize: 4 * 1024 * 1024,
     });
@@ -132,6 +133,9 @@ describe('configuration', () => {
       /REPLICATOR_MAX_CONCURRENT_COPIES/,
     );
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ REPLICATOR_CLAIM_LEASE_MS: '500' })).toThrow(
+      /REPLICATOR_CLAIM_LEASE_MS must be an integer ≥ 1000/,
+    );
     expect(() => loadConfig({ REPLICATOR_REGIONS: 'ap-guangzhou,mars-1' })).toThrow(
       /REPLICATOR_REGIONS names mars-1/,
     );

@@ -30,19 +30,8 @@ export const percentOf = (p: Pick<CopyProgress, 'bytesDone' | 'bytesTotal'>): nu
 export interface ProgressReporterPorts {
   publishProgressed(progress: CopyProgress, percent: number): Promise<void>;
   publishVerifying(): Promise<void>;
-  /** True when the copy's job was flagged for cancellation (checked at most once a second). */
-  cancelRequested(): Promise<boolean>;
-  /** The cancel check failed (database away): the copy goes on and checks again in a second. */
-  cancelCheckFailed(error: unknown): void;
-  /** Stops the copy attempt: on a cancel flag, or when a report could not be published. */
+  /** Stops the copy attempt when a report could not be published. */
   abort(reason: Error): void;
-}
-
-export class CancelledError extends Error {
-  constructor() {
-    super('cancelled');
-    this.name = 'CancelledError';
-  }
 }
 
 /**
@@ -54,7 +43,6 @@ export class ProgressReporter {
   private readonly throttle = new ProgressThrottle();
   private queued: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
-  private lastCancelCheck = Date.now();
   private verifying = false;
 
   constructor(private readonly ports: ProgressReporterPorts) {}
@@ -63,13 +51,6 @@ export class ProgressReporter {
     if (progress.phase === 'verifying') {
       this.announceVerifying();
       return;
-    }
-    if (Date.now() - this.lastCancelCheck > 1_000) {
-      this.lastCancelCheck = Date.now();
-      void this.ports.cancelRequested().then(
-        (yes) => yes && this.ports.abort(new CancelledError()),
-        (error: unknown) => this.ports.cancelCheckFailed(error),
-      );
     }
     const percent = percentOf(progress);
     if (percent < 100 && this.throttle.shouldReport(percent))

@@ -33,17 +33,13 @@ describe('ProgressReporter', () => {
   const ports = () => {
     const published: string[] = [];
     const aborted: Error[] = [];
-    const cancelChecksFailed: unknown[] = [];
     return {
       published,
       aborted,
       publishProgressed: async (_: unknown, percent: number) =>
         void published.push(`progressed ${percent}`),
       publishVerifying: async () => void published.push('verifying'),
-      cancelRequested: async () => false,
-      cancelCheckFailed: (error: unknown) => void cancelChecksFailed.push(error),
       abort: (reason: Error) => void aborted.push(reason),
-      cancelChecksFailed,
     };
   };
 
@@ -66,25 +62,5 @@ describe('ProgressReporter', () => {
     reporter.onProgress(progress(10));
     await expect(reporter.settle()).rejects.toThrow('broker gone');
     expect(p.aborted.map((e) => e.message)).toEqual(['broker gone']);
-  });
-
-  it('a cancel check that fails (database away) is reported, and the copy goes on', async () => {
-    const p = ports();
-    const failure = new Error('Connection terminated unexpectedly');
-    const now = jest.spyOn(Date, 'now');
-    try {
-      const reporter = new ProgressReporter({
-        ...p,
-        cancelRequested: () => Promise.reject(failure),
-      });
-      now.mockReturnValue(Date.now() + 1_500); // the next progress is due a cancel check
-      reporter.onProgress(progress(10));
-      await reporter.settle();
-    } finally {
-      now.mockRestore();
-    }
-    expect(p.cancelChecksFailed).toEqual([failure]);
-    expect(p.aborted).toEqual([]);
-    expect(p.published).toEqual(['progressed 10', 'verifying']);
   });
 });

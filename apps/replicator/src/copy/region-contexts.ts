@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { SnapferryConfig } from '@snapferry/platform';
 import { type RegionStores, Throttle } from '@snapferry/storage';
 import { JobStore } from '../jobs/job-store';
+import { CopySlots } from './copy-slots';
 import type { RegionContext } from './replication-runner';
 
 /** The regions this process copies into, each with its migrated job store: `Map<region, RegionContext>`. */
@@ -24,6 +25,7 @@ export async function regionContexts(
       jobs,
       target: stores.get(region),
       sourceStore: (source) => stores.get(source),
+      slots: new CopySlots(config.maxConcurrentCopies),
       ...(config.maxBytesPerSec ? { throttle: new Throttle(config.maxBytesPerSec) } : {}),
     });
   }

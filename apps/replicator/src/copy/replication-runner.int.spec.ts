@@ -24,7 +24,8 @@ import {
   type TestDatabase,
 } from '@snapferry/testing';
 import { JobStore } from '../jobs/job-store';
-import { ReplicationRunner } from './replication-runner';
+import { CopySlots } from './copy-slots';
+import { newInstanceId, ReplicationRunner } from './replication-runner';
 
 const snapId = () => `snap-${randomBytes(4).toString('hex')}`;
 
@@ -68,12 +69,14 @@ describe('ReplicationRunner (real PostgreSQL, RabbitMQ and filesystem stores)', 
             jobs,
             target: stores.get('ap-shanghai'),
             sourceStore: (region) => stores.get(region),
+            slots: new CopySlots(20),
           },
         ],
       ]),
       publisher,
       pino({ level: 'silent' }),
       new Registry(),
+      { owner: newInstanceId(), leaseMs: 30_000 },
     );
   });
   afterAll(async () => {

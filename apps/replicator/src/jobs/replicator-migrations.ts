@@ -48,7 +48,37 @@ export class ReplicatorJobs1760000500000 implements MigrationInterface {
   }
 }
 
-export const replicatorMigrations = [ReplicatorJobs1760000500000];
+/**
+ * A job's claim: the replicator process running its copy (`claimed_by`) until `claim_expires_at`,
+ * which the copy's heartbeat keeps pushing forward. Several replicators of one region share the
+ * work through it: one copy per job, at most REPLICATOR_MAX_CONCURRENT_COPIES live claims per
+ * region, and a killed process's job is taken over once its claim expires. The partial index
+ * holds only claimed jobs, so counting the live ones stays cheap however many jobs have ended.
+ */
+export class ReplicatorClaims1760001200000 implements MigrationInterface {
+  name = 'ReplicatorClaims1760001200000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    const s = schemaOf(runner);
+    await runner.query(`
+      ALTER TABLE ${s}.jobs
+        ADD COLUMN IF NOT EXISTS claimed_by text,
+        ADD COLUMN IF NOT EXISTS claim_expires_at timestamptz`);
+    await runner.query(`
+      CREATE INDEX IF NOT EXISTS jobs_claims ON ${s}.jobs (claim_expires_at)
+        WHERE claimed_by IS NOT NULL`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    const s = schemaOf(runner);
+    await runner.query(`DROP INDEX ${s}.jobs_claims`);
+    await runner.query(
+      `ALTER TABLE ${s}.jobs DROP COLUMN claimed_by, DROP COLUMN claim_expires_at`,
+    );
+  }
+}
+
+export const replicatorMigrations = [ReplicatorJobs1760000500000, ReplicatorClaims1760001200000];
 
 /**
  * The store service's seen signatures, in one schema shared by every replicator of the
