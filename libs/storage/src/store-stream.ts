@@ -14,6 +14,9 @@ import { putHashedChunk, type RegionStore } from './region-store';
  */
 const WRITE_DEPTH = 6;
 
+/** The buffer memory one storeStream holds at `chunkSize` (what an upload reserves for it). */
+export const storeStreamMemory = (chunkSize: number): number => WRITE_DEPTH * chunkSize;
+
 export interface StoreStreamOptions {
   chunkSize?: number;
   /** Refuse (TooLargeError) once the upload passes this many bytes. */
