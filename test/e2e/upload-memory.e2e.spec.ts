@@ -205,4 +205,35 @@ describe('slow chunk uploads and the upload memory budget', () => {
     }),
     90_000,
   );
+
+  it(
+    'cuts off a streaming upload that stalls (408) and frees its memory and lease for the next attempt',
+    withProcessOutput(async () => {
+      const alice = s.api.as(keys.alice);
+      const id = (await alice.post('/v1/snapshots', registration({ diskId: 'disk-a11c0003' }))).body
+        .snapshotId as string;
+      const image = randomBytes(MiB);
+      const started = Date.now();
+      const stalled = slowChunk(
+        s.catalog.url,
+        keys.alice,
+        `/v1/snapshots/${id}/data`,
+        image.length,
+        image.subarray(0, 256 * 1024),
+      );
+      open.push(stalled.request);
+      const answer = await stalled.answer;
+      expect(answer).toMatchObject({ status: 408, code: 'RequestTimeout.BodyTooSlow' });
+      expect(answer.at - started).toBeLessThan(4 * timeoutMs);
+      // Its lease is given up as the catalog learns the body will not come: retry until then.
+      let retried = await alice.put(`/v1/snapshots/${id}/data`, image);
+      for (let i = 0; retried.status === 409 && i < 20; i++) {
+        await sleep(250);
+        retried = await alice.put(`/v1/snapshots/${id}/data`, image);
+      }
+      expect(retried.status).toBe(200);
+      expect(retried.body.state).toBe('NORMAL');
+    }),
+    60_000,
+  );
 });
