@@ -14,8 +14,13 @@ import { putHashedChunk, type RegionStore } from './region-store';
  */
 const WRITE_DEPTH = 6;
 
-/** The buffer memory one storeStream holds at `chunkSize` (what an upload reserves for it). */
-export const storeStreamMemory = (chunkSize: number): number => WRITE_DEPTH * chunkSize;
+/**
+ * The buffer memory one storeStream fills at `chunkSize` (what an upload reserves for it):
+ * `WRITE_DEPTH` chunks, or fewer for an image known to be shorter (its buffers are lent whole
+ * but only the pages written to take memory).
+ */
+export const storeStreamMemory = (chunkSize: number, imageBytes = Infinity): number =>
+  Math.min(WRITE_DEPTH, Math.ceil(imageBytes / chunkSize)) * chunkSize;
 
 export interface StoreStreamOptions {
   chunkSize?: number;

@@ -1,6 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
 import { manifestBodyLimit } from '@snapferry/contracts';
@@ -48,7 +48,7 @@ export function configureHttp(
   });
   // Node's own limit (a whole request within 300 s, answered with a bare 408) would cut off an
   // upload that is long but steady; the pace below cuts off the slow ones instead.
-  (app.getHttpServer() as Server).requestTimeout = 0;
+  app.getHttpServer().requestTimeout = 0;
   app.use(paceBodies(pace, bodyTooSlow(pace)));
   app.use(cloudApiBody()); // raw bytes for `POST /` (signed), before the JSON parser of /v1
   app.use(largeJson()); // before the general parser, which then finds the body read

@@ -67,7 +67,10 @@ export class SnapshotData {
         `the image is larger than the disk (${snapshot.diskSizeGiB} GiB)`,
       );
     // The chunk buffers storeStream fills, under the caller's share of the upload memory.
-    const buffers = this.memory.reserve(caller, storeStreamMemory(this.config.chunkSize));
+    const buffers = this.memory.reserve(
+      caller,
+      storeStreamMemory(this.config.chunkSize, declared >= 0 ? declared : Infinity),
+    );
     // One upload per snapshot at a time, across catalog instances.
     const lease = await this.leases.acquire(snapshotId).catch((error: unknown) => {
       buffers.release();
