@@ -9,9 +9,10 @@ import { apiScenario } from './scenarios/api';
 import { copyScenario, hugeScenario } from './scenarios/copy';
 import { pipelineOn, pipelineScenario, scaleScenario } from './scenarios/pipeline';
 import { regionsScenario } from './scenarios/regions';
+import { slowUploadsScenario } from './scenarios/slow-uploads';
 
 /**
- * `npm run bench [-- --quick] [-- --huge] [-- --only=api,pipeline,copy,scale] [-- --profile]`:
+ * `npm run bench [-- --quick] [-- --huge] [-- --only=api,pipeline,copy,scale,regions,slow-uploads] [-- --profile]`:
  * every figure beside a baseline taken in the same run; the table goes to stdout and to
  * bench/results/latest.md.
  */
@@ -84,6 +85,8 @@ async function main(): Promise<void> {
         regionsScenario(sizes.imageBytes, quick ? 16 * 1024 ** 2 : 50 * 1024 ** 2),
       )),
     );
+  if (wanted('slow-uploads'))
+    rows.push(...(await timed('6 slow uploads', () => slowUploadsScenario(200))));
   if (huge) rows.push(...(await timed('huge', () => hugeScenario())));
 
   const seconds = (Date.now() - started) / 1000;

@@ -40,9 +40,11 @@ import { SnapshotData } from './snapshot-data/snapshot-data';
 import { SnapshotDataController } from './snapshot-data/snapshot-data.controller';
 import { ChunkedUploadController } from './snapshot-data/chunked/chunked-upload.controller';
 import { DeclareManifest } from './snapshot-data/chunked/declare-manifest';
+import { ChunkBodies } from './snapshot-data/chunked/chunk-body';
 import { PutChunk } from './snapshot-data/chunked/put-chunk';
 import { UploadPlans } from './snapshot-data/chunked/upload-plans';
 import { UploadLeases } from './snapshot-data/upload-leases';
+import { uploadMemoryProvider } from './snapshot-data/upload-memory';
 import { CatalogStore } from './store/catalog-store';
 import { CONFIG, LOGGER, METRICS, REGION_CATALOG } from './tokens';
 
@@ -134,6 +136,8 @@ export class CatalogModule {
         UploadPlans,
         DeclareManifest,
         PutChunk,
+        ChunkBodies,
+        uploadMemoryProvider(config.uploadMemory, metrics),
         {
           // The catalog touches no region's store itself when the region has a storeUrl: uploads,
           // reads and garbage collection go to the region's store service.

@@ -41,7 +41,7 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
     },
   );
   try {
-    configureHttp(app, logger, metrics);
+    configureHttp(app, logger, metrics, config.bodyPace);
     // Progress events arrive through the custom AMQP transport (manual acks, see libs/messaging).
     app.connectMicroservice(
       {

@@ -23,7 +23,7 @@ export interface UploadStats {
 export interface ChunkedUploadOptions {
   /** Chunk uploads at once. */
   parallel?: number;
-  /** Tries per chunk against network errors and 502/503/504. */
+  /** Tries per chunk against network errors, 502/503/504 and the catalog's upload limits. */
   attempts?: number;
   retryDelayMs?: number;
   bar?: Bar;
@@ -38,10 +38,16 @@ export function uploadProgressText(stats: UploadStats, imageBytes: number): stri
   return `uploaded ${formatBytes(stats.bytesUploaded)} of ${formatBytes(imageBytes)}, ${stats.chunksSkipped} ${chunks} already in the region`;
 }
 
-/** Network errors and a catalog briefly unavailable are worth another try; refusals are not. */
+/**
+ * Network errors, a catalog briefly unavailable or out of upload memory, and a chunk cut off for
+ * arriving too slowly are worth another try; refusals are not.
+ */
 export const retryable = (error: unknown): boolean =>
   error instanceof UnreachableError ||
-  (error instanceof ApiError && [502, 503, 504].includes(error.status));
+  (error instanceof ApiError &&
+    ([502, 503, 504].includes(error.status) ||
+      error.code === 'RequestLimitExceeded.UploadMemory' ||
+      error.code === 'RequestTimeout.BodyTooSlow'));
 
 /**
  * The incremental upload: declare the image's chunks, send the ones the region lacks (several

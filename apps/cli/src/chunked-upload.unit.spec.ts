@@ -27,6 +27,8 @@ describe('retryable', () => {
     [new UnreachableError('http://x', 'ECONNRESET'), true],
     [new ApiError(503, 'ServiceUnavailable', 'later'), true],
     [new ApiError(502, 'Http502', 'bad gateway'), true],
+    [new ApiError(429, 'RequestLimitExceeded.UploadMemory', 'later'), true],
+    [new ApiError(408, 'RequestTimeout.BodyTooSlow', 'too slow'), true],
     [new ApiError(400, 'InvalidParameter.ChunkDigestMismatch', 'no'), false],
     [new ApiError(507, 'ResourceInsufficient.StorageFull', 'full'), false],
     [new ApiError(500, 'InternalError', 'bug'), false],

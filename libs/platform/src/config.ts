@@ -77,6 +77,10 @@ export interface SnapferryConfig {
   maxEventStreamsPerKey: number;
   /** Requests per API key and window (SNAPFERRY_RATE_LIMIT); null: no limit. */
   rateLimit: RateLimit | null;
+  /** Bytes of upload bodies held in memory at once (SNAPFERRY_UPLOAD_MEMORY, …_PER_KEY). */
+  uploadMemory: UploadMemoryLimits;
+  /** How fast a request body must arrive (SNAPFERRY_BODY_TIMEOUT_MS, SNAPFERRY_BODY_MIN_BYTES_PER_SEC). */
+  bodyPace: BodyPace;
   /** SNAPFERRY_TLS_CERT / SNAPFERRY_TLS_KEY: serve HTTPS; null: plain HTTP. */
   tls: TlsFiles | null;
   logLevel: string;
@@ -115,6 +119,50 @@ export function loadTls(env: NodeJS.ProcessEnv): TlsFiles | null {
     );
   }
   return { certFile, keyFile };
+}
+
+export interface UploadMemoryLimits {
+  /** For the whole process. */
+  total: number;
+  /** For one API key. */
+  perKey: number;
+}
+
+export interface BodyPace {
+  /** The window a body is judged over. */
+  timeoutMs: number;
+  /** What it must bring per second over a window (at least one byte per window). */
+  minBytesPerSec: number;
+}
+
+const units: Record<string, number> = { '': 1, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3 };
+
+/** A byte count: `536870912`, `512MiB`, `64 KiB`, `1GiB`; undefined or empty: `fallback`. */
+export function parseByteSize(name: string, value: string | undefined, fallback: number): number {
+  const text = (value ?? '').trim();
+  if (text === '') return fallback;
+  const match = /^(\d{1,15})\s*([KMG]iB)?$/i.exec(text);
+  const bytes = match ? Number(match[1]) * units[(match[2] ?? '').toUpperCase()]! : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1)
+    throw new ConfigError(
+      `${name} must be a positive number of bytes, optionally with KiB, MiB or GiB (such as 512MiB); got "${text}"`,
+    );
+  return bytes;
+}
+
+/** SNAPFERRY_UPLOAD_MEMORY (default 512 MiB) and SNAPFERRY_UPLOAD_MEMORY_PER_KEY (default a quarter of it). */
+export function loadUploadMemory(env: NodeJS.ProcessEnv): UploadMemoryLimits {
+  const total = parseByteSize(
+    'SNAPFERRY_UPLOAD_MEMORY',
+    env['SNAPFERRY_UPLOAD_MEMORY'],
+    512 * 1024 ** 2,
+  );
+  const perKey = parseByteSize(
+    'SNAPFERRY_UPLOAD_MEMORY_PER_KEY',
+    env['SNAPFERRY_UPLOAD_MEMORY_PER_KEY'],
+    Math.ceil(total / 4),
+  );
+  return { total, perKey: Math.min(perKey, total) };
 }
 
 export interface RateLimit {
@@ -303,6 +351,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfi
     gcPeriodMs: integer(env, 'SNAPFERRY_GC_PERIOD_MS', 60 * 60 * 1000, 1000),
     maxEventStreamsPerKey: integer(env, 'SNAPFERRY_MAX_EVENT_STREAMS', 8, 1),
     rateLimit: parseRateLimit(env['SNAPFERRY_RATE_LIMIT']),
+    uploadMemory: loadUploadMemory(env),
+    bodyPace: {
+      timeoutMs: integer(env, 'SNAPFERRY_BODY_TIMEOUT_MS', 30_000, 100),
+      minBytesPerSec: integer(env, 'SNAPFERRY_BODY_MIN_BYTES_PER_SEC', 1024, 0),
+    },
     tls: loadTls(env),
     logLevel: env['LOG_LEVEL'] ?? 'info',
   };

@@ -110,6 +110,42 @@ describe('configuration', () => {
       );
   });
 
+  it('reads the upload memory budget (bytes or KiB/MiB/GiB; a key gets a quarter by default) and the body pace', () => {
+    expect(loadConfig({})).toMatchObject({
+      uploadMemory: { total: 512 * 1024 ** 2, perKey: 128 * 1024 ** 2 },
+      bodyPace: { timeoutMs: 30_000, minBytesPerSec: 1024 },
+    });
+    expect(loadConfig({ SNAPFERRY_UPLOAD_MEMORY: '1GiB' }).uploadMemory).toEqual({
+      total: 1024 ** 3,
+      perKey: 256 * 1024 ** 2,
+    });
+    expect(
+      loadConfig({ SNAPFERRY_UPLOAD_MEMORY: '67108864', SNAPFERRY_UPLOAD_MEMORY_PER_KEY: '16 MiB' })
+        .uploadMemory,
+    ).toEqual({ total: 64 * 1024 ** 2, perKey: 16 * 1024 ** 2 });
+    // A key's share never exceeds the whole.
+    expect(
+      loadConfig({ SNAPFERRY_UPLOAD_MEMORY: '64MiB', SNAPFERRY_UPLOAD_MEMORY_PER_KEY: '1GiB' })
+        .uploadMemory.perKey,
+    ).toBe(64 * 1024 ** 2);
+    for (const bad of ['0', '-1', '1.5GiB', '512MB', 'lots', '512 MiB extra'])
+      expect(() => loadConfig({ SNAPFERRY_UPLOAD_MEMORY: bad })).toThrow(
+        expect.objectContaining({
+          name: 'ConfigError',
+          message: expect.stringMatching(
+            /^SNAPFERRY_UPLOAD_MEMORY must be a positive number of bytes/,
+          ),
+        }),
+      );
+    expect(
+      loadConfig({ SNAPFERRY_BODY_TIMEOUT_MS: '1000', SNAPFERRY_BODY_MIN_BYTES_PER_SEC: '0' })
+        .bodyPace,
+    ).toEqual({ timeoutMs: 1000, minBytesPerSec: 0 });
+    expect(() => loadConfig({ SNAPFERRY_BODY_TIMEOUT_MS: '10' })).toThrow(
+      /SNAPFERRY_BODY_TIMEOUT_MS must be an integer ≥ 100/,
+    );
+  });
+
   it('serves plain HTTP unless both TLS files are set; half a pair is refused', () => {
     expect(loadConfig({}).tls).toBeNull();
     expect(() => loadConfig({ SNAPFERRY_TLS_CERT: '/etc/snapferry/cert.pem' })).toThrow(

@@ -30,7 +30,7 @@ export {
 export type { RegionStore, LocalRegionStore, ChunkInfo, ChunkWriter } from './region-store';
 export { scrubRegion, type ScrubReport, type ScrubFinding } from './scrub';
 export { FilesystemRegionStore } from './filesystem-region-store';
-export { storeStream, type StoreStreamOptions } from './store-stream';
+export { storeStream, storeStreamMemory, type StoreStreamOptions } from './store-stream';
 export { readStream, slicesFor, type ReadRange } from './read-stream';
 export { Throttle, takeTokens, type Bucket, type ThrottleClock } from './throttle';
 export {

@@ -14,6 +14,14 @@ import { type ChunkWriter, putHashedChunk, type RegionStore } from './region-sto
  */
 const WRITE_DEPTH = 6;
 
+/**
+ * The buffer memory one storeStream fills at `chunkSize` (what an upload reserves for it):
+ * `WRITE_DEPTH` chunks, or fewer for an image known to be shorter (its buffers are lent whole
+ * but only the pages written to take memory).
+ */
+export const storeStreamMemory = (chunkSize: number, imageBytes = Infinity): number =>
+  Math.min(WRITE_DEPTH, Math.ceil(imageBytes / chunkSize)) * chunkSize;
+
 export interface StoreStreamOptions {
   /** Whose data this is: the manifest's account, and the account every chunk counts for. */
   accountId: string;

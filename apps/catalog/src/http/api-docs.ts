@@ -7,6 +7,7 @@ const meaning: Record<number, string> = {
   401: 'no or bad API key',
   403: 'not allowed',
   404: "unknown (or another account's)",
+  408: 'the body arrived too slowly (SNAPFERRY_BODY_TIMEOUT_MS)',
   409: 'state conflict',
   413: 'too large',
   415: 'wrong content type',

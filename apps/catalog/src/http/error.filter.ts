@@ -6,7 +6,7 @@ import { WrongExpectedVersionError } from '@snapferry/event-store';
 import { ApiError, statusOf } from './api-error';
 import { contextOf, type CatalogRequest } from './request-context';
 
-interface Answer {
+export interface Answer {
   status: number;
   code: string;
   message: string;
@@ -20,6 +20,15 @@ const httpCodes: Record<number, string> = {
   413: 'InvalidParameter.BodyTooLarge',
   415: 'InvalidParameter.ContentType',
 };
+
+/** Writes `{"error": {"code", "message", "requestId"}}` with the answer's status and headers. */
+export function sendError(response: Response, requestId: string, answer: Answer): void {
+  for (const [name, value] of Object.entries(answer.headers ?? {})) response.setHeader(name, value);
+  response
+    .status(answer.status)
+    .setHeader('x-request-id', requestId)
+    .json({ error: { code: answer.code, message: answer.message, requestId } });
+}
 
 /** Every error leaves as `{"error": {"code", "message", "requestId"}}` with a fitting status. */
 @Catch()
@@ -37,12 +46,7 @@ export class ErrorFilter implements ExceptionFilter {
       response.destroy();
       return;
     }
-    for (const [name, value] of Object.entries(answer.headers ?? {}))
-      response.setHeader(name, value);
-    response
-      .status(answer.status)
-      .setHeader('x-request-id', requestId)
-      .json({ error: { code: answer.code, message: answer.message, requestId } });
+    sendError(response, requestId, answer);
   }
 
   private answer(exception: unknown): Answer {

@@ -4,21 +4,24 @@ import type { IncomingMessage } from 'node:http';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
 import { manifestBodyLimit } from '@snapferry/contracts';
-import { httpMetrics, requestLogger, type Logger } from '@snapferry/platform';
-import { cloudApiBody } from '../cloud-api/cloud-http';
+import { type BodyPace, httpMetrics, requestLogger, type Logger } from '@snapferry/platform';
+import { cloudApiBody, cloudError, isCloudApiCall, sendCloudAnswer } from '../cloud-api/cloud-http';
 import { serveConsole } from '../console/serve-console';
+import { bodyTooSlowCode, bytesPerWindow, paceBodies } from './body-pace';
+import { sendError } from './error.filter';
 import { contextOf, type CatalogRequest } from './request-context';
 
 /**
  * The HTTP edge: structured request logs carrying the request id (also the correlation id of
  * everything the request causes) and the caller's account but never a header's value, request
- * metrics by route, a JSON body limit (256 KiB; 32 MiB for an upload's manifest), the web console's files (`/console`), and the OpenAPI
+ * metrics by route, a pace every request body must keep, a JSON body limit (256 KiB; 32 MiB for an upload's manifest), the web console's files (`/console`), and the OpenAPI
  * document (`/openapi.json`) with interactive docs (`/docs`).
  */
 export function configureHttp(
   app: NestExpressApplication,
   logger: Logger,
   metrics: Registry,
+  pace: BodyPace,
 ): void {
   const http = httpMetrics(metrics);
   const context = (req: IncomingMessage) => contextOf(req as CatalogRequest);
@@ -43,6 +46,10 @@ export function configureHttp(
     });
     next();
   });
+  // Node's own limit (a whole request within 300 s, answered with a bare 408) would cut off an
+  // upload that is long but steady; the pace below cuts off the slow ones instead.
+  app.getHttpServer().requestTimeout = 0;
+  app.use(paceBodies(pace, bodyTooSlow(pace)));
   app.use(cloudApiBody()); // raw bytes for `POST /` (signed), before the JSON parser of /v1
   app.use(largeJson()); // before the general parser, which then finds the body read
   app.useBodyParser('json', { limit: '256kb' });
@@ -74,4 +81,21 @@ function largeJson() {
   const parser = json({ limit: manifestBodyLimit });
   return (req: Request, res: Response, next: NextFunction): void =>
     req.method === 'POST' && manifestRoute.test(req.path) ? parser(req, res, next) : next();
+}
+
+/** The 408 for a body that kept too slow a pace; the connection closes, and with it the request. */
+function bodyTooSlow(pace: BodyPace) {
+  const seconds = pace.timeoutMs / 1000;
+  const need = bytesPerWindow(pace);
+  const message =
+    need > 1
+      ? `the request body arrived too slowly (less than ${need} bytes in ${seconds} s); send the request again`
+      : `no byte of the request body arrived in ${seconds} s; send the request again`;
+  return (req: Request, res: Response): void => {
+    const { requestId } = contextOf(req as CatalogRequest);
+    res.setHeader('connection', 'close');
+    if (isCloudApiCall(req))
+      sendCloudAnswer(res, cloudError(requestId, 'FailedOperation.RequestTimeout', message));
+    else sendError(res, requestId, { status: 408, code: bodyTooSlowCode, message });
+  };
 }

@@ -26,7 +26,7 @@ export class SnapshotDataController {
   @Put()
   @ApiConsumes('application/octet-stream')
   @ApiOkResponse({ type: SnapshotResponse, description: 'stored; the snapshot is NORMAL' })
-  @ApiErrors(413, 415)
+  @ApiErrors(408, 413, 415, 429)
   upload(
     @CurrentCaller() caller: Caller,
     @Param('id', SnapshotIdPipe) id: string,

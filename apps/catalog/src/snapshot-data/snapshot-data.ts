@@ -10,6 +10,7 @@ import {
   SnapshotExistsError,
   StorageFullError,
   storeStream,
+  storeStreamMemory,
   TooLargeError,
 } from '@snapferry/storage';
 import { ApiError } from '../http/api-error';
@@ -21,6 +22,7 @@ import { parseByteRange } from './byte-range';
 import { DownloadFailures } from './download-failures';
 import { dropUnrecordedManifest, recordDataStored, storageFull } from './record-data-stored';
 import { UploadLeases } from './upload-leases';
+import { UploadMemory } from './upload-memory';
 
 /**
  * Upload and read-back of a snapshot's bytes. The state is checked before a byte is read;
@@ -34,6 +36,7 @@ export class SnapshotData {
     private readonly queries: SnapshotQueries,
     private readonly regionStores: RegionStores,
     private readonly leases: UploadLeases,
+    private readonly memory: UploadMemory,
     @Inject(CONFIG) private readonly config: SnapferryConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly downloadFailures: DownloadFailures,
@@ -65,14 +68,24 @@ export class SnapshotData {
         'UnsupportedOperation.SnapshotDataTooLarge',
         `the image is larger than the disk (${snapshot.diskSizeGiB} GiB)`,
       );
+    // The chunk buffers storeStream fills, under the caller's share of the upload memory.
+    const buffers = this.memory.reserve(
+      caller,
+      storeStreamMemory(this.config.chunkSize, declared >= 0 ? declared : Infinity),
+    );
     // One upload per snapshot at a time, across catalog instances.
-    const lease = await this.leases.acquire(snapshotId);
-    if (!lease)
+    const lease = await this.leases.acquire(snapshotId).catch((error: unknown) => {
+      buffers.release();
+      throw error;
+    });
+    if (!lease) {
+      buffers.release();
       throw new ApiError(
         409,
         'UnsupportedOperation.UploadInProgress',
         `an upload of ${snapshotId} is already in progress`,
       );
+    }
     const regionStore = this.regionStores.get(snapshot.region);
     const aborted = new AbortController();
     request.on('close', () => !request.complete && aborted.abort(new Error('client went away')));
@@ -88,12 +101,14 @@ export class SnapshotData {
         chunkSize: this.config.chunkSize,
         maxBytes,
         signal,
-      }).catch((error: unknown) => {
-        throw uploadFailure(error, snapshot, snapshotId, {
-          clientGone: aborted.signal.aborted || !request.complete,
-          leaseLost: lease.lost.aborted,
+      })
+        .finally(() => buffers.release()) // storeStream has given its buffers back
+        .catch((error: unknown) => {
+          throw uploadFailure(error, snapshot, snapshotId, {
+            clientGone: aborted.signal.aborted || !request.complete,
+            leaseLost: lease.lost.aborted,
+          });
         });
-      });
       await recordDataStored(
         { store: this.store, logger: this.logger },
         regionStore,

@@ -64,7 +64,7 @@ export class ChunkedUploadController {
   @ApiConsumes('application/octet-stream')
   @ApiCreatedResponse({ type: ChunkStoredResponse, description: 'stored' })
   @ApiOkResponse({ type: ChunkStoredResponse, description: 'this account had already sent it' })
-  @ApiErrors(415)
+  @ApiErrors(408, 415, 429)
   async put(
     @CurrentCaller() caller: Caller,
     @Param('id', SnapshotIdPipe) id: string,

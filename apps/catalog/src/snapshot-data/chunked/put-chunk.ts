@@ -2,12 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import type { ChunkStoredResponse } from '@snapferry/contracts';
 import { assertUploadAllowed } from '@snapferry/domain';
-import { chunkBuffers, CorruptChunkError, RegionStores } from '@snapferry/storage';
+import { CorruptChunkError, RegionStores } from '@snapferry/storage';
 import { ApiError } from '../../http/api-error';
 import type { Caller } from '../../http/api-keys';
 import { CatalogStore } from '../../store/catalog-store';
 import { whenStorageFull } from '../record-data-stored';
-import { readChunkBody } from './chunk-body';
+import { ChunkBodies } from './chunk-body';
 import { UploadPlans } from './upload-plans';
 
 /**
@@ -21,6 +21,7 @@ export class PutChunk {
     private readonly store: CatalogStore,
     private readonly plans: UploadPlans,
     private readonly regionStores: RegionStores,
+    private readonly bodies: ChunkBodies,
   ) {}
 
   async put(
@@ -54,7 +55,7 @@ export class PutChunk {
         'InvalidParameter.ChunkNotInManifest',
         `chunk ${digest} is not in the manifest declared for ${snapshotId}`,
       );
-    const bytes = await readChunkBody(request, planned.size, chunkBuffers());
+    const bytes = await this.bodies.read(caller, request, planned.size);
     try {
       const created = await this.regionStores
         .get(snapshot.region)
@@ -69,7 +70,7 @@ export class PutChunk {
         );
       throw whenStorageFull(error, snapshot.region, `chunk ${digest}`);
     } finally {
-      chunkBuffers().giveBack(bytes); // stored (or refused): the store holds no reference to it
+      this.bodies.giveBack(bytes); // its buffer and its share of the upload memory
     }
   }
 }
