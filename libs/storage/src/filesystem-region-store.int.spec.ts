@@ -367,7 +367,8 @@ describe('FilesystemRegionStore: dedup never crosses accounts', () => {
     // A crash between removing the manifest and its reference list, and a write whose
     // pending record is gone without its received log.
     await rm(join(store.root, 'manifests', 'snap-alice004.json'));
-    const stats = await collectGarbage(store, { graceMs: 0 });
+    // A second ahead, so that files written this very millisecond are older than the cutoff.
+    const stats = await collectGarbage(store, { graceMs: 0, now: () => Date.now() + 1000 });
     expect(stats.tempFilesDeleted).toBe(2);
     expect(await store.missingChunks(digests.slice(0, 2), 'alice')).toEqual(digests.slice(0, 2));
   });
