@@ -42,7 +42,9 @@ export interface CephRgw extends S3Keys {
   client(keys?: S3Keys): S3Client;
   createBucket(name: string, keys?: S3Keys): Promise<void>;
   /** Another S3 user with keys of its own (it owns none of the first user's buckets). */
-  addUser(): Promise<S3Keys>;
+  addUser(): Promise<S3Keys & { uid: string }>;
+  /** The first user's id (bucket policies name users as `arn:aws:iam:::user/<uid>`). */
+  uid: string;
   /** Stops radosgw (SIGTERM, or SIGKILL: a crash); the cluster and its data stay. */
   stopGateway(options?: { signal?: StopSignal }): Promise<void>;
   /** Starts radosgw again on the same port and waits until it answers. */
@@ -79,6 +81,7 @@ export async function startCephRgw(options: CephRgwOptions = {}): Promise<CephRg
   const conf = join(dir, 'ceph.conf');
   const daemons = new Map<'mon' | 'osd' | 'gateway', CephDaemon>();
   const keys = newKeys();
+  const uid = 'snapferry';
   const monPort = await freePort();
   let rgwPort = await freePort();
   while (rgwPort === monPort) rgwPort = await freePort();
@@ -136,7 +139,7 @@ export async function startCephRgw(options: CephRgwOptions = {}): Promise<CephRg
     const osd = spawnDaemon(dir, 'osd.0', ['ceph-osd', '-f', '-c', conf, '-i', '0']);
     daemons.set('osd', osd);
     // No wait for "osd.0 up": the first user's creation blocks (writes) until it is.
-    await whileAlive(createUser(dir, 'snapferry', keys), [mon, osd], 'the S3 user creation');
+    await whileAlive(createUser(dir, uid, keys), [mon, osd], 'the S3 user creation');
     await startGateway();
     if (options.bucket) await createBucket(options.bucket);
   } catch (error) {
@@ -151,6 +154,7 @@ export async function startCephRgw(options: CephRgwOptions = {}): Promise<CephRg
 
   return {
     ...keys,
+    uid,
     endpoint,
     region: 'us-east-1',
     dir,
@@ -164,8 +168,8 @@ export async function startCephRgw(options: CephRgwOptions = {}): Promise<CephRg
     client,
     createBucket,
     addUser: async () => {
-      const user = newKeys();
-      await createUser(dir, `user-${randomBytes(4).toString('hex')}`, user);
+      const user = { ...newKeys(), uid: `user-${randomBytes(4).toString('hex')}` };
+      await createUser(dir, user.uid, user);
       return user;
     },
     stopGateway,
