@@ -8,8 +8,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { currentOwner } from '../network-lab/lab-owner';
 import { type CephRgw, startCephRgw } from './ceph-rgw';
 import { cephRgwAvailable } from './ceph-rgw-available';
@@ -206,6 +207,38 @@ if (!ceph.ok) console.warn(`Ceph RGW tests skipped: ${ceph.reason}`);
     expect(await read(s3s, 'chunks/bb/3')).toBe('bytes of chunks/bb/3');
   });
 
+  it('a PUT cut by a gateway crash fails and leaves no partial object', async () => {
+    const total = 16 * 1024 * 1024;
+    const piece = Buffer.alloc(64 * 1024, 7);
+    let pulled = 0;
+    let crashed = false;
+    // Bytes leave only as fast as the socket takes them (64 KiB buffers): 4 MiB pulled means
+    // the gateway is receiving this very request when it is killed.
+    const body = new Readable({
+      highWaterMark: piece.length,
+      read() {
+        if (pulled === 4 * 1024 * 1024 && !crashed) {
+          crashed = true;
+          void guangzhou.stopGateway({ signal: 'SIGKILL' }).then(() => this.push(piece));
+          pulled += piece.length;
+          return;
+        }
+        pulled += piece.length;
+        this.push(pulled <= total ? piece : null);
+      },
+    });
+    await expect(
+      s3g.send(
+        new PutObjectCommand({ Bucket: bucket, Key: 'cut', Body: body, ContentLength: total }),
+      ),
+    ).rejects.toThrow(/ECONNRESET|EPIPE|socket hang up/);
+    expect(crashed).toBe(true);
+    await guangzhou.startGateway();
+    await expect(
+      s3g.send(new HeadObjectCommand({ Bucket: bucket, Key: 'cut' })),
+    ).rejects.toMatchObject({ name: 'NotFound' });
+  });
+
   it('sweeps a cluster whose owner died: its daemons killed, its directory gone', async () => {
     const pids = Object.values(shanghai.pids);
     // An owner that existed and is gone: a finished child's pid.
@@ -230,3 +263,36 @@ if (!ceph.ok) console.warn(`Ceph RGW tests skipped: ${ceph.reason}`);
     expect(existsSync(guangzhou.dir)).toBe(false);
   });
 });
+
+(ceph.ok ? describe : describe.skip)('a Ceph RADOS Gateway that cannot start', () => {
+  it("throws with the daemons' last log lines and leaves no process and no directory", async () => {
+    // A bucket name RGW refuses: the last step fails, after every daemon started.
+    const error = await startCephRgw({ bucket: 'x' }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toMatch(
+      /could not start the Ceph test cluster in \S+: InvalidBucketName/,
+    );
+    expect(error?.message).toContain('--- mon.a.log (last 20 lines) ---');
+    expect(error?.message).toContain('--- client.rgw.snapferry.log (last 20 lines) ---');
+    const dir = /in (\S+snapferry-ceph-\S+):/.exec(error?.message ?? '')?.[1];
+    expect(dir).toBeDefined();
+    expect(existsSync(dir!)).toBe(false);
+    expect(processesNaming(dir!)).toEqual([]);
+  }, 180_000);
+});
+
+/** Pids of processes whose command line names `text`. */
+function processesNaming(text: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}

@@ -97,8 +97,11 @@ export async function startCephRgw(options: CephRgwOptions = {}): Promise<CephRg
     if (live.size === 0) process.off('exit', killLive);
     await rm(dir, { recursive: true, force: true });
   };
+  /** The gateway's stop in progress: a start waits for it (the port must be free again). */
+  let gatewayStopping: Promise<void> | undefined;
   const startGateway = async () => {
     if (stopped) throw new Error(`the Ceph test cluster in ${dir} is stopped`);
+    await gatewayStopping;
     if (daemons.get('gateway')?.running) return;
     const gateway = spawnDaemon(dir, gatewayName, ['radosgw', '-f', '-c', conf, '-n', gatewayName]);
     daemons.set('gateway', gateway);
@@ -110,7 +113,8 @@ export async function startCephRgw(options: CephRgwOptions = {}): Promise<CephRg
     await whileAlive(ready, [...daemons.values()], what);
   };
   const stopGateway = async ({ signal = 'SIGTERM' }: { signal?: StopSignal } = {}) => {
-    await daemons.get('gateway')?.stop(signal === 'SIGKILL' ? 0 : 5_000);
+    gatewayStopping = daemons.get('gateway')?.stop(signal === 'SIGKILL' ? 0 : 5_000);
+    await gatewayStopping;
   };
   const client = (as: S3Keys = keys) => rgwClient(endpoint, as);
   const createBucket = async (name: string, as: S3Keys = keys) => {
