@@ -51,3 +51,4 @@ export {
 export { RegionStores } from './region-stores';
 export { HttpRegionStore, type HttpRegionStoreOptions } from './http/http-region-store';
 export * from './http/region-auth';
+export * from './object-store';

@@ -14,3 +14,13 @@ export { type ProxyTarget, type TcpProxy } from './network-lab/tcp-proxy';
 export { sweepStaleLabs, labInventory } from './network-lab/stale-labs';
 export { type CommandResult, CommandError } from './network-lab/run-command';
 export * from './postgres-commit-cut';
+export * from './free-port';
+export {
+  startCephRgw,
+  type CephRgw,
+  type CephRgwOptions,
+  type S3Keys,
+  type StopSignal,
+} from './ceph-rgw/ceph-rgw';
+export { cephRgwAvailable, type CephRgwAvailability } from './ceph-rgw/ceph-rgw-available';
+export { sweepStaleCephClusters } from './ceph-rgw/stale-ceph-clusters';

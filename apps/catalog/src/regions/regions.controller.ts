@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RegionsResponse } from '@snapferry/contracts';
-import type { RegionCatalog } from '@snapferry/domain';
+import { publicRegion, type RegionCatalog } from '@snapferry/domain';
 import type { SnapferryConfig } from '@snapferry/platform';
 import { ApiErrors } from '../http/api-docs';
 import { CurrentCaller } from '../http/auth.guard';
@@ -30,9 +30,9 @@ export class RegionsController {
     );
     const used = new Map(rows.map((r) => [r.region, Number(r.snapshots)]));
     return {
-      // Where a region's store answers is the deployment's business, not a client's.
-      regions: this.catalog.regions.map(({ storeUrl: _storeUrl, ...r }) => ({
-        ...r,
+      // Where and how a region stores its data is the deployment's business, not a client's.
+      regions: this.catalog.regions.map((r) => ({
+        ...publicRegion(r),
         snapshotsUsed: used.get(r.id) ?? 0,
       })),
       geoRestrictions: this.catalog.geoRestrictions,

@@ -1,35 +1,9 @@
 import { isRegionId } from '../shared/ids';
-import type { RegionCatalog } from './region-catalog';
+import { parseObjectStore, sharedObjectStore } from './parse-object-store';
+import type { Region, RegionCatalog } from './region-catalog';
+import { isObject, isServiceUrl, RegionCatalogError } from './region-catalog-error';
 
-/** Thrown when a regions file breaks the rules; `path` says where (`regions[2].snapshotQuota`). */
-export class RegionCatalogError extends Error {
-  constructor(
-    readonly path: string,
-    problem: string,
-  ) {
-    super(`${path}: ${problem}`);
-    this.name = 'RegionCatalogError';
-  }
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function isStoreUrl(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  try {
-    const url = new URL(value);
-    return (
-      (url.protocol === 'http:' || url.protocol === 'https:') &&
-      url.username === '' &&
-      url.password === '' &&
-      url.search === '' &&
-      url.hash === ''
-    );
-  } catch {
-    return false;
-  }
-}
+export { RegionCatalogError } from './region-catalog-error';
 
 /** Validates the parsed JSON of a regions file and returns the catalog, or throws saying where. */
 export function parseRegionCatalog(input: unknown): RegionCatalog {
@@ -41,7 +15,7 @@ export function parseRegionCatalog(input: unknown): RegionCatalog {
   const parsed = regions.map((r: unknown, i) => {
     const at = `regions[${i}]`;
     if (!isObject(r)) throw new RegionCatalogError(at, 'must be an object');
-    const { id, name, geography, finance, snapshotQuota, storeUrl } = r;
+    const { id, name, geography, finance, snapshotQuota, storeUrl, objectStore } = r;
     if (!isRegionId(id))
       throw new RegionCatalogError(`${at}.id`, 'must be a region id such as "ap-guangzhou"');
     if (seen.has(id)) throw new RegionCatalogError(`${at}.id`, `"${id}" appears twice`);
@@ -54,20 +28,23 @@ export function parseRegionCatalog(input: unknown): RegionCatalog {
       throw new RegionCatalogError(`${at}.finance`, 'must be true or false');
     if (typeof snapshotQuota !== 'number' || !Number.isInteger(snapshotQuota) || snapshotQuota < 0)
       throw new RegionCatalogError(`${at}.snapshotQuota`, 'must be a non-negative integer');
-    if (storeUrl !== undefined && !isStoreUrl(storeUrl))
+    if (storeUrl !== undefined && !isServiceUrl(storeUrl))
       throw new RegionCatalogError(
         `${at}.storeUrl`,
         'must be an http:// or https:// URL such as "http://10.0.0.2:3001" (no query, no credentials)',
       );
-    return {
-      id,
-      name,
-      geography,
-      finance,
-      snapshotQuota,
-      ...(storeUrl !== undefined ? { storeUrl: (storeUrl as string).replace(/\/+$/, '') } : {}),
-    };
+    const region: Region = { id, name, geography, finance, snapshotQuota };
+    if (storeUrl !== undefined) region.storeUrl = storeUrl.replace(/\/+$/, '');
+    if (objectStore !== undefined)
+      region.objectStore = parseObjectStore(objectStore, `${at}.objectStore`);
+    return region;
   });
+  const shared = sharedObjectStore(parsed);
+  if (shared)
+    throw new RegionCatalogError(
+      `regions[${shared.index}].objectStore`,
+      `its bucket and prefix overlap those of ${shared.other} (same endpoint and bucket, one prefix starts the other): each region needs keys of its own, or one region's garbage collection deletes the other's chunks`,
+    );
   if (!Array.isArray(geoRestrictions))
     throw new RegionCatalogError('geoRestrictions', 'must be an array of {from, to}');
   const geographies = new Set(parsed.map((r) => r.geography));

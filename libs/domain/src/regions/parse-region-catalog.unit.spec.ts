@@ -1,5 +1,5 @@
 import { RegionCatalogError, parseRegionCatalog } from './parse-region-catalog';
-import { defaultRegionCatalog, findRegion, isGeoRestricted } from './region-catalog';
+import { defaultRegionCatalog, findRegion, isGeoRestricted, publicRegion } from './region-catalog';
 
 const region = (id: string, geography = 'europe') => ({
   id,
@@ -131,6 +131,218 @@ describe('storeUrl', () => {
       );
     },
   );
+});
+
+describe('objectStore', () => {
+  const store = { endpoint: 'http://10.0.0.5:7480', bucket: 'snapferry-paris' };
+  const parse = (objectStore: unknown, more: object[] = []) =>
+    parseRegionCatalog({ regions: [{ ...region('eu-paris'), objectStore }, ...more] }).regions[0]!
+      .objectStore;
+
+  it('fills in the defaults: keys at the root, us-east-1, virtual-hosted URLs', () => {
+    expect(parse(store)).toEqual({
+      endpoint: 'http://10.0.0.5:7480',
+      bucket: 'snapferry-paris',
+      prefix: '',
+      region: 'us-east-1',
+      forcePathStyle: false,
+    });
+  });
+
+  it('keeps every setting given, a prefix ending with "/" and the endpoint without trailing slashes', () => {
+    expect(
+      parse({
+        endpoint: 'https://cos.ap-guangzhou.myqcloud.com/',
+        bucket: 'snapferry-1250000000',
+        prefix: 'dr/eu-paris',
+        region: 'ap-guangzhou',
+        forcePathStyle: true,
+      }),
+    ).toEqual({
+      endpoint: 'https://cos.ap-guangzhou.myqcloud.com',
+      bucket: 'snapferry-1250000000',
+      prefix: 'dr/eu-paris/',
+      region: 'ap-guangzhou',
+      forcePathStyle: true,
+    });
+    expect(parse({ ...store, prefix: 'dr/' })?.prefix).toBe('dr/');
+  });
+
+  it('goes with or without a storeUrl, and regions without one have none', () => {
+    const parsed = parseRegionCatalog({
+      regions: [
+        { ...region('eu-paris'), storeUrl: 'http://10.0.0.2:3001', objectStore: store },
+        region('eu-rome'),
+      ],
+    });
+    expect(parsed.regions[0]).toMatchObject({
+      storeUrl: 'http://10.0.0.2:3001',
+      objectStore: store,
+    });
+    expect(parsed.regions[1]).not.toHaveProperty('objectStore');
+  });
+
+  it.each([
+    ['not an object', 'http://10.0.0.5:7480', 'regions[1].objectStore', 'must be an object'],
+    [
+      'no endpoint',
+      { bucket: 'snapferry' },
+      'regions[1].objectStore.endpoint',
+      'http:// or https://',
+    ],
+    [
+      'an ftp endpoint',
+      { ...store, endpoint: 'ftp://10.0.0.5' },
+      'regions[1].objectStore.endpoint',
+      'http:// or https://',
+    ],
+    [
+      'an endpoint with credentials',
+      { ...store, endpoint: 'http://k:s@10.0.0.5' },
+      'regions[1].objectStore.endpoint',
+      'no credentials',
+    ],
+    ['no bucket', { endpoint: store.endpoint }, 'regions[1].objectStore.bucket', 'S3 bucket name'],
+    [
+      'an upper-case bucket',
+      { ...store, bucket: 'Snapferry' },
+      'regions[1].objectStore.bucket',
+      'S3 bucket name',
+    ],
+    ['a two-letter bucket', { ...store, bucket: 'sf' }, 'regions[1].objectStore.bucket', '3 to 63'],
+    [
+      'a bucket with ".."',
+      { ...store, bucket: 'snap..ferry' },
+      'regions[1].objectStore.bucket',
+      '".."',
+    ],
+    [
+      'a bucket like an IP address',
+      { ...store, bucket: '10.0.0.5' },
+      'regions[1].objectStore.bucket',
+      'IP address',
+    ],
+    [
+      'a prefix with a leading "/"',
+      { ...store, prefix: '/dr' },
+      'regions[1].objectStore.prefix',
+      'no leading "/"',
+    ],
+    [
+      'a prefix with ".."',
+      { ...store, prefix: 'dr/../x' },
+      'regions[1].objectStore.prefix',
+      'key prefix',
+    ],
+    [
+      'a prefix with "//"',
+      { ...store, prefix: 'dr//x' },
+      'regions[1].objectStore.prefix',
+      'key prefix',
+    ],
+    [
+      'a prefix with a space',
+      { ...store, prefix: 'dr x' },
+      'regions[1].objectStore.prefix',
+      'key prefix',
+    ],
+    [
+      'a prefix as a number',
+      { ...store, prefix: 7 },
+      'regions[1].objectStore.prefix',
+      'key prefix',
+    ],
+    [
+      'a region with a space',
+      { ...store, region: 'us east' },
+      'regions[1].objectStore.region',
+      'us-east-1',
+    ],
+    ['an empty region', { ...store, region: '' }, 'regions[1].objectStore.region', 'us-east-1'],
+    [
+      'forcePathStyle as a string',
+      { ...store, forcePathStyle: 'true' },
+      'regions[1].objectStore.forcePathStyle',
+      'true or false',
+    ],
+    [
+      'a misspelt setting',
+      { ...store, forcePathstyle: true },
+      'regions[1].objectStore.forcePathstyle',
+      'is not a setting',
+    ],
+    [
+      'an access key',
+      { ...store, accessKeyId: 'AKIA' },
+      'regions[1].objectStore.accessKeyId',
+      'credentials never go in the regions file',
+    ],
+    [
+      'a secret key',
+      { ...store, secretAccessKey: 's' },
+      'regions[1].objectStore.secretAccessKey',
+      'SNAPFERRY_S3_SECRET_ACCESS_KEY_<REGION>',
+    ],
+  ])('refuses %s, saying where and why', (_, objectStore, path, why) => {
+    const error = errorOf({ regions: [region('eu-rome'), { ...region('eu-paris'), objectStore }] });
+    expect(error.path).toBe(path);
+    expect(error.message).toContain(why);
+  });
+
+  it('never echoes a credential put in the file', () => {
+    const error = errorOf({
+      regions: [
+        { ...region('eu-paris'), objectStore: { ...store, secretAccessKey: 'hunter2-secret' } },
+      ],
+    });
+    expect(error.message).not.toContain('hunter2-secret');
+  });
+
+  it.each([
+    ['the same bucket and prefix', { ...store, prefix: 'dr' }, { ...store, prefix: 'dr/' }],
+    ['a prefix inside the other', { ...store, prefix: 'dr' }, { ...store, prefix: 'dr/rome' }],
+    ['the root and a prefix', store, { ...store, prefix: 'rome' }],
+    ['the same endpoint spelt otherwise', store, { ...store, endpoint: 'HTTP://10.0.0.5:7480/' }],
+  ])('refuses two regions with overlapping keys: %s', (_, paris, rome) => {
+    const error = errorOf({
+      regions: [
+        { ...region('eu-paris'), objectStore: paris },
+        { ...region('eu-rome'), objectStore: rome },
+      ],
+    });
+    expect(error.path).toBe('regions[1].objectStore');
+    expect(error.message).toContain('regions[0] ("eu-paris")');
+  });
+
+  it.each([
+    ['other prefixes', { ...store, prefix: 'paris' }, { ...store, prefix: 'paris-2' }],
+    ['other buckets', store, { ...store, bucket: 'snapferry-rome' }],
+    ['other endpoints', store, { ...store, endpoint: 'http://10.0.0.6:7480' }],
+  ])('accepts two regions in one store with %s', (_, paris, rome) => {
+    expect(() =>
+      parseRegionCatalog({
+        regions: [
+          { ...region('eu-paris'), objectStore: paris },
+          { ...region('eu-rome'), objectStore: rome },
+        ],
+      }),
+    ).not.toThrow();
+  });
+});
+
+describe('publicRegion', () => {
+  it('shows clients neither where the store answers nor which bucket holds the data', () => {
+    const [paris] = parseRegionCatalog({
+      regions: [
+        {
+          ...region('eu-paris'),
+          storeUrl: 'http://10.0.0.2:3001',
+          objectStore: { endpoint: 'http://10.0.0.5:7480', bucket: 'snapferry-paris' },
+        },
+      ],
+    }).regions;
+    expect(publicRegion(paris!)).toEqual(region('eu-paris'));
+  });
 });
 
 describe('region catalog lookups', () => {

@@ -10,7 +10,42 @@ export interface Region {
    * Without it the region's store is the local filesystem: every service on one host.
    */
   storeUrl?: string;
+  /**
+   * The S3-compatible bucket that holds the region's chunks and manifests (AWS S3, COS, Ceph
+   * RGW, MinIO). Credentials are never here: the AWS SDK's chain, or per-region variables.
+   */
+  objectStore?: ObjectStoreConfig;
 }
+
+/** Where a bucket-backed region keeps its data; every field filled in by the parser. */
+export interface ObjectStoreConfig {
+  /** `https://s3.eu-central-1.amazonaws.com`, `http://10.0.0.5:7480`: no credentials, no query. */
+  endpoint: string;
+  bucket: string;
+  /** The start of every key: '' or ending with '/' (`snapferry/ap-guangzhou/`). */
+  prefix: string;
+  /** The region requests are signed for (SigV4); default `us-east-1`, which Ceph RGW expects. */
+  region: string;
+  /** `endpoint/bucket/key` URLs instead of `bucket.endpoint/key`: RGW and MinIO usually need it. */
+  forcePathStyle: boolean;
+}
+
+/** What clients may see of a region: where and how its data is stored stays the deployment's. */
+export type PublicRegion = Omit<Region, 'storeUrl' | 'objectStore'>;
+
+export const publicRegion = ({
+  id,
+  name,
+  geography,
+  finance,
+  snapshotQuota,
+}: Region): PublicRegion => ({
+  id,
+  name,
+  geography,
+  finance,
+  snapshotQuota,
+});
 
 export interface GeoRestriction {
   from: string;
