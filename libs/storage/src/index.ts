@@ -48,7 +48,7 @@ export {
   DEFAULT_GC_GRACE_MS,
   type GcStats,
 } from './collect-garbage';
-export { RegionStores } from './region-stores';
+export { RegionStores, type ServedRegionStore } from './region-stores';
 export { HttpRegionStore, type HttpRegionStoreOptions } from './http/http-region-store';
 export * from './http/region-auth';
 export * from './object-store';

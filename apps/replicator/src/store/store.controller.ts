@@ -23,7 +23,7 @@ import {
   type RegionStores,
   StorageFullError,
   type ChunkWriter,
-  type LocalRegionStore,
+  type ServedRegionStore,
   type ScrubReport,
 } from '@snapferry/storage';
 import { SharedRuns } from './shared-runs';
@@ -71,7 +71,7 @@ function writerIn(request: StoreRequest): ChunkWriter {
  * replicators: manifests, chunks by digest (immutable: cacheable, and Range for resuming), the
  * "which of these do you lack" question, pending records, garbage collection and scrubbing.
  * Only the regions this replicator serves answer; every call was authenticated by storeAuth.
- * The routes only translate: the port (`LocalRegionStore`) does the work.
+ * The routes only translate: the port (`ServedRegionStore`) does the work.
  */
 @ApiExcludeController() // documented in its own OpenAPI document (store-openapi.ts)
 @Controller('v1/store/:region')
@@ -115,7 +115,7 @@ export class StoreController {
     });
   }
 
-  private store(region: string): LocalRegionStore {
+  private store(region: string): ServedRegionStore {
     if (!this.regions.served.has(region)) throw new NotServedError(region);
     return this.regions.stores.localStore(region);
   }
@@ -124,7 +124,7 @@ export class StoreController {
   private async answer(
     request: StoreRequest,
     response: Response,
-    work: (store: LocalRegionStore) => Promise<void>,
+    work: (store: ServedRegionStore) => Promise<void>,
   ): Promise<void> {
     const { region } = request.params as { region: string };
     const fail = (status: number, code: string, message: string, extra = {}) =>
@@ -188,7 +188,7 @@ export class StoreController {
           'InvalidParameter',
           'the manifest is for another snapshot',
         );
-      await store.putManifest(manifest as Parameters<LocalRegionStore['putManifest']>[0]);
+      await store.putManifest(manifest as Parameters<ServedRegionStore['putManifest']>[0]);
       response.status(204).end();
     });
   }
@@ -299,7 +299,7 @@ export class StoreController {
   private shared<T>(
     runs: SharedRuns<T>,
     kind: 'gc' | 'scrub',
-    store: LocalRegionStore,
+    store: ServedRegionStore,
     response: Response,
     work: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {

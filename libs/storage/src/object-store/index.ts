@@ -9,3 +9,9 @@ export {
   type S3Credentials,
 } from './region-credentials';
 export { ObjectStoreUnusableError, type ObjectStoreProblem } from './object-store-errors';
+export {
+  ObjectStoreRegionStore,
+  type ObjectStoreRegionStoreOptions,
+} from './object-store-region-store';
+export { ChunkIndex, indexSchemaFor } from './chunk-index';
+export { ObjectStoreUnavailableError, ObjectStoreRefusedError } from './object-store-calls';

@@ -68,3 +68,28 @@ export async function createUser(dir: string, uid: string, keys: S3Keys): Promis
     { timeoutMs: 2 * cephCommandTimeoutMs },
   );
 }
+
+/**
+ * A bucket's size quota in bytes (`null`: off). The gateway checks it against fresh bucket
+ * statistics (ceph.conf sets the quota caches' lifetimes to 0 for the tests).
+ */
+export async function setBucketQuota(
+  dir: string,
+  bucket: string,
+  maxBytes: number | null,
+): Promise<void> {
+  const admin = ['radosgw-admin', '-c', join(dir, 'ceph.conf'), 'quota'];
+  if (maxBytes === null) {
+    await runCommand([...admin, 'disable', '--quota-scope=bucket', `--bucket=${bucket}`], {
+      timeoutMs: cephCommandTimeoutMs,
+    });
+    return;
+  }
+  await runCommand(
+    [...admin, 'set', '--quota-scope=bucket', `--bucket=${bucket}`, `--max-size=${maxBytes}`],
+    { timeoutMs: cephCommandTimeoutMs },
+  );
+  await runCommand([...admin, 'enable', '--quota-scope=bucket', `--bucket=${bucket}`], {
+    timeoutMs: cephCommandTimeoutMs,
+  });
+}

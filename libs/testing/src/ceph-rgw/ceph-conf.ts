@@ -67,5 +67,9 @@ rgw thread pool size = 64
 # deleted objects otherwise wait 2 h (in the OSD's RAM) for the garbage collector
 rgw gc obj min wait = 30
 rgw gc processor period = 30
+# quotas checked against fresh statistics (tests fill a bucket and expect the refusal at once)
+rgw bucket quota ttl = 0
+rgw user quota bucket sync interval = 0
+rgw user quota sync interval = 0
 `;
 }

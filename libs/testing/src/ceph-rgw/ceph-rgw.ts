@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../free-port';
 import { currentOwner } from '../network-lab/lab-owner';
-import { createUser, makeMonitor, makeOsd, type S3Keys, writeKeyring } from './ceph-bootstrap';
+import {
+  createUser,
+  makeMonitor,
+  makeOsd,
+  type S3Keys,
+  setBucketQuota,
+  writeKeyring,
+} from './ceph-bootstrap';
 import { cephConf, gatewayName } from './ceph-conf';
 import { type CephDaemon, spawnDaemon } from './ceph-daemon';
 import { answersHttp, lastLogLines, listens, pollUntil, rssOf, whileAlive } from './ceph-probes';
@@ -45,6 +52,8 @@ export interface CephRgw extends S3Keys {
   addUser(): Promise<S3Keys & { uid: string }>;
   /** The first user's id (bucket policies name users as `arn:aws:iam:::user/<uid>`). */
   uid: string;
+  /** A bucket's size quota in bytes (null: none): writes past it get 403 QuotaExceeded. */
+  setBucketQuota(bucket: string, maxBytes: number | null): Promise<void>;
   /** Stops radosgw (SIGTERM, or SIGKILL: a crash); the cluster and its data stay. */
   stopGateway(options?: { signal?: StopSignal }): Promise<void>;
   /** Starts radosgw again on the same port and waits until it answers. */
@@ -176,6 +185,7 @@ export async function startCephRgw(options: CephRgwOptions = {}): Promise<CephRg
       await createUser(dir, user.uid, user);
       return user;
     },
+    setBucketQuota: (bucket, maxBytes) => setBucketQuota(dir, bucket, maxBytes),
     stopGateway,
     startGateway,
     restartGateway: async (how) => {
