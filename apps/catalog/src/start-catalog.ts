@@ -13,6 +13,7 @@ import {
   nestLogger,
   serviceUrl,
 } from '@snapferry/platform';
+import { RegionStores } from '@snapferry/storage';
 import { CatalogModule } from './catalog.module';
 import { configureHttp } from './http/http-setup';
 
@@ -54,6 +55,8 @@ export async function startCatalog(env: NodeJS.ProcessEnv = process.env): Promis
       },
       { inheritAppConfig: false },
     );
+    // A bucket this catalog reaches directly that cannot be used stops the start, saying why.
+    await app.get(RegionStores).checkObjectStores();
     await app.startAllMicroservices();
     // Bootstraps the application: the projector, the data reaper and the outbox relay start.
     await app.listen(config.port, '0.0.0.0');

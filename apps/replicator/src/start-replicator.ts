@@ -19,6 +19,7 @@ import {
   serviceUrl,
   type SnapferryConfig,
 } from '@snapferry/platform';
+import { RegionStores } from '@snapferry/storage';
 import { ReplicatorModule } from './replicator.module';
 import { storeAuth } from './store/store-auth';
 import { storeOpenApi } from './store/store-openapi';
@@ -47,6 +48,8 @@ export async function startReplicator(
     ...httpsOptions(config.tls),
   });
   try {
+    // A bucket this replicator reaches directly that cannot be used stops the start, saying why.
+    await app.get(RegionStores).checkObjectStores();
     app.use(requestLogger(logger, { quietPaths: ['/health', '/metrics'] }));
     app.use('/v1/store/openapi.json', (_req: unknown, res: { json(body: unknown): void }) =>
       res.json(storeOpenApi),

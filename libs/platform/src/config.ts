@@ -57,6 +57,12 @@ export interface SnapferryConfig {
   regionSecret: string | null;
   /** How long a call to another region's store keeps retrying before the copy fails. */
   regionRetryMs: number;
+  /**
+   * The variables that give bucket-backed regions keys of their own
+   * (`SNAPFERRY_S3_*_<REGION>`), kept apart from the rest of the environment; without them a
+   * region's bucket client takes the AWS SDK's chain (AWS_*, profiles). Never logged.
+   */
+  objectStoreEnv: NodeJS.ProcessEnv;
   replicatorRegions: string[];
   maxBytesPerSec: number | null;
   maxConcurrentCopies: number;
@@ -339,6 +345,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfi
     regions,
     regionSecret,
     regionRetryMs: integer(env, 'SNAPFERRY_REGION_RETRY_MS', 10 * 60 * 1000, 0),
+    objectStoreEnv: Object.fromEntries(
+      Object.entries(env).filter(([name]) => name.startsWith('SNAPFERRY_S3_')),
+    ),
     replicatorRegions:
       replicatorRegions.length > 0 ? replicatorRegions : regions.regions.map((r) => r.id),
     maxBytesPerSec: maxBytesPerSec > 0 ? maxBytesPerSec : null,

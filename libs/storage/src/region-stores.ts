@@ -58,9 +58,9 @@ export class RegionStores {
       regionSecret: string | null;
       regionRetryMs: number;
       replicatorDatabaseUrl?: string;
+      objectStoreEnv?: NodeJS.ProcessEnv;
     },
     local?: readonly string[],
-    env: NodeJS.ProcessEnv = process.env,
   ): RegionStores {
     return new RegionStores({
       dataDir: config.dataDir,
@@ -68,7 +68,7 @@ export class RegionStores {
       secret: config.regionSecret,
       retryForMs: config.regionRetryMs,
       ...(config.replicatorDatabaseUrl ? { indexDatabaseUrl: config.replicatorDatabaseUrl } : {}),
-      env,
+      env: { ...process.env, ...config.objectStoreEnv },
       ...(local ? { local } : {}),
     });
   }
