@@ -44,6 +44,9 @@ export async function createS3Client(
   const { endpoint, region: signingRegion, forcePathStyle } = region.objectStore;
   const credentials = regionCredentials(region.id, env);
   const agent = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
+  // We pin an SDK release that supports Node.js 20 (package.json); its notice that later
+  // releases will not would otherwise go to every service's stderr at the first call.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const { S3Client } = await import('@aws-sdk/client-s3');
   return new S3Client({
     endpoint,
