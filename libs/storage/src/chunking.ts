@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { RangeNotSatisfiableError } from './errors';
+import { CorruptChunkError, RangeNotSatisfiableError } from './errors';
+import { assertDigest } from './ids';
 import { sha256Workers } from './sha256-workers';
 
 export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
@@ -12,6 +13,17 @@ export const sha256Hex = (bytes: Uint8Array): string =>
  * several chunks hash at once on several cores while the loop keeps serving I/O.
  */
 export const sha256HexAsync = (bytes: Uint8Array): Promise<string> => sha256Workers().hex(bytes);
+
+/** Refuses bytes that do not hash to `digest` (CorruptChunkError), before anything keeps them. */
+export async function assertBytesHashTo(
+  digest: string,
+  bytes: Uint8Array,
+  region: string,
+): Promise<void> {
+  assertDigest(digest);
+  const actual = await sha256HexAsync(bytes);
+  if (actual !== digest) throw new CorruptChunkError({ digest, region }, actual);
+}
 
 export function chunkCount(totalLength: number, chunkSize: number): number {
   return Math.ceil(totalLength / chunkSize);

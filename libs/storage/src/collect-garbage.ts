@@ -17,6 +17,18 @@ export interface GcStats {
   passes: number;
 }
 
+/** Statistics of a GC that has not found anything yet. */
+export const emptyGcStats = (): GcStats => ({
+  manifests: 0,
+  pending: 0,
+  chunksScanned: 0,
+  chunksReferenced: 0,
+  chunksDeleted: 0,
+  bytesFreed: 0,
+  tempFilesDeleted: 0,
+  passes: 0,
+});
+
 export interface GcOptions {
   graceMs?: number;
   now?: () => number;
@@ -43,16 +55,7 @@ export async function collectGarbage(
   }: GcOptions = {},
 ): Promise<GcStats> {
   const cutoff = now() - graceMs;
-  const stats: GcStats = {
-    manifests: 0,
-    pending: 0,
-    chunksScanned: 0,
-    chunksReferenced: 0,
-    chunksDeleted: 0,
-    bytesFreed: 0,
-    tempFilesDeleted: 0,
-    passes: 0,
-  };
+  const stats = emptyGcStats();
   let batch = new Set<string>();
 
   const sweep = async (): Promise<void> => {

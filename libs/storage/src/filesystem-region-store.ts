@@ -2,13 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { statSync, utimesSync } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, utimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { sha256HexAsync } from './chunking';
-import {
-  CorruptChunkError,
-  InvalidManifestError,
-  MissingChunkError,
-  StorageFullError,
-} from './errors';
+import { assertBytesHashTo } from './chunking';
+import { InvalidManifestError, MissingChunkError, StorageFullError } from './errors';
 import {
   assertAccountId,
   assertDigest,
@@ -111,9 +106,7 @@ export class FilesystemRegionStore implements LocalRegionStore {
   }
 
   async putChunk(digest: string, bytes: Uint8Array, writer: ChunkWriter): Promise<boolean> {
-    assertDigest(digest);
-    const actual = await sha256HexAsync(bytes);
-    if (actual !== digest) throw new CorruptChunkError({ digest, region: this.region }, actual);
+    await assertBytesHashTo(digest, bytes, this.region);
     return this.putVerifiedChunk(digest, bytes, writer);
   }
 
@@ -174,8 +167,7 @@ export class FilesystemRegionStore implements LocalRegionStore {
       throw error;
     }
     if (!verify) return bytes;
-    const actual = await sha256HexAsync(bytes);
-    if (actual !== digest) throw new CorruptChunkError({ digest, region: this.region }, actual);
+    await assertBytesHashTo(digest, bytes, this.region);
     return bytes;
   }
 

@@ -12,6 +12,7 @@ export {
   DEFAULT_CHUNK_SIZE,
   sha256Hex,
   sha256HexAsync,
+  assertBytesHashTo,
   chunkCount,
   chunkSizeAt,
   chunkSlices,
@@ -43,6 +44,7 @@ export {
 } from './copy-snapshot';
 export {
   collectGarbage,
+  emptyGcStats,
   DEFAULT_GC_BATCH,
   type GcOptions,
   DEFAULT_GC_GRACE_MS,

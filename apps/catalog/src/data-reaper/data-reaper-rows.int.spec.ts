@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { PostgresEventStore } from '@snapferry/event-store';
-import type { GcStats } from '@snapferry/storage';
+import { emptyGcStats, type GcStats } from '@snapferry/storage';
 import { createTestDatabase, type TestDatabase } from '@snapferry/testing';
 import { migrate } from '../database/migrate';
 import { DataReaperRows } from './data-reaper-rows';
@@ -8,16 +8,7 @@ import { DataReaperRows } from './data-reaper-rows';
 const second = 1_000;
 const minute = 60 * second;
 const timing = { intervalMs: minute, periodMs: 60 * minute, graceMs: 10 * minute };
-const stats: GcStats = {
-  manifests: 0,
-  pending: 0,
-  chunksScanned: 0,
-  chunksReferenced: 0,
-  chunksDeleted: 0,
-  bytesFreed: 0,
-  tempFilesDeleted: 0,
-  passes: 0,
-};
+const stats: GcStats = emptyGcStats();
 
 describe('DataReaperRows: the durable GC schedule and work', () => {
   let db: TestDatabase;

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { emptyGcStats } from '../collect-garbage';
 import { HttpRegionStore } from './http-region-store';
 
 /** A region's store service as the network shows it: what it answers, and when, is the test's. */
@@ -19,16 +20,7 @@ async function fakeRegion(
   return Object.assign(region, { server, url: `http://127.0.0.1:${port}` });
 }
 
-const statsBody = JSON.stringify({
-  manifests: 0,
-  pending: 0,
-  chunksScanned: 0,
-  chunksReferenced: 0,
-  chunksDeleted: 0,
-  bytesFreed: 0,
-  tempFilesDeleted: 0,
-  passes: 0,
-});
+const statsBody = JSON.stringify(emptyGcStats());
 
 describe("HttpRegionStore's GC and scrub calls", () => {
   let region: Awaited<ReturnType<typeof fakeRegion>> | undefined;

@@ -1,8 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sha256HexAsync } from '../chunking';
+import { assertBytesHashTo } from '../chunking';
 import type { GcOptions, GcStats } from '../collect-garbage';
-import { DEFAULT_GC_GRACE_MS } from '../collect-garbage';
+import { DEFAULT_GC_GRACE_MS, emptyGcStats } from '../collect-garbage';
 import { CorruptChunkError, InvalidManifestError, MissingChunkError } from '../errors';
 import {
   assertAccountId,
@@ -122,9 +122,7 @@ export class ObjectStoreRegionStore implements RegionStore {
   }
 
   async putChunk(digest: string, bytes: Uint8Array, writer: ChunkWriter): Promise<boolean> {
-    assertDigest(digest);
-    const actual = await sha256HexAsync(bytes);
-    if (actual !== digest) throw new CorruptChunkError({ digest, region: this.region }, actual);
+    await assertBytesHashTo(digest, bytes, this.region);
     return this.putVerifiedChunk(digest, bytes, writer);
   }
 
@@ -205,8 +203,7 @@ export class ObjectStoreRegionStore implements RegionStore {
     });
     if (!bytes) throw new MissingChunkError({ digest, region: this.region });
     if (!verify) return bytes;
-    const actual = await sha256HexAsync(bytes);
-    if (actual !== digest) throw new CorruptChunkError({ digest, region: this.region }, actual);
+    await assertBytesHashTo(digest, bytes, this.region);
     return bytes;
   }
 
@@ -372,16 +369,7 @@ export class ObjectStoreRegionStore implements RegionStore {
   }: GcOptions = {}): Promise<GcStats> {
     await this.prepared();
     const cutoff = new Date(now() - graceMs);
-    const stats: GcStats = {
-      manifests: 0,
-      pending: 0,
-      chunksScanned: 0,
-      chunksReferenced: 0,
-      chunksDeleted: 0,
-      bytesFreed: 0,
-      tempFilesDeleted: 0,
-      passes: 0,
-    };
+    const stats: GcStats = emptyGcStats();
     const manifests = new Set(await this.listManifests());
     stats.manifests = manifests.size;
     stats.pending = (await this.index.snapshotsWith('pending')).length;
