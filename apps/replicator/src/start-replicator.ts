@@ -5,6 +5,7 @@ import { parseReplicationMessage } from '@snapferry/contracts';
 import {
   AmqpConnectionManager,
   AmqpTransport,
+  replicatorCancelQueue,
   replicatorDeadLetteredQueue,
   replicatorQueue,
 } from '@snapferry/messaging';
@@ -62,6 +63,7 @@ export async function startReplicator(
       strategy: new AmqpTransport(app.get(AmqpConnectionManager), {
         queues: config.replicatorRegions.flatMap((r) => [
           replicatorQueue(r),
+          replicatorCancelQueue(r),
           replicatorDeadLetteredQueue(r),
         ]),
         prefetch: config.maxConcurrentCopies,

@@ -5,8 +5,10 @@ import {
   CATALOG_PROGRESS_QUEUE,
   DEAD_LETTER_QUEUE,
   REPLICATION_EXCHANGE,
+  cancelRoutingKey,
   declareTopology,
   progressRoutingKey,
+  replicatorCancelQueue,
   replicatorDeadLetteredQueue,
   replicatorQueue,
   requestRoutingKey,
@@ -42,8 +44,10 @@ describe('declareTopology', () => {
         CATALOG_PROGRESS_QUEUE,
         DEAD_LETTER_QUEUE,
         replicatorQueue('ap-guangzhou'),
+        replicatorCancelQueue('ap-guangzhou'),
         replicatorDeadLetteredQueue('ap-guangzhou'),
         replicatorQueue('eu-frankfurt'),
+        replicatorCancelQueue('eu-frankfurt'),
         replicatorDeadLetteredQueue('eu-frankfurt'),
       ].sort(),
     );
@@ -74,6 +78,22 @@ describe('declareTopology', () => {
     expect(request.fields.routingKey).toBe('replication.requested.eu-frankfurt');
     expect(progress.fields.routingKey).toBe('replication.progressed.eu-frankfurt');
     expect((await channel.checkQueue(replicatorQueue('ap-guangzhou'))).messageCount).toBe(0);
+    await channel.close();
+  });
+
+  it('routes cancels to their own queue, also on a broker an earlier version set up', async () => {
+    const channel = await connection.createChannel();
+    // What earlier versions bound: cancels into the request queue.
+    await channel.bindQueue(
+      replicatorQueue('eu-frankfurt'),
+      REPLICATION_EXCHANGE,
+      cancelRoutingKey('eu-frankfurt'),
+    );
+    await declareTopology(channel, { replicatorRegions: ['eu-frankfurt'], deliveryLimit: 5 });
+    channel.publish(REPLICATION_EXCHANGE, cancelRoutingKey('eu-frankfurt'), Buffer.from('{}'));
+    const cancel = await waitForMessage(channel, replicatorCancelQueue('eu-frankfurt'));
+    expect(cancel.fields.routingKey).toBe('replication.cancel.eu-frankfurt');
+    expect((await channel.checkQueue(replicatorQueue('eu-frankfurt'))).messageCount).toBe(0);
     await channel.close();
   });
 

@@ -34,6 +34,11 @@ export const CATALOG_PROGRESS_BINDINGS: readonly string[] = PROGRESS_EVENT_TYPES
 );
 
 export const replicatorQueue = (region: string) => `snapferry.replicator.${queueWord(region)}`;
+/**
+ * A region's cancels, apart from its requests: a replicator whose request prefetch is taken by
+ * running (or waiting) copies still receives the cancel of one of them at once.
+ */
+export const replicatorCancelQueue = (region: string) => `${replicatorQueue(region)}.cancels`;
 /** Requests for `region` that exhausted their delivery limit, so the replicator can fail them. */
 export const replicatorDeadLetteredQueue = (region: string) =>
   `${replicatorQueue(region)}.dead-lettered`;
@@ -107,7 +112,12 @@ export async function declareTopology(
     const queue = replicatorQueue(region);
     await quorumQueue(channel, queue, quorumQueueArguments(deliveryLimit));
     await channel.bindQueue(queue, REPLICATION_EXCHANGE, requestRoutingKey(region));
-    await channel.bindQueue(queue, REPLICATION_EXCHANGE, cancelRoutingKey(region));
+    const cancels = replicatorCancelQueue(region);
+    await quorumQueue(channel, cancels, quorumQueueArguments(deliveryLimit));
+    await channel.bindQueue(cancels, REPLICATION_EXCHANGE, cancelRoutingKey(region));
+    // Brokers set up by earlier versions routed cancels into the request queue: no more
+    // (only after the cancel queue is bound, so no cancel is unroutable meanwhile).
+    await channel.unbindQueue(queue, REPLICATION_EXCHANGE, cancelRoutingKey(region));
     // Its own failures go on to the operators' queue under a key that does not route back here.
     const deadLettered = replicatorDeadLetteredQueue(region);
     await quorumQueue(
