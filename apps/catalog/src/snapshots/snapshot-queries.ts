@@ -6,6 +6,7 @@ import {
   streamIds,
   type Tag,
   tagProblems,
+  refuseFields,
 } from '@snapferry/domain';
 import type {
   ListSnapshotsQuery,
@@ -182,18 +183,8 @@ export class SnapshotQueries {
 export function checkedTagFilters(filters: readonly Tag[] | undefined): Tag[] | undefined {
   if (!filters) return undefined;
   const fields = filters.flatMap((f) =>
-    tagProblems(f, `tag:${f.key}`, true).map((p) => ({
-      ...p,
-      field: `tag:${f.key}`,
-    })),
+    tagProblems(f, `tag:${f.key}`, true).map((p) => ({ ...p, field: `tag:${f.key}` })),
   );
-  if (fields.length > 0)
-    throw new ApiError(
-      400,
-      'InvalidParameterValue.Tags',
-      fields.map((f) => `${f.field}: ${f.message}`).join('; '),
-      {},
-      fields,
-    );
+  if (fields.length > 0) refuseFields(fields);
   return [...filters];
 }
