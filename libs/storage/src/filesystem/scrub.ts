@@ -1,6 +1,6 @@
 import { CorruptChunkError } from '../errors';
 import type { LocalRegionStore } from '../region-store';
-import type { ScrubFinding, ScrubReport } from '../region-maintenance';
+import type { ScrubReport } from '../region-maintenance';
 
 /**
  * The operator's full check, in the spirit of a ZFS scrub: every stored chunk is re-read and
