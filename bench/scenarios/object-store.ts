@@ -122,13 +122,14 @@ class ObjectStack {
   }
 }
 
-/** The bytes a replicator has copied into `region` (its snapshot_bytes_copied_total). */
+/** The bytes a replicator has copied into `region` (its snapferry_bytes_copied_total). */
 async function bytesCopied(replicator: Service, region: string): Promise<number> {
   const text = await (await fetch(`${replicator.url}/metrics`)).text();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith(`snapferry_bytes_copied_total{region="${region}"}`));
-  return line ? Number(line.split(' ').pop()) : 0;
+  const match = new RegExp(
+    `^snapferry_bytes_copied_total\\{[^}]*region="${region}"[^}]*\\} (\\S+)$`,
+    'm',
+  ).exec(text);
+  return match ? Number(match[1]) : 0;
 }
 
 /** CPU seconds of these processes (by name: pid) while `work` runs. */
@@ -208,6 +209,16 @@ export async function objectStoreScenario(sizes: ObjectStoreSizes): Promise<Row[
     process.stderr.write(`bench: 7 object store skipped: ${available.reason}\n`);
     return [];
   }
+  // The Ceph daemons are unref'd children: a wait for nothing but their exit would end this process.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  try {
+    return await measure(sizes);
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+async function measure(sizes: ObjectStoreSizes): Promise<Row[]> {
   const say = (line: string) => process.stderr.write(`bench: object store: ${line}\n`);
   const loadBefore = load();
   const rows: Row[] = [];
