@@ -48,6 +48,16 @@ class ObjectStack {
     resources.onCleanup(() => Promise.all(this.services.map((s) => s.stop())));
   }
 
+  /** What a failure shows: the services' last lines and whether each is still running. */
+  explain(error: unknown): Error {
+    const tails = this.services
+      .map((s) => `--- ${s.kind} ${s.running ? 'running' : 'EXITED'}:\n${s.recentOutput()}`)
+      .join('\n');
+    return new Error(
+      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n${tails}`,
+    );
+  }
+
   /** `regions`: id → its gateway, or null for a filesystem region. */
   async start(regions: Record<string, CephRgw | null>): Promise<this> {
     const databaseUrl = await this.resources.database();
@@ -228,6 +238,8 @@ async function measure(sizes: ObjectStoreSizes): Promise<Row[]> {
 
   // --- Two gateways: the source region's and the destinations'.
   let resources = new Resources();
+  /** The stack running now, whose services' output a failure shows. */
+  let current: ObjectStack | undefined;
   try {
     const gib = 1024 ** 3;
     const [a, b] = await Promise.all([
@@ -236,12 +248,8 @@ async function measure(sizes: ObjectStoreSizes): Promise<Row[]> {
     ]);
     resources.onCleanup(() => Promise.all([a.stop(), b.stop()]));
     const files = await resources.dir('snapferry-bench-s3-');
-    const stack = await new ObjectStack(resources).start({
-      'bx-src': a,
-      'bx-dst1': b,
-      'bx-dst2': b,
-      'bx-dst3': b,
-    });
+    const stack = (current = new ObjectStack(resources));
+    await stack.start({ 'bx-src': a, 'bx-dst1': b, 'bx-dst2': b, 'bx-dst3': b });
     const r1 = await stack.replicator(['bx-dst1', 'bx-dst2', 'bx-dst3']);
 
     // Cold copy, then the same bytes by the plain SDK program.
@@ -332,16 +340,20 @@ async function measure(sizes: ObjectStoreSizes): Promise<Row[]> {
       baselineValue: scaleMiB / one.result,
       better: 'higher',
     });
+  } catch (error) {
+    throw current?.explain(error) ?? error;
   } finally {
     await resources.cleanup();
   }
 
   // --- A large image from a filesystem region into a bucket: the replicator's memory.
   resources = new Resources();
+  current = undefined;
   try {
     const c = await startCephRgw({ osdBytes: sizes.memoryBytes + 1024 ** 3 });
     resources.onCleanup(() => c.stop());
-    const stack = await new ObjectStack(resources).start({ 'bx-disk': null, 'bx-big': c });
+    const stack = (current = new ObjectStack(resources));
+    await stack.start({ 'bx-disk': null, 'bx-big': c });
     const replicator = await stack.replicator(['bx-big']);
     const image = new DiskImage(sizes.memoryBytes);
     const id = await stack.snapshot('bx-disk', image);
@@ -367,6 +379,8 @@ async function measure(sizes: ObjectStoreSizes): Promise<Row[]> {
       baselineValue: (300 * 1e6) / MiB,
       better: 'lower',
     });
+  } catch (error) {
+    throw current?.explain(error) ?? error;
   } finally {
     await resources.cleanup();
   }
