@@ -39,6 +39,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** `env` without the variables set to undefined (a child process would see "undefined"). */
+function withoutUndefined(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
+}
+
 /** Files under `dir`, recursively (to show which regions a process wrote). */
 export async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
@@ -56,11 +61,17 @@ export async function startRegionsApart({
   lab,
   env = {},
   replicatorEnv = () => ({}),
+  catalogEnv = {},
+  regionEntry = () => ({}),
 }: {
   regions: string[];
   lab?: NetworkLab;
   env?: NodeJS.ProcessEnv;
   replicatorEnv?: (region: string) => NodeJS.ProcessEnv;
+  /** The catalog's own additions (undefined removes a variable). */
+  catalogEnv?: NodeJS.ProcessEnv;
+  /** More of a region's entry in the regions file (an `objectStore`, say). */
+  regionEntry?: (region: string) => Record<string, unknown>;
 }): Promise<RegionsApart> {
   const db = await createTestDatabase('sf_apart');
   const broker = await createTestBroker('sf_apart');
@@ -80,7 +91,7 @@ export async function startRegionsApart({
     JSON.stringify({
       ...defaultRegionCatalog,
       regions: defaultRegionCatalog.regions.map((r) =>
-        storeUrls.has(r.id) ? { ...r, storeUrl: storeUrls.get(r.id) } : r,
+        storeUrls.has(r.id) ? { ...r, storeUrl: storeUrls.get(r.id), ...regionEntry(r.id) } : r,
       ),
     }),
   );
@@ -97,11 +108,10 @@ export async function startRegionsApart({
     LOG_LEVEL: process.env['FAULT_LOG_LEVEL'] ?? 'info',
     ...env,
   };
-  const catalog = new ServiceProcess('catalog', {
-    ...common,
-    PORT: '0',
-    SNAPFERRY_DATA_DIR: catalogDataDir,
-  });
+  const catalog = new ServiceProcess(
+    'catalog',
+    withoutUndefined({ ...common, PORT: '0', SNAPFERRY_DATA_DIR: catalogDataDir, ...catalogEnv }),
+  );
   const replicators = new Map<string, ServiceProcess>();
   const dataDirs = new Map<string, string>();
   const inLab = lab

@@ -22,5 +22,12 @@ export {
   type S3Keys,
   type StopSignal,
 } from './ceph-rgw/ceph-rgw';
+export {
+  startS3FaultProxy,
+  type S3FaultMode,
+  type S3FaultProxy,
+  type S3ProxyRequest,
+  type S3RequestFilter,
+} from './ceph-rgw/s3-fault-proxy';
 export { cephRgwAvailable, type CephRgwAvailability } from './ceph-rgw/ceph-rgw-available';
 export { sweepStaleCephClusters } from './ceph-rgw/stale-ceph-clusters';

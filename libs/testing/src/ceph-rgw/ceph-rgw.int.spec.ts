@@ -4,7 +4,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  type S3Client,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -14,6 +14,7 @@ import { Readable } from 'node:stream';
 import { currentOwner } from '../network-lab/lab-owner';
 import { type CephRgw, startCephRgw } from './ceph-rgw';
 import { cephRgwAvailable } from './ceph-rgw-available';
+import { startS3FaultProxy } from './s3-fault-proxy';
 import { formatClusterOwner, ownerFile, sweepStaleCephClusters } from './stale-ceph-clusters';
 
 const bucket = 'snapferry-test';
@@ -48,6 +49,20 @@ function putClaimingPayloadHash(key: string, body: Buffer, payloadSha256: string
     { step: 'build', name: 'claimPayloadHash' },
   );
   return command;
+}
+
+/** A client of `keys` through `endpoint` (a proxy): two tries per call, a 1 s socket timeout. */
+function rgwThrough(endpoint: string, keys: { accessKeyId: string; secretAccessKey: string }) {
+  return new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 2,
+    requestHandler: { socketTimeout: 1_000, connectionTimeout: 1_000 },
+  });
 }
 
 const ceph = cephRgwAvailable();
@@ -237,6 +252,58 @@ if (!ceph.ok) console.warn(`Ceph RGW tests skipped: ${ceph.reason}`);
     await expect(
       s3g.send(new HeadObjectCommand({ Bucket: bucket, Key: 'cut' })),
     ).rejects.toMatchObject({ name: 'NotFound' });
+  });
+
+  it('a fault proxy in front passes signed calls through, throttles, hangs and drops on cue, and records each request', async () => {
+    const proxy = await startS3FaultProxy(guangzhou.endpoint);
+    const via = rgwThrough(proxy.endpoint, guangzhou);
+    try {
+      await via.send(new PutObjectCommand({ Bucket: bucket, Key: 'via-proxy', Body: 'signed' }));
+      expect(await read(s3g, 'via-proxy')).toBe('signed');
+      expect(proxy.requests).toEqual([
+        {
+          method: 'PUT',
+          path: `/${bucket}/via-proxy?x-id=PutObject`,
+          outcome: 200,
+          at: expect.any(Number),
+        },
+      ]);
+
+      proxy.setMode('slow-down', ({ method }) => method === 'PUT');
+      await expect(
+        via.send(new PutObjectCommand({ Bucket: bucket, Key: 'throttled', Body: 'x' })),
+      ).rejects.toMatchObject({
+        name: 'SlowDown',
+        $metadata: { httpStatusCode: 503, attempts: 2 },
+      });
+      expect(await read(via, 'via-proxy')).toBe('signed'); // GETs still pass
+      proxy.setMode('silent');
+      await expect(
+        via.send(new HeadObjectCommand({ Bucket: bucket, Key: 'via-proxy' })),
+      ).rejects.toMatchObject({
+        name: 'TimeoutError',
+      });
+      proxy.setMode('reset');
+      await expect(
+        via.send(new HeadObjectCommand({ Bucket: bucket, Key: 'via-proxy' })),
+      ).rejects.toThrow(/ECONNRESET|socket hang up/);
+      expect(proxy.requests.slice(1).map((r) => r.outcome)).toEqual([
+        'slow-down',
+        'slow-down',
+        200,
+        'silent',
+        'silent',
+        'reset',
+        'reset',
+      ]);
+      proxy.setMode('pass');
+      await expect(
+        via.send(new HeadObjectCommand({ Bucket: bucket, Key: 'throttled' })),
+      ).rejects.toMatchObject({ name: 'NotFound' }); // nothing throttled reached the gateway
+    } finally {
+      via.destroy();
+      await proxy.close();
+    }
   });
 
   it('sweeps a cluster whose owner died: its daemons killed, its directory gone', async () => {
