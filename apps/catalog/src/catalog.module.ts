@@ -21,6 +21,7 @@ import { keyRateLimit } from './http/rate-limit';
 import { StrictValidationPipe } from './http/validation.pipe';
 import { DatabaseModule } from './database/database.module';
 import { DataReaper } from './data-reaper/data-reaper';
+import { DeadlineTimer } from './deadlines/deadline-timer';
 import { DataReaperRows } from './data-reaper/data-reaper-rows';
 import { RegionSweeper } from './data-reaper/region-sweeper';
 import { OutboxRelay } from './outbox/outbox-relay';
@@ -122,6 +123,7 @@ export class CatalogModule {
         },
         DataReaper,
         RegionSweeper,
+        DeadlineTimer,
         OutboxRelay,
         RecordProgress,
         CatalogStore,

@@ -181,6 +181,29 @@ export class SnapshotViewTags1760001400000 implements MigrationInterface {
   }
 }
 
+/**
+ * The deadline timer's rows: one per copy requested with a deadline, written in the request's
+ * transaction and dropped when the copy ends or the timer has decided it (deadline-rows.ts).
+ */
+export class ReplicationDeadlines1760001410000 implements MigrationInterface {
+  name = 'ReplicationDeadlines1760001410000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE replication_deadlines (
+        replication_id text PRIMARY KEY,
+        deadline timestamptz NOT NULL
+      )`);
+    await runner.query(
+      `CREATE INDEX replication_deadlines_due ON replication_deadlines (deadline, replication_id)`,
+    );
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP TABLE replication_deadlines`);
+  }
+}
+
 export const catalogMigrations = [
   CatalogSchema1760000100000,
   UploadLeases1760000400000,
@@ -188,4 +211,5 @@ export const catalogMigrations = [
   DataReaperWork1760001270000,
   CloudSignatures1760001300000,
   SnapshotViewTags1760001400000,
+  ReplicationDeadlines1760001410000,
 ];

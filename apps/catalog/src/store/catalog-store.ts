@@ -21,6 +21,7 @@ import {
   WrongExpectedVersionError,
 } from '@snapferry/event-store';
 import { ProjectionWatermark } from '../read-models/projection-watermark';
+import { applyReplicationDeadlines } from '../deadlines/deadline-rows';
 import { applyRegionUsage } from './region-usage';
 
 export interface Loaded<S> {
@@ -182,10 +183,9 @@ export class CatalogStore {
           const appends = tx.pending();
           if (appends.length > 0) {
             const appended = await etx.appendToStreams(appends);
-            await applyRegionUsage(
-              etx.sql,
-              appends.flatMap((a) => a.events),
-            );
+            const events = appends.flatMap((a) => a.events);
+            await applyRegionUsage(etx.sql, events);
+            await applyReplicationDeadlines(etx.sql, events);
             const position = appended.reduce(
               (max, a) => (a.lastGlobalPosition > max ? a.lastGlobalPosition : max),
               0n,
