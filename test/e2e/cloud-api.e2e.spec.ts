@@ -212,6 +212,85 @@ describe('the cloud API 3.0 endpoint, through the official Node.js SDK', () => {
       expect(await codeOf(beijing.DeleteSnapshots({ SnapshotIds: [] }))).toBe('MissingParameter');
     });
 
+    it("takes Tags on CreateSnapshot, filters by tag-key, tag-value and tag:<key>, answers Tags in the cloud's shape", async () => {
+      const chengdu = cbs('ap-chengdu');
+      const create = (DiskId: string, Tags: { Key: string; Value: string }[]) =>
+        createSnapshot(chengdu, { DiskId, DiskSize: 1, Tags });
+      const gold = (
+        await create('disk-cdtag001', [
+          { Key: 'tier', Value: 'gold' },
+          { Key: 'app', Value: 'orders' },
+        ])
+      ).SnapshotId!;
+      const silver = (await create('disk-cdtag002', [{ Key: 'tier', Value: 'silver' }]))
+        .SnapshotId!;
+      const plain = (await create('disk-cdtag003', [])).SnapshotId!;
+      expect((await describeOne('ap-chengdu', gold))?.Tags).toEqual([
+        { Key: 'tier', Value: 'gold' },
+        { Key: 'app', Value: 'orders' },
+      ]);
+      expect((await describeOne('ap-chengdu', plain))?.Tags).toEqual([]);
+      // The v1 API sees the same tags.
+      expect((await t.api.as(keys.alice).get(`/v1/snapshots/${gold}`)).body.tags).toEqual([
+        { key: 'tier', value: 'gold' },
+        { key: 'app', value: 'orders' },
+      ]);
+      const ids = async (
+        Filters: { Name: string; Values: string[] }[],
+        method: 'POST' | 'GET' = 'POST',
+      ) =>
+        ((await cbs('ap-chengdu', alice, method).DescribeSnapshots({ Filters })).SnapshotSet ?? [])
+          .map((s) => s.SnapshotId)
+          .sort();
+      expect(await ids([{ Name: 'tag-key', Values: ['tier'] }])).toEqual([gold, silver].sort());
+      expect(await ids([{ Name: 'tag-key', Values: ['app', 'nothing'] }])).toEqual([gold]);
+      expect(await ids([{ Name: 'tag:tier', Values: ['gold', 'silver'] }])).toEqual(
+        [gold, silver].sort(),
+      );
+      expect(await ids([{ Name: 'tag:tier', Values: ['silver'] }], 'GET')).toEqual([silver]);
+      expect(
+        await ids([
+          { Name: 'tag:tier', Values: ['gold', 'silver'] },
+          { Name: 'tag:app', Values: ['orders'] },
+        ]),
+      ).toEqual([gold]);
+      expect(await ids([{ Name: 'tag-value', Values: ['orders'] }])).toEqual([gold]);
+      expect(
+        await ids([
+          { Name: 'tag-key', Values: ['tier'] },
+          { Name: 'disk-id', Values: ['disk-cdtag002'] },
+        ]),
+      ).toEqual([silver]);
+      // Tags through a GET's query string (Tags.0.Key=…), and the rules of the v1 API.
+      const viaGet = await cbs('ap-chengdu', alice, 'GET').CreateSnapshot({
+        DiskId: 'disk-cdtag004',
+        DiskSize: 1,
+        Tags: [{ Key: 'env', Value: 'prod' }],
+      } as CreateSnapshotRequest);
+      expect((await describeOne('ap-chengdu', viaGet.SnapshotId!))?.Tags).toEqual([
+        { Key: 'env', Value: 'prod' },
+      ]);
+      const before = await eventCount(t);
+      expect(
+        await codeOf(create('disk-cdtag005', [{ Key: 'snapferry:policy', Value: 'pol-aaaa0001' }])),
+      ).toBe('InvalidParameterValue');
+      expect(await codeOf(create('disk-cdtag005', [{ Key: 'semi;colon', Value: 'x' }]))).toBe(
+        'InvalidParameterValue',
+      );
+      const tooMany = Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
+      expect(await codeOf(create('disk-cdtag005', tooMany))).toBe('InvalidParameterValue');
+      expect(
+        await codeOf(
+          createSnapshot(chengdu, {
+            DiskId: 'disk-cdtag005',
+            DiskSize: 1,
+            Tags: [{ Value: 'x' }],
+          } as never),
+        ),
+      ).toBe('MissingParameter');
+      expect(await eventCount(t)).toBe(before);
+    });
+
     it('gives the overview totals of a region and of the account', async () => {
       const [beijing, whole] = await Promise.all([
         cbs('ap-beijing').DescribeSnapshotOverview(),
@@ -324,6 +403,37 @@ describe('the cloud API 3.0 endpoint, through the official Node.js SDK', () => {
       expect(Buffer.compare(copy.body, original.body)).toBe(0);
       await remove();
       expect(await describeOne('ap-guangzhou', source)).toBeUndefined();
+    });
+
+    it('a copy made through the SDK carries its source tags and its origin as Tags', async () => {
+      const source = await normalSnapshot(t.api, keys.alice, { diskId: 'disk-cptag001' });
+      await t.api
+        .as(keys.alice)
+        .patch(`/v1/snapshots/${source}`, { tags: [{ key: 'tier', value: 'gold' }] });
+      const { SnapshotCopyResultSet } = await cbs('ap-guangzhou').CopySnapshotCrossRegions({
+        SnapshotId: source,
+        DestinationRegions: ['ap-singapore'],
+      });
+      const target = SnapshotCopyResultSet![0]!.SnapshotId!;
+      const found = await cbs('ap-singapore').DescribeSnapshots({
+        Filters: [{ Name: 'tag:snapferry:source-snapshot', Values: [source] }],
+      });
+      expect(found.SnapshotSet!.map((s) => [s.SnapshotId, s.Tags])).toEqual([
+        [
+          target,
+          [
+            { Key: 'tier', Value: 'gold' },
+            { Key: 'snapferry:source-snapshot', Value: source },
+            { Key: 'snapferry:source-region', Value: 'ap-guangzhou' },
+          ],
+        ],
+      ]);
+      await waitFor(
+        async () => (await describeOne('ap-singapore', target))?.SnapshotState === 'NORMAL',
+        {
+          timeoutMs: 60_000,
+        },
+      );
     });
 
     it("refuses a whole request with the cloud's codes, as err.code", async () => {

@@ -18,8 +18,18 @@ export async function allEvents(
 
 export const eventCount = async (t: TestCatalog) => (await allEvents(t)).length;
 
-/** The documented error shape: `{error: {code, message, requestId}}` and the request id echoed. */
+/**
+ * The documented error shape: `{error: {code, message, requestId, fields?}}` (`fields`: one
+ * `{field, code, message}` per refused field) and the request id echoed.
+ */
 export function expectError(answer: ApiAnswer, status: number, code?: string | RegExp): void {
+  const fields: unknown = answer.body?.error?.fields;
+  if (fields !== undefined)
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        { field: expect.any(String), code: expect.any(String), message: expect.any(String) },
+      ]),
+    );
   expect({ status: answer.status, body: answer.body }).toEqual({
     status,
     body: {
@@ -32,6 +42,7 @@ export function expectError(answer: ApiAnswer, status: number, code?: string | R
               : expect.stringMatching(code),
         message: expect.any(String),
         requestId: expect.any(String),
+        ...(fields === undefined ? {} : { fields }),
       },
     },
   });

@@ -12,6 +12,7 @@ export * from './replications/replication';
 export * from './replications/record-progress';
 export * from './replications/judge-destination';
 export * from './replications/request-replication';
+export * from './replications/miss-deadline';
 export * from './accounts/account';
 export * from './views/snapshot-view';
 export * from './views/replication-view';

@@ -12,6 +12,7 @@ import { SnapshotQueries } from '../snapshots/snapshot-queries';
 import { CloudError, cloudCodeOf } from './cloud-errors';
 import { type Params, type RawParams, readParams, required, validated } from './cloud-params';
 import { toCloudSnapshot } from './cloud-snapshot';
+import { tagsOfCloud } from './cloud-tags';
 import { describeSnapshotsSchema, maxValues, searchOf } from './describe-snapshots';
 
 export interface ActionContext {
@@ -27,15 +28,19 @@ export interface CloudAction {
   run(context: ActionContext, params: RawParams, fromQuery: boolean): Promise<object>;
 }
 
+/** An action's context with whether its parameters came from a GET's query string. */
+type RunContext = ActionContext & { fromQuery: boolean };
+
 type Schema = Parameters<typeof readParams>[1];
 const action =
   (writes: boolean) =>
   <S extends Schema>(
     schema: S,
-    run: (context: ActionContext, params: Params<S>) => Promise<object>,
+    run: (context: RunContext, params: Params<S>) => Promise<object>,
   ): CloudAction => ({
     writes,
-    run: (context, raw, fromQuery) => run(context, readParams(raw, schema, fromQuery)),
+    run: (context, raw, fromQuery) =>
+      run({ ...context, fromQuery }, readParams(raw, schema, fromQuery)),
   });
 /** An action that changes nothing (Describe*). */
 const reading = action(false);
@@ -111,16 +116,12 @@ export class CloudActions {
         LocalSnap: 'any',
       },
       async (context, p) => {
-        const unsupported = (['Deadline', 'DiskBackupId', 'Tags', 'LocalSnap'] as const).find(
-          (name) => {
-            const value: unknown = p[name];
-            return (
-              value !== undefined &&
-              value !== false &&
-              !(Array.isArray(value) && value.length === 0)
-            );
-          },
-        );
+        const unsupported = (['Deadline', 'DiskBackupId', 'LocalSnap'] as const).find((name) => {
+          const value: unknown = p[name];
+          return (
+            value !== undefined && value !== false && !(Array.isArray(value) && value.length === 0)
+          );
+        });
         if (unsupported)
           throw new CloudError('UnsupportedOperation', `Snapferry does not support ${unsupported}`);
         const region = regionOf(context);
@@ -156,7 +157,12 @@ export class CloudActions {
           { ...given, diskSizeGiB, diskUsage: p.DiskUsage ?? known?.diskUsage ?? 'DATA_DISK' },
           names,
         );
-        const snapshot = await this.commands.register(context.caller, request, context.requestId);
+        const tags = tagsOfCloud(p.Tags, context.fromQuery);
+        const snapshot = await this.commands.register(
+          context.caller,
+          { ...request, ...(tags ? { tags } : {}) },
+          context.requestId,
+        );
         return { SnapshotId: snapshot.snapshotId };
       },
     ),

@@ -60,7 +60,7 @@ export function toCloudSnapshot(snapshot: SnapshotResponse) {
     TimeStartShare: null,
     Images: [],
     ImageCount: 0,
-    Tags: [],
+    Tags: snapshot.tags.map((t) => ({ Key: t.key, Value: t.value })),
   };
 }
 export type CloudSnapshot = ReturnType<typeof toCloudSnapshot>;

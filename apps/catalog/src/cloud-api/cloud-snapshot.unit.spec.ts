@@ -18,6 +18,8 @@ const snapshot = (over: Partial<SnapshotResponse> = {}): SnapshotResponse => ({
   sourceSnapshotId: 'snap-src00001',
   sourceRegion: 'ap-guangzhou',
   replicationId: 'repl-00000001',
+  deadline: null,
+  deadlineMissedAt: null,
   copyingToRegions: [],
   failureReason: null,
   createdAt: '2026-03-04T05:06:07.890Z',
@@ -59,6 +61,8 @@ describe("a snapshot in the cloud's Snapshot shape", () => {
           replicationId: 'repl-00000001',
           state: 'COPYING_FROM_REMOTE',
           percent: 42,
+          deadline: null,
+          deadlineMissedAt: null,
         },
         {
           region: 'ap-singapore',
@@ -66,6 +70,8 @@ describe("a snapshot in the cloud's Snapshot shape", () => {
           replicationId: 'repl-00000002',
           state: 'CHECKING_COPIED',
           percent: 100,
+          deadline: null,
+          deadlineMissedAt: null,
         },
       ],
     });

@@ -47,6 +47,14 @@ const filters: Record<string, (values: string[]) => Partial<SnapshotSearch>> = {
   }),
 };
 
+/** The cloud's tag filters: `tag-key` (any of the keys), `tag-value` (any of the values), `tag:<key>` (that key with any of the values). */
+function tagFilter(name: string, values: string[]): Partial<SnapshotSearch> | undefined {
+  if (name === 'tag-key') return { tagKeys: values };
+  if (name === 'tag-value') return { tagValueAny: values };
+  if (name.startsWith('tag:') && name.length > 4) return { tagValues: { [name.slice(4)]: values } };
+  return undefined;
+}
+
 /** `DescribeSnapshots` parameters → the read model's search (validated; nothing is read yet). */
 export function searchOf(
   params: Params<typeof describeSnapshotsSchema>,
@@ -81,11 +89,15 @@ export function searchOf(
   };
   const seen = new Set<string>();
   for (const { Name, Values } of params.Filters ?? []) {
-    const select = Object.hasOwn(filters, Name) ? filters[Name] : undefined;
+    const select = Object.hasOwn(filters, Name)
+      ? filters[Name]!
+      : tagFilter(Name, [])
+        ? (values: string[]) => tagFilter(Name, values)!
+        : undefined;
     if (!select)
       throw new CloudError(
         'InvalidFilter',
-        `the filter ${Name.slice(0, 60)} is not supported; use ${Object.keys(filters).join(', ')}`,
+        `the filter ${Name.slice(0, 60)} is not supported; use ${Object.keys(filters).join(', ')}, tag-key, tag-value, tag:<key>`,
       );
     if (seen.has(Name))
       throw new CloudError('InvalidParameter', `the filter ${Name} is given twice`);
@@ -95,7 +107,10 @@ export function searchOf(
         'InvalidParameterValue',
         `the filter ${Name} needs 1 to ${maxValues} values`,
       );
-    Object.assign(search, select(Values));
+    const selected = select(Values);
+    // Two `tag:<key>` filters each add their key.
+    if (selected.tagValues) selected.tagValues = { ...search.tagValues, ...selected.tagValues };
+    Object.assign(search, selected);
   }
   return search;
 }

@@ -51,7 +51,30 @@ describe('DescribeSnapshots parameters', () => {
     ]);
   });
 
+  it('maps the tag filters: tag-key (any key), tag-value (any value), tag:<key> per key', () => {
+    expect(
+      search({
+        Filters: [
+          { Name: 'tag-key', Values: ['tier', 'env'] },
+          { Name: 'tag-value', Values: ['gold'] },
+          { Name: 'tag:tier', Values: ['gold', 'silver'] },
+          { Name: 'tag:snapferry:policy', Values: ['pol-aaaa0001'] },
+        ],
+      }),
+    ).toEqual({
+      region: 'ap-guangzhou',
+      order: 'DESC',
+      offset: 0,
+      limit: 20,
+      tagKeys: ['tier', 'env'],
+      tagValueAny: ['gold'],
+      tagValues: { tier: ['gold', 'silver'], 'snapferry:policy': ['pol-aaaa0001'] },
+    });
+  });
+
   it.each([
+    [{ Filters: [{ Name: 'tag:', Values: ['a'] }] }, 'InvalidFilter'],
+    [{ Filters: [{ Name: 'tag-key', Values: [] }] }, 'InvalidParameterValue'],
     [{ SnapshotIds: ['snap-aaaa0001'], Filters: [] }, 'InvalidParameter'],
     [{ Limit: 101 }, 'InvalidParameterValue.LimitExceeded'],
     [{ Limit: 0 }, 'InvalidParameterValue'],

@@ -18,6 +18,8 @@ const toResponse = ({ accountId: _accountId, ...view }: ReplicationView): Replic
   ...view,
   bytesCopied: view.bytesDone,
   percent: Math.floor(view.percent),
+  deadline: view.deadline ?? null,
+  deadlineMissedAt: view.deadlineMissedAt ?? null,
 });
 
 @Injectable()

@@ -6,6 +6,7 @@ import {
   streamIds,
   type Tag,
   tagProblems,
+  refuseFields,
 } from '@snapferry/domain';
 import type {
   ListSnapshotsQuery,
@@ -30,6 +31,8 @@ export interface SnapshotSearch {
   tagKeys?: string[];
   /** Per key, the values one of which the snapshot's tag must hold (the cloud's `tag:<key>`). */
   tagValues?: Record<string, string[]>;
+  /** Snapshots with a tag holding any of these values (the cloud's `tag-value`). */
+  tagValueAny?: string[];
   order: 'ASC' | 'DESC';
   offset: number;
   limit: number;
@@ -41,7 +44,8 @@ const searchFilter = `account_id = $1 AND region = $2
   AND ($7::text[] IS NULL OR disk_id = ANY($7)) AND ($8::boolean[] IS NULL OR (doc->>'encrypted')::boolean = ANY($8))
   AND ($9::text[] IS NULL OR tags ?| $9)
   AND ($10::jsonb IS NULL OR NOT EXISTS (SELECT 1 FROM jsonb_each($10::jsonb) AS f
-    WHERE NOT coalesce(tags->>f.key = ANY(ARRAY(SELECT jsonb_array_elements_text(f.value))), false)))`;
+    WHERE NOT coalesce(tags->>f.key = ANY(ARRAY(SELECT jsonb_array_elements_text(f.value))), false)))
+  AND ($11::text[] IS NULL OR EXISTS (SELECT 1 FROM jsonb_each_text(tags) AS e WHERE e.value = ANY($11)))`;
 
 /** The list's criteria: region, then each optional one (null: any). Tags as one `@>` object. */
 const listFilter = `account_id = $1 AND region = $2 AND ($3::text IS NULL OR state = $3)
@@ -135,11 +139,12 @@ export class SnapshotQueries {
       search.encrypted ?? null,
       search.tagKeys ?? null,
       search.tagValues ? JSON.stringify(search.tagValues) : null,
+      search.tagValueAny ?? null,
     ];
     const order = search.order === 'ASC' ? 'ASC' : 'DESC';
     const rows = await this.store.query<{ doc: SnapshotView; total: string }>(
       `SELECT doc, count(*) OVER () AS total FROM snapshot_view WHERE ${searchFilter}
-       ORDER BY created_at ${order}, snapshot_id ${order} OFFSET $11 LIMIT $12`,
+       ORDER BY created_at ${order}, snapshot_id ${order} OFFSET $12 LIMIT $13`,
       [...params, search.offset, search.limit],
     );
     const total = rows[0] ? Number(rows[0].total) : await this.count(searchFilter, params);
@@ -182,18 +187,8 @@ export class SnapshotQueries {
 export function checkedTagFilters(filters: readonly Tag[] | undefined): Tag[] | undefined {
   if (!filters) return undefined;
   const fields = filters.flatMap((f) =>
-    tagProblems(f, `tag:${f.key}`, true).map((p) => ({
-      ...p,
-      field: `tag:${f.key}`,
-    })),
+    tagProblems(f, `tag:${f.key}`, true).map((p) => ({ ...p, field: `tag:${f.key}` })),
   );
-  if (fields.length > 0)
-    throw new ApiError(
-      400,
-      'InvalidParameterValue.Tags',
-      fields.map((f) => `${f.field}: ${f.message}`).join('; '),
-      {},
-      fields,
-    );
+  if (fields.length > 0) refuseFields(fields);
   return [...filters];
 }

@@ -81,6 +81,8 @@ export function summarize(logged: LoggedEvent): string {
       return `failed: ${event.data.reason}`;
     case 'ReplicationCancelRequested':
       return `cancel requested: ${event.data.reason}`;
+    case 'ReplicationDeadlineMissed':
+      return `deadline ${event.data.deadline} missed at ${Math.floor(event.data.percent)}%; the copy goes on`;
     case 'ReplicationCancelled':
       return `cancelled; ${event.data.targetSnapshotId} removed from ${event.data.targetRegion}`;
     case 'AccountBetaEnabled':

@@ -22,6 +22,19 @@ export class ReplicationResponse {
   @ApiProperty({ description: 'chunks the target region already held' }) chunksSkipped!: number;
   @ApiProperty() attempts!: number;
   @ApiProperty({ type: String, nullable: true }) error!: string | null;
+  @ApiProperty({
+    ...timestamp,
+    nullable: true,
+    description: 'when the copy should be NORMAL by (null: no deadline)',
+  })
+  deadline!: string | null;
+  @ApiProperty({
+    ...timestamp,
+    nullable: true,
+    description:
+      'when the copy was found still in flight at its deadline (ReplicationDeadlineMissed)',
+  })
+  deadlineMissedAt!: string | null;
   @ApiProperty(timestamp) requestedAt!: string;
   @ApiProperty({ ...timestamp, nullable: true }) startedAt!: string | null;
   @ApiProperty({ ...timestamp, nullable: true }) endedAt!: string | null;

@@ -20,6 +20,10 @@ export class CopyingToRegionResponse {
   @ApiProperty({ example: 'repl-4n8x2c5v' }) replicationId!: string;
   @ApiProperty({ enum: copyingToRegionStates }) state!: CopyingToRegion['state'];
   @ApiProperty({ minimum: 0, maximum: 100 }) percent!: number;
+  @ApiProperty({ ...timestamp, nullable: true, description: 'when the copy should be NORMAL by' })
+  deadline!: string | null;
+  @ApiProperty({ ...timestamp, nullable: true, description: 'when it was found late' })
+  deadlineMissedAt!: string | null;
 }
 
 /** One tag of a snapshot. */
@@ -55,6 +59,18 @@ export class SnapshotResponse {
   @ApiProperty({ type: String, nullable: true }) sourceRegion!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'the copy that makes this snapshot' })
   replicationId!: string | null;
+  @ApiProperty({
+    ...timestamp,
+    nullable: true,
+    description: 'a copy arriving: when it should be NORMAL by (null: no deadline)',
+  })
+  deadline!: string | null;
+  @ApiProperty({
+    ...timestamp,
+    nullable: true,
+    description: 'a copy arriving: when it was found still in flight at its deadline',
+  })
+  deadlineMissedAt!: string | null;
   @ApiProperty({ type: [CopyingToRegionResponse] }) copyingToRegions!: CopyingToRegionResponse[];
   @ApiProperty({ type: String, nullable: true }) failureReason!: string | null;
   @ApiProperty(timestamp) createdAt!: string;

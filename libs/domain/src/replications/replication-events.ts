@@ -80,6 +80,21 @@ export type ReplicationCancelled = Event<
   ReplicationRef & { cancelledAt: string }
 >;
 
+/**
+ * A copy was still in flight (not yet NORMAL) when its deadline came: appended by the
+ * catalog's deadline timer, once; the copy goes on and completes as usual.
+ */
+export type ReplicationDeadlineMissed = Event<
+  'ReplicationDeadlineMissed',
+  ReplicationRef & {
+    sourceRegion: string;
+    deadline: string;
+    /** Where the copy stood at its deadline. */
+    percent: number;
+    missedAt: string;
+  }
+>;
+
 /** What a replicator reports: these arrive as messages and are ingested into the catalog's store. */
 export type ReplicationProgressEvent =
   | ReplicationStarted
@@ -90,7 +105,10 @@ export type ReplicationProgressEvent =
   | ReplicationCancelled;
 
 export type ReplicationEvent =
-  ReplicationRequested | ReplicationCancelRequested | ReplicationProgressEvent;
+  | ReplicationRequested
+  | ReplicationCancelRequested
+  | ReplicationDeadlineMissed
+  | ReplicationProgressEvent;
 
 export const replicationProgressEventTypes: readonly ReplicationProgressEvent['type'][] = [
   'ReplicationStarted',
@@ -104,5 +122,6 @@ export const replicationProgressEventTypes: readonly ReplicationProgressEvent['t
 export const replicationEventTypes: readonly ReplicationEvent['type'][] = [
   'ReplicationRequested',
   'ReplicationCancelRequested',
+  'ReplicationDeadlineMissed',
   ...replicationProgressEventTypes,
 ];

@@ -18,6 +18,8 @@ export interface Replication {
   sequence: number;
   percent: number;
   attempts: number;
+  /** ReplicationDeadlineMissed was appended (it is appended once). */
+  deadlineMissed: boolean;
 }
 
 export type ReplicationState = Replication | null;
@@ -34,7 +36,14 @@ export function evolveReplication(
   event: ReplicationEvent,
 ): ReplicationState {
   if (event.type === 'ReplicationRequested')
-    return { request: event.data, status: 'REQUESTED', sequence: 0, percent: 0, attempts: 0 };
+    return {
+      request: event.data,
+      status: 'REQUESTED',
+      sequence: 0,
+      percent: 0,
+      attempts: 0,
+      deadlineMissed: false,
+    };
   if (!state) return state;
   switch (event.type) {
     case 'ReplicationStarted':
@@ -65,5 +74,7 @@ export function evolveReplication(
       return isTerminal(state.status) ? state : { ...state, status: 'CANCELLING' };
     case 'ReplicationCancelled':
       return { ...state, status: 'CANCELLED' };
+    case 'ReplicationDeadlineMissed':
+      return { ...state, deadlineMissed: true };
   }
 }

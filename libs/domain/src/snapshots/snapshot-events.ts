@@ -10,6 +10,8 @@ export interface CopyOrigin {
   replicationId: string;
   sourceSnapshotId: string;
   sourceRegion: string;
+  /** When the copy should be NORMAL by, if the request set one. */
+  deadline?: string;
 }
 
 /** What a snapshot is, as registered: shared by the event, the decider's state and the view. */
@@ -66,6 +68,8 @@ export type SnapshotCopyRequested = Event<
     replicationId: string;
     targetRegion: string;
     targetSnapshotId: string;
+    /** When the copy should be NORMAL by, if the request set one. */
+    deadline?: string;
     requestedAt: string;
   }
 >;

@@ -18,6 +18,10 @@ export interface ReplicationView {
   chunksSkipped: number;
   attempts: number;
   error: string | null;
+  /** When the copy should be NORMAL by (absent on documents from before deadlines: none). */
+  deadline?: string | null;
+  /** When the deadline timer found the copy still in flight. */
+  deadlineMissedAt?: string | null;
   requestedAt: string;
   startedAt: string | null;
   endedAt: string | null;
@@ -46,6 +50,8 @@ export function evolveReplicationView(
       chunksSkipped: 0,
       attempts: 0,
       error: null,
+      deadline: d.deadline ?? null,
+      deadlineMissedAt: null,
       requestedAt: d.requestedAt,
       startedAt: null,
       endedAt: null,
@@ -121,5 +127,7 @@ export function evolveReplicationView(
         endedAt: event.data.cancelledAt,
         updatedAt: event.data.cancelledAt,
       };
+    case 'ReplicationDeadlineMissed':
+      return { ...doc, deadlineMissedAt: event.data.missedAt, updatedAt: event.data.missedAt };
   }
 }

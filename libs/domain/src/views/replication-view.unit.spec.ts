@@ -21,6 +21,8 @@ describe('evolveReplicationView', () => {
       chunksSkipped: 0,
       attempts: 0,
       error: null,
+      deadline: null,
+      deadlineMissedAt: null,
       requestedAt: now,
       startedAt: null,
       endedAt: null,

@@ -21,6 +21,10 @@ export interface CopyingToRegion {
   replicationId: string;
   state: (typeof copyingToRegionStates)[number];
   percent: number;
+  /** When the copy should be NORMAL by (absent: none). */
+  deadline?: string | null;
+  /** Set when the copy was still in flight at its deadline. */
+  deadlineMissedAt?: string | null;
 }
 
 /**
@@ -38,6 +42,9 @@ export interface SnapshotView extends SnapshotFacts {
   sourceSnapshotId: string | null;
   sourceRegion: string | null;
   replicationId: string | null;
+  /** A copy arriving: when it should be NORMAL by, and when it was found late (absent: none). */
+  deadline?: string | null;
+  deadlineMissedAt?: string | null;
   copyingToRegions: CopyingToRegion[];
   failureReason: string | null;
   createdAt: string;
@@ -86,6 +93,8 @@ export function occurredAt(event: SnapshotViewEvent): string {
       return event.data.completedAt;
     case 'ReplicationCancelled':
       return event.data.cancelledAt;
+    case 'ReplicationDeadlineMissed':
+      return event.data.missedAt;
   }
 }
 
@@ -108,6 +117,8 @@ export function evolveSnapshotView(
       sourceSnapshotId: copyOf?.sourceSnapshotId ?? null,
       sourceRegion: copyOf?.sourceRegion ?? null,
       replicationId: copyOf?.replicationId ?? null,
+      deadline: copyOf?.deadline ?? null,
+      deadlineMissedAt: null,
       copyingToRegions: [],
       failureReason: null,
       createdAt: registeredAt,
@@ -142,13 +153,15 @@ export function evolveSnapshotView(
     case 'SnapshotTagsChanged':
       return { ...next, tags: event.data.tags };
     case 'SnapshotCopyRequested': {
-      const { targetRegion, targetSnapshotId, replicationId } = event.data;
+      const { targetRegion, targetSnapshotId, replicationId, deadline } = event.data;
       const entry: CopyingToRegion = {
         region: targetRegion,
         snapshotId: targetSnapshotId,
         replicationId,
         state: 'COPYING_FROM_REMOTE',
         percent: 0,
+        deadline: deadline ?? null,
+        deadlineMissedAt: null,
       };
       return {
         ...next,
@@ -188,6 +201,11 @@ export function evolveSnapshotView(
         state: 'CHECKING_COPIED',
         percent: 100,
       }));
+    case 'ReplicationDeadlineMissed': {
+      const missedAt = event.data.missedAt;
+      if (isTarget) return doc.state === 'NORMAL' ? doc : { ...next, deadlineMissedAt: missedAt };
+      return updateCopy(event.data.replicationId, (c) => ({ ...c, deadlineMissedAt: missedAt }));
+    }
     case 'ReplicationCompleted':
     case 'ReplicationFailed':
     case 'ReplicationCancelled':

@@ -63,7 +63,13 @@ describe('evolveSnapshotView', () => {
 
   it('follows a whole copy from the source side and from the target side', () => {
     const docs = project(requestedCopy);
-    const copying = { region: 'ap-shanghai', snapshotId: target, replicationId: ref.replicationId };
+    const copying = {
+      region: 'ap-shanghai',
+      snapshotId: target,
+      replicationId: ref.replicationId,
+      deadline: null,
+      deadlineMissedAt: null,
+    };
     expect(docs.get(source)).toMatchObject({
       state: 'NORMAL',
       copyingToRegions: [{ ...copying, state: 'COPYING_FROM_REMOTE', percent: 0 }],
