@@ -19,7 +19,9 @@ const swc = [
 const base = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': swc },
+  // eventsource-parser ships ES modules only: compiled to CommonJS like our own code.
+  transform: { '^.+\\.ts$': swc, '/node_modules/eventsource-parser/.+\\.js$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!eventsource-parser/)'],
   moduleNameMapper: { '^@snapferry/(.*)$': '<rootDir>/libs/$1/src/index.ts' },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };

@@ -7,12 +7,13 @@ import { machine, table, type Row } from './lib/report';
 import { cleanupAll } from './lib/resources';
 import { apiScenario } from './scenarios/api';
 import { copyScenario, hugeScenario } from './scenarios/copy';
+import { objectStoreScenario } from './scenarios/object-store';
 import { pipelineOn, pipelineScenario, scaleScenario } from './scenarios/pipeline';
 import { regionsScenario } from './scenarios/regions';
 import { slowUploadsScenario } from './scenarios/slow-uploads';
 
 /**
- * `npm run bench [-- --quick] [-- --huge] [-- --only=api,pipeline,copy,scale,regions,slow-uploads] [-- --profile]`:
+ * `npm run bench [-- --quick] [-- --huge] [-- --only=api,pipeline,copy,scale,regions,slow-uploads,object-store] [-- --profile]`:
  * every figure beside a baseline taken in the same run; the table goes to stdout and to
  * bench/results/latest.md.
  */
@@ -87,6 +88,20 @@ async function main(): Promise<void> {
     );
   if (wanted('slow-uploads'))
     rows.push(...(await timed('6 slow uploads', () => slowUploadsScenario(200))));
+  if (wanted('object-store'))
+    rows.push(
+      ...(await timed('7 object store', () =>
+        objectStoreScenario(
+          quick
+            ? {
+                imageBytes: 64 * 1024 ** 2,
+                scaleBytes: 16 * 1024 ** 2,
+                memoryBytes: 256 * 1024 ** 2,
+              }
+            : { imageBytes: 1024 ** 3, scaleBytes: 128 * 1024 ** 2, memoryBytes: 4 * 1024 ** 3 },
+        ),
+      )),
+    );
   if (huge) rows.push(...(await timed('huge', () => hugeScenario())));
 
   const seconds = (Date.now() - started) / 1000;

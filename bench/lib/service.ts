@@ -175,6 +175,11 @@ export class Service {
     throw new Error(`${this.kind} did not become healthy:\n${this.tail.join('')}`);
   }
 
+  /** Whether the process has started and not exited. */
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   peakRssKiB(): number {
     return procKiB(this.pid, 'VmHWM');
   }

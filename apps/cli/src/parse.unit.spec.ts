@@ -59,6 +59,7 @@ describe('formatting', () => {
     diskSizeGiB: 1,
     name: 'nightly',
     encrypted: false,
+    tags: [],
     state: 'NORMAL',
     percent: 100,
     sizeBytes: 2048,

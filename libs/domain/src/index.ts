@@ -3,6 +3,7 @@ export * from './shared/ids';
 export * from './regions/region-catalog';
 export * from './regions/parse-region-catalog';
 export * from './snapshots/snapshot-events';
+export * from './snapshots/tags';
 export * from './snapshots/snapshot';
 export * from './snapshots/snapshot-decisions';
 export * from './snapshots/data-limits';

@@ -29,8 +29,16 @@ export {
   type ManifestInput,
 } from './manifest';
 export type { RegionStore, LocalRegionStore, ChunkInfo, ChunkWriter } from './region-store';
-export { scrubRegion, type ScrubReport, type ScrubFinding } from './scrub';
-export { FilesystemRegionStore } from './filesystem-region-store';
+export { scrubRegion } from './filesystem/scrub';
+export {
+  DEFAULT_GC_GRACE_MS,
+  emptyGcStats,
+  type GcOptions,
+  type GcStats,
+  type ScrubReport,
+  type ScrubFinding,
+} from './region-maintenance';
+export { FilesystemRegionStore } from './filesystem/filesystem-region-store';
 export { storeStream, storeStreamMemory, type StoreStreamOptions } from './store-stream';
 export { readStream, slicesFor, type ReadRange } from './read-stream';
 export { Throttle, takeTokens, type Bucket, type ThrottleClock } from './throttle';
@@ -42,14 +50,7 @@ export {
   type CopyProgress,
   type CopyResult,
 } from './copy-snapshot';
-export {
-  collectGarbage,
-  emptyGcStats,
-  DEFAULT_GC_BATCH,
-  type GcOptions,
-  DEFAULT_GC_GRACE_MS,
-  type GcStats,
-} from './collect-garbage';
+export { collectGarbage, DEFAULT_GC_BATCH } from './filesystem/collect-garbage';
 export { RegionStores, type ServedRegionStore } from './region-stores';
 export { HttpRegionStore, type HttpRegionStoreOptions } from './http/http-region-store';
 export * from './http/region-auth';

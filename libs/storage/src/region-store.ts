@@ -1,7 +1,6 @@
 import type { ChunkBuffers } from './chunk-buffers';
-import type { GcOptions, GcStats } from './collect-garbage';
 import type { Manifest } from './manifest';
-import type { ScrubReport } from './scrub';
+import type { GcOptions, GcStats, ScrubReport } from './region-maintenance';
 
 export interface GetChunkOptions {
   verify?: boolean;

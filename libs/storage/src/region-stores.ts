@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Pool } from 'pg';
 import type { RegionCatalog } from '@snapferry/domain';
-import { FilesystemRegionStore } from './filesystem-region-store';
+import { FilesystemRegionStore } from './filesystem/filesystem-region-store';
 import { HttpRegionStore } from './http/http-region-store';
 import { checkBucket } from './object-store/check-bucket';
 import { ChunkIndex } from './object-store/chunk-index';

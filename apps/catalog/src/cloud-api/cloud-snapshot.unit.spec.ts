@@ -9,6 +9,7 @@ const snapshot = (over: Partial<SnapshotResponse> = {}): SnapshotResponse => ({
   diskSizeGiB: 10,
   name: 'Copied snap-src00001 from ap-guangzhou',
   encrypted: false,
+  tags: [],
   state: 'COPYING_FROM_REMOTE',
   percent: 42,
   sizeBytes: null,

@@ -11,7 +11,14 @@ import { REGION_CATALOG } from '../tokens';
 
 const hashOf = (snapshotId: string, body: RequestCopiesRequest) =>
   createHash('sha256')
-    .update(JSON.stringify([snapshotId, body.destinationRegions, body.snapshotName ?? null]))
+    .update(
+      JSON.stringify([
+        snapshotId,
+        body.destinationRegions,
+        body.snapshotName ?? null,
+        ...(body.deadline === undefined ? [] : [body.deadline]),
+      ]),
+    )
     .digest('hex');
 
 /**
@@ -58,6 +65,7 @@ export class RequestCopies {
           sourceSnapshotId: snapshotId,
           destinationRegions: body.destinationRegions,
           snapshotName: body.snapshotName,
+          deadline: body.deadline,
           now: new Date().toISOString(),
         },
         {

@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { DomainError } from '@snapferry/domain';
 import { WrongExpectedVersionError } from '@snapferry/event-store';
-import { ApiError, statusOf } from './api-error';
+import { ApiError, type FieldError, statusOf } from './api-error';
 import { contextOf, type CatalogRequest } from './request-context';
 
 export interface Answer {
@@ -11,6 +11,7 @@ export interface Answer {
   code: string;
   message: string;
   headers?: Record<string, string>;
+  fields?: FieldError[];
 }
 
 const httpCodes: Record<number, string> = {
@@ -21,13 +22,17 @@ const httpCodes: Record<number, string> = {
   415: 'InvalidParameter.ContentType',
 };
 
-/** Writes `{"error": {"code", "message", "requestId"}}` with the answer's status and headers. */
+/**
+ * Writes `{"error": {"code", "message", "requestId"}}` with the answer's status and headers,
+ * and `fields` (each field's problem) when the request's fields were refused.
+ */
 export function sendError(response: Response, requestId: string, answer: Answer): void {
   for (const [name, value] of Object.entries(answer.headers ?? {})) response.setHeader(name, value);
+  const { code, message, fields } = answer;
   response
     .status(answer.status)
     .setHeader('x-request-id', requestId)
-    .json({ error: { code: answer.code, message: answer.message, requestId } });
+    .json({ error: { code, message, requestId, ...(fields?.length ? { fields } : {}) } });
 }
 
 /** Every error leaves as `{"error": {"code", "message", "requestId"}}` with a fitting status. */
@@ -56,9 +61,15 @@ export class ErrorFilter implements ExceptionFilter {
         code: exception.code,
         message: exception.message,
         headers: exception.headers,
+        ...(exception.fields ? { fields: exception.fields } : {}),
       };
     if (exception instanceof DomainError)
-      return { status: statusOf(exception.code), code: exception.code, message: exception.message };
+      return {
+        status: statusOf(exception.code),
+        code: exception.code,
+        message: exception.message,
+        ...(exception.fields ? { fields: exception.fields } : {}),
+      };
     if (exception instanceof WrongExpectedVersionError)
       return {
         status: 409,

@@ -1,12 +1,24 @@
 import { type ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
-import { ApiError } from './api-error';
+import { gatherTagFilters, ListSnapshotsQuery } from '@snapferry/contracts';
+import { ApiError, type FieldError } from './api-error';
 
 /** class-validator's findings as messages (nested ones prefixed with their path). */
 export const describeErrors = (errors: ValidationError[], prefix = ''): string[] =>
   errors.flatMap((e) => [
     ...Object.values(e.constraints ?? {}).map((m) => (prefix ? `${prefix}${m}` : m)),
     ...describeErrors(e.children ?? [], `${prefix}${e.property}.`),
+  ]);
+
+/** class-validator's findings per field (`tags.2.key`), for `error.fields`. */
+export const fieldErrors = (errors: ValidationError[], prefix = ''): FieldError[] =>
+  errors.flatMap((e) => [
+    ...Object.values(e.constraints ?? {}).map((message) => ({
+      field: `${prefix}${e.property}`,
+      code: 'InvalidParameter',
+      message,
+    })),
+    ...fieldErrors(e.children ?? [], `${prefix}${e.property}.`),
   ]);
 
 const maxDepth = 16;
@@ -44,11 +56,16 @@ export class StrictValidationPipe extends ValidationPipe {
           400,
           'InvalidParameter',
           describeErrors(errors).join('; ') || 'invalid request',
+          {},
+          fieldErrors(errors),
         ),
     });
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // `tag:<key>=<value>` parameters name their key in the parameter: gathered before the whitelist.
+    if (metadata.type === 'query' && takesTagFilters(metadata.metatype) && isRecord(value))
+      value = gatherTagFilters(value);
     if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object) {
       if (typeof value !== 'object' || value === null || Array.isArray(value))
         throw new ApiError(400, 'InvalidParameter', 'the body must be a JSON object');
@@ -68,3 +85,10 @@ export class StrictValidationPipe extends ValidationPipe {
     return result;
   }
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const takesTagFilters = (metatype: ArgumentMetadata['metatype']): boolean =>
+  metatype === ListSnapshotsQuery ||
+  (typeof metatype === 'function' && metatype.prototype instanceof ListSnapshotsQuery);

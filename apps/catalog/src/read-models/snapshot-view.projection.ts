@@ -36,10 +36,12 @@ export const snapshotViewProjection: Projection = {
       await sql(`DELETE FROM snapshot_view WHERE snapshot_id = ANY($1)`, [deletes]);
     if (upserts.length > 0)
       await sql(
-        `INSERT INTO snapshot_view (snapshot_id, account_id, region, state, disk_id, created_at, doc)
-         SELECT d->>'snapshotId', d->>'accountId', d->>'region', d->>'state', d->>'diskId', (d->>'createdAt')::timestamptz, d
+        `INSERT INTO snapshot_view (snapshot_id, account_id, region, state, disk_id, created_at, tags, doc)
+         SELECT d->>'snapshotId', d->>'accountId', d->>'region', d->>'state', d->>'diskId', (d->>'createdAt')::timestamptz,
+           (SELECT coalesce(jsonb_object_agg(t->>'key', t->>'value'), '{}')
+            FROM jsonb_array_elements(coalesce(d->'tags', '[]')) AS t), d
          FROM jsonb_array_elements($1::jsonb) AS d
-         ON CONFLICT (snapshot_id) DO UPDATE SET state = EXCLUDED.state, doc = EXCLUDED.doc`,
+         ON CONFLICT (snapshot_id) DO UPDATE SET state = EXCLUDED.state, tags = EXCLUDED.tags, doc = EXCLUDED.doc`,
         [JSON.stringify(upserts)],
       );
   },

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  changeSnapshotTags,
   deleteSnapshot,
   findRegion,
   makeId,
@@ -9,7 +10,7 @@ import {
   type RegionCatalog,
   streamIds,
 } from '@snapferry/domain';
-import type { RegisterSnapshotRequest } from '@snapferry/contracts';
+import type { RegisterSnapshotRequest, UpdateSnapshotRequest } from '@snapferry/contracts';
 import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
 import { CatalogStore } from '../store/catalog-store';
@@ -42,18 +43,22 @@ export class SnapshotCommands {
   }
 
   async rename(caller: Caller, snapshotId: string, name: string, requestId: string) {
+    return this.update(caller, snapshotId, { name }, requestId);
+  }
+
+  /** A new name and/or a new set of tags, in one append (either both change or neither). */
+  async update(caller: Caller, snapshotId: string, body: UpdateSnapshotRequest, requestId: string) {
+    if (body.name === undefined && body.tags === undefined)
+      throw new ApiError(400, 'MissingParameter', 'give name, tags or both');
     await this.store.transaction(meta(caller, requestId), async (tx) => {
       const { state, version } = await tx.snapshot(snapshotId);
-      tx.append(
-        streamIds.snapshot(snapshotId),
-        version,
-        renameSnapshot(state, {
-          accountId: caller.accountId,
-          snapshotId,
-          name,
-          now: new Date().toISOString(),
-        }),
-      );
+      const command = { accountId: caller.accountId, snapshotId, now: new Date().toISOString() };
+      tx.append(streamIds.snapshot(snapshotId), version, [
+        ...(body.name === undefined ? [] : renameSnapshot(state, { ...command, name: body.name })),
+        ...(body.tags === undefined
+          ? []
+          : changeSnapshotTags(state, { ...command, tags: body.tags })),
+      ]);
     });
     return this.queries.get(caller, snapshotId);
   }

@@ -13,6 +13,7 @@ export function toSnapshotResponse(view: SnapshotView): SnapshotResponse {
     diskSizeGiB: view.diskSizeGiB,
     name: view.name,
     encrypted: view.encrypted,
+    tags: (view.tags ?? []).map((t) => ({ key: t.key, value: t.value })),
     state: view.state,
     percent: Math.floor(view.percent),
     sizeBytes: view.sizeBytes,

@@ -5,16 +5,17 @@ import {
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
+  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import {
   CopiesResponse,
   ListSnapshotsQuery,
   RegisterSnapshotRequest,
-  RenameSnapshotRequest,
   RequestCopiesRequest,
   SnapshotListResponse,
   SnapshotResponse,
+  UpdateSnapshotRequest,
 } from '@snapferry/contracts';
 import { RequestCopies } from '../copies/request-copies';
 import { ApiErrors } from '../http/api-docs';
@@ -47,6 +48,13 @@ export class SnapshotsController {
 
   @Get()
   @ApiOkResponse({ type: SnapshotListResponse })
+  @ApiQuery({
+    name: 'tag:<key>',
+    required: false,
+    type: String,
+    description:
+      'a tag filter, `tag:<key>=<value>` (repeatable; all must match), e.g. `tag:tier=gold&tag:env=prod`',
+  })
   list(@CurrentCaller() caller: Caller, @Query() query: ListSnapshotsQuery) {
     return this.queries.list(caller, query);
   }
@@ -61,13 +69,13 @@ export class SnapshotsController {
   @Patch(':id')
   @ApiOkResponse({ type: SnapshotResponse })
   @ApiErrors(404, 409)
-  rename(
+  update(
     @CurrentCaller() caller: Caller,
     @Param('id', SnapshotIdPipe) id: string,
-    @Body() body: RenameSnapshotRequest,
+    @Body() body: UpdateSnapshotRequest,
     @RequestId() requestId: string,
   ) {
-    return this.commands.rename(caller, id, body.name, requestId);
+    return this.commands.update(caller, id, body, requestId);
   }
 
   @Delete(':id')

@@ -157,10 +157,35 @@ export class CloudSignatures1760001300000 implements MigrationInterface {
   }
 }
 
+/**
+ * Tags in the status view: a key → value object per snapshot beside the document, with a GIN
+ * index so that `tag:<key>=<value>` filters are a containment (`@>`) lookup and the cloud API's
+ * `tag-key` filter a key lookup (`?|`; the default jsonb_ops class serves both).
+ */
+export class SnapshotViewTags1760001400000 implements MigrationInterface {
+  name = 'SnapshotViewTags1760001400000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`ALTER TABLE snapshot_view ADD COLUMN tags jsonb NOT NULL DEFAULT '{}'`);
+    await runner.query(`
+      UPDATE snapshot_view SET tags = (
+        SELECT coalesce(jsonb_object_agg(t->>'key', t->>'value'), '{}')
+        FROM jsonb_array_elements(doc->'tags') AS t)
+      WHERE jsonb_typeof(doc->'tags') = 'array'`);
+    await runner.query(`CREATE INDEX snapshot_view_tags ON snapshot_view USING gin (tags)`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP INDEX snapshot_view_tags`);
+    await runner.query(`ALTER TABLE snapshot_view DROP COLUMN tags`);
+  }
+}
+
 export const catalogMigrations = [
   CatalogSchema1760000100000,
   UploadLeases1760000400000,
   UploadPlans1760001100000,
   DataReaperWork1760001270000,
   CloudSignatures1760001300000,
+  SnapshotViewTags1760001400000,
 ];

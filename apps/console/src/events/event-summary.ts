@@ -57,6 +57,8 @@ export function summarize(logged: LoggedEvent): string {
       return `${event.data.snapshotId} data stored: ${formatBytes(event.data.sizeBytes)} in ${event.data.chunkCount} chunks`;
     case 'SnapshotRenamed':
       return `${event.data.snapshotId} renamed to “${event.data.name}”`;
+    case 'SnapshotTagsChanged':
+      return `${event.data.snapshotId} tags: ${event.data.tags.map((t) => `${t.key}=${t.value}`).join(', ') || 'none'}`;
     case 'SnapshotCopyRequested':
       return `${event.data.snapshotId} copy to ${event.data.targetRegion} requested as ${event.data.targetSnapshotId}`;
     case 'SnapshotCopyEnded':
@@ -66,7 +68,7 @@ export function summarize(logged: LoggedEvent): string {
     case 'SnapshotDeleted':
       return `${event.data.snapshotId} deleted from ${event.data.region}`;
     case 'ReplicationRequested':
-      return `copy of ${event.data.sourceSnapshotId} (${event.data.sourceRegion}) to ${event.data.targetSnapshotId} (${event.data.targetRegion}) requested`;
+      return `copy of ${event.data.sourceSnapshotId} (${event.data.sourceRegion}) to ${event.data.targetSnapshotId} (${event.data.targetRegion}) requested${event.data.deadline ? `, deadline ${event.data.deadline}` : ''}`;
     case 'ReplicationStarted':
       return `attempt ${event.data.attempt} started: ${formatBytes(event.data.bytesTotal)} in ${event.data.chunksTotal} chunks`;
     case 'ReplicationProgressed':

@@ -11,6 +11,7 @@ import {
   IsOptional,
   IsString,
   Matches,
+  ValidateNested,
   Max,
   MaxLength,
   Min,
@@ -23,7 +24,37 @@ import {
   regionIdPattern,
   snapshotIdPattern,
   snapshotViewStates,
+  maxTagKeyLength,
+  maxTagValueLength,
+  maxTagsPerSnapshot,
+  tagCharsetDescription,
 } from '@snapferry/domain';
+
+const tagRules =
+  `key 1-${maxTagKeyLength} characters, value 0-${maxTagValueLength}, each of ${tagCharsetDescription}; ` +
+  'keys starting with snapferry: are reserved for the service';
+
+/**
+ * One tag. The DTO checks the shape (strings, bounded); the domain checks the rules (charset,
+ * reserved keys, repeats) and refuses with every field's problem.
+ */
+export class TagDto {
+  @ApiProperty({ example: 'tier', maxLength: maxTagKeyLength })
+  @IsString()
+  @MaxLength(1024)
+  key!: string;
+
+  @ApiProperty({ example: 'gold', maxLength: maxTagValueLength })
+  @IsString()
+  @MaxLength(1024)
+  value!: string;
+}
+
+const tagsProperty: { type: [typeof TagDto]; maxItems: number; description: string } = {
+  type: [TagDto],
+  maxItems: maxTagsPerSnapshot,
+  description: `at most ${maxTagsPerSnapshot} tags (${tagRules})`,
+};
 
 export class RegisterSnapshotRequest {
   @ApiProperty({ example: 'ap-guangzhou' })
@@ -63,8 +94,38 @@ export class RegisterSnapshotRequest {
   @IsOptional()
   @IsBoolean()
   encrypted?: boolean;
+
+  @ApiPropertyOptional(tagsProperty)
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => TagDto)
+  tags?: TagDto[];
 }
 
+/** `PATCH /v1/snapshots/{id}`: a new name, a new set of tags, or both. */
+export class UpdateSnapshotRequest {
+  @ApiPropertyOptional({ maxLength: 60 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(60)
+  name?: string;
+
+  @ApiPropertyOptional({
+    ...tagsProperty,
+    description: `replaces the snapshot's own tags (${tagRules}); the service's snapferry: tags stay; [] removes all`,
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => TagDto)
+  tags?: TagDto[];
+}
+
+/** A new name (the cloud API's ModifySnapshotAttribute). */
 export class RenameSnapshotRequest {
   @ApiProperty({ maxLength: 60 })
   @IsString()
@@ -107,6 +168,17 @@ export class RequestCopiesRequest {
   @MaxLength(64)
   @Matches(/^[\x21-\x7e]+$/, { message: 'clientToken must be printable ASCII without spaces' })
   clientToken?: string;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2030-01-01T12:00:00Z',
+    description:
+      'when the copies should be NORMAL: in the future, at most a year ahead. A region starts its waiting copies earliest deadline first; a copy still running at its deadline appends ReplicationDeadlineMissed (and completes as usual)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  deadline?: string;
 }
 
 /** `offset` and `limit` of every paged list. */
@@ -143,6 +215,39 @@ export class ListSnapshotsQuery extends PageQuery {
   @IsOptional()
   @Matches(diskIdPattern, { message: 'diskId must look like disk-xxxxxxxx' })
   diskId?: string;
+
+  /**
+   * The `tag:<key>=<value>` parameters (repeatable; all must match), gathered by the
+   * validation pipe from the query string (see `tagFilterParams`).
+   */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(maxTagsPerSnapshot)
+  @ValidateNested({ each: true })
+  @Type(() => TagDto)
+  tagFilters?: TagDto[];
+}
+
+/** The query parameter prefix of a tag filter: `tag:<key>=<value>`. */
+export const tagFilterPrefix = 'tag:';
+
+/**
+ * Moves `tag:<key>=<value>` parameters (a key may repeat) into `tagFilters`; the rest of
+ * the query stays as it was. A `tagFilters` parameter given directly is dropped.
+ */
+export function gatherTagFilters(query: Record<string, unknown>): Record<string, unknown> {
+  const rest: Record<string, unknown> = {};
+  const tagFilters: { key: unknown; value: unknown }[] = [];
+  for (const [name, value] of Object.entries(query)) {
+    if (name === 'tagFilters') continue;
+    if (!name.startsWith(tagFilterPrefix)) {
+      rest[name] = value;
+      continue;
+    }
+    const key = name.slice(tagFilterPrefix.length);
+    for (const v of Array.isArray(value) ? value : [value]) tagFilters.push({ key, value: v });
+  }
+  return tagFilters.length > 0 ? { ...rest, tagFilters } : rest;
 }
 
 export class ListReplicationsQuery extends PageQuery {

@@ -22,6 +22,12 @@ export class CopyingToRegionResponse {
   @ApiProperty({ minimum: 0, maximum: 100 }) percent!: number;
 }
 
+/** One tag of a snapshot. */
+export class TagResponse {
+  @ApiProperty({ example: 'tier' }) key!: string;
+  @ApiProperty({ example: 'gold' }) value!: string;
+}
+
 /** A snapshot: the source side (`copyingToRegions`) and, for a copy, the target side. */
 export class SnapshotResponse {
   @ApiProperty({ example: 'snap-1a2b3c4d' }) snapshotId!: string;
@@ -31,6 +37,12 @@ export class SnapshotResponse {
   @ApiProperty() diskSizeGiB!: number;
   @ApiProperty() name!: string;
   @ApiProperty() encrypted!: boolean;
+  @ApiProperty({
+    type: [TagResponse],
+    description:
+      "the snapshot's tags; a copy also carries snapferry:source-snapshot, snapferry:source-region (and snapferry:policy when a policy made it)",
+  })
+  tags!: TagResponse[];
   @ApiProperty({ enum: snapshotViewStates }) state!: SnapshotViewState;
   @ApiProperty({ minimum: 0, maximum: 100 }) percent!: number;
   @ApiProperty({ type: Number, nullable: true, description: 'the image size, once stored' })

@@ -8,6 +8,7 @@ import {
   IsNotEmpty,
   IsNumber,
   IsObject,
+  IsOptional,
   IsString,
   IsUUID,
   Matches,
@@ -37,6 +38,8 @@ class ReplicationRequestedSchema extends ReplicationRefSchema {
   @IsInt() @Min(0) sizeBytes!: number;
   @IsString() sourceDigest!: string;
   @IsBoolean() encrypted!: boolean;
+  @IsOptional() @IsISO8601() deadline?: string;
+  @IsOptional() @IsString() @MaxLength(40) policyId?: string;
   @IsISO8601() requestedAt!: string;
 }
 class ReplicationCancelRequestedSchema extends ReplicationRefSchema {

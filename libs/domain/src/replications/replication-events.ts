@@ -19,6 +19,10 @@ export type ReplicationRequested = Event<
     sizeBytes: number;
     sourceDigest: string;
     encrypted: boolean;
+    /** When the copy should be NORMAL by: the region starts earliest deadlines first. */
+    deadline?: string;
+    /** The replication policy that asked for the copy, if one did. */
+    policyId?: string;
     requestedAt: string;
   }
 >;

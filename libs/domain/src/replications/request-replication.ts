@@ -8,6 +8,7 @@ import {
   nameLength,
 } from '../snapshots/snapshot-decisions';
 import type { SnapshotCopyRequested, SnapshotRegistered } from '../snapshots/snapshot-events';
+import { copyTags } from '../snapshots/tags';
 import { judgeDestination } from './judge-destination';
 import type { ReplicationRequested } from './replication-events';
 
@@ -16,7 +17,32 @@ export interface RequestReplication {
   sourceSnapshotId: string;
   destinationRegions: string[];
   snapshotName?: string;
+  /** ISO time by which the copy should be NORMAL; the region starts earliest deadlines first. */
+  deadline?: string;
+  /** The replication policy asking for the copy (tags the copy `snapferry:policy`). */
+  policyId?: string;
   now: string;
+}
+
+/** The longest a deadline may lie ahead. */
+export const maxDeadlineAheadMs = 366 * 24 * 3600_000;
+
+/** A deadline must be an ISO time with a zone, after `now`, at most a year ahead; returns it normalised. */
+export function assertDeadline(deadline: string, now: string): string {
+  const at = Date.parse(deadline);
+  if (
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(deadline) ||
+    Number.isNaN(at)
+  )
+    refuse(
+      'InvalidParameterValue.Deadline',
+      'deadline must be an ISO 8601 time with a zone, such as 2030-01-01T12:00:00Z',
+    );
+  if (at <= Date.parse(now))
+    refuse('InvalidParameterValue.Deadline', `deadline ${deadline} is not in the future`);
+  if (at - Date.parse(now) > maxDeadlineAheadMs)
+    refuse('InvalidParameterValue.Deadline', 'deadline must be at most a year ahead');
+  return new Date(at).toISOString();
 }
 
 export interface RequestReplicationContext {
@@ -60,7 +86,7 @@ export function requestReplication(
   command: RequestReplication,
   context: RequestReplicationContext,
 ): ReplicationDecision {
-  const { accountId, sourceSnapshotId, destinationRegions, snapshotName, now } = command;
+  const { accountId, sourceSnapshotId, destinationRegions, snapshotName, policyId, now } = command;
   if (!context.betaEnabled)
     refuse(
       'UnauthorizedOperation.NotInBeta',
@@ -92,6 +118,13 @@ export function requestReplication(
       'InvalidParameterValue.DestinationRegions',
       'destinationRegions must not repeat a region',
     );
+  const deadline =
+    command.deadline === undefined ? undefined : assertDeadline(command.deadline, now);
+  const tags = copyTags(source.tags, {
+    sourceSnapshotId,
+    sourceRegion: source.region,
+    ...(policyId ? { policyId } : {}),
+  });
 
   const results: DestinationResult[] = [];
   const accepted: AcceptedCopy[] = [];
@@ -152,6 +185,8 @@ export function requestReplication(
           sizeBytes: source.sizeBytes ?? 0,
           sourceDigest: source.digest ?? '',
           encrypted: source.encrypted,
+          ...(deadline ? { deadline } : {}),
+          ...(policyId ? { policyId } : {}),
           requestedAt: now,
         },
       },
@@ -167,6 +202,7 @@ export function requestReplication(
           name,
           encrypted: source.encrypted,
           copyOf: { replicationId, sourceSnapshotId, sourceRegion: source.region },
+          tags,
           registeredAt: now,
         },
       },

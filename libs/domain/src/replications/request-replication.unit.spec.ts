@@ -379,6 +379,10 @@ describe('requestReplication', () => {
                   sourceSnapshotId: 'snap-src00001',
                   sourceRegion: 'ap-guangzhou',
                 },
+                tags: [
+                  { key: 'snapferry:source-snapshot', value: 'snap-src00001' },
+                  { key: 'snapferry:source-region', value: 'ap-guangzhou' },
+                ],
                 registeredAt: now,
               },
             },

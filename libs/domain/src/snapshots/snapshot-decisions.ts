@@ -7,7 +7,9 @@ import type {
   SnapshotDeleted,
   SnapshotRegistered,
   SnapshotRenamed,
+  SnapshotTagsChanged,
 } from './snapshot-events';
+import { assertUserTags, sameTags, type Tag, withReservedTags } from './tags';
 import type { ReplicationCancelRequested } from '../replications/replication-events';
 
 export const maxSnapshotNameLength = 60;
@@ -28,11 +30,12 @@ export function existingSnapshot(
 export type RegisterSnapshot = Omit<SnapshotFacts, 'name' | 'encrypted'> & {
   name?: string;
   encrypted?: boolean;
+  tags?: Tag[];
   now: string;
 };
 
 export function registerSnapshot(command: RegisterSnapshot): SnapshotRegistered {
-  const { now, name, encrypted, ...rest } = command;
+  const { now, name, encrypted, tags, ...rest } = command;
   if (name !== undefined && nameLength(name) > maxSnapshotNameLength)
     refuse(
       'InvalidParameterValue.SnapshotName',
@@ -44,9 +47,34 @@ export function registerSnapshot(command: RegisterSnapshot): SnapshotRegistered 
       ...rest,
       name: name ?? `Snapshot of ${command.diskId}`,
       encrypted: encrypted ?? false,
+      tags: assertUserTags(tags ?? []),
       registeredAt: now,
     },
   };
+}
+
+/**
+ * Replaces a snapshot's own tags with the user's set (the service's `snapferry:` tags stay);
+ * the same set again changes nothing.
+ */
+export function changeSnapshotTags(
+  state: SnapshotState,
+  command: { accountId: string; snapshotId: string; tags: Tag[]; now: string },
+): SnapshotTagsChanged[] {
+  const snapshot = existingSnapshot(state, command.accountId, command.snapshotId);
+  const tags = withReservedTags(snapshot.tags, assertUserTags(command.tags));
+  if (sameTags(snapshot.tags, tags)) return [];
+  return [
+    {
+      type: 'SnapshotTagsChanged',
+      data: {
+        snapshotId: snapshot.snapshotId,
+        region: snapshot.region,
+        tags,
+        changedAt: command.now,
+      },
+    },
+  ];
 }
 
 export interface StoreSnapshotData {

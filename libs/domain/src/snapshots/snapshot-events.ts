@@ -1,5 +1,6 @@
 import type { TerminalReplicationState } from '../replications/replication';
 import type { Event } from '../shared/event';
+import type { Tag } from './tags';
 
 export type DiskUsage = 'SYSTEM_DISK' | 'DATA_DISK';
 export const diskUsages: readonly DiskUsage[] = ['SYSTEM_DISK', 'DATA_DISK'];
@@ -28,6 +29,8 @@ export type SnapshotRegistered = Event<
   SnapshotFacts & {
     /** Set on a target snapshot created by a cross-region copy. */
     copyOf?: CopyOrigin;
+    /** Absent on events written before tags existed: no tags. */
+    tags?: Tag[];
     registeredAt: string;
   }
 >;
@@ -47,6 +50,12 @@ export type SnapshotDataStored = Event<
 export type SnapshotRenamed = Event<
   'SnapshotRenamed',
   { snapshotId: string; region: string; name: string; renamedAt: string }
+>;
+
+/** The snapshot's whole new set of tags (the service's own `snapferry:` tags included). */
+export type SnapshotTagsChanged = Event<
+  'SnapshotTagsChanged',
+  { snapshotId: string; region: string; tags: Tag[]; changedAt: string }
 >;
 
 export type SnapshotCopyRequested = Event<
@@ -89,6 +98,7 @@ export type SnapshotEvent =
   | SnapshotRegistered
   | SnapshotDataStored
   | SnapshotRenamed
+  | SnapshotTagsChanged
   | SnapshotCopyRequested
   | SnapshotCopyEnded
   | SnapshotCopyFailed
@@ -98,6 +108,7 @@ export const snapshotEventTypes: readonly SnapshotEvent['type'][] = [
   'SnapshotRegistered',
   'SnapshotDataStored',
   'SnapshotRenamed',
+  'SnapshotTagsChanged',
   'SnapshotCopyRequested',
   'SnapshotCopyEnded',
   'SnapshotCopyFailed',

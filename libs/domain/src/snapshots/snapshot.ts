@@ -1,4 +1,5 @@
 import type { CopyOrigin, SnapshotEvent, SnapshotFacts } from './snapshot-events';
+import type { Tag } from './tags';
 
 export type SnapshotStatus = 'CREATING' | 'NORMAL' | 'COPYING_FROM_REMOTE' | 'FAILED' | 'DELETED';
 
@@ -10,6 +11,7 @@ export interface CopyInFlight {
 export interface Snapshot extends SnapshotFacts {
   status: SnapshotStatus;
   copyOf?: CopyOrigin;
+  tags: Tag[];
   sizeBytes?: number;
   digest?: string;
   /** Copies from this snapshot still in flight, by target region (the source lock). */
@@ -23,10 +25,11 @@ export const initialSnapshotState = (): SnapshotState => null;
 
 export function evolveSnapshot(state: SnapshotState, event: SnapshotEvent): SnapshotState {
   if (event.type === 'SnapshotRegistered') {
-    const { registeredAt, copyOf, ...rest } = event.data;
+    const { registeredAt, copyOf, tags, ...rest } = event.data;
     return {
       ...rest,
       ...(copyOf ? { copyOf } : {}),
+      tags: tags ?? [],
       status: copyOf ? 'COPYING_FROM_REMOTE' : 'CREATING',
       copiesInFlight: {},
       createdAt: registeredAt,
@@ -43,6 +46,8 @@ export function evolveSnapshot(state: SnapshotState, event: SnapshotEvent): Snap
       };
     case 'SnapshotRenamed':
       return { ...state, name: event.data.name };
+    case 'SnapshotTagsChanged':
+      return { ...state, tags: event.data.tags };
     case 'SnapshotCopyRequested': {
       const { targetRegion, replicationId, targetSnapshotId } = event.data;
       return {

@@ -1,5 +1,6 @@
 import type { SnapshotEvent, SnapshotFacts } from '../snapshots/snapshot-events';
 import type { ReplicationEvent } from '../replications/replication-events';
+import type { Tag } from '../snapshots/tags';
 
 /** The states a snapshot shows in the lists (a deleted one leaves them). */
 export const snapshotViewStates = [
@@ -27,6 +28,8 @@ export interface CopyingToRegion {
  * target status view (a copy arriving in its region, with state and percent) in one document.
  */
 export interface SnapshotView extends SnapshotFacts {
+  /** Absent on documents projected before tags existed: no tags. */
+  tags?: Tag[];
   state: SnapshotViewState;
   percent: number;
   sizeBytes: number | null;
@@ -60,6 +63,8 @@ export function occurredAt(event: SnapshotViewEvent): string {
       return event.data.storedAt;
     case 'SnapshotRenamed':
       return event.data.renamedAt;
+    case 'SnapshotTagsChanged':
+      return event.data.changedAt;
     case 'SnapshotCopyRequested':
     case 'ReplicationRequested':
     case 'ReplicationCancelRequested':
@@ -91,9 +96,10 @@ export function evolveSnapshotView(
   id: string,
 ): SnapshotView | null {
   if (event.type === 'SnapshotRegistered') {
-    const { copyOf, registeredAt, ...d } = event.data;
+    const { copyOf, registeredAt, tags, ...d } = event.data;
     return {
       ...d,
+      tags: tags ?? [],
       state: copyOf ? 'COPYING_FROM_REMOTE' : 'CREATING',
       percent: 0,
       sizeBytes: null,
@@ -133,6 +139,8 @@ export function evolveSnapshotView(
       };
     case 'SnapshotRenamed':
       return { ...next, name: event.data.name };
+    case 'SnapshotTagsChanged':
+      return { ...next, tags: event.data.tags };
     case 'SnapshotCopyRequested': {
       const { targetRegion, targetSnapshotId, replicationId } = event.data;
       const entry: CopyingToRegion = {

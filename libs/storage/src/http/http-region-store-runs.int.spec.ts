@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { emptyGcStats } from '../collect-garbage';
+import { emptyGcStats } from '../region-maintenance';
 import { HttpRegionStore } from './http-region-store';
 
 /** A region's store service as the network shows it: what it answers, and when, is the test's. */

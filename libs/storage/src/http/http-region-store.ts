@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { sha256Hex, sha256HexAsync } from '../chunking';
-import type { GcOptions, GcStats } from '../collect-garbage';
+import type { GcOptions, GcStats, ScrubReport } from '../region-maintenance';
 import {
   CorruptChunkError,
   MissingChunkError,
@@ -12,7 +12,6 @@ import {
 import { assertAccountId, assertDigest, assertRegionId, assertSnapshotId } from '../ids';
 import { validateManifest, type Manifest } from '../manifest';
 import type { ChunkWriter, GetChunkOptions, RegionStore } from '../region-store';
-import type { ScrubReport } from '../scrub';
 import { EMPTY_SHA256, REGION_SIGNATURE_REPLAYED, signRegionRequest } from './region-auth';
 
 export interface HttpRegionStoreOptions {

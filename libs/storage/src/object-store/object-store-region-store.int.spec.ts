@@ -15,7 +15,7 @@ import {
 import { sha256Hex } from '../chunking';
 import { copySnapshot } from '../copy-snapshot';
 import { CorruptChunkError, MissingChunkError, StorageFullError } from '../errors';
-import { FilesystemRegionStore } from '../filesystem-region-store';
+import { FilesystemRegionStore } from '../filesystem/filesystem-region-store';
 import { buildManifest } from '../manifest';
 import { readStream } from '../read-stream';
 import { storeStream } from '../store-stream';

@@ -1,8 +1,14 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertBytesHashTo } from '../chunking';
-import type { GcOptions, GcStats } from '../collect-garbage';
-import { DEFAULT_GC_GRACE_MS, emptyGcStats } from '../collect-garbage';
+import {
+  DEFAULT_GC_GRACE_MS,
+  emptyGcStats,
+  type GcOptions,
+  type GcStats,
+  type ScrubFinding,
+  type ScrubReport,
+} from '../region-maintenance';
 import { CorruptChunkError, InvalidManifestError, MissingChunkError } from '../errors';
 import {
   assertAccountId,
@@ -13,7 +19,6 @@ import {
 } from '../ids';
 import { validateManifest, type Manifest } from '../manifest';
 import type { ChunkWriter, GetChunkOptions, RegionStore } from '../region-store';
-import type { ScrubFinding, ScrubReport } from '../scrub';
 import type { ChunkIndex } from './chunk-index';
 import {
   isAlreadyThere,

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { statSync, utimesSync } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, utimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { assertBytesHashTo } from './chunking';
-import { InvalidManifestError, MissingChunkError, StorageFullError } from './errors';
+import { assertBytesHashTo } from '../chunking';
+import { InvalidManifestError, MissingChunkError, StorageFullError } from '../errors';
 import {
   assertAccountId,
   assertDigest,
@@ -11,7 +11,7 @@ import {
   assertSnapshotId,
   isDigest,
   isSnapshotId,
-} from './ids';
+} from '../ids';
 import {
   fsyncDir,
   isErrno,
@@ -24,10 +24,11 @@ import {
   writeFileAtomic,
 } from './atomic-file';
 import { AccountReferences } from './account-references';
-import { validateManifest, type Manifest } from './manifest';
-import type { ChunkInfo, ChunkWriter, GetChunkOptions, LocalRegionStore } from './region-store';
-import { collectGarbage, type GcOptions, type GcStats } from './collect-garbage';
-import { scrubRegion, type ScrubReport } from './scrub';
+import { validateManifest, type Manifest } from '../manifest';
+import type { ChunkInfo, ChunkWriter, GetChunkOptions, LocalRegionStore } from '../region-store';
+import { collectGarbage } from './collect-garbage';
+import type { GcOptions, GcStats, ScrubReport } from '../region-maintenance';
+import { scrubRegion } from './scrub';
 import { forEachMetadata } from './metadata-batches';
 
 /**

@@ -11,7 +11,7 @@ import {
   sha256Hex,
   storeStream,
   verifySnapshot,
-} from './index';
+} from '../index';
 
 const chunkSize = 64 * 1024;
 

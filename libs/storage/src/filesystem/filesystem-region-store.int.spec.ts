@@ -16,7 +16,7 @@ import {
   storeStream,
   TooLargeError,
   type Manifest,
-} from './index';
+} from '../index';
 
 const KiB = 1024;
 const chunkSize = 64 * KiB;

@@ -1,42 +1,15 @@
-import type { LocalRegionStore } from './region-store';
+import type { LocalRegionStore } from '../region-store';
+import {
+  DEFAULT_GC_GRACE_MS,
+  emptyGcStats,
+  type GcOptions,
+  type GcStats,
+} from '../region-maintenance';
 
-export const DEFAULT_GC_GRACE_MS = 10 * 60 * 1000;
 /** Candidates checked per pass over the manifests: bounds memory whatever the region holds. */
 export const DEFAULT_GC_BATCH = 50_000;
 
-export interface GcStats {
-  manifests: number;
-  pending: number;
-  chunksScanned: number;
-  /** Old chunks that a manifest or pending write still referenced. */
-  chunksReferenced: number;
-  chunksDeleted: number;
-  bytesFreed: number;
-  tempFilesDeleted: number;
-  /** Passes over the manifests (one per batch of old chunks). */
-  passes: number;
-}
-
 /** Statistics of a GC that has not found anything yet. */
-export const emptyGcStats = (): GcStats => ({
-  manifests: 0,
-  pending: 0,
-  chunksScanned: 0,
-  chunksReferenced: 0,
-  chunksDeleted: 0,
-  bytesFreed: 0,
-  tempFilesDeleted: 0,
-  passes: 0,
-});
-
-export interface GcOptions {
-  graceMs?: number;
-  now?: () => number;
-  /** Old chunks collected per pass; memory holds one batch, not the region. */
-  batchSize?: number;
-  signal?: AbortSignal;
-}
-
 /**
  * Mark-and-sweep in bounded memory: old chunks are listed in batches, and each batch is
  * checked against every pending record and manifest (read one at a time), so memory holds

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, link, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { ChunkBuffers } from './chunk-buffers';
+import type { ChunkBuffers } from '../chunk-buffers';
 
 /** Marks files being written; readers skip them, GC removes the stale ones. */
 export const TEMP_MARKER = '.tmp-';

@@ -1,21 +1,6 @@
-import { CorruptChunkError } from './errors';
-import type { LocalRegionStore } from './region-store';
-
-export interface ScrubFinding {
-  digest: string;
-  /** The snapshots whose data includes this chunk (they cannot be read until it is restored). */
-  snapshots: string[];
-}
-
-export interface ScrubReport {
-  region: string;
-  chunksChecked: number;
-  bytesChecked: number;
-  /** Chunks whose bytes no longer match their digest; removed, so a new copy can restore them. */
-  corrupt: ScrubFinding[];
-  /** Chunks a manifest lists that the region does not hold. */
-  missing: ScrubFinding[];
-}
+import { CorruptChunkError } from '../errors';
+import type { LocalRegionStore } from '../region-store';
+import type { ScrubReport } from '../region-maintenance';
 
 /**
  * The operator's full check, in the spirit of a ZFS scrub: every stored chunk is re-read and

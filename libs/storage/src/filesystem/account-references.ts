@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, isTempFile, listDir, removeFile, TEMP_MARKER } from './atomic-file';
-import { assertAccountId, assertDigest, assertSnapshotId, isDigest, isSnapshotId } from './ids';
-import type { ChunkWriter } from './region-store';
+import { assertAccountId, assertDigest, assertSnapshotId, isDigest, isSnapshotId } from '../ids';
+import type { ChunkWriter } from '../region-store';
 
 /** Digests kept in memory across accounts before the least recently asked accounts are dropped. */
 const CACHE_DIGESTS = 500_000;
