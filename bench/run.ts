@@ -99,6 +99,7 @@ async function main(): Promise<void> {
                 memoryBytes: 256 * 1024 ** 2,
               }
             : { imageBytes: 1024 ** 3, scaleBytes: 128 * 1024 ** 2, memoryBytes: 4 * 1024 ** 3 },
+          profiling,
         ),
       )),
     );

@@ -21,19 +21,11 @@ function build() {
 }
 
 async function postgresAnswers(url) {
-  const { Client } = require('pg');
+  // Runs after build(): the services' own probe, from dist/.
+  const { probePostgres } = require(path.join(root, 'dist/libs/platform/src/ensure-database'));
   const target = new URL(url);
   target.pathname = '/postgres';
-  const client = new Client({ connectionString: target.toString(), connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    // Only a probe: whether it ends cleanly changes nothing.
-    await client.end().catch(() => undefined);
-  }
+  return (await probePostgres(target.toString(), 3000)).state === 'answers';
 }
 
 async function rabbitAnswers(url) {

@@ -15,6 +15,27 @@ const serverUrl =
   process.env['BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const amqpBase = process.env['BENCH_AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 
+/**
+ * `rabbitmqctl -q …`, tried three times 2 s apart: on a loaded machine the CLI's own Erlang
+ * node sometimes fails to reach the broker in time. Its output is in the error.
+ */
+async function rabbitmqctl(args: string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run('rabbitmqctl', ['-q', ...args], { timeout: 60_000 });
+      return;
+    } catch (error) {
+      if (attempt === 3) {
+        const { stderr, stdout } = error as { stderr?: string; stdout?: string };
+        throw new Error(
+          `rabbitmqctl ${args.join(' ')} failed: ${stderr || stdout || String(error)}`,
+        );
+      }
+      await new Promise((done) => setTimeout(done, 2_000));
+    }
+  }
+}
+
 let counter = 0;
 const stamp = `${Date.now().toString(36)}_${process.pid}`;
 export const uniqueName = (prefix: string) => `${prefix}_${stamp}_${(counter += 1)}`;
@@ -54,11 +75,9 @@ export class Resources {
 
   async vhost(prefix = 'snapferry_bench'): Promise<string> {
     const name = uniqueName(prefix);
-    await run('rabbitmqctl', ['-q', 'add_vhost', name], { timeout: 60_000 });
-    this.undo.push(() => run('rabbitmqctl', ['-q', 'delete_vhost', name], { timeout: 60_000 }));
-    await run('rabbitmqctl', ['-q', 'set_permissions', '-p', name, 'guest', '.*', '.*', '.*'], {
-      timeout: 60_000,
-    });
+    await rabbitmqctl(['add_vhost', name]);
+    this.undo.push(() => rabbitmqctl(['delete_vhost', name]));
+    await rabbitmqctl(['set_permissions', '-p', name, 'guest', '.*', '.*', '.*']);
     const url = new URL(amqpBase);
     url.pathname = `/${encodeURIComponent(name)}`;
     return url.toString();

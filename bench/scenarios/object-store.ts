@@ -34,6 +34,12 @@ export interface ObjectStoreSizes {
   memoryBytes: number;
 }
 
+/** `--profile`: which services run with `--cpu-prof`, and where their profiles go. */
+export interface Profiling {
+  cpuProfDir?: string;
+  profile?: ('catalog' | 'replicator')[];
+}
+
 const size = (bytes: number) =>
   bytes >= 1024 ** 3 ? `${bytes / 1024 ** 3} GiB` : `${bytes / MiB} MiB`;
 const load = () => loadavg()[0]!.toFixed(2);
@@ -44,8 +50,16 @@ class ObjectStack {
   api!: Api;
   private env: NodeJS.ProcessEnv = {};
 
-  constructor(private readonly resources: Resources) {
+  constructor(
+    private readonly resources: Resources,
+    private readonly profiling: Profiling = {},
+  ) {
     resources.onCleanup(() => Promise.all(this.services.map((s) => s.stop())));
+  }
+
+  private profiled(kind: 'catalog' | 'replicator') {
+    const { cpuProfDir, profile = [] } = this.profiling;
+    return cpuProfDir && profile.includes(kind) ? { cpuProfDir } : {};
   }
 
   /** What a failure shows: the services' last lines and whether each is still running. */
@@ -108,7 +122,7 @@ class ObjectStack {
       REPLICATOR_MAX_CONCURRENT_COPIES: '8',
       LOG_LEVEL: 'warn',
     };
-    const catalog = await new Service('catalog', this.env).start();
+    const catalog = await new Service('catalog', this.env, this.profiled('catalog')).start();
     this.services.push(catalog);
     this.api = new Api(catalog.url);
     await this.api.enableBeta();
@@ -116,10 +130,11 @@ class ObjectStack {
   }
 
   async replicator(regions: string[]): Promise<Service> {
-    const replicator = await new Service('replicator', {
-      ...this.env,
-      REPLICATOR_REGIONS: regions.join(','),
-    }).start();
+    const replicator = await new Service(
+      'replicator',
+      { ...this.env, REPLICATOR_REGIONS: regions.join(',') },
+      this.profiled('replicator'),
+    ).start();
     this.services.push(replicator);
     return replicator;
   }
@@ -213,7 +228,10 @@ const median = (values: number[]) => {
  * region by two replicator processes beside one; and the replicator's peak RSS while it copies
  * a large image from a filesystem region into a bucket, beside the 300 MB budget.
  */
-export async function objectStoreScenario(sizes: ObjectStoreSizes): Promise<Row[]> {
+export async function objectStoreScenario(
+  sizes: ObjectStoreSizes,
+  profiling: Profiling = {},
+): Promise<Row[]> {
   const available = cephRgwAvailable();
   if (!available.ok) {
     process.stderr.write(`bench: 7 object store skipped: ${available.reason}\n`);
@@ -222,13 +240,13 @@ export async function objectStoreScenario(sizes: ObjectStoreSizes): Promise<Row[
   // The Ceph daemons are unref'd children: a wait for nothing but their exit would end this process.
   const keepAlive = setInterval(() => undefined, 60_000);
   try {
-    return await measure(sizes);
+    return await measure(sizes, profiling);
   } finally {
     clearInterval(keepAlive);
   }
 }
 
-async function measure(sizes: ObjectStoreSizes): Promise<Row[]> {
+async function measure(sizes: ObjectStoreSizes, profiling: Profiling): Promise<Row[]> {
   const say = (line: string) => process.stderr.write(`bench: object store: ${line}\n`);
   const loadBefore = load();
   const rows: Row[] = [];
@@ -248,7 +266,7 @@ async function measure(sizes: ObjectStoreSizes): Promise<Row[]> {
     ]);
     resources.onCleanup(() => Promise.all([a.stop(), b.stop()]));
     const files = await resources.dir('snapferry-bench-s3-');
-    const stack = (current = new ObjectStack(resources));
+    const stack = (current = new ObjectStack(resources, profiling));
     await stack.start({ 'bx-src': a, 'bx-dst1': b, 'bx-dst2': b, 'bx-dst3': b });
     const r1 = await stack.replicator(['bx-dst1', 'bx-dst2', 'bx-dst3']);
 
@@ -352,7 +370,7 @@ async function measure(sizes: ObjectStoreSizes): Promise<Row[]> {
   try {
     const c = await startCephRgw({ osdBytes: sizes.memoryBytes + 1024 ** 3 });
     resources.onCleanup(() => c.stop());
-    const stack = (current = new ObjectStack(resources));
+    const stack = (current = new ObjectStack(resources, profiling));
     await stack.start({ 'bx-disk': null, 'bx-big': c });
     const replicator = await stack.replicator(['bx-big']);
     const image = new DiskImage(sizes.memoryBytes);

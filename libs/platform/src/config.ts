@@ -58,6 +58,11 @@ export interface SnapferryConfig {
   /** How long a call to another region's store keeps retrying before the copy fails. */
   regionRetryMs: number;
   /**
+   * SNAPFERRY_S3_TIMEOUT_MS: how long one try of an S3 call may go without a byte moving
+   * (a silent gateway) before it is abandoned and tried again.
+   */
+  objectStoreTimeoutMs: number;
+  /**
    * The variables that give bucket-backed regions keys of their own
    * (`SNAPFERRY_S3_*_<REGION>`), kept apart from the rest of the environment; without them a
    * region's bucket client takes the AWS SDK's chain (AWS_*, profiles). Never logged.
@@ -345,6 +350,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfi
     regions,
     regionSecret,
     regionRetryMs: integer(env, 'SNAPFERRY_REGION_RETRY_MS', 10 * 60 * 1000, 0),
+    objectStoreTimeoutMs: integer(env, 'SNAPFERRY_S3_TIMEOUT_MS', 30_000, 100),
     objectStoreEnv: Object.fromEntries(
       Object.entries(env).filter(([name]) => name.startsWith('SNAPFERRY_S3_')),
     ),

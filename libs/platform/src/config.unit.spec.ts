@@ -22,7 +22,10 @@ describe('configuration', () => {
       claimLeaseMs: 30_000,
       maxBytesPerSec: null,
       chunkSize: 4 * 1024 * 1024,
+      regionRetryMs: 10 * 60 * 1000,
+      objectStoreTimeoutMs: 30_000,
     });
+    expect(loadConfig({ SNAPFERRY_S3_TIMEOUT_MS: '2000' }).objectStoreTimeoutMs).toBe(2000);
     expect(config.replicatorRegions).toEqual(config.regions.regions.map((r) => r.id));
   });
 
@@ -169,6 +172,7 @@ describe('configuration', () => {
       /REPLICATOR_MAX_CONCURRENT_COPIES/,
     );
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ SNAPFERRY_S3_TIMEOUT_MS: '10' })).toThrow(/SNAPFERRY_S3_TIMEOUT_MS/);
     expect(() => loadConfig({ REPLICATOR_CLAIM_LEASE_MS: '500' })).toThrow(
       /REPLICATOR_CLAIM_LEASE_MS must be an integer ≥ 1000/,
     );

@@ -137,8 +137,10 @@ export class StorageFullError extends StorageError {
   constructor(
     readonly region: string,
     readonly what: string,
+    /** Why it is full, in the store's words: a disk's ENOSPC, a bucket's QuotaExceeded. */
+    readonly reason = 'no space left on device',
   ) {
-    super(`the store of region ${region} is full (no space left on device) writing ${what}`);
+    super(`the store of region ${region} is full (${reason}) writing ${what}`);
   }
 }
 

@@ -27,6 +27,8 @@ export interface RegionStoresOptions {
   indexDatabaseUrl?: string;
   /** Where bucket credentials come from (SNAPFERRY_S3_*_<REGION>, AWS_*). */
   env?: NodeJS.ProcessEnv;
+  /** How long one try of an S3 call may stay silent (SNAPFERRY_S3_TIMEOUT_MS; default 30 s). */
+  objectStoreTimeoutMs?: number;
 }
 
 /** What the store service needs of a region it serves: the port, and writes of hashed bytes. */
@@ -59,6 +61,7 @@ export class RegionStores {
       regionRetryMs: number;
       replicatorDatabaseUrl?: string;
       objectStoreEnv?: NodeJS.ProcessEnv;
+      objectStoreTimeoutMs?: number;
     },
     local?: readonly string[],
   ): RegionStores {
@@ -69,6 +72,9 @@ export class RegionStores {
       retryForMs: config.regionRetryMs,
       ...(config.replicatorDatabaseUrl ? { indexDatabaseUrl: config.replicatorDatabaseUrl } : {}),
       env: { ...process.env, ...config.objectStoreEnv },
+      ...(config.objectStoreTimeoutMs !== undefined
+        ? { objectStoreTimeoutMs: config.objectStoreTimeoutMs }
+        : {}),
       ...(local ? { local } : {}),
     });
   }
@@ -155,7 +161,14 @@ export class RegionStores {
   private client(bucket: BucketRegion): Promise<S3Client> {
     let client = this.clients.get(bucket.id);
     if (!client) {
-      client = createS3Client(bucket, this.options.env ?? process.env);
+      const timeoutMs = this.options.objectStoreTimeoutMs;
+      client = createS3Client(
+        bucket,
+        this.options.env ?? process.env,
+        timeoutMs !== undefined
+          ? { socketTimeoutMs: timeoutMs, connectionTimeoutMs: Math.min(5_000, timeoutMs) }
+          : {},
+      );
       client.catch(() => this.clients.delete(bucket.id));
       this.clients.set(bucket.id, client);
     }

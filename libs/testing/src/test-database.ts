@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { probePostgres } from '@snapferry/platform';
 import { uniqueName } from './unique-name';
 
 export interface TestDatabase {
@@ -14,19 +15,6 @@ export function adminDatabaseUrl(): string {
   return process.env['TEST_DATABASE_URL'] ?? process.env['DATABASE_URL'] ?? localDefault;
 }
 
-async function reachable(url: string): Promise<boolean> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    // Only a probe: whether it ends cleanly changes nothing.
-    await client.end().catch(() => undefined);
-  }
-}
-
 let containerUrl: Promise<string> | undefined;
 
 async function startContainer(): Promise<string> {
@@ -39,7 +27,7 @@ async function startContainer(): Promise<string> {
 /** Creates a database with a unique name for one test file; `drop()` removes it. */
 export async function createTestDatabase(prefix = 'sf_test'): Promise<TestDatabase> {
   let admin = adminDatabaseUrl();
-  if (!(await reachable(admin))) {
+  if ((await probePostgres(admin, 2000)).state !== 'answers') {
     containerUrl ??= startContainer();
     admin = await containerUrl;
   }

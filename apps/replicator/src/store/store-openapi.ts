@@ -35,7 +35,11 @@ const errors = {
     ...error,
     description: 'the signature cannot be checked now (ServiceUnavailable): retry',
   },
-  '507': { ...error, description: 'the region has no space left' },
+  '507': {
+    ...error,
+    description:
+      'the region has no space left (ResourceInsufficient.StorageFull); `error.reason` says why in the store’s words (`no space left on device`, a bucket’s `QuotaExceeded`)',
+  },
 };
 const ids = json({
   type: 'object',

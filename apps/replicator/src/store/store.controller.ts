@@ -144,7 +144,9 @@ export class StoreController {
           missing: error.digests,
         });
       if (error instanceof StorageFullError)
-        return fail(507, 'ResourceInsufficient.StorageFull', error.message);
+        return fail(507, 'ResourceInsufficient.StorageFull', error.message, {
+          reason: error.reason,
+        });
       if (error instanceof SyntaxError)
         return fail(400, 'InvalidParameter.MalformedJson', 'the body is not valid JSON');
       if (error instanceof InvalidBodyError) return fail(400, 'InvalidParameter', error.message);

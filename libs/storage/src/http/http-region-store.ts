@@ -133,7 +133,8 @@ export class HttpRegionStore implements RegionStore {
   }
 
   private unexpected(what: string, answer: Answer): Error {
-    if (answer.status === 507) return new StorageFullError(this.region, what);
+    if (answer.status === 507)
+      return new StorageFullError(this.region, what, fullReason(answer.body));
     return new Error(
       `region ${this.region}'s store answered ${answer.status} to ${what}: ${errorMessage(answer.body)}`,
     );
@@ -296,6 +297,17 @@ function errorMessage(body: Buffer): string {
     return parsed.error?.message ?? body.toString('utf8').slice(0, 200);
   } catch {
     return body.toString('utf8').slice(0, 200);
+  }
+}
+
+/** Why the region's store is full, as its 507 says (a disk's ENOSPC, a bucket's quota). */
+function fullReason(body: Buffer): string | undefined {
+  try {
+    const reason = (JSON.parse(body.toString('utf8')) as { error?: { reason?: unknown } }).error
+      ?.reason;
+    return typeof reason === 'string' && reason !== '' ? reason : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -62,9 +62,10 @@ export function isTransient(error: unknown): boolean {
  * Runs one S3 call (`what`, for messages) with the SDK's own quick retries underneath and, on
  * top, backoff (0.2 s doubling to 5 s) for as long as `retryForMs` while the bucket fails
  * transiently (a gateway restarting, 503 SlowDown, timeouts): a copy outlives a restart of the
- * object store. Past the budget it fails with ObjectStoreUnavailableError naming the S3 error;
- * a full bucket is a StorageFullError (as a full disk is); any other refusal an
- * ObjectStoreRefusedError. `expected` lets the caller take some failures as answers (NoSuchKey).
+ * object store. The last try is made when the budget ends, and only a failure past it fails
+ * the call, with ObjectStoreUnavailableError naming the S3 error and the tries made (the
+ * SDK's included); a full bucket is a StorageFullError (as a full disk is); any other refusal
+ * an ObjectStoreRefusedError.
  */
 export async function objectStoreCall<T>(
   what: string,
@@ -73,31 +74,46 @@ export async function objectStoreCall<T>(
 ): Promise<T> {
   const started = Date.now();
   let delay = 200;
-  for (let attempt = 1; ; attempt++) {
+  let tries = 0;
+  for (;;) {
     options.signal?.throwIfAborted();
     try {
       return await call();
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
+      tries += sdkAttempts(error);
       const { code, httpStatus, detail } = s3Failure(error);
-      if (full.has(code)) throw new StorageFullError(options.region, what);
       const status = httpStatus ? ` (HTTP ${httpStatus})` : '';
+      if (full.has(code))
+        throw new StorageFullError(
+          options.region,
+          what,
+          `${options.where} refused the write: ${code}${status}`,
+        );
       if (!isTransient(error))
         throw new ObjectStoreRefusedError(
           options.region,
           code,
           `region ${options.region}'s object store (${options.where}) refused ${what}: ${code}${status}: ${detail}`,
         );
-      if (Date.now() - started + delay > options.retryForMs)
+      const elapsed = Date.now() - started;
+      if (elapsed >= options.retryForMs)
         throw new ObjectStoreUnavailableError(
           options.region,
           code,
-          `region ${options.region}'s object store (${options.where}) kept failing ${what} for ${Math.round((Date.now() - started) / 1000)} s (${attempt} attempts): ${code}${status}: ${detail}`,
+          `region ${options.region}'s object store (${options.where}) kept failing ${what} for ${Math.round(elapsed / 1000)} s (${tries} tries): ${code}${status}: ${detail}`,
         );
-      await sleep(delay, undefined, options.signal ? { signal: options.signal } : {});
+      const wait = Math.min(delay, options.retryForMs - elapsed);
+      await sleep(wait, undefined, options.signal ? { signal: options.signal } : {});
       delay = Math.min(delay * 2, 5_000);
     }
   }
+}
+
+/** How many tries the SDK made before it gave up (its own retries), 1 if it does not say. */
+function sdkAttempts(error: unknown): number {
+  const attempts = (error as { $metadata?: { attempts?: unknown } } | null)?.$metadata?.attempts;
+  return typeof attempts === 'number' && attempts > 0 ? attempts : 1;
 }
 
 /** Whether the failure is S3's "no such key" (an answer, not an error, for reads). */

@@ -44,5 +44,9 @@ export function s3Failure(error: unknown): S3Failure {
     (typeof e.cause?.code === 'string' && e.cause.code) ||
     /\b(E[A-Z][A-Z_]{2,}|EAI_[A-Z]+)\b/.exec(message)?.[1];
   if (networkCode) return { code: networkCode, detail: message };
+  // The SDK's wrapper of what is not an Error of its realm (under Jest: Node's own errors)
+  // keeps only `${name}: ${message}`: the name is the code (TimeoutError for a reset socket).
+  const wrapped = /^AWS SDK error wrapper for ([A-Za-z]+): /.exec(message)?.[1];
+  if (wrapped && wrapped !== 'Error') return { code: wrapped, detail: message };
   return { code: e.name && e.name !== 'Error' ? e.name : 'Error', detail: message };
 }

@@ -55,6 +55,13 @@ describe('s3Failure', () => {
       'ECONNREFUSED',
     ],
     [
+      // A connection reset is named TimeoutError by the SDK's HTTP handler; wrapped, only the
+      // name is left to tell it is the network's.
+      "the SDK's wrapper of a reset connection of another realm",
+      new Error('AWS SDK error wrapper for TimeoutError: socket hang up'),
+      'TimeoutError',
+    ],
+    [
       "the SDK's timeout",
       Object.assign(new Error('Connection timed out after 5000 ms'), { name: 'TimeoutError' }),
       'TimeoutError',
