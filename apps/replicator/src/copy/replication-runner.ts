@@ -427,6 +427,10 @@ export class ReplicationRunner implements BeforeApplicationShutdown {
     const job = await ctx.jobs.requestCancel(replicationId);
     const running = [...this.copies].filter((c) => c.replicationId === replicationId);
     for (const copy of running) copy.controller.abort(new CancelledError());
+    this.logger.info(
+      { replicationId, region: ctx.region, copyRunsHere: running.length > 0, state: job.state },
+      'cancel requested',
+    );
     // The copy finished before the cancel arrived: the target was deleted, so drop its data.
     // (A copy running in another replicator of the region sees the flag within a second.)
     if (running.length === 0 && job.state === 'COMPLETED')
