@@ -1,5 +1,4 @@
 import { Client } from 'pg';
-import { probePostgres } from '@snapferry/platform';
 import { uniqueName } from './unique-name';
 
 export interface TestDatabase {
@@ -24,18 +23,40 @@ async function startContainer(): Promise<string> {
   return container.getConnectionUri();
 }
 
+/**
+ * Connects to the configured server, else to a container where a Docker engine answers.
+ * (Not platform's probePostgres: libs/testing must not depend on the libraries it tests.)
+ */
+async function connectToServer(): Promise<{ admin: string; client: Client }> {
+  const configured = adminDatabaseUrl();
+  const client = new Client({ connectionString: configured, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return { admin: configured, client };
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    containerUrl ??= startContainer().catch((cause: unknown) => {
+      throw new AggregateError(
+        [error, cause],
+        `PostgreSQL at ${configured} did not answer and no container could start`,
+      );
+    });
+    const admin = await containerUrl;
+    const containerClient = new Client({ connectionString: admin });
+    await containerClient.connect();
+    return { admin, client: containerClient };
+  }
+}
+
 /** Creates a database with a unique name for one test file; `drop()` removes it. */
 export async function createTestDatabase(prefix = 'sf_test'): Promise<TestDatabase> {
-  let admin = adminDatabaseUrl();
-  if ((await probePostgres(admin, 2000)).state !== 'answers') {
-    containerUrl ??= startContainer();
-    admin = await containerUrl;
-  }
+  const { admin, client } = await connectToServer();
   const name = uniqueName(prefix);
-  const client = new Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`CREATE DATABASE "${name}"`);
-  await client.end();
+  try {
+    await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
   const url = new URL(admin);
   url.pathname = `/${name}`;
   return {
