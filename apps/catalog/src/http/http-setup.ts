@@ -9,6 +9,7 @@ import { cloudApiBody, cloudError, isCloudApiCall, sendCloudAnswer } from '../cl
 import { serveConsole } from '../console/serve-console';
 import { bodyTooSlowCode, bytesPerWindow, paceBodies } from './body-pace';
 import { sendError } from './error.filter';
+import { lingerBeforeClosing } from './lingering-close';
 import { contextOf, type CatalogRequest } from './request-context';
 
 /**
@@ -49,6 +50,7 @@ export function configureHttp(
   // Node's own limit (a whole request within 300 s, answered with a bare 408) would cut off an
   // upload that is long but steady; the pace below cuts off the slow ones instead.
   app.getHttpServer().requestTimeout = 0;
+  lingerBeforeClosing(app.getHttpServer()); // a refused upload's client reads its 429, not a reset
   app.use(paceBodies(pace, bodyTooSlow(pace)));
   app.use(cloudApiBody()); // raw bytes for `POST /` (signed), before the JSON parser of /v1
   app.use(largeJson()); // before the general parser, which then finds the body read
