@@ -25,6 +25,14 @@ import { DeadlineTimer } from './deadlines/deadline-timer';
 import { DataReaperRows } from './data-reaper/data-reaper-rows';
 import { RegionSweeper } from './data-reaper/region-sweeper';
 import { OutboxRelay } from './outbox/outbox-relay';
+import { PoliciesController } from './policies/policies.controller';
+import { PolicyCommands } from './policies/policy-commands';
+import { PolicyQueries } from './policies/policy-queries';
+import { PolicyReports } from './policies/policy-reports';
+import { PolicyEngine } from './policies/engine/policy-engine';
+import { PolicyPass } from './policies/engine/policy-pass';
+import { RecoveryPointGauge } from './policies/engine/recovery-point-gauge';
+import { RpoTimer } from './policies/engine/rpo-timer';
 import { ProgressController } from './progress/progress.controller';
 import { RecordProgress } from './progress/record-progress';
 import { ProjectionWatermark } from './read-models/projection-watermark';
@@ -93,6 +101,7 @@ export class CatalogModule {
         ScrubController,
         ProgressController,
         ProjectionsController,
+        PoliciesController,
         ...cloudApi.controllers,
       ],
       providers: [
@@ -146,6 +155,13 @@ export class CatalogModule {
           provide: RegionStores,
           useFactory: () => RegionStores.fromConfig(config),
         },
+        PolicyCommands,
+        PolicyQueries,
+        PolicyReports,
+        PolicyEngine,
+        PolicyPass,
+        RpoTimer,
+        RecoveryPointGauge,
         ...cloudApi.providers,
       ],
     };

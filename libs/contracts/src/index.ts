@@ -8,3 +8,5 @@ export * from './http/snapshot-responses';
 export * from './http/replication-responses';
 export * from './http/catalog-responses';
 export * from './http/upload-dtos';
+export * from './http/policy-dtos';
+export * from './http/policy-responses';

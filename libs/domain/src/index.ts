@@ -17,3 +17,5 @@ export * from './accounts/account';
 export * from './views/snapshot-view';
 export * from './views/replication-view';
 export * from './catalog-event';
+export * from './policies';
+export * from './views/policy-view';

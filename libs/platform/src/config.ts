@@ -84,6 +84,11 @@ export interface SnapferryConfig {
   gcIntervalMs: number;
   /** Every region is swept at least this often, deletions or not (leftovers of failed writes). */
   gcPeriodMs: number;
+  /**
+   * How often each replication policy's pass runs (SNAPFERRY_POLICY_RETENTION_INTERVAL_MS):
+   * its retention, and the copies it missed (a policy created for disks that have snapshots).
+   */
+  policyPassIntervalMs: number;
   /** Server-sent event streams one API key may hold open at once. */
   maxEventStreamsPerKey: number;
   /** Requests per API key and window (SNAPFERRY_RATE_LIMIT); null: no limit. */
@@ -364,6 +369,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfi
     gcGraceMs: integer(env, 'SNAPFERRY_GC_GRACE_MS', 10 * 60 * 1000, 0),
     gcIntervalMs: integer(env, 'SNAPFERRY_GC_INTERVAL_MS', 60 * 1000, 0),
     gcPeriodMs: integer(env, 'SNAPFERRY_GC_PERIOD_MS', 60 * 60 * 1000, 1000),
+    policyPassIntervalMs: integer(env, 'SNAPFERRY_POLICY_RETENTION_INTERVAL_MS', 60 * 1000, 100),
     maxEventStreamsPerKey: integer(env, 'SNAPFERRY_MAX_EVENT_STREAMS', 8, 1),
     rateLimit: parseRateLimit(env['SNAPFERRY_RATE_LIMIT']),
     uploadMemory: loadUploadMemory(env),

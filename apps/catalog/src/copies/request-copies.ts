@@ -1,12 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { makeId, requestReplication, type RegionCatalog, streamIds } from '@snapferry/domain';
+import type { RegionCatalog } from '@snapferry/domain';
 import type { CopiesResponse, RequestCopiesRequest } from '@snapferry/contracts';
 import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
 import { meta } from '../snapshots/snapshot-commands';
 import { CatalogStore } from '../store/catalog-store';
-import { lockRegionUsage } from '../store/region-usage';
+import { decideCopies, QuotaLocks } from './decide-copies';
 import { REGION_CATALOG } from '../tokens';
 
 const hashOf = (snapshotId: string, body: RequestCopiesRequest) =>
@@ -50,46 +50,14 @@ export class RequestCopies {
         );
         if (rows.length === 0) return { replay: true as const };
       }
-      await tx.preload([streamIds.account(caller.accountId), streamIds.snapshot(snapshotId)]);
-      const account = await tx.account(caller.accountId);
-      const source = await tx.snapshot(snapshotId);
-      const known = new Set(this.regions.regions.map((r) => r.id));
-      const usage = await lockRegionUsage(
-        tx.sql,
-        caller.accountId,
-        body.destinationRegions.filter((r) => known.has(r)).sort(),
-      );
-      const decision = requestReplication(
-        {
-          accountId: caller.accountId,
-          sourceSnapshotId: snapshotId,
-          destinationRegions: body.destinationRegions,
-          snapshotName: body.snapshotName,
-          deadline: body.deadline,
-          now: new Date().toISOString(),
-        },
-        {
-          source: source.state,
-          betaEnabled: account.state.betaEnabled,
-          regions: this.regions,
-          snapshotsInRegion: (region) => usage.get(region) ?? 0,
-          newSnapshotId: () => makeId('snap', randomBytes),
-          newReplicationId: () => makeId('repl', randomBytes),
-        },
-      );
-      tx.append(
-        streamIds.snapshot(snapshotId),
-        source.version,
-        decision.accepted.map((a) => a.copyRequested),
-      );
-      for (const copy of decision.accepted) {
-        tx.append(streamIds.replication(copy.replicationRequested.data.replicationId), 0, [
-          copy.replicationRequested,
-        ]);
-        tx.append(streamIds.snapshot(copy.targetRegistered.data.snapshotId), 0, [
-          copy.targetRegistered,
-        ]);
-      }
+      const decision = await decideCopies(tx, new QuotaLocks(tx.sql), this.regions, {
+        accountId: caller.accountId,
+        sourceSnapshotId: snapshotId,
+        destinationRegions: body.destinationRegions,
+        snapshotName: body.snapshotName,
+        ...(body.deadline !== undefined ? { deadline: body.deadline } : {}),
+        now: new Date().toISOString(),
+      });
       const response: CopiesResponse = { sourceSnapshotId: snapshotId, results: decision.results };
       if (body.clientToken)
         await tx.sql(

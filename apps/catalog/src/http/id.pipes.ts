@@ -1,5 +1,10 @@
 import type { PipeTransform } from '@nestjs/common';
-import { digestPattern, replicationIdPattern, snapshotIdPattern } from '@snapferry/domain';
+import {
+  digestPattern,
+  policyIdPattern,
+  replicationIdPattern,
+  snapshotIdPattern,
+} from '@snapferry/domain';
 import { ApiError } from './api-error';
 
 /** An id that cannot exist answers 404 like an unknown one (and never reaches the store). */
@@ -22,6 +27,18 @@ export class ReplicationIdPipe implements PipeTransform<string, string> {
         404,
         'ResourceNotFound.Replication',
         `replication ${value.slice(0, 40)} does not exist`,
+      );
+    return value;
+  }
+}
+
+export class PolicyIdPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (!policyIdPattern.test(value))
+      throw new ApiError(
+        404,
+        'ResourceNotFound.Policy',
+        `policy ${value.slice(0, 40)} does not exist`,
       );
     return value;
   }

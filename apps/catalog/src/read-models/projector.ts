@@ -19,12 +19,17 @@ import {
 import { LOGGER, METRICS } from '../tokens';
 import { type Projection, readModelsSubscription } from './projection';
 import { ProjectionWatermark } from './projection-watermark';
+import { policyViewProjection } from './policy-view.projection';
 import { replicationViewProjection } from './replication-view.projection';
 import { snapshotViewProjection } from './snapshot-view.projection';
 
 /** Events per batch: big batches keep up under load (one transaction, one checkpoint write each). */
 const readModelsBatchSize = 1_000;
-export const projections: Projection[] = [snapshotViewProjection, replicationViewProjection];
+export const projections: Projection[] = [
+  snapshotViewProjection,
+  replicationViewProjection,
+  policyViewProjection,
+];
 
 /**
  * Projects the event log into the read models: each batch's view changes and the

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ReplicationPolicies1760002000000 } from '../policies/policy-migrations';
 
 /** The catalog's own tables beside the event store: read models and the rows that keep requests consistent. */
 export class CatalogSchema1760000100000 implements MigrationInterface {
@@ -212,4 +213,5 @@ export const catalogMigrations = [
   CloudSignatures1760001300000,
   SnapshotViewTags1760001400000,
   ReplicationDeadlines1760001410000,
+  ReplicationPolicies1760002000000,
 ];

@@ -5,7 +5,13 @@ import {
   evolveAccount,
   evolveReplication,
   evolveSnapshot,
+  evolvePolicy,
+  evolveRecoveryPointObjective,
   initialAccountState,
+  initialRecoveryPointObjective,
+  type PolicyEvent,
+  type PolicyState,
+  type RecoveryPointEvent,
   type ReplicationEvent,
   type ReplicationState,
   type SnapshotEvent,
@@ -14,6 +20,7 @@ import {
 } from '@snapferry/domain';
 import {
   type Checkpoint,
+  type EventStoreTransaction,
   PostgresEventStore,
   type EventMetadata,
   type Sql,
@@ -105,13 +112,24 @@ export class CatalogTransaction {
       initialAccountState(),
     );
 
+  policy = (policyId: string) =>
+    this.load<PolicyState, PolicyEvent>(streamIds.policy(policyId), evolvePolicy, null);
+  recoveryPoint = (policyId: string, diskId: string, region: string) =>
+    this.load(
+      streamIds.recoveryPoint(policyId, diskId, region),
+      (s, e: RecoveryPointEvent) => evolveRecoveryPointObjective(s, e),
+      initialRecoveryPointObjective(),
+    );
+
   /**
    * Queues events for a stream at the version they were decided against; written on commit.
    * A second append to the same stream continues the first (its version includes the first's events).
+   * `'any'` appends without a version check, for events that depend on nothing in the stream
+   * (a policy's refusals: the stream is not even read).
    */
   append(
     streamId: string,
-    expectedVersion: number,
+    expectedVersion: number | 'any',
     events: CatalogEvent[],
     extra: { eventId?: string; metadata?: EventMetadata } = {},
   ): void {
@@ -127,13 +145,22 @@ export class CatalogTransaction {
     else
       this.appends.set(streamId, {
         streamId,
-        expectedVersion: expectedVersion === 0 ? 'no_stream' : expectedVersion,
+        expectedVersion:
+          expectedVersion === 'any' ? 'any' : expectedVersion === 0 ? 'no_stream' : expectedVersion,
         events: newEvents,
       });
-    const read = this.streams.get(streamId) ?? { events: [], currentVersion: expectedVersion };
-    read.events.push(...events);
-    read.currentVersion = expectedVersion + events.length;
-    this.streams.set(streamId, read);
+    const read = this.streams.get(streamId);
+    if (expectedVersion === 'any') {
+      if (read) {
+        read.events.push(...events);
+        read.currentVersion += events.length;
+      }
+      return;
+    }
+    const known = read ?? { events: [], currentVersion: expectedVersion };
+    known.events.push(...events);
+    known.currentVersion = expectedVersion + events.length;
+    this.streams.set(streamId, known);
   }
 
   pending(): StreamAppend<CatalogEvent>[] {
@@ -166,6 +193,31 @@ export class CatalogStore {
   }
 
   /**
+   * Runs `work` as a catalog transaction inside an event store transaction someone else holds
+   * (a subscription's batch: its decisions commit with its checkpoint), then appends what it
+   * decided and keeps the quota counts. No retry: the owner of the transaction retries.
+   */
+  static async within<T>(
+    etx: EventStoreTransaction,
+    metadata: EventMetadata,
+    work: (tx: CatalogTransaction) => Promise<T>,
+  ): Promise<{ result: T; written?: Checkpoint }> {
+    const tx = new CatalogTransaction(etx.sql, etx, metadata);
+    const result = await work(tx);
+    const appends = tx.pending();
+    if (appends.length === 0) return { result };
+    const appended = await etx.appendToStreams(appends);
+    const events = appends.flatMap((a) => a.events);
+    await applyRegionUsage(etx.sql, events);
+    await applyReplicationDeadlines(etx.sql, events);
+    const position = appended.reduce(
+      (max, a) => (a.lastGlobalPosition > max ? a.lastGlobalPosition : max),
+      0n,
+    );
+    return { result, written: { transactionId: appended[0]!.transactionId, position } };
+  }
+
+  /**
    * `readYourWrites` (the default, for API calls) answers only once the status views show
    * what was written; message consumers, whom no caller reads after, skip that wait.
    */
@@ -178,21 +230,9 @@ export class CatalogStore {
       try {
         let written: Checkpoint | undefined;
         const result = await this.eventStore.transaction(async (etx) => {
-          const tx = new CatalogTransaction(etx.sql, etx, metadata);
-          const result = await work(tx);
-          const appends = tx.pending();
-          if (appends.length > 0) {
-            const appended = await etx.appendToStreams(appends);
-            const events = appends.flatMap((a) => a.events);
-            await applyRegionUsage(etx.sql, events);
-            await applyReplicationDeadlines(etx.sql, events);
-            const position = appended.reduce(
-              (max, a) => (a.lastGlobalPosition > max ? a.lastGlobalPosition : max),
-              0n,
-            );
-            written = { transactionId: appended[0]!.transactionId, position };
-          }
-          return result;
+          const outcome = await CatalogStore.within(etx, metadata, work);
+          written = outcome.written;
+          return outcome.result;
         });
         // Read your writes: answer once the status views show what was just written.
         if (written && readYourWrites) await this.projections.reached(written);

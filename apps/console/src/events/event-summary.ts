@@ -89,5 +89,17 @@ export function summarize(logged: LoggedEvent): string {
       return `cross-region replication enabled for ${event.data.accountId} by ${event.data.enabledBy}`;
     case 'AccountBetaDisabled':
       return `cross-region replication disabled for ${event.data.accountId} by ${event.data.disabledBy}`;
+    case 'PolicyCreated':
+      return `policy ${event.data.policyId} “${event.data.name}” created for ${event.data.sourceRegion}`;
+    case 'PolicyChanged':
+      return `policy ${event.data.policyId} changed${event.data.enabled ? '' : ' (disabled)'}`;
+    case 'PolicyDeleted':
+      return `policy ${event.data.policyId} deleted`;
+    case 'PolicyCopyRefused':
+      return `policy ${event.data.policyId} could not copy ${event.data.snapshotId} to ${event.data.destinationRegion}: ${event.data.code}`;
+    case 'RecoveryPointObjectiveBreached':
+      return `${event.data.diskId} in ${event.data.region}: recovery point ${event.data.ageSeconds} s old, objective ${event.data.rpoMinutes} min breached`;
+    case 'RecoveryPointObjectiveRestored':
+      return `${event.data.diskId} in ${event.data.region}: recovery point objective met again (${event.data.ageSeconds} s old)`;
   }
 }

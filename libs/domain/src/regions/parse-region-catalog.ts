@@ -8,7 +8,7 @@ export { RegionCatalogError } from './region-catalog-error';
 /** Validates the parsed JSON of a regions file and returns the catalog, or throws saying where. */
 export function parseRegionCatalog(input: unknown): RegionCatalog {
   if (!isObject(input)) throw new RegionCatalogError('$', 'must be an object with "regions"');
-  const { regions, geoRestrictions = [] } = input;
+  const { regions, geoRestrictions = [], maxPolicyDestinations } = input;
   if (!Array.isArray(regions) || regions.length === 0)
     throw new RegionCatalogError('regions', 'must be a non-empty array');
   const seen = new Set<string>();
@@ -61,5 +61,20 @@ export function parseRegionCatalog(input: unknown): RegionCatalog {
     }
     return { from: g['from'] as string, to: g['to'] as string };
   });
-  return { regions: parsed, geoRestrictions: restrictions };
+  if (
+    maxPolicyDestinations !== undefined &&
+    (typeof maxPolicyDestinations !== 'number' ||
+      !Number.isInteger(maxPolicyDestinations) ||
+      maxPolicyDestinations < 1 ||
+      maxPolicyDestinations > parsed.length)
+  )
+    throw new RegionCatalogError(
+      'maxPolicyDestinations',
+      `must be an integer from 1 to the number of regions (${parsed.length})`,
+    );
+  return {
+    regions: parsed,
+    geoRestrictions: restrictions,
+    ...(maxPolicyDestinations !== undefined ? { maxPolicyDestinations } : {}),
+  };
 }

@@ -27,6 +27,15 @@ describe('parseRegionCatalog', () => {
     );
   });
 
+  it('takes how many destinations a replication policy may have', () => {
+    const regions = [region('eu-paris'), region('eu-rome'), region('eu-madrid')];
+    expect(parseRegionCatalog({ regions, maxPolicyDestinations: 2 })).toEqual({
+      regions,
+      geoRestrictions: [],
+      maxPolicyDestinations: 2,
+    });
+  });
+
   it('treats missing geoRestrictions as none', () => {
     expect(parseRegionCatalog({ regions: [region('eu-paris')] })).toEqual({
       regions: [region('eu-paris')],
@@ -87,6 +96,16 @@ describe('parseRegionCatalog', () => {
       'a restriction to an unknown geography',
       { regions: [region('eu-paris')], geoRestrictions: [{ from: 'europe', to: 'mars' }] },
       'geoRestrictions[0].to',
+    ],
+    [
+      'more policy destinations than regions',
+      { regions: [region('eu-paris'), region('eu-rome')], maxPolicyDestinations: 3 },
+      'maxPolicyDestinations',
+    ],
+    [
+      'zero policy destinations',
+      { regions: [region('eu-paris')], maxPolicyDestinations: 0 },
+      'maxPolicyDestinations',
     ],
   ])('refuses %s, saying where', (_, input, path) => {
     const error = errorOf(input);

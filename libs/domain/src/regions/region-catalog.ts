@@ -55,7 +55,15 @@ export interface GeoRestriction {
 export interface RegionCatalog {
   regions: Region[];
   geoRestrictions: GeoRestriction[];
+  /** How many destinations one replication policy may have (`defaultMaxPolicyDestinations` unless told). */
+  maxPolicyDestinations?: number;
 }
+
+/** As many destinations as the public clouds' lifecycle policies copy to. */
+export const defaultMaxPolicyDestinations = 3;
+
+export const maxPolicyDestinationsOf = (catalog: RegionCatalog): number =>
+  catalog.maxPolicyDestinations ?? defaultMaxPolicyDestinations;
 
 const region = (id: string, name: string, geography: string, finance = false): Region => ({
   id,

@@ -2,6 +2,7 @@
 export const snapshotIdPattern = /^snap-[a-z0-9]{8}$/;
 export const diskIdPattern = /^disk-[a-z0-9]{8}$/;
 export const replicationIdPattern = /^repl-[a-z0-9]{8}$/;
+export const policyIdPattern = /^pol-[a-z0-9]{8}$/;
 
 /** A SHA-256 in lower-case hex: chunk digests, image digests and manifest roots. */
 export const digestPattern = /^[0-9a-f]{64}$/;
@@ -30,7 +31,7 @@ const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /** Builds an id from a source of random bytes (injected: the domain never reaches for a RNG). */
 export function makeId(
-  prefix: 'snap' | 'repl' | 'disk',
+  prefix: 'snap' | 'repl' | 'disk' | 'pol',
   randomBytes: (n: number) => Uint8Array,
 ): string {
   const bytes = randomBytes(8);
@@ -44,4 +45,8 @@ export const streamIds = {
   snapshot: (snapshotId: string) => `snapshot-${snapshotId}`,
   replication: (replicationId: string) => `replication-${replicationId}`,
   account: (accountId: string) => `account-${accountId}`,
+  policy: (policyId: string) => `policy-${policyId}`,
+  /** One recovery point objective's breaches and restorations: a policy's disk in one destination. */
+  recoveryPoint: (policyId: string, diskId: string, region: string) =>
+    `recoverypoint-${policyId}-${diskId}-${region}`,
 };
