@@ -9,11 +9,12 @@ import { apiScenario } from './scenarios/api';
 import { copyScenario, hugeScenario } from './scenarios/copy';
 import { objectStoreScenario } from './scenarios/object-store';
 import { pipelineOn, pipelineScenario, scaleScenario } from './scenarios/pipeline';
+import { policyScenario } from './scenarios/policy';
 import { regionsScenario } from './scenarios/regions';
 import { slowUploadsScenario } from './scenarios/slow-uploads';
 
 /**
- * `npm run bench [-- --quick] [-- --huge] [-- --only=api,pipeline,copy,scale,regions,slow-uploads,object-store] [-- --profile]`:
+ * `npm run bench [-- --quick] [-- --huge] [-- --only=api,pipeline,copy,scale,regions,slow-uploads,object-store,policy] [-- --profile]`:
  * every figure beside a baseline taken in the same run; the table goes to stdout and to
  * bench/results/latest.md.
  */
@@ -102,6 +103,10 @@ async function main(): Promise<void> {
           profiling,
         ),
       )),
+    );
+  if (wanted('policy'))
+    rows.push(
+      ...(await timed('8 policies', () => policyScenario(quick ? 200 : 1000, quick ? 20 : 100))),
     );
   if (huge) rows.push(...(await timed('huge', () => hugeScenario())));
 
