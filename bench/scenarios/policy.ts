@@ -9,9 +9,15 @@ const tag = { key: 'dr', value: 'gold' };
 const destination = destinationRegions[0]!;
 
 /** Registers `count` snapshots on `count` new disks (tagged when asked) and makes each NORMAL. */
-async function normalSnapshots(api: Api, count: number, tags: (typeof tag)[] = []) {
+async function normalSnapshots(
+  api: Api,
+  count: number,
+  tags: (typeof tag)[] = [],
+  concurrency = 8,
+  then?: (snapshotId: string) => Promise<void>,
+) {
   const ids = new Array<string>(count);
-  await pool(count, 8, async (i) => {
+  await pool(count, concurrency, async (i) => {
     const created = await api.json<{ snapshotId: string }>('POST', '/v1/snapshots', {
       region: sourceRegion,
       diskId: diskId(),
@@ -21,6 +27,7 @@ async function normalSnapshots(api: Api, count: number, tags: (typeof tag)[] = [
     });
     await api.upload(created.snapshotId, randomBytes(4096));
     ids[i] = created.snapshotId;
+    await then?.(created.snapshotId);
   });
   return ids;
 }
@@ -43,20 +50,27 @@ async function waitForCount(db: Client, sql: string, params: unknown[], count: n
 }
 
 /**
- * 8a. Policy evaluation: `disks` disks under one policy, one new snapshot each. The snapshots
- * become NORMAL while the policy engine is held (the test holds its subscription row, as a
- * second catalog mid-batch would), so they are all waiting when it is let go: the figure is the
- * time from then to the last policy copy requested (the last `ReplicationRequested` recorded).
- * Baseline: the same number of copies of other NORMAL snapshots requested by hand, through
- * `POST /v1/snapshots/{id}/copies` from 10 connections, from the first request sent to the last
- * one recorded. No replicator runs: only the catalog's side is measured.
+ * 8a. Policy evaluation: `disks` disks under one policy, one new snapshot each, made NORMAL by
+ * 10 clients at once; the figure is the time from the first upload started to the last policy
+ * copy requested (the last `ReplicationRequested` recorded), so it includes how far the policy
+ * engine trails the snapshots. Baseline: the same with 10 clients that also request each copy by
+ * hand (`POST /v1/snapshots/{id}/copies` right after the upload), to the last one recorded.
+ * No replicator runs: only the catalog's side is measured. (Nothing here holds a transaction
+ * open: an open xid on the server stalls every reader of the log, in every database.)
  */
 async function evaluationRows(disks: number): Promise<Row[]> {
   const stack = await startStack({ replicators: 0 });
   const db = new Client({ connectionString: stack.databaseUrl });
   await db.connect();
-  const holder = new Client({ connectionString: stack.databaseUrl });
-  await holder.connect();
+  const clock = async () =>
+    (await db.query<{ at: Date }>(`SELECT clock_timestamp() AS at`)).rows[0]!.at.getTime();
+  const lastRequested = async (where: string, param: string) =>
+    (
+      await db.query<{ at: Date }>(
+        `SELECT max(recorded_at) AS at FROM events WHERE type = 'ReplicationRequested' AND ${where}`,
+        [param],
+      )
+    ).rows[0]!.at.getTime();
   try {
     const api = stack.apis[0]!;
     const policyOwner = new Api(api.baseUrl, tenantKey(0));
@@ -66,53 +80,41 @@ async function evaluationRows(disks: number): Promise<Row[]> {
       '/v1/policies',
       policyBody(24 * 60),
     );
+    const policyStarted = await clock();
+    await normalSnapshots(policyOwner, disks, [tag], 10);
+    const lastNormal = await clock();
     await waitForCount(
       db,
-      `SELECT count(*) AS n FROM subscriptions WHERE name = 'policy-engine'`,
-      [],
-      1,
-    );
-    await holder.query('BEGIN');
-    await holder.query(`SELECT 1 FROM subscriptions WHERE name = 'policy-engine' FOR UPDATE`);
-    await normalSnapshots(policyOwner, disks, [tag]);
-    const { rows: released } = await holder.query<{ at: Date }>(`SELECT clock_timestamp() AS at`);
-    await holder.query('ROLLBACK');
-    const requested = `FROM events WHERE type = 'ReplicationRequested' AND data->>'policyId' = $1`;
-    await waitForCount(db, `SELECT count(*) AS n ${requested}`, [policyId], disks);
-    const { rows: last } = await db.query<{ at: Date }>(
-      `SELECT max(recorded_at) AS at ${requested}`,
+      `SELECT count(*) AS n FROM events WHERE type = 'ReplicationRequested' AND data->>'policyId' = $1`,
       [policyId],
+      disks,
     );
-    const policySeconds = (last[0]!.at.getTime() - released[0]!.at.getTime()) / 1000;
+    const policyLast = await lastRequested(`data->>'policyId' = $1`, policyId);
+    const policySeconds = (policyLast - policyStarted) / 1000;
 
-    const sources = await normalSnapshots(byHand, disks);
-    const { rows: started } = await db.query<{ at: Date }>(`SELECT clock_timestamp() AS at`);
-    await pool(disks, 10, async (i) => {
-      const answer = await byHand.copy(sources[i]!, [destination]);
+    const handStarted = await clock();
+    await normalSnapshots(byHand, disks, [], 10, async (id) => {
+      const answer = await byHand.copy(id, [destination]);
       if (answer.results[0]?.code !== 'Success')
         throw new Error(`copy by hand refused: ${JSON.stringify(answer.results[0])}`);
     });
-    const { rows: handLast } = await db.query<{ at: Date }>(
-      `SELECT max(recorded_at) AS at FROM events WHERE type = 'ReplicationRequested' AND metadata->>'accountId' = $1`,
-      [tenantAccount(1)],
-    );
-    const handSeconds = (handLast[0]!.at.getTime() - started[0]!.at.getTime()) / 1000;
+    const handLast = await lastRequested(`metadata->>'accountId' = $1`, tenantAccount(1));
+    const handSeconds = (handLast - handStarted) / 1000;
     process.stderr.write(
-      `bench: policy: ${disks} copies requested by the policy engine in ${policySeconds.toFixed(2)} s, by hand through the API in ${handSeconds.toFixed(2)} s\n`,
+      `bench: policy: ${disks} snapshots NORMAL and their copies requested by the policy in ${policySeconds.toFixed(2)} s (last copy ${Math.max(0, (policyLast - lastNormal) / 1000).toFixed(2)} s after the last NORMAL), by hand in ${handSeconds.toFixed(2)} s\n`,
     );
     return [
       {
         scenario: `8 policies (${disks} disks, one policy)`,
-        figure: `last snapshot NORMAL (engine let go) → last policy copy requested`,
+        figure: `${disks} snapshots NORMAL → last policy copy requested`,
         value: policySeconds,
         unit: 's',
-        baseline: `the same ${disks} copies requested by hand (API, 10 connections)`,
+        baseline: `the same, each copy requested by hand (API, 10 clients)`,
         baselineValue: handSeconds,
         better: 'lower',
       },
     ];
   } finally {
-    await holder.end().catch(() => undefined);
     await db.end().catch(() => undefined);
     await stack.resources.cleanup();
   }
