@@ -145,7 +145,11 @@ describe('copy deadlines', () => {
   });
 
   it('a copy that ends before its deadline appends nothing, and its timer row goes with it', async () => {
-    const id = await normalSnapshot(t.api, keys.alice, { diskId: 'disk-dead0003' });
+    // 1 MiB at 256 KiB/s: the copy is still running when the row is looked for.
+    const id = await normalSnapshot(t.api, keys.alice, {
+      diskId: 'disk-dead0003',
+      bytes: randomBytes(1024 * 1024),
+    });
     const answer = await alice().post(`/v1/snapshots/${id}/copies`, {
       destinationRegions: ['ap-singapore'],
       deadline: inSeconds(3600),
