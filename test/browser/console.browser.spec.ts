@@ -192,6 +192,16 @@ describe('the web console', () => {
       .check();
     await dialog.getByRole('checkbox', { name: 'Southeast Asia (Singapore) ap-singapore' }).check();
     await dialog.getByText('2 regions chosen').waitFor();
+    // An optional deadline, judged as the API judges it: a past one keeps OK off, with the reason.
+    const deadline = dialog.getByLabel('Deadline (optional)');
+    await deadline.fill('2020-01-01T00:00');
+    await dialog.getByText(/^Deadline 2020-01-01T\S+ is not in the future\.$/).waitFor();
+    expect(await dialog.getByRole('button', { name: 'OK' }).isDisabled()).toBe(true);
+    const tomorrow = new Date(Date.now() + 24 * 3600_000);
+    const local = (d: Date) =>
+      `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}T${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+    await deadline.fill(local(tomorrow));
+    await dialog.getByText(/^When the copies should be NORMAL by/).waitFor();
     await screenshot(page, 'replication-dialog');
     await dialog.getByRole('button', { name: 'OK' }).click();
 
@@ -208,6 +218,8 @@ describe('the web console', () => {
     }
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'detached' });
+    const sent = await t.api.as(keys.alice).get(`/v1/replications/${replications['ap-shanghai']}`);
+    expect(sent.body.deadline).toBe(new Date(local(tomorrow)).toISOString());
   });
 
   it("shows on hover of the source's info icon every region it is copying to, with state and percent", async () => {
