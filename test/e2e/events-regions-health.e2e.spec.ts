@@ -444,7 +444,7 @@ describe('events, regions, accounts and operations', () => {
       for (const [path, schema] of [
         ['/v1/policies/{id}/status', 'PolicyStatusResponse'],
         ['/v1/policies/{id}/preview', 'PolicyPreviewResponse'],
-      ])
+      ] as const)
         expect(
           doc.body.paths[path].get.responses['200'].content['application/json'].schema,
         ).toEqual({ $ref: `#/components/schemas/${schema}` });

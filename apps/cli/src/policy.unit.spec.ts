@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { PolicyResponse, PolicyStatusResponse } from '@snapferry/contracts';
 import { UsageError } from './errors';
-import { failsOn, policyBody, policyDetails, statusText } from './policy';
+import { failsOn } from './policy';
+import { policyBody } from './policy-body';
+import { policyDetails, statusText } from './policy-output';
 import { cli, fakeFetch } from './spec-helpers';
 
 const policy = (over: Partial<PolicyResponse> = {}): PolicyResponse => ({
