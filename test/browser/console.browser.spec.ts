@@ -58,7 +58,13 @@ describe('the web console', () => {
       diskId: 'disk-aaaa0001',
       bytes: randomBytes(12 * 1024 * 1024),
     });
-    await t.api.as(keys.alice).patch(`/v1/snapshots/${big}`, { name: 'orders-db nightly' });
+    await t.api.as(keys.alice).patch(`/v1/snapshots/${big}`, {
+      name: 'orders-db nightly',
+      tags: [
+        { key: 'tier', value: 'gold' },
+        { key: 'env', value: 'prod' },
+      ],
+    });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1366, height: 820 } });
     watch = watchPage(page);
@@ -100,6 +106,8 @@ describe('the web console', () => {
       expect.stringMatching(/^1 GiB\s+12\.0 MiB data$/),
       expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
     ]);
+    expect(cells[7]).toMatch(/^tier=gold\s*env=prod$/);
+    expect(await row(system).locator('td').nth(7).innerText()).toBe('—');
     // System disks cannot be copied: the row's button says so and is off.
     const systemCopy = row(system).getByRole('button', { name: /Cross-region replication/ });
     expect(await systemCopy.isDisabled()).toBe(true);
