@@ -58,7 +58,13 @@ describe('the web console', () => {
       diskId: 'disk-aaaa0001',
       bytes: randomBytes(12 * 1024 * 1024),
     });
-    await t.api.as(keys.alice).patch(`/v1/snapshots/${big}`, { name: 'orders-db nightly' });
+    await t.api.as(keys.alice).patch(`/v1/snapshots/${big}`, {
+      name: 'orders-db nightly',
+      tags: [
+        { key: 'tier', value: 'gold' },
+        { key: 'env', value: 'prod' },
+      ],
+    });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1366, height: 820 } });
     watch = watchPage(page);
@@ -100,6 +106,8 @@ describe('the web console', () => {
       expect.stringMatching(/^1 GiB\s+12\.0 MiB data$/),
       expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
     ]);
+    expect(cells[7]).toMatch(/^tier=gold\s*env=prod$/);
+    expect(await row(system).locator('td').nth(7).innerText()).toBe('—');
     // System disks cannot be copied: the row's button says so and is off.
     const systemCopy = row(system).getByRole('button', { name: /Cross-region replication/ });
     expect(await systemCopy.isDisabled()).toBe(true);
@@ -192,6 +200,16 @@ describe('the web console', () => {
       .check();
     await dialog.getByRole('checkbox', { name: 'Southeast Asia (Singapore) ap-singapore' }).check();
     await dialog.getByText('2 regions chosen').waitFor();
+    // An optional deadline, judged as the API judges it: a past one keeps OK off, with the reason.
+    const deadline = dialog.getByLabel('Deadline (optional)');
+    await deadline.fill('2020-01-01T00:00');
+    await dialog.getByText(/^Deadline 2020-01-01T\S+ is not in the future\.$/).waitFor();
+    expect(await dialog.getByRole('button', { name: 'OK' }).isDisabled()).toBe(true);
+    const tomorrow = new Date(Date.now() + 24 * 3600_000);
+    const local = (d: Date) =>
+      `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}T${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+    await deadline.fill(local(tomorrow));
+    await dialog.getByText(/^When the copies should be NORMAL by/).waitFor();
     await screenshot(page, 'replication-dialog');
     await dialog.getByRole('button', { name: 'OK' }).click();
 
@@ -208,6 +226,8 @@ describe('the web console', () => {
     }
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'detached' });
+    const sent = await t.api.as(keys.alice).get(`/v1/replications/${replications['ap-shanghai']}`);
+    expect(sent.body.deadline).toBe(new Date(local(tomorrow)).toISOString());
   });
 
   it("shows on hover of the source's info icon every region it is copying to, with state and percent", async () => {

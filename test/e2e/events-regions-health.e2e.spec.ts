@@ -408,6 +408,10 @@ describe('events, regions, accounts and operations', () => {
         '/v1/events/stream',
         '/v1/accounts/{id}/beta',
         '/v1/admin/regions/{region}/scrub',
+        '/v1/policies',
+        '/v1/policies/{id}',
+        '/v1/policies/{id}/preview',
+        '/v1/policies/{id}/status',
         '/health',
         '/metrics',
       ])
@@ -432,6 +436,27 @@ describe('events, regions, accounts and operations', () => {
           'application/json'
         ].schema,
       ).toEqual({ $ref: '#/components/schemas/UploadManifestRequest' });
+
+      // The policies: every verb, the status and preview answers with their schemas.
+      expect(Object.keys(doc.body.paths['/v1/policies/{id}'])).toEqual(
+        expect.arrayContaining(['get', 'patch', 'delete']),
+      );
+      for (const [path, schema] of [
+        ['/v1/policies/{id}/status', 'PolicyStatusResponse'],
+        ['/v1/policies/{id}/preview', 'PolicyPreviewResponse'],
+      ] as const)
+        expect(
+          doc.body.paths[path].get.responses['200'].content['application/json'].schema,
+        ).toEqual({ $ref: `#/components/schemas/${schema}` });
+      expect(
+        doc.body.paths['/v1/policies'].post.requestBody.content['application/json'].schema,
+      ).toEqual({ $ref: '#/components/schemas/CreatePolicyRequest' });
+      expect(doc.body.components.schemas.RecoveryPointResponse.properties.state.enum).toEqual([
+        'OK',
+        'AT_RISK',
+        'BREACHED',
+        'NONE',
+      ]);
 
       // The document is valid OpenAPI 3 (schema and $refs), as a validator sees it.
       await expect(SwaggerParser.validate(structuredClone(doc.body))).resolves.toBeDefined();

@@ -10,12 +10,13 @@ import type {
 import type { Context, ContextOf } from './context';
 import { ApiError, ExitCode, errorLine } from './errors';
 import { formatBytes, show, table } from './output';
-import { positiveInt, regionList } from './parse';
+import { deadline, positiveInt, regionList } from './parse';
 
 interface CopyOptions {
   to: string[];
   name?: string;
   clientToken?: string;
+  deadline?: string;
   wait?: boolean;
   pollInterval: number;
 }
@@ -31,6 +32,11 @@ export function copyCommand(program: Command, contextOf: ContextOf): void {
     .option(
       '--client-token <token>',
       'idempotency token: the same token again returns the first answer',
+    )
+    .option(
+      '--deadline <time>',
+      'when the copies should be NORMAL by: an ISO time (2026-12-04T18:00:00Z) or a duration from now (30m, 2h); a region starts the earliest deadline first',
+      (value: string) => deadline(value),
     )
     .option('--wait', 'follow every copy with a progress bar until all end')
     .addOption(
@@ -57,6 +63,7 @@ async function copy(ctx: Context, id: string, options: CopyOptions): Promise<voi
         destinationRegions: options.to,
         ...(options.name !== undefined ? { snapshotName: options.name } : {}),
         ...(options.clientToken !== undefined ? { clientToken: options.clientToken } : {}),
+        ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
       },
     },
   );

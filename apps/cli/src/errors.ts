@@ -7,6 +7,8 @@ export const ExitCode = {
   unreachable: 4,
   /** `admin scrub` found corrupt or missing chunks. */
   damaged: 5,
+  /** `policy status --fail-on` saw a recovery point in that state (or worse). */
+  recoveryPoint: 6,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

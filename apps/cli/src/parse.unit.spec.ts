@@ -3,9 +3,19 @@ import type { ReplicationResponse, SnapshotResponse } from '@snapferry/contracts
 import type { ReplicationStatus } from '@snapferry/domain';
 import { copyEnded, progressDetail } from './copy';
 import { errorLine, ApiError } from './errors';
-import { formatBytes } from './output';
-import { diskSizeFor, nonNegativeInt, position, positiveInt, regionList } from './parse';
-import { copyCell, snapshotTable } from './snapshot';
+import { formatAge, formatBytes } from './output';
+import {
+  deadline,
+  diskSizeFor,
+  idList,
+  nonNegativeInt,
+  position,
+  positiveInt,
+  regionList,
+  regionLists,
+  tag,
+} from './parse';
+import { copyCell, snapshotTable, tagFilters, tagsCell } from './snapshot';
 
 describe('option parsers', () => {
   it('splits --to into regions, refusing empty and repeated ones', () => {
@@ -22,6 +32,37 @@ describe('option parsers', () => {
     expect(() => positiveInt('0')).toThrow(InvalidArgumentError);
     expect(position('123')).toBe('123');
     expect(() => position('abc')).toThrow(InvalidArgumentError);
+  });
+
+  it('reads --tag key=value, splitting at the first = and gathering repeats', () => {
+    expect(tag('tier=gold')).toEqual([{ key: 'tier', value: 'gold' }]);
+    expect(tag('url=a=b', [{ key: 'tier', value: 'gold' }])).toEqual([
+      { key: 'tier', value: 'gold' },
+      { key: 'url', value: 'a=b' },
+    ]);
+    expect(tag('empty=')).toEqual([{ key: 'empty', value: '' }]);
+    for (const bad of ['tier', '=gold', '']) expect(() => tag(bad)).toThrow(InvalidArgumentError);
+    expect(() => tag('tier=silver', [{ key: 'tier', value: 'gold' }])).toThrow('given twice');
+  });
+
+  it('gathers repeated --disk and --to, refusing an id or region named twice', () => {
+    expect(idList('disk-a, disk-b', ['disk-0'])).toEqual(['disk-0', 'disk-a', 'disk-b']);
+    expect(() => idList(' , ')).toThrow(InvalidArgumentError);
+    expect(() => idList('disk-a', ['disk-a'])).toThrow('named twice');
+    expect(regionLists('ap-singapore', ['ap-shanghai'])).toEqual(['ap-shanghai', 'ap-singapore']);
+    expect(() => regionLists('ap-shanghai', ['ap-shanghai'])).toThrow('named twice');
+  });
+
+  it('reads --deadline as an ISO time with its zone or a duration from now', () => {
+    const now = () => new Date('2026-12-04T10:00:00.000Z');
+    expect(deadline('30m', now)).toBe('2026-12-04T10:30:00.000Z');
+    expect(deadline('90s', now)).toBe('2026-12-04T10:01:30.000Z');
+    expect(deadline('2h', now)).toBe('2026-12-04T12:00:00.000Z');
+    expect(deadline('1d', now)).toBe('2026-12-05T10:00:00.000Z');
+    expect(deadline('2026-12-04T18:00:00Z')).toBe('2026-12-04T18:00:00.000Z');
+    expect(deadline('2026-12-04T18:00+08:00')).toBe('2026-12-04T10:00:00.000Z');
+    for (const bad of ['0m', '30', '30y', 'tomorrow', '2026-12-04T18:00:00', '2026-12-04', '-5m'])
+      expect(() => deadline(bad, now)).toThrow(InvalidArgumentError);
   });
 
   it('rounds the disk size up to whole GiB, at least 1', () => {
@@ -107,6 +148,34 @@ describe('formatting', () => {
     ).toBe('from ap-guangzhou/snap-x');
   });
 
+  it('formats ages as people read them', () => {
+    expect(formatAge(null)).toBe('-');
+    expect(formatAge(42.7)).toBe('42s');
+    expect(formatAge(307)).toBe('5m 07s');
+    expect(formatAge(3 * 3600 + 120)).toBe('3h 02m');
+    expect(formatAge(2 * 86400 + 4 * 3600)).toBe('2d 04h');
+  });
+
+  it('turns --tag filters into tag:<key> parameters and shows tags in one cell', () => {
+    expect(
+      tagFilters([
+        { key: 'tier', value: 'gold' },
+        { key: 'env', value: 'prod' },
+      ]),
+    ).toEqual({
+      'tag:tier': 'gold',
+      'tag:env': 'prod',
+    });
+    expect(tagFilters()).toEqual({});
+    expect(tagsCell([])).toBe('-');
+    expect(
+      tagsCell([
+        { key: 'tier', value: 'gold' },
+        { key: 'env', value: '' },
+      ]),
+    ).toBe('tier=gold\nenv=');
+  });
+
   it('lists a region as a table with a paging footer', () => {
     const text = snapshotTable({
       region: 'ap-guangzhou',
@@ -118,6 +187,7 @@ describe('formatting', () => {
     expect(text).toMatch(/SNAPSHOT.*NAME.*STATE/);
     expect(text).toMatch(/snap-aaaa0001.*nightly.*NORMAL.*2.00 KiB/);
     expect(text).toMatch(/ap-guangzhou: 6-6 of 7$/);
+    expect(text).toMatch(/TAGS/);
     expect(text).not.toMatch(/\u001b\[/); // no colour codes in pipes
   });
 });

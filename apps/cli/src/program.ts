@@ -5,6 +5,7 @@ import { copyCommand } from './copy';
 import { dataCommands } from './data';
 import { CliError, ExitCode, errorLine } from './errors';
 import { eventsCommand } from './events';
+import { policyCommands } from './policy';
 import { regionsCommand } from './regions';
 import { replicationCommands } from './replication';
 import { snapshotCommands } from './snapshot';
@@ -18,11 +19,14 @@ Environment:
 Exit codes:
   0 ok, 1 the API refused (the error line carries its code), 2 usage error,
   3 copy --wait saw a copy end FAILED or CANCELLED, 4 cannot reach the API,
-  5 admin scrub found corrupt or missing chunks`;
+  5 admin scrub found corrupt or missing chunks,
+  6 policy status --fail-on saw a recovery point in that state`;
 
 export function buildProgram(deps: Deps, exit: { code: ExitCode }): Command {
   const program = new Command('snapferry')
-    .description('Command-line client for Snapferry: snapshots, cross-region copies, the event log')
+    .description(
+      'Command-line client for Snapferry: snapshots, cross-region copies, disaster recovery policies, the event log',
+    )
     .option('--json', 'print JSON for scripts instead of tables')
     .option('--progress', 'show progress bars on stderr even when it is not a terminal')
     .exitOverride()
@@ -36,6 +40,7 @@ export function buildProgram(deps: Deps, exit: { code: ExitCode }): Command {
   snapshotCommands(program, contextOf);
   copyCommand(program, contextOf);
   replicationCommands(program, contextOf);
+  policyCommands(program, contextOf);
   dataCommands(program, contextOf);
   eventsCommand(program, contextOf);
   regionsCommand(program, contextOf);

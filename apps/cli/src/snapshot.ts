@@ -2,14 +2,14 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
-import { maxManifestChunks, snapshotViewStates } from '@snapferry/domain';
+import { maxManifestChunks, reservedTagPrefix, snapshotViewStates } from '@snapferry/domain';
 import type { RegionsResponse, SnapshotListResponse, SnapshotResponse } from '@snapferry/contracts';
 import { uploadChunked, uploadProgressText, type UploadStats } from './chunked-upload';
 import type { Context, ContextOf } from './context';
 import { UsageError } from './errors';
 import type { HashedImage } from './image-hash';
 import { details, formatBytes, show, table } from './output';
-import { diskSizeFor, nonNegativeInt, positiveInt } from './parse';
+import { diskSizeFor, nonNegativeInt, positiveInt, tag, type TagOption } from './parse';
 
 export function snapshotCommands(program: Command, contextOf: ContextOf): void {
   const snapshot = program
@@ -23,6 +23,7 @@ export function snapshotCommands(program: Command, contextOf: ContextOf): void {
     .requiredOption('--disk <diskId>', 'the disk it was taken from, e.g. disk-3k9d0x2a')
     .requiredOption('--file <path>', 'the disk image to upload')
     .option('--name <name>', 'a name (at most 60 characters)')
+    .option('--tag <key=value>', 'a tag, e.g. tier=gold (repeatable, at most 50)', tag)
     .addOption(
       new Option('--disk-usage <usage>', 'the kind of disk')
         .choices(['DATA_DISK', 'SYSTEM_DISK'])
@@ -58,6 +59,7 @@ export function snapshotCommands(program: Command, contextOf: ContextOf): void {
       new Option('--state <state>', 'only snapshots in this state').choices(snapshotViewStates),
     )
     .option('--disk <diskId>', 'only snapshots of this disk')
+    .option('--tag <key=value>', 'only snapshots carrying this tag (repeatable: all of them)', tag)
     .option('--offset <n>', 'skip this many', nonNegativeInt)
     .option('--limit <n>', 'at most this many (1-100, default 20)', positiveInt)
     .action(async (options: ListOptions, command: Command) => {
@@ -66,6 +68,7 @@ export function snapshotCommands(program: Command, contextOf: ContextOf): void {
         region: options.region,
         state: options.state,
         diskId: options.disk,
+        ...tagFilters(options.tag),
         offset: options.offset,
         limit: options.limit,
       });
@@ -113,12 +116,14 @@ interface CreateOptions {
   name?: string;
   diskUsage: string;
   diskSize?: number;
+  tag?: TagOption[];
 }
 
 interface ListOptions {
   region: string;
   state?: string;
   disk?: string;
+  tag?: TagOption[];
   offset?: number;
   limit?: number;
 }
@@ -133,6 +138,7 @@ async function createSnapshot(ctx: Context, options: CreateOptions): Promise<voi
       diskUsage: options.diskUsage,
       diskSizeGiB: options.diskSize ?? diskSizeFor(file.size),
       ...(options.name !== undefined ? { name: options.name } : {}),
+      ...(options.tag !== undefined ? { tags: options.tag } : {}),
     },
   });
   let stored: Uploaded;
@@ -234,6 +240,16 @@ function uploadedDetails(stored: Uploaded, file: ImageFile): string {
   return `${snapshotDetails(stored)}\n${uploadProgressText(stored, file.size)}`;
 }
 
+/** The list's `tag:<key>=<value>` query parameters. */
+export function tagFilters(tags: TagOption[] = []): Record<string, string> {
+  return Object.fromEntries(tags.map((t) => [`tag:${t.key}`, t.value]));
+}
+
+/** `tier=gold, env=prod`: a snapshot's tags in one cell (the service's own included). */
+export function tagsCell(tags: readonly { key: string; value: string }[] | undefined): string {
+  return tags?.map((t) => `${t.key}=${t.value}`).join('\n') || '-';
+}
+
 /** Where a snapshot's copies stand, in one cell. */
 export function copyCell(s: SnapshotResponse): string {
   if (s.copyFromRemote) return `from ${show(s.sourceRegion)}/${show(s.sourceSnapshotId)}`;
@@ -249,6 +265,7 @@ export function snapshotTable(page: SnapshotListResponse): string {
     formatBytes(s.sizeBytes),
     s.diskId,
     s.diskUsage,
+    tagsCell(s.tags.filter((t) => !t.key.startsWith(reservedTagPrefix))),
     copyCell(s),
     s.createdAt,
   ]);
@@ -256,7 +273,7 @@ export function snapshotTable(page: SnapshotListResponse): string {
     page.snapshots.length === 0
       ? 'no snapshots'
       : `${page.offset + 1}-${page.offset + page.snapshots.length}`;
-  return `${table(['SNAPSHOT', 'NAME', 'STATE', 'PROGRESS', 'DATA', 'DISK', 'USAGE', 'COPIES', 'CREATED'], rows)}\n${page.region}: ${shown} of ${page.total}`;
+  return `${table(['SNAPSHOT', 'NAME', 'STATE', 'PROGRESS', 'DATA', 'DISK', 'USAGE', 'TAGS', 'COPIES', 'CREATED'], rows)}\n${page.region}: ${shown} of ${page.total}`;
 }
 
 export function snapshotDetails(s: SnapshotResponse): string {
@@ -270,6 +287,7 @@ export function snapshotDetails(s: SnapshotResponse): string {
     ['data', formatBytes(s.sizeBytes)],
     ['digest', s.digest],
     ['encrypted', s.encrypted],
+    ['tags', tagsCell(s.tags).replaceAll('\n', ', ')],
     [
       'copied from',
       s.copyFromRemote ? `${show(s.sourceSnapshotId)} in ${show(s.sourceRegion)}` : null,

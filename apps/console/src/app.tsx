@@ -5,6 +5,7 @@ import { ApiProvider } from './api/context';
 import { LiveEvents } from './api/live-events';
 import { EventLogPage } from './events/event-log-page';
 import { Layout } from './layout/layout';
+import { PoliciesPage } from './policies/policies-page';
 import { ReplicationPage } from './replications/replication-page';
 import { clearApiKey, readApiKey, writeApiKey } from './session/api-key';
 import { SignIn } from './session/sign-in';
@@ -66,6 +67,7 @@ function SignedIn({
             <Redirect to="/snapshots" replace />
           </Route>
           <Route path="/snapshots" component={SnapshotsPage} />
+          <Route path="/policies" component={PoliciesPage} />
           <Route path="/events" component={EventLogPage} />
           <Route path="/replications/:id" component={ReplicationPage} />
           <Route>

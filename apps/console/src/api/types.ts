@@ -6,6 +6,8 @@
 import type {
   CatalogEvent,
   GeoRestriction,
+  PolicyDefinition,
+  RecoveryPointState,
   Region,
   ReplicationView,
   SnapshotView,
@@ -67,4 +69,47 @@ export interface LoggedEvent<E extends CatalogEvent = CatalogEvent> {
 export interface EventPage {
   events: LoggedEvent[];
   next: string;
+}
+
+/** A destination that refused one of a policy's copies (the latest 20, newest first). */
+export interface PolicyFailure {
+  snapshotId: string;
+  diskId: string;
+  destinationRegion: string;
+  code: string;
+  message: string;
+  refusedAt: string;
+}
+
+/** `GET /v1/policies/{id}`: the definition with its id, refusals and times. */
+export interface Policy extends PolicyDefinition {
+  policyId: string;
+  failures: PolicyFailure[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PolicyList {
+  total: number;
+  offset: number;
+  limit: number;
+  policies: Policy[];
+}
+
+/** One selected disk in one destination: its newest NORMAL copy and how old its data is. */
+export interface RecoveryPoint {
+  diskId: string;
+  region: string;
+  snapshotId: string | null;
+  recoversTo: string | null;
+  ageSeconds: number | null;
+  state: RecoveryPointState;
+}
+
+/** `GET /v1/policies/{id}/status`. */
+export interface PolicyStatus {
+  policyId: string;
+  rpoMinutes: number;
+  evaluatedAt: string;
+  recoveryPoints: RecoveryPoint[];
 }

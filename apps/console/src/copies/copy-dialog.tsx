@@ -7,6 +7,7 @@ import type { CopiesAnswer, RegionsAnswer, Snapshot } from '../api/types';
 import { useResource } from '../api/use-resource';
 import { codeInWords } from '../format';
 import { Modal } from '../layout/modal';
+import { deadlineChoice } from './deadline';
 import { allowedSelection, regionChoices } from './region-choices';
 
 /**
@@ -16,12 +17,21 @@ import { allowedSelection, regionChoices } from './region-choices';
  */
 export function CopyDialog({ snapshot, onClose }: { snapshot: Snapshot; onClose: () => void }) {
   const api = useApi();
-  const ids = { title: useId(), name: useId(), counter: useId(), regions: useId(), help: useId() };
+  const ids = {
+    title: useId(),
+    name: useId(),
+    counter: useId(),
+    deadline: useId(),
+    deadlineHint: useId(),
+    regions: useId(),
+    help: useId(),
+  };
   // Fresh quota use each time the dialog opens.
   const regions = useResource('regions', (signal) =>
     api.get<RegionsAnswer>('/v1/regions', undefined, signal),
   );
   const [name, setName] = useState('');
+  const [deadlineInput, setDeadlineInput] = useState('');
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [sending, setSending] = useState(false);
   const [answer, setAnswer] = useState<CopiesAnswer | null>(null);
@@ -37,6 +47,7 @@ export function CopyDialog({ snapshot, onClose }: { snapshot: Snapshot; onClose:
   const length = nameLength(name);
   const nameTooLong = length > maxSnapshotNameLength;
   const placeholder = defaultCopyName(snapshot.snapshotId, snapshot.region);
+  const deadline = deadlineChoice(deadlineInput, new Date());
 
   const toggle = (id: string, on: boolean) =>
     setSelected((current) => {
@@ -48,7 +59,7 @@ export function CopyDialog({ snapshot, onClose }: { snapshot: Snapshot; onClose:
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (destinations.length === 0 || nameTooLong || sending) return;
+    if (destinations.length === 0 || nameTooLong || deadline.problem || sending) return;
     setSending(true);
     setFailure(null);
     try {
@@ -57,6 +68,7 @@ export function CopyDialog({ snapshot, onClose }: { snapshot: Snapshot; onClose:
         await api.post<CopiesAnswer>(`/v1/snapshots/${snapshot.snapshotId}/copies`, {
           destinationRegions: destinations,
           ...(trimmed ? { snapshotName: trimmed } : {}),
+          ...(deadline.deadline ? { deadline: deadline.deadline } : {}),
           clientToken,
         }),
       );
@@ -94,6 +106,23 @@ export function CopyDialog({ snapshot, onClose }: { snapshot: Snapshot; onClose:
             {length}/{maxSnapshotNameLength}
             {nameTooLong && ` — at most ${maxSnapshotNameLength} characters`}
             {length === 0 && ' — empty: the default name is used'}
+          </p>
+
+          <label htmlFor={ids.deadline}>Deadline (optional)</label>
+          <input
+            id={ids.deadline}
+            type="datetime-local"
+            value={deadlineInput}
+            onChange={(e) => setDeadlineInput(e.target.value)}
+            aria-describedby={ids.deadlineHint}
+            aria-invalid={deadline.problem ? true : undefined}
+          />
+          <p
+            id={ids.deadlineHint}
+            className={deadline.problem ? 'counter hint-left error' : 'counter hint-left'}
+          >
+            {deadline.problem ??
+              'When the copies should be NORMAL by, in your local time. A region starts the earliest deadline first; a copy still running then is reported and goes on.'}
           </p>
 
           <fieldset className="regions" aria-describedby={ids.help}>
@@ -163,7 +192,9 @@ export function CopyDialog({ snapshot, onClose }: { snapshot: Snapshot; onClose:
             <button
               type="submit"
               className="primary"
-              disabled={destinations.length === 0 || nameTooLong || sending}
+              disabled={
+                destinations.length === 0 || nameTooLong || Boolean(deadline.problem) || sending
+              }
             >
               {sending ? 'Starting…' : 'OK'}
             </button>

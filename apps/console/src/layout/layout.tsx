@@ -31,6 +31,7 @@ export function Layout({ onSignOut, children }: { onSignOut: () => void; childre
         </span>
         <nav aria-label="Main">
           <NavLink href="/snapshots">Snapshots</NavLink>
+          <NavLink href="/policies">Policies</NavLink>
           <NavLink href="/events">Event log</NavLink>
         </nav>
         <span className={`live live-${status}`} title="Server-sent events from /v1/events/stream">

@@ -9,6 +9,7 @@ import { CopyDialog } from '../copies/copy-dialog';
 import { diskUsageLabels, formatBytes, formatTime, stateLabels, stateWithPercent } from '../format';
 import { CopyStatus } from './copy-status';
 import { DeleteDialog } from './delete-dialog';
+import { Tags } from './tags';
 import { applyProgress, touchesList } from './live-rows';
 
 const states = Object.keys(stateLabels) as SnapshotState[];
@@ -195,6 +196,7 @@ export function SnapshotsPage() {
             <th scope="col">Usage</th>
             <th scope="col">Size</th>
             <th scope="col">Created</th>
+            <th scope="col">Tags</th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>
             </th>
@@ -203,7 +205,7 @@ export function SnapshotsPage() {
         <tbody>
           {list.data && rows.length === 0 && (
             <tr>
-              <td colSpan={8} className="empty">
+              <td colSpan={9} className="empty">
                 No snapshots{state || diskId ? ' match these filters' : ' in this region'}.
               </td>
             </tr>
@@ -252,6 +254,9 @@ export function SnapshotsPage() {
                   )}
                 </td>
                 <td className="nowrap">{formatTime(s.createdAt)}</td>
+                <td>
+                  <Tags tags={s.tags} />
+                </td>
                 <td className="row-actions">
                   <button
                     type="button"
