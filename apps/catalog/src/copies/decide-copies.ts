@@ -3,6 +3,7 @@ import {
   makeId,
   type RegionCatalog,
   type ReplicationDecision,
+  type RequestReplication,
   requestReplication,
   streamIds,
 } from '@snapferry/domain';
@@ -11,17 +12,7 @@ import type { CatalogTransaction } from '../store/catalog-store';
 import { lockRegionUsage } from '../store/region-usage';
 
 /** One copy request, from the API or from a replication policy: the same rules for both. */
-export interface CopyRequest {
-  accountId: string;
-  sourceSnapshotId: string;
-  destinationRegions: string[];
-  snapshotName?: string;
-  /** When the copies should be NORMAL (a policy's: now plus its objective). */
-  deadline?: string;
-  /** The replication policy asking (its copies are tagged `snapferry:policy`). */
-  policyId?: string;
-  now: string;
-}
+export type CopyRequest = RequestReplication;
 
 /**
  * The account's quota rows a transaction has locked, kept exact as it accepts copies: a batch

@@ -7,6 +7,7 @@ import type {
   CatalogEvent,
   GeoRestriction,
   PolicyDefinition,
+  PolicyFailure,
   RecoveryPointState,
   Region,
   ReplicationView,
@@ -69,16 +70,6 @@ export interface LoggedEvent<E extends CatalogEvent = CatalogEvent> {
 export interface EventPage {
   events: LoggedEvent[];
   next: string;
-}
-
-/** A destination that refused one of a policy's copies (the latest 20, newest first). */
-export interface PolicyFailure {
-  snapshotId: string;
-  diskId: string;
-  destinationRegion: string;
-  code: string;
-  message: string;
-  refusedAt: string;
 }
 
 /** `GET /v1/policies/{id}`: the definition with its id, refusals and times. */

@@ -1,4 +1,5 @@
 import {
+  policyEventTypes,
   recoveryPointAgeSeconds,
   recoveryPointState,
   type RecoveryPointState,
@@ -63,14 +64,7 @@ export function selectorText(selector: Policy['selector']): string {
 }
 
 /** Events after which a policy's list or recovery points may read differently. */
-const policyEventTypes = new Set([
-  'PolicyCreated',
-  'PolicyChanged',
-  'PolicyDeleted',
-  'PolicyCopyRefused',
-  'RecoveryPointObjectiveBreached',
-  'RecoveryPointObjectiveRestored',
-]);
+const policyEvents = new Set<string>(policyEventTypes);
 const snapshotEventTypes = new Set([
   'SnapshotDataStored',
   'SnapshotTagsChanged',
@@ -81,7 +75,7 @@ const snapshotEventTypes = new Set([
 
 /** Does this event change what the policies page shows for `policies`? */
 export function touchesPolicies(event: LoggedEvent, policies: readonly Policy[]): boolean {
-  if (policyEventTypes.has(event.type)) return true;
+  if (policyEvents.has(event.type)) return true;
   if (!snapshotEventTypes.has(event.type)) return false;
   const regions = regionsOf(event);
   if (regions.length === 0) return policies.length > 0; // an event without its region may be any
