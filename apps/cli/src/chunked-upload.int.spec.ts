@@ -57,7 +57,7 @@ describe('hashImageFile (the image read once from disk)', () => {
  */
 function fakeCatalog(
   held: Set<string>,
-  hooks: { beforePut?: (digest: string) => Error | void } = {},
+  hooks: { beforePut?: (digest: string) => Error | void; holdUntilInFlight?: number } = {},
 ) {
   const puts: string[] = [];
   let inFlight = 0;
@@ -104,6 +104,10 @@ function fakeCatalog(
       if (failure) throw failure;
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
+      // hold each chunk until eight are in flight at once (or a second has passed), so a slow
+      // machine still shows whether the CLI sends eight together, and never more
+      const until = Date.now() + 1000;
+      while (maxInFlight < (hooks.holdUntilInFlight ?? 0) && Date.now() < until) await sleep(5);
       await sleep(5);
       inFlight--;
       const body = init?.body as Uint8Array;
@@ -136,7 +140,7 @@ describe('snapferry snapshot upload (incremental, against a fake catalog)', () =
       sha256(bytes.subarray(i * chunkSize, (i + 1) * chunkSize)),
     );
     const held = new Set(chunks.slice(0, 8)); // the region has the first 8 already
-    const catalog = fakeCatalog(held, { beforePut: resetOnce() });
+    const catalog = fakeCatalog(held, { beforePut: resetOnce(), holdUntilInFlight: 8 });
     const run = await cli(
       ['snapshot', 'upload', 'snap-aaaa0001', '--file', await imageFile(bytes), '--json'],
       catalog.fetch,
