@@ -12,6 +12,7 @@ import {
   startCephRgw,
   type TestDatabase,
 } from '@snapferry/testing';
+import { ChunkBuffers } from '../chunk-buffers';
 import { sha256Hex } from '../chunking';
 import { copySnapshot } from '../copy-snapshot';
 import { CorruptChunkError, MissingChunkError, StorageFullError } from '../errors';
@@ -96,6 +97,28 @@ if (!ceph.ok) console.warn(`object-store region store tests skipped: ${ceph.reas
     expect((await buffer(readStream(store, manifest))).equals(image)).toBe(true);
     expect(await store.getManifest('snap-s3none01')).toBeNull();
     expect(await store.listPending()).toEqual([]);
+  });
+
+  it('reads a chunk into a borrowed shared buffer (no gathering), which goes back for the next read', async () => {
+    const { store } = newStore();
+    const bytes = randomBytes(chunkSize);
+    const digest = sha256Hex(bytes);
+    await store.putChunk(digest, bytes, alice('snap-s3borrow'));
+    const buffers = new ChunkBuffers();
+    const first = await store.getChunk(digest, { buffers });
+    expect(first.equals(bytes)).toBe(true);
+    expect(first.buffer).toBeInstanceOf(SharedArrayBuffer);
+    buffers.giveBack(first);
+    expect(buffers.idleByteLength).toBe(chunkSize);
+    const second = await store.getChunk(digest, { buffers, verify: false });
+    expect(second.buffer).toBe(first.buffer); // the same memory, lent again
+    expect(second.equals(bytes)).toBe(true);
+    // a chunk that is not there borrows nothing
+    buffers.giveBack(second);
+    await expect(store.getChunk(sha256Hex(randomBytes(8)), { buffers })).rejects.toBeInstanceOf(
+      MissingChunkError,
+    );
+    expect(buffers.idleByteLength).toBe(chunkSize);
   });
 
   it('dedup never crosses accounts on a bucket either', async () => {

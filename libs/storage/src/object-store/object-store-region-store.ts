@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChunkBuffers } from '../chunk-buffers';
 import { assertBytesHashTo } from '../chunking';
 import {
   DEFAULT_GC_GRACE_MS,
@@ -28,6 +29,44 @@ import {
 } from './object-store-calls';
 import { signPayloadAs } from './payload-sha256';
 import type { BucketRegion } from './s3-client';
+
+/**
+ * An object's body in one buffer: into a borrowed chunk buffer where the caller lends them and
+ * the length is known (no concatenation of the socket's pieces, no fresh 4 MiB per chunk, and
+ * the bytes lie on shared memory for the hashing thread); otherwise gathered. A body that ends
+ * short or runs long gives back what it borrowed and fails, and the call is retried.
+ */
+async function readBody(
+  body: AsyncIterable<Uint8Array>,
+  length: number | undefined,
+  buffers: ChunkBuffers | undefined,
+): Promise<Buffer> {
+  if (!buffers || length === undefined) {
+    const pieces: Buffer[] = [];
+    for await (const piece of body) pieces.push(Buffer.from(piece));
+    return Buffer.concat(pieces);
+  }
+  const bytes = buffers.borrow(length);
+  let filled = 0;
+  try {
+    for await (const piece of body) {
+      if (filled + piece.byteLength > length)
+        throw bodyLengthError(`the body runs past its ${length} bytes`);
+      bytes.set(piece, filled);
+      filled += piece.byteLength;
+    }
+    if (filled !== length)
+      throw bodyLengthError(`the body ended at ${filled} of its ${length} bytes`);
+    return bytes;
+  } catch (error) {
+    buffers.giveBack(bytes);
+    throw error;
+  }
+}
+
+/** A body whose length is not its Content-Length: a broken answer, retried like a reset. */
+const bodyLengthError = (message: string) =>
+  Object.assign(new Error(message), { code: 'EBODYLENGTH' });
 
 /** Keys deleted per DeleteObjects call (S3's limit is 1,000). */
 const DELETE_BATCH = 1_000;
@@ -193,14 +232,21 @@ export class ObjectStoreRegionStore implements RegionStore {
     }
   }
 
-  async getChunk(digest: string, { verify = true }: GetChunkOptions = {}): Promise<Buffer> {
+  async getChunk(
+    digest: string,
+    { verify = true, buffers }: GetChunkOptions = {},
+  ): Promise<Buffer> {
     const key = this.chunkKey(digest);
     const bytes = await this.s3(`chunk ${digest}`, async (client, { GetObjectCommand }) => {
       try {
         const answer = await client.send(
           new GetObjectCommand({ Bucket: this.bucketName, Key: key }),
         );
-        return Buffer.from(await answer.Body!.transformToByteArray());
+        return await readBody(
+          answer.Body as AsyncIterable<Uint8Array>,
+          answer.ContentLength,
+          buffers,
+        );
       } catch (error) {
         if (isNoSuchKey(error)) return null;
         throw error;
