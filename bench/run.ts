@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { summarizeProfiles } from './lib/profile';
-import { machine, table, type Row } from './lib/report';
+import { machine, resultsFile, table, type Row } from './lib/report';
 import { cleanupAll } from './lib/resources';
 import { apiScenario } from './scenarios/api';
 import { copyScenario, hugeScenario } from './scenarios/copy';
@@ -118,10 +118,16 @@ async function main(): Promise<void> {
   const mode = [quick ? '--quick' : 'full', huge && '--huge', only && `--only=${only.join(',')}`]
     .filter(Boolean)
     .join(' ');
+  const latest = join(results, 'latest.md');
   await writeFile(
-    join(results, 'latest.md'),
-    `# Snapferry benchmark (${mode}, ${new Date().toISOString()}, ${seconds.toFixed(0)} s)\n\n${machine(await postgresVersion())}\n\n${text}\n\n` +
-      'Ratio = value / baseline, both measured in this run on this machine. See bench/README.md for what each baseline stands for.\n',
+    latest,
+    resultsFile(await readFile(latest, 'utf8').catch(() => null), {
+      only,
+      heading: `Snapferry benchmark (${mode}, ${new Date().toISOString()}, ${seconds.toFixed(0)} s)`,
+      body:
+        `${machine(await postgresVersion())}\n\n${text}\n\n` +
+        'Ratio = value / baseline, both measured in this run on this machine. See bench/README.md for what each baseline stands for.',
+    }),
   );
   if (profileDir) {
     process.stderr.write(

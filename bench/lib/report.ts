@@ -58,3 +58,20 @@ export function machine(pgVersion: string): string {
     `- snapferry ${quiet('git', ['rev-parse', '--short', 'HEAD'])}`,
   ].join('\n');
 }
+
+/**
+ * `latest.md` after a run: a full run writes the whole file; a run of some scenarios
+ * (`--only=…`) replaces only its own section (`## only=<names> …`), or adds it, keeping the
+ * full run's table and the other scenarios' sections, so each figure stays beside the run that
+ * measured it.
+ */
+export function resultsFile(
+  existing: string | null,
+  run: { only: string[] | undefined; heading: string; body: string },
+): string {
+  if (!run.only || existing === null) return `# ${run.heading}\n\n${run.body}\n`;
+  const key = `## only=${run.only.join(',')} `;
+  const sections = existing.split(/\n(?=## )/);
+  const kept = sections.filter((section) => !section.startsWith(key));
+  return `${[...kept.map((s) => s.trimEnd()), `${key}(${run.heading})\n\n${run.body}`].join('\n\n')}\n`;
+}
