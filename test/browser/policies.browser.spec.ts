@@ -14,7 +14,7 @@ const diskId = 'disk-brwpol01';
  * recovery-point table (newest copy, recovers-to time, age, state per disk and destination),
  * a policy created elsewhere appearing live, ap-singapore's replicator stopped so that its
  * recovery point turns At risk and Breached on the page while ap-shanghai stays OK, and
- * restored live once the replicator is back; tags on the snapshot list. No console error.
+ * restored live once the replicator is back; tags on the snapshot list and in the copy dialog. No console error.
  */
 describe('the console’s policies page', () => {
   let t: TestCatalog;
@@ -172,12 +172,24 @@ describe('the console’s policies page', () => {
     });
   });
 
-  it('shows tags on the snapshot list: the source’s own and the policy that made a copy', async () => {
+  it('shows tags on the snapshot list (the source’s own, the policy that made a copy) and in the copy dialog', async () => {
     await page.getByRole('link', { name: 'Snapshots' }).click();
     await page.getByLabel('Region', { exact: true }).selectOption('ap-guangzhou');
     const source = page.locator(`tr[data-snapshot-id="${first}"]`);
     await source.waitFor();
     expect(await source.locator('td').nth(7).innerText()).toBe('tier=gold');
+    // the copy dialog says which tags a copy carries: the source's own and where it came from
+    await source.getByRole('button', { name: /Cross-region replication/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Cross-region replication' });
+    await dialog.locator('.copy-tags .tag').first().waitFor();
+    const carried = await dialog.locator('.copy-tags .tag').allInnerTexts();
+    expect(carried).toEqual([
+      'tier=gold',
+      `snapferry:source-snapshot=${first}`,
+      'snapferry:source-region=ap-guangzhou',
+    ]);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
     await page.getByLabel('Region', { exact: true }).selectOption('ap-shanghai');
     const copy = page.locator('table.snapshots tbody tr[data-snapshot-id]').first();
     await copy.waitFor();

@@ -1,4 +1,4 @@
-import { defaultCopyName, maxSnapshotNameLength, nameLength } from '@snapferry/domain';
+import { copyTags, defaultCopyName, maxSnapshotNameLength, nameLength } from '@snapferry/domain';
 import { useId, useMemo, useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
 import { ApiFailure } from '../api/client';
@@ -13,7 +13,7 @@ import { allowedSelection, regionChoices } from './region-choices';
 /**
  * Cross-region replication of one snapshot, as the cloud console does it: an optional name
  * (the default shown as the placeholder, 60 characters counted as people count them), the
- * target regions with quota use and the rules' refusals, OK, then one result per destination.
+ * tags the copies will carry (the source's own and where they come from), the target regions with quota use and the rules' refusals, OK, then one result per destination.
  */
 export function CopyDialog({ snapshot, onClose }: { snapshot: Snapshot; onClose: () => void }) {
   const api = useApi();
@@ -86,6 +86,17 @@ export function CopyDialog({ snapshot, onClose }: { snapshot: Snapshot; onClose:
       <h2 id={ids.title}>Cross-region replication</h2>
       <p className="muted">
         Source: <strong>{snapshot.snapshotId}</strong> “{snapshot.name}” in {snapshot.region}
+      </p>
+      <p className="muted copy-tags">
+        Tags the copies carry:{' '}
+        {copyTags(snapshot.tags ?? [], {
+          sourceSnapshotId: snapshot.snapshotId,
+          sourceRegion: snapshot.region,
+        }).map((t) => (
+          <span key={t.key} className="tag">
+            {t.key}={t.value}
+          </span>
+        ))}
       </p>
       {answer ? (
         <CopyResults answer={answer} onClose={onClose} />
