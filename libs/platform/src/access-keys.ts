@@ -7,6 +7,7 @@ import {
   parseCloudKeys,
   type SnapferryConfig,
 } from './config';
+import { readVariable, serviceVariables } from './config-schema';
 
 /**
  * Set to `1` by `npm start` (scripts/start.js all) and by nothing else: an unset
@@ -37,24 +38,15 @@ export const missingApiKeysMessage =
   "sha256:<hex>=<accountId>:<role> entries that hold only the key's SHA-256 (snapferry admin " +
   'hash-key prints one). Only npm start runs on built-in development keys';
 
-function developmentSwitch(env: NodeJS.ProcessEnv): boolean {
-  const value = env[developmentKeysVariable]?.trim() ?? '';
-  if (value === '1') return true;
-  if (value === '' || value === '0') return false;
-  throw new ConfigError(
-    `${developmentKeysVariable} must be 1 (npm start sets it, for a developer machine only) or unset; got "${value.slice(0, 20)}"`,
-  );
-}
-
 /**
  * SNAPFERRY_API_KEYS (required: without it the catalog refuses to start) and
  * SNAPFERRY_CLOUD_KEYS (optional: unset or empty, the cloud endpoint is off). Only
  * SNAPFERRY_DEVELOPMENT_KEYS=1 lets an unset variable fall back to the development keys.
  */
 export function loadAccessKeys(env: NodeJS.ProcessEnv): AccessKeys {
-  const development = developmentSwitch(env);
+  const development = readVariable(serviceVariables.SNAPFERRY_DEVELOPMENT_KEYS, env);
   const developmentKeys: KeyVariable[] = [];
-  let apiKeysText = env['SNAPFERRY_API_KEYS']?.trim() ?? '';
+  let apiKeysText = readVariable(serviceVariables.SNAPFERRY_API_KEYS, env) ?? '';
   if (apiKeysText === '' && development) {
     apiKeysText = developmentApiKeys;
     developmentKeys.push('SNAPFERRY_API_KEYS');
@@ -63,7 +55,7 @@ export function loadAccessKeys(env: NodeJS.ProcessEnv): AccessKeys {
   // An empty value (or only commas) opens nothing: as much a mistake as no value.
   if (apiKeys.length === 0) throw new ConfigError(missingApiKeysMessage);
   // Set but empty means "off" even on a developer machine (compose passes it so).
-  let cloudKeysText = env['SNAPFERRY_CLOUD_KEYS'];
+  let cloudKeysText = readVariable(serviceVariables.SNAPFERRY_CLOUD_KEYS, env);
   if (cloudKeysText === undefined && development) {
     cloudKeysText = developmentCloudKeys;
     developmentKeys.push('SNAPFERRY_CLOUD_KEYS');

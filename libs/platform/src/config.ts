@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { ConfigError, parseByteSize, parseRateLimit, type RateLimit } from './config-values';
+import { readServiceEnv } from './config-schema';
 import {
   accountIdPattern,
   defaultRegionCatalog,
@@ -10,13 +10,7 @@ import {
   type RegionCatalog,
 } from '@snapferry/domain';
 
-/** A configuration mistake: the service refuses to start and says which variable and why. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError, parseByteSize, parseRateLimit, type RateLimit };
 
 export const roles = ['user', 'operator'] as const;
 export type Role = (typeof roles)[number];
@@ -118,8 +112,11 @@ const readPem = (name: string, file: string): Buffer => {
 
 /** Reads and checks the TLS pair (both or neither); a usable pair or a ConfigError now, not at the first client. */
 export function loadTls(env: NodeJS.ProcessEnv): TlsFiles | null {
-  const certFile = env['SNAPFERRY_TLS_CERT']?.trim() ?? '';
-  const keyFile = env['SNAPFERRY_TLS_KEY']?.trim() ?? '';
+  const { SNAPFERRY_TLS_CERT: certFile, SNAPFERRY_TLS_KEY: keyFile } = readServiceEnv(env);
+  return checkTls(certFile, keyFile);
+}
+
+function checkTls(certFile: string | null, keyFile: string | null): TlsFiles | null {
   if (!certFile && !keyFile) return null;
   if (!certFile || !keyFile)
     throw new ConfigError(
@@ -151,54 +148,16 @@ export interface BodyPace {
   minBytesPerSec: number;
 }
 
-const units: Record<string, number> = { '': 1, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3 };
-
-/** A byte count: `536870912`, `512MiB`, `64 KiB`, `1GiB`; undefined or empty: `fallback`. */
-export function parseByteSize(name: string, value: string | undefined, fallback: number): number {
-  const text = (value ?? '').trim();
-  if (text === '') return fallback;
-  const match = /^(\d{1,15})\s*([KMG]iB)?$/i.exec(text);
-  const bytes = match ? Number(match[1]) * units[(match[2] ?? '').toUpperCase()]! : NaN;
-  if (!Number.isSafeInteger(bytes) || bytes < 1)
-    throw new ConfigError(
-      `${name} must be a positive number of bytes, optionally with KiB, MiB or GiB (such as 512MiB); got "${text}"`,
-    );
-  return bytes;
-}
-
 /** SNAPFERRY_UPLOAD_MEMORY (default 512 MiB) and SNAPFERRY_UPLOAD_MEMORY_PER_KEY (default a quarter of it). */
 export function loadUploadMemory(env: NodeJS.ProcessEnv): UploadMemoryLimits {
-  const total = parseByteSize(
-    'SNAPFERRY_UPLOAD_MEMORY',
-    env['SNAPFERRY_UPLOAD_MEMORY'],
-    512 * 1024 ** 2,
-  );
-  const perKey = parseByteSize(
-    'SNAPFERRY_UPLOAD_MEMORY_PER_KEY',
-    env['SNAPFERRY_UPLOAD_MEMORY_PER_KEY'],
-    Math.ceil(total / 4),
-  );
-  return { total, perKey: Math.min(perKey, total) };
+  const read = readServiceEnv(env);
+  return uploadMemory(read.SNAPFERRY_UPLOAD_MEMORY, read.SNAPFERRY_UPLOAD_MEMORY_PER_KEY);
 }
 
-export interface RateLimit {
-  limit: number;
-  windowMs: number;
-}
-
-const windows: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
-
-/** `50/s`, `3000/m`, `100000/h`; empty or `off`: no limit. */
-export function parseRateLimit(value: string | undefined): RateLimit | null {
-  const text = (value ?? '').trim();
-  if (text === '' || text === 'off') return null;
-  const match = /^([1-9]\d{0,8})\s*\/\s*([smh])$/.exec(text);
-  if (!match)
-    throw new ConfigError(
-      `SNAPFERRY_RATE_LIMIT must be <requests>/<s|m|h> per API key, such as 50/s or 3000/m, or off; got "${text}"`,
-    );
-  return { limit: Number(match[1]), windowMs: windows[match[2]!]! };
-}
+const uploadMemory = (total: number, perKey: number | null): UploadMemoryLimits => ({
+  total,
+  perKey: Math.min(perKey ?? Math.ceil(total / 4), total),
+});
 
 /**
  * `<key>=<accountId>:<role>` or `sha256:<64 hex>=<accountId>:<role>` (the key's SHA-256, so that
@@ -295,21 +254,11 @@ export function loadRegionCatalog(file: string | undefined): RegionCatalog {
   }
 }
 
-const integer = (env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number => {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min)
-    throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
-  return value;
-};
-
 /**
  * The secret the regions sign their store calls with. Regions reached over the network
  * (a `storeUrl`) make it required: a store open to anyone who can reach it is not an option.
  */
-function loadRegionSecret(env: NodeJS.ProcessEnv, regions: RegionCatalog): string | null {
-  const secret = env['SNAPFERRY_REGION_SECRET'] ?? '';
+function checkRegionSecret(secret: string, regions: RegionCatalog): string | null {
   const remote = regions.regions.filter((r) => r.storeUrl).map((r) => r.id);
   if (secret === '') {
     if (remote.length > 0)
@@ -326,58 +275,54 @@ function loadRegionSecret(env: NodeJS.ProcessEnv, regions: RegionCatalog): strin
 }
 
 /**
- * Reads the environment once at start; every variable here has a default that works on a
- * developer machine. The catalog's keys, which have none, come from loadAccessKeys.
+ * Reads the environment once at start (the variables are declared in config-schema.ts);
+ * every variable here has a default that works on a developer machine. The catalog's keys,
+ * which have none, come from loadAccessKeys.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): SnapferryConfig {
-  const regions = loadRegionCatalog(env['SNAPFERRY_REGIONS_FILE']);
+  const read = readServiceEnv(env);
+  const regions = loadRegionCatalog(read.SNAPFERRY_REGIONS_FILE ?? undefined);
   const known = new Set(regions.regions.map((r) => r.id));
-  const replicatorRegions = (env['REPLICATOR_REGIONS'] ?? '')
-    .split(',')
-    .map((r) => r.trim())
-    .filter(Boolean);
-  for (const region of replicatorRegions)
+  for (const region of read.REPLICATOR_REGIONS)
     if (!known.has(region))
       throw new ConfigError(
         `REPLICATOR_REGIONS names ${region}, which is not in the region catalog`,
       );
-  const maxBytesPerSec = integer(env, 'REPLICATOR_MAX_BYTES_PER_SEC', 0, 0);
-  const regionSecret = loadRegionSecret(env, regions);
-  const databaseUrl = env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/snapferry';
   return {
-    databaseUrl,
-    replicatorDatabaseUrl:
-      env['REPLICATOR_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/snapferry_replicator',
-    amqpUrl: env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672',
-    port: integer(env, 'PORT', 3000, 0),
-    replicatorMetricsPort: integer(env, 'REPLICATOR_PORT', 3001, 0),
-    dataDir: env['SNAPFERRY_DATA_DIR'] ?? join(tmpdir(), 'snapferry-data'),
+    databaseUrl: read.DATABASE_URL,
+    replicatorDatabaseUrl: read.REPLICATOR_DATABASE_URL,
+    amqpUrl: read.AMQP_URL,
+    port: read.PORT,
+    replicatorMetricsPort: read.REPLICATOR_PORT,
+    dataDir: read.SNAPFERRY_DATA_DIR,
     regions,
-    regionSecret,
-    regionRetryMs: integer(env, 'SNAPFERRY_REGION_RETRY_MS', 10 * 60 * 1000, 0),
-    objectStoreTimeoutMs: integer(env, 'SNAPFERRY_S3_TIMEOUT_MS', 30_000, 100),
+    regionSecret: checkRegionSecret(read.SNAPFERRY_REGION_SECRET, regions),
+    regionRetryMs: read.SNAPFERRY_REGION_RETRY_MS,
+    objectStoreTimeoutMs: read.SNAPFERRY_S3_TIMEOUT_MS,
     objectStoreEnv: Object.fromEntries(
       Object.entries(env).filter(([name]) => name.startsWith('SNAPFERRY_S3_')),
     ),
     replicatorRegions:
-      replicatorRegions.length > 0 ? replicatorRegions : regions.regions.map((r) => r.id),
-    maxBytesPerSec: maxBytesPerSec > 0 ? maxBytesPerSec : null,
-    maxConcurrentCopies: integer(env, 'REPLICATOR_MAX_CONCURRENT_COPIES', 20, 1),
-    claimLeaseMs: integer(env, 'REPLICATOR_CLAIM_LEASE_MS', 30_000, 1_000),
-    chunkSize: integer(env, 'SNAPFERRY_CHUNK_SIZE', 4 * 1024 * 1024, 1024),
-    deliveryLimit: integer(env, 'SNAPFERRY_DELIVERY_LIMIT', 10, 1),
-    gcGraceMs: integer(env, 'SNAPFERRY_GC_GRACE_MS', 10 * 60 * 1000, 0),
-    gcIntervalMs: integer(env, 'SNAPFERRY_GC_INTERVAL_MS', 60 * 1000, 0),
-    gcPeriodMs: integer(env, 'SNAPFERRY_GC_PERIOD_MS', 60 * 60 * 1000, 1000),
-    policyPassIntervalMs: integer(env, 'SNAPFERRY_POLICY_RETENTION_INTERVAL_MS', 60 * 1000, 100),
-    maxEventStreamsPerKey: integer(env, 'SNAPFERRY_MAX_EVENT_STREAMS', 8, 1),
-    rateLimit: parseRateLimit(env['SNAPFERRY_RATE_LIMIT']),
-    uploadMemory: loadUploadMemory(env),
+      read.REPLICATOR_REGIONS.length > 0
+        ? read.REPLICATOR_REGIONS
+        : regions.regions.map((r) => r.id),
+    maxBytesPerSec: read.REPLICATOR_MAX_BYTES_PER_SEC,
+    maxConcurrentCopies: read.REPLICATOR_MAX_CONCURRENT_COPIES,
+    claimLeaseMs: read.REPLICATOR_CLAIM_LEASE_MS,
+    chunkSize: read.SNAPFERRY_CHUNK_SIZE,
+    deliveryLimit: read.SNAPFERRY_DELIVERY_LIMIT,
+    gcGraceMs: read.SNAPFERRY_GC_GRACE_MS,
+    gcIntervalMs: read.SNAPFERRY_GC_INTERVAL_MS,
+    gcPeriodMs: read.SNAPFERRY_GC_PERIOD_MS,
+    policyPassIntervalMs: read.SNAPFERRY_POLICY_RETENTION_INTERVAL_MS,
+    maxEventStreamsPerKey: read.SNAPFERRY_MAX_EVENT_STREAMS,
+    rateLimit: read.SNAPFERRY_RATE_LIMIT,
+    uploadMemory: uploadMemory(read.SNAPFERRY_UPLOAD_MEMORY, read.SNAPFERRY_UPLOAD_MEMORY_PER_KEY),
     bodyPace: {
-      timeoutMs: integer(env, 'SNAPFERRY_BODY_TIMEOUT_MS', 30_000, 100),
-      minBytesPerSec: integer(env, 'SNAPFERRY_BODY_MIN_BYTES_PER_SEC', 1024, 0),
+      timeoutMs: read.SNAPFERRY_BODY_TIMEOUT_MS,
+      minBytesPerSec: read.SNAPFERRY_BODY_MIN_BYTES_PER_SEC,
     },
-    tls: loadTls(env),
-    logLevel: env['LOG_LEVEL'] ?? 'info',
+    tls: checkTls(read.SNAPFERRY_TLS_CERT, read.SNAPFERRY_TLS_KEY),
+    logLevel: read.LOG_LEVEL,
   };
 }

@@ -184,6 +184,16 @@ describe('configuration', () => {
     );
   });
 
+  it('reports every bad variable at once, each by name', () => {
+    const refused = () =>
+      loadConfig({ PORT: 'eighty', SNAPFERRY_RATE_LIMIT: 'fast', SNAPFERRY_UPLOAD_MEMORY: '0' });
+    expect(refused).toThrow(ConfigError);
+    expect(refused).toThrow(
+      'PORT must be an integer ≥ 0, got "eighty"; SNAPFERRY_RATE_LIMIT must be <requests>/<s|m|h>',
+    );
+    expect(refused).toThrow(/; SNAPFERRY_UPLOAD_MEMORY must be a positive number of bytes/);
+  });
+
   it('reads the regions one replicator serves and the bandwidth limit', () => {
     const config = loadConfig({
       REPLICATOR_REGIONS: 'ap-shanghai, eu-frankfurt',
