@@ -1,6 +1,5 @@
 import { copyTags, defaultCopyName, maxSnapshotNameLength, nameLength } from '@snapferry/domain';
 import { useId, useMemo, useState, type FormEvent } from 'react';
-import { Link } from 'wouter';
 import { ApiFailure } from '../api/client';
 import { useApi } from '../api/context';
 import type { CopiesAnswer, RegionsAnswer, Snapshot } from '../api/types';
@@ -9,6 +8,8 @@ import { codeInWords } from '../format';
 import { Modal } from '../layout/modal';
 import { deadlineChoice } from './deadline';
 import { allowedSelection, regionChoices } from './region-choices';
+import { CopyResults } from './copy-results';
+import { RegionPicker } from './region-picker';
 
 /**
  * Cross-region replication of one snapshot, as the cloud console does it: an optional name
@@ -23,8 +24,6 @@ export function CopyDialog({ snapshot, onClose }: { snapshot: Snapshot; onClose:
     counter: useId(),
     deadline: useId(),
     deadlineHint: useId(),
-    regions: useId(),
-    help: useId(),
   };
   // Fresh quota use each time the dialog opens.
   const regions = useResource('regions', (signal) =>
@@ -136,54 +135,13 @@ export function CopyDialog({ snapshot, onClose }: { snapshot: Snapshot; onClose:
               'When the copies should be NORMAL by, in your local time. A region starts the earliest deadline first; a copy still running then is reported and goes on.'}
           </p>
 
-          <fieldset className="regions" aria-describedby={ids.help}>
-            <legend id={ids.regions}>Target regions</legend>
-            <p id={ids.help} className="hint">
-              Choose one or more. Quota use is this account&apos;s snapshots in the region (copies
-              in flight included); regions the rules refuse say why.
-            </p>
-            {regions.error && (
-              <p className="error" role="alert">
-                Regions could not be read: {regions.error.message}
-              </p>
-            )}
-            {!regions.data && !regions.error && <p className="muted">Loading regions…</p>}
-            <ul className="region-list">
-              {choices.map((choice) => {
-                const inputId = `${ids.regions}-${choice.id}`;
-                const reasonId = `${inputId}-reason`;
-                return (
-                  <li key={choice.id} className={choice.refusal ? 'refused' : undefined}>
-                    <input
-                      id={inputId}
-                      type="checkbox"
-                      value={choice.id}
-                      checked={selected.has(choice.id) && !choice.refusal}
-                      disabled={Boolean(choice.refusal) || sending}
-                      onChange={(e) => toggle(choice.id, e.target.checked)}
-                      aria-describedby={choice.refusal ? reasonId : undefined}
-                    />
-                    <label htmlFor={inputId}>
-                      <span className="region-name">{choice.name}</span>{' '}
-                      <span className="region-id">{choice.id}</span>
-                      {choice.finance && <span className="tag">finance</span>}
-                    </label>
-                    <span
-                      className="quota"
-                      aria-label={`quota ${choice.snapshotsUsed} of ${choice.snapshotQuota} used`}
-                    >
-                      {choice.snapshotsUsed}/{choice.snapshotQuota}
-                    </span>
-                    {choice.refusal && (
-                      <span className="reason" id={reasonId}>
-                        {choice.refusal.label}: {choice.refusal.message}
-                      </span>
-                    )}
-                  </li>
-                );
-              })}
-            </ul>
-          </fieldset>
+          <RegionPicker
+            regions={regions}
+            choices={choices}
+            selected={selected}
+            disabled={sending}
+            onToggle={toggle}
+          />
 
           {failure && (
             <div className="error" role="alert">
@@ -220,51 +178,4 @@ export function CopyDialog({ snapshot, onClose }: { snapshot: Snapshot; onClose:
 function newClientToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return `console-${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
-
-function CopyResults({ answer, onClose }: { answer: CopiesAnswer; onClose: () => void }) {
-  const started = answer.results.filter((r) => r.code === 'Success').length;
-  return (
-    <div className="copy-results">
-      <p role="status">
-        {started === answer.results.length
-          ? `Copies started to ${started} ${started === 1 ? 'region' : 'regions'}.`
-          : `${started} of ${answer.results.length} copies started.`}
-      </p>
-      <ul>
-        {answer.results.map((result) => (
-          <li
-            key={result.destinationRegion}
-            className={result.code === 'Success' ? 'result ok' : 'result refused'}
-            data-region={result.destinationRegion}
-          >
-            <strong>{result.destinationRegion}</strong>{' '}
-            <span className="result-code">{codeInWords(result.code)}</span>
-            <span className="result-message">{result.message}</span>
-            {result.code === 'Success' && result.snapshotId && (
-              <span className="result-links">
-                <Link
-                  href={`/snapshots?region=${encodeURIComponent(result.destinationRegion)}`}
-                  onClick={onClose}
-                >
-                  Open {result.destinationRegion}
-                </Link>
-                {result.replicationId && (
-                  <Link href={`/replications/${result.replicationId}`} onClick={onClose}>
-                    Timeline
-                  </Link>
-                )}
-              </span>
-            )}
-            {result.code !== 'Success' && <span className="code">({result.code})</span>}
-          </li>
-        ))}
-      </ul>
-      <div className="actions">
-        <button type="button" className="primary" onClick={onClose} autoFocus>
-          Close
-        </button>
-      </div>
-    </div>
-  );
 }
