@@ -37,6 +37,7 @@ export {
   runSubscription,
   SubscriptionRunner,
   type RunSubscriptionOptions,
+  type SubscriptionPacing,
   type SubscriptionRunnerOptions,
   type SubscriptionFailure,
 } from './subscription-runner';

@@ -82,7 +82,9 @@ describe('SubscriptionRunner, checkpoint with the batch', () => {
       name,
       batchSize: 10,
       filter: { streamIdPrefix: `${name}-` },
-      pollIntervalMs: () => (steps.push('wait'), 20),
+      pacing: {
+        pollIntervalMs: () => (steps.push('wait'), 20),
+      },
       handle: async (events) => void seen.push(...numbers(events)),
       afterBatch: (outcome) =>
         void steps.push(outcome.outcome === 'handled' ? `batch ${outcome.count}` : outcome.outcome),
@@ -106,7 +108,9 @@ describe('SubscriptionRunner, checkpoint with the batch', () => {
       batchSize: 10,
       filter: { streamIdPrefix: `${name}-` },
       notifications,
-      pollIntervalMs: 600_000,
+      pacing: {
+        pollIntervalMs: 600_000,
+      },
       handle: async (events) => void seen.push(...numbers(events)),
       afterBatch: (outcome) => void (idle ||= outcome.outcome === 'idle'),
     });
@@ -127,7 +131,9 @@ describe('SubscriptionRunner, checkpoint with the batch', () => {
       batchSize: 10,
       filter: { streamIdPrefix: `${name}-` },
       notifications,
-      pollIntervalMs: 600_000,
+      pacing: {
+        pollIntervalMs: 600_000,
+      },
       handle: async (events) => void seen.push(...numbers(events)),
       afterBatch: (outcome) => void (idle ||= outcome.outcome === 'idle'),
     });
@@ -161,7 +167,9 @@ describe('SubscriptionRunner, checkpoint with the batch', () => {
       name,
       batchSize: 10,
       filter: { streamIdPrefix: `${name}-` },
-      retryDelayMs: (n) => (delays.push(n), 5),
+      pacing: {
+        retryDelayMs: (n) => (delays.push(n), 5),
+      },
       handle: async (events, tx) => {
         await tx.execute(`INSERT INTO run_effects (name, i) SELECT $1, unnest($2::int[])`, [
           name,
@@ -203,7 +211,9 @@ describe('SubscriptionRunner, checkpoint after the effect', () => {
       checkpoint: 'after-the-effect',
       batchSize: 10,
       filter: { streamIdPrefix: `${name}-` },
-      retryDelayMs: () => 5,
+      pacing: {
+        retryDelayMs: () => 5,
+      },
       handle: async (events) => {
         deliveries.push(numbers(events));
         if (deliveries.length === 1) throw new Error('broker away');
@@ -238,7 +248,9 @@ describe('SubscriptionRunner, checkpoint after the effect', () => {
         batchSize: 10,
         filter: { streamIdPrefix: `${name}-` },
         notifications,
-        pollIntervalMs: 50,
+        pacing: {
+          pollIntervalMs: 50,
+        },
         leadership: {
           databaseUrl: db.url,
           retryMs: 50,

@@ -39,17 +39,8 @@ type CheckpointMode<E extends AnyEvent> =
       handle: (events: RecordedEvent<E>[]) => Promise<void>;
     };
 
-export type SubscriptionRunnerOptions<E extends AnyEvent> = CheckpointMode<E> & {
-  name: string;
-  /** Events per batch (100 unless told); a full batch means more is waiting: the runner goes again at once. */
-  batchSize?: number;
-  /** Only these events reach the handler; the checkpoint still moves past the others. */
-  filter?: Pick<EventFilter, 'types' | 'streamIdPrefix'>;
-  /**
-   * Wakes the runner as soon as events are appended, instead of waiting out the poll, and
-   * tells it when appends it cannot see yet were announced (see `lookAgainWhileBehind`).
-   */
-  notifications?: EventNotifications;
+/** When a subscription looks at the log again (every field has a default). */
+export interface SubscriptionPacing {
   /** How long to wait when there is nothing to do (500 ms unless told); a function is asked each time. */
   pollIntervalMs?: number | (() => number);
   /** How long to wait while another instance holds the subscription (`pollIntervalMs` unless told). */
@@ -67,14 +58,29 @@ export type SubscriptionRunnerOptions<E extends AnyEvent> = CheckpointMode<E> & 
    * so that a busy log does not cost them a transaction per append.
    */
   minIntervalMs?: number;
+  /** The pause before retrying after `failures` failed batches in a row (`pollIntervalMs` unless told). */
+  retryDelayMs?: (failures: number) => number;
+}
+
+export type SubscriptionRunnerOptions<E extends AnyEvent> = CheckpointMode<E> & {
+  name: string;
+  /** Events per batch (100 unless told); a full batch means more is waiting: the runner goes again at once. */
+  batchSize?: number;
+  /** Only these events reach the handler; the checkpoint still moves past the others. */
+  filter?: Pick<EventFilter, 'types' | 'streamIdPrefix'>;
+  /**
+   * Wakes the runner as soon as events are appended, instead of waiting out the poll, and
+   * tells it when appends it cannot see yet were announced (see `pacing.lookAgainWhileBehind`).
+   */
+  notifications?: EventNotifications;
+  /** When to look again: after nothing, while another instance holds it, after a failure. */
+  pacing?: SubscriptionPacing;
   /**
    * False: checkpoints (and a batch's read-model writes) commit without waiting for the WAL
    * flush, for followers that may repeat work after a database crash (a rebuildable read
    * model, an at-least-once relay). True unless told.
    */
   synchronousCommit?: boolean;
-  /** The pause before retrying after `failures` failed batches in a row (`pollIntervalMs` unless told). */
-  retryDelayMs?: (failures: number) => number;
   /** Without it a failure stops the subscription (the promise rejects); with it the runner reports and retries. */
   onError?: (error: unknown, failure: SubscriptionFailure) => void;
   /** Runs after every batch (handled, idle or busy) with the runner's signal; a throw counts as a failed batch. */
@@ -150,12 +156,13 @@ async function follow<E extends AnyEvent>(
   signal: AbortSignal,
 ): Promise<void> {
   const batchSize = options.batchSize ?? 100;
-  const pollIntervalMs = options.pollIntervalMs ?? 500;
+  const pacing = options.pacing ?? {};
+  const pollIntervalMs = pacing.pollIntervalMs ?? 500;
   const idleMs = typeof pollIntervalMs === 'function' ? pollIntervalMs : () => pollIntervalMs;
-  const busyPollIntervalMs = options.busyPollIntervalMs;
+  const busyPollIntervalMs = pacing.busyPollIntervalMs;
   const busyMs = busyPollIntervalMs === undefined ? idleMs : () => busyPollIntervalMs;
-  const retryDelayMs = options.retryDelayMs ?? idleMs;
-  const lookAgain = options.lookAgainWhileBehind ?? true;
+  const retryDelayMs = pacing.retryDelayMs ?? idleMs;
+  const lookAgain = pacing.lookAgainWhileBehind ?? true;
   /** The highest global position handled: a scheduling hint only (positions commit out of order). */
   let reached = 0n;
   const handled = (events: RecordedEvent<E>[]) => {
@@ -199,8 +206,8 @@ async function follow<E extends AnyEvent>(
         continue;
       }
       lookAgainMs = 2;
-      if (options.minIntervalMs && result.outcome === 'idle')
-        await pause(options.minIntervalMs, signal);
+      if (pacing.minIntervalMs && result.outcome === 'idle')
+        await pause(pacing.minIntervalMs, signal);
       await wakeups.wait(result.outcome === 'busy' ? busyMs() : idleMs(), signal);
     }
   } finally {

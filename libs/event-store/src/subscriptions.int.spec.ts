@@ -159,7 +159,9 @@ describe('subscriptions', () => {
       runSubscription(store, {
         name,
         batchSize: 7,
-        pollIntervalMs: 10,
+        pacing: {
+          pollIntervalMs: 10,
+        },
         filter: { streamIdPrefix: prefix },
         signal: controller.signal,
         handle: recordEffects(name, id),

@@ -43,9 +43,11 @@ export class DataReaper implements OnApplicationBootstrap, BeforeApplicationShut
       batchSize: dataReaperBatchSize,
       filter: { types: ['SnapshotDeleted'] },
       notifications,
-      lookAgainWhileBehind: false, // filtered: the positions it handles say nothing of the others
-      minIntervalMs: 1_000, // deletions are recorded within a second; a busy log costs one batch a second
-      pollIntervalMs: 5_000,
+      pacing: {
+        lookAgainWhileBehind: false, // filtered: the positions it handles say nothing of the others
+        minIntervalMs: 1_000, // deletions are recorded within a second; a busy log costs one batch a second
+        pollIntervalMs: 5_000,
+      },
       handle: (events, tx) => this.record(events, tx),
       onError: (error) =>
         logger.error({ err: error }, 'recording deleted snapshot data failed; retrying'),

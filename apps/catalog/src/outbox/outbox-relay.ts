@@ -123,8 +123,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       checkpoint: 'after-the-effect', // the broker's confirms are the effect
       batchSize: relayBatchSize,
       notifications,
-      pollIntervalMs: 1_000,
-      retryDelayMs: (failures) => Math.min(10_000, 200 * 2 ** Math.min(failures, 6)),
+      pacing: {
+        pollIntervalMs: 1_000,
+        retryDelayMs: (failures) => Math.min(10_000, 200 * 2 ** Math.min(failures, 6)),
+      },
       leadership: { databaseUrl: config.databaseUrl, onChange: (leading) => this.leading(leading) },
       handle: (events) => this.relay(events),
       afterBatch: (outcome) => {

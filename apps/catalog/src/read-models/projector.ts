@@ -66,9 +66,11 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
       synchronousCommit: false, // rebuildable from the log: a crash re-projects the last batches
       batchSize: readModelsBatchSize,
       notifications,
-      pollIntervalMs: 1_000,
-      busyPollIntervalMs: 200, // another instance projects: check on it sooner
-      retryDelayMs: () => 1_000,
+      pacing: {
+        pollIntervalMs: 1_000,
+        busyPollIntervalMs: 200, // another instance projects: check on it sooner
+        retryDelayMs: () => 1_000,
+      },
       handle: (events, tx) => this.project(events, tx),
       afterBatch: (outcome) => this.projected(outcome),
       onError: (error) => logger.error({ err: error }, 'projection batch failed; retrying'),

@@ -50,10 +50,12 @@ export class PolicyEngine implements OnApplicationBootstrap, BeforeApplicationSh
       batchSize: policyEngineBatchSize,
       filter: { types: [...policyEngineEventTypes] },
       notifications,
-      lookAgainWhileBehind: false, // filtered: the positions it handles say nothing of the others
-      pollIntervalMs: 1_000,
-      busyPollIntervalMs: 50, // another catalog (or a pass) holds the engine: look again soon
-      retryDelayMs: (failures) => Math.min(1_000, 20 * 2 ** failures),
+      pacing: {
+        lookAgainWhileBehind: false, // filtered: the positions it handles say nothing of the others
+        pollIntervalMs: 1_000,
+        busyPollIntervalMs: 50, // another catalog (or a pass) holds the engine: look again soon
+        retryDelayMs: (failures) => Math.min(1_000, 20 * 2 ** failures),
+      },
       handle: (events, tx) => this.apply(events, tx),
       onError: (error, failure) =>
         logger.warn({ err: error, ...failure }, 'policy engine batch failed; retrying'),
