@@ -7,6 +7,7 @@ import { ApiErrors } from '../http/api-docs';
 import { CurrentCaller } from '../http/auth.guard';
 import type { Caller } from '../http/api-keys';
 import { CatalogStore } from '../store/catalog-store';
+import { readRegionUsage } from '../store/region-usage';
 import { CONFIG, REGION_CATALOG } from '../tokens';
 
 @ApiTags('regions')
@@ -24,11 +25,10 @@ export class RegionsController {
   @Get()
   @ApiOkResponse({ type: RegionsResponse })
   async list(@CurrentCaller() caller: Caller): Promise<RegionsResponse> {
-    const rows = await this.store.query<{ region: string; snapshots: number }>(
-      `SELECT region, snapshots FROM region_usage WHERE account_id = $1`,
-      [caller.accountId],
+    const used = await readRegionUsage(
+      (text, params) => this.store.query(text, params),
+      caller.accountId,
     );
-    const used = new Map(rows.map((r) => [r.region, Number(r.snapshots)]));
     return {
       // Where and how a region stores its data is the deployment's business, not a client's.
       regions: this.catalog.regions.map((r) => ({

@@ -44,3 +44,18 @@ export async function lockRegionUsage(
   );
   return new Map(rows.map((r) => [r.region, Number(r.snapshots)]));
 }
+
+/** Rows of a statement run outside a transaction (`CatalogStore.query`). */
+type Query = <Row>(text: string, params: unknown[]) => Promise<Row[]>;
+
+/** The account's snapshot count per region (regions it has none in are absent). */
+export async function readRegionUsage(
+  query: Query,
+  accountId: string,
+): Promise<Map<string, number>> {
+  const rows = await query<{ region: string; snapshots: number }>(
+    `SELECT region, snapshots FROM region_usage WHERE account_id = $1`,
+    [accountId],
+  );
+  return new Map(rows.map((r) => [r.region, Number(r.snapshots)]));
+}
