@@ -54,4 +54,5 @@ export { collectGarbage, DEFAULT_GC_BATCH } from './filesystem/collect-garbage';
 export { RegionStores, type ServedRegionStore } from './region-stores';
 export { HttpRegionStore, type HttpRegionStoreOptions } from './http/http-region-store';
 export * from './http/region-auth';
+export { storeAnswerOf, storeErrors, type StoreAnswer } from './http/store-errors';
 export * from './object-store';

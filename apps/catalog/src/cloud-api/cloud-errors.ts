@@ -1,48 +1,4 @@
-import type { ErrorCode } from '@snapferry/domain';
-
-/**
- * Our error codes as the cloud's API 3.0 names them: the one table (README, "Use the cloud
- * SDK"). Where the cloud's block-storage API has a code for the same refusal, it is used;
- * where it has none (finance zones, geography, the beta), our code stays — it is already in
- * the cloud's `Family.Reason` form, under the cloud's common family, so code that checks the
- * family still works. Typed over every ErrorCode: a new code does not compile until mapped.
- */
-export const cloudErrorCodes: Record<ErrorCode, string> = {
-  InvalidParameter: 'InvalidParameter',
-  InvalidParameterValue: 'InvalidParameterValue',
-  'InvalidParameterValue.Region': 'InvalidParameterValue',
-  'InvalidParameterValue.SnapshotName': 'InvalidParameterValue',
-  'InvalidParameterValue.DestinationRegions': 'InvalidParameterValue',
-  'InvalidParameterValue.Policy': 'InvalidParameterValue',
-  'InvalidParameterValue.Tags': 'InvalidParameterValue',
-  'InvalidParameterValue.TagKey': 'InvalidParameterValue',
-  'InvalidParameterValue.TagValue': 'InvalidParameterValue',
-  'InvalidParameterValue.TagKeyReserved': 'InvalidParameterValue',
-  'InvalidParameterValue.Deadline': 'InvalidParameterValue',
-  MissingParameter: 'MissingParameter',
-  'AuthFailure.MissingApiKey': 'AuthFailure.InvalidAuthorization',
-  'AuthFailure.InvalidApiKey': 'AuthFailure.SecretIdNotFound',
-  'UnauthorizedOperation.NotInBeta': 'UnauthorizedOperation.NotInBeta',
-  'UnauthorizedOperation.OperatorOnly': 'UnauthorizedOperation',
-  'ResourceNotFound.Snapshot': 'InvalidSnapshotId.NotFound',
-  'ResourceNotFound.Replication': 'ResourceNotFound.NotFound',
-  'ResourceNotFound.Policy': 'ResourceNotFound.NotFound',
-  'ResourceNotFound.Route': 'InvalidAction',
-  'ResourceNotFound.SnapshotData': 'ResourceNotFound.NotFound',
-  'UnsupportedOperation.FinanceZoneRestricted': 'UnsupportedOperation.FinanceZoneRestricted',
-  'UnsupportedOperation.GeoRestricted': 'UnsupportedOperation.GeoRestricted',
-  'UnsupportedOperation.SystemDiskSnapshot': 'UnsupportedOperation.SnapshotNotSupportCopy',
-  'UnsupportedOperation.SnapshotCopying': 'ResourceInUse.CopySnapshotConflict',
-  'UnsupportedOperation.SnapshotNotNormal': 'UnsupportedOperation.StateError',
-  'UnsupportedOperation.SnapshotNotCreating': 'UnsupportedOperation.StateError',
-  'UnsupportedOperation.SnapshotDataTooLarge': 'InvalidParameterValue',
-  'UnsupportedOperation.DataAlreadyStored': 'UnsupportedOperation.StateError',
-  'LimitExceeded.SnapshotQuota': 'InsufficientSnapshotQuota',
-  'LimitExceeded.PolicyDestinations': 'LimitExceeded',
-  'FailedOperation.ConcurrentModification': 'ResourceBusy',
-  InternalError: 'InternalError',
-  ServiceUnavailable: 'ServiceUnavailable',
-};
+import { errorAnswers, isErrorCode } from '../http/error-codes';
 
 /** The cloud's common error families (API 3.0): a code of ours under one of them may pass as is. */
 const commonFamilies = [
@@ -59,9 +15,9 @@ const commonFamilies = [
   'UnsupportedOperation',
 ];
 
-/** Any code the catalog produces (a domain ErrorCode or an HTTP-level one) in the cloud's terms. */
+/** Any code the catalog produces in the cloud's terms: a domain ErrorCode by its row of the one table, an HTTP-level one by its family. */
 export function cloudCodeOf(code: string): string {
-  if (Object.hasOwn(cloudErrorCodes, code)) return cloudErrorCodes[code as ErrorCode];
+  if (isErrorCode(code)) return errorAnswers[code].cloud;
   const family = code.split('.')[0]!;
   return commonFamilies.includes(family) ? code : 'InternalError';
 }

@@ -22,18 +22,3 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 }
-
-/** HTTP status for each domain error code. */
-export function statusOf(code: string): number {
-  if (code.startsWith('AuthFailure')) return 401;
-  if (code.startsWith('UnauthorizedOperation')) return 403;
-  if (code.startsWith('ResourceNotFound')) return 404;
-  if (code.startsWith('LimitExceeded') || code.startsWith('RequestLimitExceeded')) return 429;
-  if (code.startsWith('RequestTimeout')) return 408;
-  if (code === 'UnsupportedOperation.SystemDiskSnapshot') return 400;
-  if (code === 'UnsupportedOperation.SnapshotDataTooLarge') return 413;
-  if (code.startsWith('UnsupportedOperation') || code.startsWith('FailedOperation')) return 409;
-  if (code.startsWith('InvalidParameter') || code.startsWith('MissingParameter')) return 400;
-  if (code === 'ServiceUnavailable') return 503;
-  return 500;
-}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { parseApiKeys } from '@snapferry/platform';
 import { apiKeyLookup } from './api-keys';
-import { statusOf } from './api-error';
+import { statusOf } from './error-codes';
 
 const sha256 = (key: string) => createHash('sha256').update(key).digest('hex');
 

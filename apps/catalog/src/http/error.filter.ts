@@ -3,7 +3,8 @@ import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { DomainError } from '@snapferry/domain';
 import { WrongExpectedVersionError } from '@snapferry/event-store';
-import { ApiError, type FieldError, statusOf } from './api-error';
+import { ApiError, type FieldError } from './api-error';
+import { statusOf } from './error-codes';
 import { contextOf, type CatalogRequest } from './request-context';
 
 export interface Answer {

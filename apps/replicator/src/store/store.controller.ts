@@ -15,13 +15,11 @@ import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import {
-  CorruptChunkError,
   type GcStats,
-  InvalidIdError,
-  InvalidManifestError,
   MissingChunkError,
   type RegionStores,
-  StorageFullError,
+  storeAnswerOf,
+  storeErrors,
   type ChunkWriter,
   type ServedRegionStore,
   type ScrubReport,
@@ -134,22 +132,21 @@ export class StoreController {
     } catch (error) {
       if (error instanceof CallerGoneError) return;
       if (error instanceof NotServedError)
-        return fail(404, 'ResourceNotFound.Region', `this replicator does not serve ${region}`);
-      if (error instanceof InvalidIdError || error instanceof InvalidManifestError)
-        return fail(400, 'InvalidParameter', error.message);
-      if (error instanceof CorruptChunkError)
-        return fail(400, 'InvalidParameter.ChunkDigestMismatch', error.message);
-      if (error instanceof MissingChunkError)
-        return fail(409, 'FailedOperation.ChunksMissing', error.message, {
-          missing: error.digests,
-        });
-      if (error instanceof StorageFullError)
-        return fail(507, 'ResourceInsufficient.StorageFull', error.message, {
-          reason: error.reason,
-        });
+        return fail(
+          storeErrors.notServed.status,
+          storeErrors.notServed.code,
+          `this replicator does not serve ${region}`,
+        );
+      const known = storeAnswerOf(error);
+      if (known) return fail(known.status, known.code, known.message, known.extra);
       if (error instanceof SyntaxError)
-        return fail(400, 'InvalidParameter.MalformedJson', 'the body is not valid JSON');
-      if (error instanceof InvalidBodyError) return fail(400, 'InvalidParameter', error.message);
+        return fail(
+          storeErrors.malformedJson.status,
+          storeErrors.malformedJson.code,
+          'the body is not valid JSON',
+        );
+      if (error instanceof InvalidBodyError)
+        return fail(storeErrors.invalid.status, storeErrors.invalid.code, error.message);
       this.logger.error({ err: error, requestId: request.requestId }, 'store call failed');
       return fail(500, 'InternalError', 'an internal error occurred; quote the request id');
     }

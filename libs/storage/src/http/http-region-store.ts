@@ -13,6 +13,7 @@ import { assertAccountId, assertDigest, assertRegionId, assertSnapshotId } from 
 import { validateManifest, type Manifest } from '../manifest';
 import type { ChunkWriter, GetChunkOptions, RegionStore } from '../region-store';
 import { EMPTY_SHA256, REGION_SIGNATURE_REPLAYED, signRegionRequest } from './region-auth';
+import { storeErrors } from './store-errors';
 
 export interface HttpRegionStoreOptions {
   /** The region's store service, e.g. `http://10.0.0.2:3001` (its replicator). */
@@ -133,7 +134,7 @@ export class HttpRegionStore implements RegionStore {
   }
 
   private unexpected(what: string, answer: Answer): Error {
-    if (answer.status === 507)
+    if (answer.status === storeErrors.full.status)
       return new StorageFullError(this.region, what, fullReason(answer.body));
     return new Error(
       `region ${this.region}'s store answered ${answer.status} to ${what}: ${errorMessage(answer.body)}`,
@@ -172,8 +173,8 @@ export class HttpRegionStore implements RegionStore {
       digest,
     );
     if (
-      answer.status === 400 &&
-      answer.json<ErrorBody>().error?.code === 'InvalidParameter.ChunkDigestMismatch'
+      answer.status === storeErrors.corruptChunk.status &&
+      answer.json<ErrorBody>().error?.code === storeErrors.corruptChunk.code
     )
       throw new CorruptChunkError({ digest, region: this.region }, sha256Hex(bytes));
     if (answer.status !== 201 && answer.status !== 200)
@@ -200,7 +201,7 @@ export class HttpRegionStore implements RegionStore {
       this.path('manifests', manifest.snapshotId),
       Buffer.from(JSON.stringify(manifest)),
     );
-    if (answer.status === 409) {
+    if (answer.status === storeErrors.chunksMissing.status) {
       const missing = answer.json<{ error: { missing?: string[] } }>().error.missing ?? [];
       throw new MissingChunkError(
         {
