@@ -5,6 +5,7 @@ import {
   CheckpointStore,
   createEventStoreDataSource,
   EventNotifications,
+  lockSubscription,
   PostgresEventStore,
   processSubscriptionBatch,
   readSubscriptionStatus,
@@ -149,6 +150,37 @@ describe('subscriptions', () => {
 
     expect(second).toEqual({ outcome: 'busy' });
     expect(await first).toBe(true);
+  });
+
+  it('holds the subscription without an xid: no reader of the log waits behind a batch until it writes', async () => {
+    const name = `sub-${randomUUID()}`;
+    await appendMany(`${name}-`, 2);
+    const xids: (string | null)[] = [];
+    const xid = async (tx: { query: PostgresEventStore['query'] }) =>
+      (
+        await tx.query<{ x: string | null }>(`SELECT pg_current_xact_id_if_assigned()::text AS x`)
+      )[0]!.x;
+    await waitFor(() =>
+      processSubscriptionBatch(store, {
+        name,
+        filter: { streamIdPrefix: `${name}-` },
+        handle: async (events, tx) => {
+          xids.push(await xid(tx)); // locked and read: no xid yet
+          await recordEffects(name, 'one')(events, tx);
+          xids.push(await xid(tx)); // wrote: now it has one
+        },
+      }).then((r) => r.outcome === 'handled'),
+    );
+    expect(xids[0]).toBeNull();
+    expect(xids[1]).toMatch(/^\d+$/);
+    // A pass that holds the subscription (lockSubscription) and only reads takes none either,
+    // and a batch meanwhile is busy.
+    await store.transaction(async (tx) => {
+      await lockSubscription(tx, name);
+      expect(await xid(tx)).toBeNull();
+      const during = await processSubscriptionBatch(store, { name, handle: async () => undefined });
+      expect(during).toEqual({ outcome: 'busy' });
+    });
   });
 
   it('has competing runners handle every event exactly once overall', async () => {

@@ -34,11 +34,20 @@ export type SubscriptionBatchOutcome =
   /** Another instance holds the subscription right now. */
   | { outcome: 'busy' };
 
+/**
+ * A subscription is held with a transaction-level advisory lock on (this class, the hash of
+ * its name), not a row lock: a row lock gives the transaction an xid at once, and every
+ * reader of the log waits behind an open xid (its visibility horizon). So a batch that finds
+ * nothing, or a pass that only reads, holds up no one; a batch takes an xid only when its
+ * handler writes. (Leadership's session locks use the one-key form: another key space.)
+ */
+const subscriptionLockClass = 0x5346; // "SF"
+
 /** The subscription rows each store is known to hold. */
 const subscriptionRows = new WeakMap<PostgresEventStore, Set<string>>();
 
 /**
- * One batch, one transaction: lock the subscription's row (skip if another instance has
+ * One batch, one transaction: take the subscription's lock (skip if another instance has
  * it), read after its checkpoint, let the handler write its read model, move the
  * checkpoint, commit. The read model and the checkpoint change together: exactly once.
  */
@@ -64,14 +73,23 @@ export async function processSubscriptionBatch<E extends AnyEvent = AnyEvent>(
     known.add(name);
   }
   return store.transaction(async (tx): Promise<SubscriptionBatchOutcome> => {
-    const [row] = await tx.query<CheckpointRow>(
-      `SELECT transaction_id::text AS transaction_id, global_position::text AS global_position, updated_at,
-         CASE WHEN $2 THEN NULL ELSE set_config('synchronous_commit', 'off', true) END AS commit_mode
-       FROM subscriptions WHERE name = $1 FOR UPDATE SKIP LOCKED`,
-      [name, synchronousCommit],
+    // The lock first, the checkpoint in a statement of its own: its snapshot, taken after the
+    // lock was granted, sees the commit of the batch that held it (one statement would read
+    // with a snapshot from before the wait, and could handle that batch's events again).
+    const [lock] = await tx.query<{ locked: boolean }>(
+      `SELECT pg_try_advisory_xact_lock($2, hashtext($1)) AS locked,
+         CASE WHEN $3 THEN NULL ELSE set_config('synchronous_commit', 'off', true) END AS commit_mode`,
+      [name, subscriptionLockClass, synchronousCommit],
     );
+    const [row] = lock?.locked
+      ? await tx.query<CheckpointRow>(
+          `SELECT transaction_id::text AS transaction_id, global_position::text AS global_position, updated_at
+           FROM subscriptions WHERE name = $1`,
+          [name],
+        )
+      : [];
     if (!row) {
-      known.delete(name); // locked by another instance, or gone: make sure it exists next time
+      known.delete(name); // held by another instance, or gone: make sure it exists next time
       return { outcome: 'busy' };
     }
     const after = toCheckpoint(row);
@@ -96,11 +114,11 @@ async function storeCheckpoint(
 }
 
 /**
- * Locks a subscription's row for the rest of `tx`: a running batch finishes first, and no
- * batch starts until `tx` ends (e.g. while its read model is cleared for a rebuild).
+ * Holds a subscription for the rest of `tx`: a running batch finishes first, and no batch
+ * starts until `tx` ends (e.g. while its read model is cleared for a rebuild). Takes no xid.
  */
 export async function lockSubscription(tx: SqlExecutor, name: string): Promise<void> {
-  await tx.query(`SELECT 1 FROM subscriptions WHERE name = $1 FOR UPDATE`, [name]);
+  await tx.query(`SELECT pg_advisory_xact_lock($2, hashtext($1))`, [name, subscriptionLockClass]);
 }
 
 /** Moves a subscription back (to the start unless told) so its read model can be rebuilt. Waits for a running batch. */
