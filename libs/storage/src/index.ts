@@ -55,3 +55,24 @@ export { RegionStores, type ServedRegionStore } from './region-stores';
 export { HttpRegionStore, type HttpRegionStoreOptions } from './http/http-region-store';
 export * from './http/region-auth';
 export * from './object-store';
+export { ByteReader, EndOfStream } from './changes/byte-reader';
+export {
+  checkRanges,
+  ChangedRangeError,
+  RangeOrder,
+  type ChangedRange,
+  type RangeProblem,
+} from './changes/changed-ranges';
+export {
+  changesMagic,
+  ChangeStreamWriter,
+  parseChangeStream,
+  readLe64,
+  type ChangeEvent,
+} from './changes/change-stream';
+export {
+  rebuildFromBase,
+  type RebuildInput,
+  type RebuildStats,
+  type Rebuilt,
+} from './changes/rebuild-from-base';

@@ -145,7 +145,7 @@ export class SnapshotData {
     const length = manifest.totalLength;
     const range = parseByteRange(rangeHeader, length);
     response.setHeader('accept-ranges', 'bytes');
-    response.setHeader('etag', `"${manifest.imageDigest}"`);
+    response.setHeader('etag', `"${manifest.imageDigest ?? manifest.root}"`);
     response.setHeader('content-type', 'application/octet-stream');
     if (range === 'unsatisfiable') {
       response.status(416).setHeader('content-range', `bytes */${length}`);
