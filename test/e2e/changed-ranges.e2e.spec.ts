@@ -1,7 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ChangeStreamWriter, manifestRoot } from '@snapferry/storage';
 import { waitFor } from '@snapferry/testing';
 import { keys, startTestStack, type TestStack } from '../support/catalog-harness';
+import { runCli, runCliJson } from '../support/cli-process';
 import { eventCount, expectError, registration } from '../support/e2e-helpers';
 
 const chunkSize = 64 * 1024; // the harness's SNAPFERRY_CHUNK_SIZE
@@ -97,7 +101,8 @@ describe('changed-block snapshots (baseSnapshotId + POST …/data/changes)', () 
     });
     const read = await as().get(`/v1/snapshots/${id}/data`);
     expect(Buffer.compare(read.body, expected)).toBe(0);
-    expect(read.headers.get('etag')).toBe(`"${rootOf(expected)}"`);
+    expect(read.headers.get('etag')).toBe(`"root:${rootOf(expected)}"`);
+    expect(read.headers.get('x-snapferry-root')).toBe(rootOf(expected));
     // The base is untouched and still has both digests.
     expect((await as().get(`/v1/snapshots/${baseId}`)).body).toMatchObject({
       digest: sha256(image),
@@ -220,5 +225,168 @@ describe('changed-block snapshots (baseSnapshotId + POST …/data/changes)', () 
       'UnsupportedOperation.BaseSnapshotDeleted',
     );
     expect((await as().get(`/v1/snapshots/${id}`)).body.state).toBe('CREATING');
+  });
+
+  it('snapferry snapshot create --base --changed-ranges reads and sends only the listed ranges ({offset, length} or qemu-img map)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'snapferry-ranges-'));
+    try {
+      const cli = (args: string[]) => runCliJson(args, { url: t.url, key: keys.alice });
+      const monday = join(dir, 'monday.img');
+      await writeFile(monday, image);
+      const base = await cli([
+        'snapshot',
+        'create',
+        '--region',
+        'ap-guangzhou',
+        '--disk',
+        'disk-chg00006',
+        '--file',
+        monday,
+      ]);
+      const changes: Change[] = [
+        { kind: 'w', offset: 1000, bytes: randomBytes(3000) },
+        { kind: 'z', offset: 4 * chunkSize, length: chunkSize },
+        { kind: 'w', offset: 8 * chunkSize + 5, bytes: randomBytes(100) },
+      ];
+      const tuesday = join(dir, 'tuesday.img');
+      await writeFile(tuesday, applied(image, changes));
+      const list = changes.map((c) =>
+        c.kind === 'w'
+          ? { offset: c.offset, length: c.bytes.length }
+          : { offset: c.offset, length: c.length, zero: true },
+      );
+      await writeFile(join(dir, 'ranges.json'), JSON.stringify(list));
+      const made = await cli([
+        'snapshot',
+        'create',
+        '--base',
+        base.snapshotId,
+        '--file',
+        tuesday,
+        '--changed-ranges',
+        join(dir, 'ranges.json'),
+      ]);
+      expect(made.bytesRead).toBe(3100); // the written ranges, nothing else of the image
+      expect(made.bytesSent).toBe(3100 + 21 + 3 * 17 + 33); // plus the stream's framing
+      expect(made.snapshot).toMatchObject({
+        state: 'NORMAL',
+        diskId: 'disk-chg00006',
+        region: 'ap-guangzhou',
+      });
+      expect(
+        Buffer.compare(
+          (await as().get(`/v1/snapshots/${made.snapshot.snapshotId}/data`)).body,
+          applied(image, changes),
+        ),
+      ).toBe(0);
+
+      // data get checks the root (there is no whole-image SHA-256); data verify compares a file.
+      const got = await cli(['data', 'get', made.snapshot.snapshotId, '-o', join(dir, 'got.img')]);
+      expect(got).toMatchObject({ bytes: image.length, digest: null });
+      expect(
+        await cli(['data', 'verify', made.snapshot.snapshotId, '--file', tuesday]),
+      ).toMatchObject({ identical: true, root: made.snapshot.root });
+      // A list that missed the write at chunk 8: the snapshot is wrong there, and verify says where.
+      await writeFile(join(dir, 'short.json'), JSON.stringify(list.slice(0, 2)));
+      const short = await cli([
+        'snapshot',
+        'create',
+        '--base',
+        base.snapshotId,
+        '--file',
+        tuesday,
+        '--changed-ranges',
+        join(dir, 'short.json'),
+      ]);
+      const verdict = await runCli(
+        ['data', 'verify', short.snapshot.snapshotId, '--file', tuesday, '--json'],
+        { url: t.url, key: keys.alice },
+      );
+      expect(verdict.code).toBe(7);
+      expect(JSON.parse(verdict.stdout)).toMatchObject({
+        identical: false,
+        chunksDiffering: 1,
+        differing: [{ offset: 8 * chunkSize, length: chunkSize }],
+      });
+
+      // The same from qemu-img map's shape: depth 0 changed, depth 1 is the backing file.
+      const map = [
+        { start: 0, length: 1000, depth: 1, present: true, zero: false, data: true },
+        { start: 1000, length: 3000, depth: 0, present: true, zero: false, data: true, offset: 0 },
+        {
+          start: 4000,
+          length: 4 * chunkSize - 4000,
+          depth: 1,
+          present: true,
+          zero: false,
+          data: true,
+        },
+        {
+          start: 4 * chunkSize,
+          length: chunkSize,
+          depth: 0,
+          present: true,
+          zero: true,
+          data: false,
+        },
+        {
+          start: 5 * chunkSize,
+          length: 3 * chunkSize + 5,
+          depth: 1,
+          present: true,
+          zero: false,
+          data: true,
+        },
+        {
+          start: 8 * chunkSize + 5,
+          length: 100,
+          depth: 0,
+          present: true,
+          zero: false,
+          data: true,
+          offset: 4096,
+        },
+      ];
+      await writeFile(join(dir, 'map.json'), JSON.stringify(map));
+      const fromMap = await cli([
+        'snapshot',
+        'create',
+        '--base',
+        base.snapshotId,
+        '--file',
+        tuesday,
+        '--changed-ranges',
+        join(dir, 'map.json'),
+      ]);
+      expect(fromMap.snapshot.root).toBe(made.snapshot.root);
+
+      // A list that overlaps is refused before anything is registered.
+      await writeFile(
+        join(dir, 'bad.json'),
+        JSON.stringify([
+          { offset: 0, length: 10 },
+          { offset: 5, length: 10 },
+        ]),
+      );
+      const before = await eventCount(t);
+      const bad = await runCli(
+        [
+          'snapshot',
+          'create',
+          '--base',
+          base.snapshotId,
+          '--file',
+          tuesday,
+          '--changed-ranges',
+          join(dir, 'bad.json'),
+        ],
+        { url: t.url, key: keys.alice },
+      );
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/overlaps/);
+      expect(await eventCount(t)).toBe(before);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

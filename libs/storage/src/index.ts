@@ -76,3 +76,4 @@ export {
   type RebuildStats,
   type Rebuilt,
 } from './changes/rebuild-from-base';
+export { ManifestRootStream } from './root-stream';
