@@ -6,7 +6,7 @@ import { ChangeStreamWriter, manifestRoot } from '@snapferry/storage';
 import { waitFor } from '@snapferry/testing';
 import { keys, startTestStack, type TestStack } from '../support/catalog-harness';
 import { runCli, runCliJson } from '../support/cli-process';
-import { eventCount, expectError, registration } from '../support/e2e-helpers';
+import { eventCount, expectError, putEarlyAnswered, registration } from '../support/e2e-helpers';
 
 const chunkSize = 64 * 1024; // the harness's SNAPFERRY_CHUNK_SIZE
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -182,6 +182,18 @@ describe('changed-block snapshots (baseSnapshotId + POST …/data/changes)', () 
     ];
     for (const [body, status, code] of cases)
       expectError(await sendChanges(id, body), status, code);
+    // Refused at the second range's header, long before its 32 MiB arrive: the answer says why.
+    const early = await putEarlyAnswered(
+      t.url,
+      `/v1/snapshots/${id}/data/changes`,
+      keys.alice,
+      changeStream([w(0, 100), w(50, 32 * 1024 * 1024)], 64 * 1024 * 1024),
+      'POST',
+    );
+    expect(early).toMatchObject({
+      status: 400,
+      body: { error: { code: 'InvalidParameter.RangesOverlap' } },
+    });
     expect(await eventCount(t)).toBe(before);
     expect((await as().get(`/v1/snapshots/${id}`)).body.state).toBe('CREATING');
     expectError(

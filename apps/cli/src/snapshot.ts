@@ -166,8 +166,16 @@ async function createSnapshot(ctx: Context, options: CreateOptions): Promise<voi
   }
   if (options.changedRanges !== undefined || options.rbdDiff !== undefined)
     throw new UsageError('--changed-ranges and --rbd-diff need --base <snapshotId>');
-  if (region === undefined || disk === undefined || path === undefined)
-    throw new UsageError('snapshot create needs --region, --disk and --file (or --base)');
+  // Required unless --base gives them (commander's own words, so scripts see one message).
+  const missing = [
+    [region, '--region <region>'],
+    [disk, '--disk <diskId>'],
+    [path, '--file <path>'],
+  ].find(([value]) => value === undefined);
+  if (missing || region === undefined || disk === undefined || path === undefined)
+    throw new UsageError(
+      `required option '${missing?.[1] ?? '--file <path>'}' not specified (or give --base)`,
+    );
   return createWhole(ctx, { ...options, region, disk, file: path });
 }
 

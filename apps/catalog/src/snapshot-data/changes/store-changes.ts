@@ -68,10 +68,8 @@ export class StoreChanges {
         'UnsupportedOperation.BaseSnapshotDeleted',
         `base snapshot ${base.snapshotId} has no data in ${snapshot.region} any more`,
       );
-    const buffers = this.memory.reserve(
-      caller,
-      (rebuildParallel + 1) * Math.min(baseManifest.chunkSize, this.config.chunkSize * 16),
-    );
+    // The chunks being filled and written, and the base chunk read into one.
+    const buffers = this.memory.reserve(caller, (rebuildParallel + 2) * baseManifest.chunkSize);
     const lease = await this.leases.acquire(snapshotId).catch((error: unknown) => {
       buffers.release();
       throw error;
@@ -104,7 +102,7 @@ export class StoreChanges {
       })
         .finally(() => buffers.release())
         .catch((error: unknown) => {
-          throw refusal(error, snapshot.region, aborted.signal.aborted || !request.complete);
+          throw refusal(error, snapshot.region, aborted.signal.aborted);
         });
       const manifest = buildManifest({
         snapshotId,
@@ -170,6 +168,13 @@ export class StoreChanges {
 
 /** What a failed rebuild answers: a refusal of the body, the client gone, or the fault itself. */
 function refusal(error: unknown, region: string, clientGone: boolean): unknown {
+  // A body cut short because the client went away is its doing, whatever the parser saw.
+  if (clientGone || (error as { code?: string }).code === 'ECONNRESET')
+    return new ApiError(
+      400,
+      'InvalidParameter.UploadAborted',
+      'the changes ended before their body was complete; send them again',
+    );
   if (error instanceof ChangedRangeError)
     return new ApiError(
       error.code === 'UnsupportedOperation.SnapshotDataTooLarge' ? 413 : 400,
@@ -177,11 +182,5 @@ function refusal(error: unknown, region: string, clientGone: boolean): unknown {
       `${error.message}; nothing was stored`,
     );
   if (error instanceof DomainError) return error;
-  if (clientGone || (error as { code?: string }).code === 'ECONNRESET')
-    return new ApiError(
-      400,
-      'InvalidParameter.UploadAborted',
-      'the changes ended before their body was complete; send them again',
-    );
   return whenStorageFull(error, region, 'this upload');
 }
