@@ -15,7 +15,7 @@ import { nodeSha256Seconds, settleDisk } from '../lib/baselines';
 import { cliCreate, cliCreateFromBase, cliRbdPipe, type CliFromBase } from '../lib/cli';
 import { blockSize, DiskImage } from '../lib/images';
 import type { Row } from '../lib/report';
-import { diskId, sourceRegion, startStack } from '../lib/stack';
+import { diskId, sourceRegion, startStack, type Stack } from '../lib/stack';
 
 const run = promisify(execFile);
 const KiB = 1024;
@@ -41,13 +41,18 @@ async function writeScattered(path: string, offsets: number[], size: number): Pr
   }
 }
 
-/** The files both chunk sizes work from, and the Ceph image when `rbd` is here. */
+/** The files both chunk sizes work from. */
 interface Inputs {
   files: string;
   image: DiskImage;
   changed: number;
   scattered: number[];
-  rbd?: { sh: (command: string) => Promise<unknown>; exportDiff: string; exportSeconds: number };
+}
+
+/** The RBD image's change: the command that writes its diff, and how long writing it to a file took. */
+interface Rbd {
+  exportDiff: string;
+  exportSeconds: number;
 }
 
 /**
@@ -85,20 +90,32 @@ export async function changesScenario(bytes: number, writes = 160): Promise<Row[
       JSON.stringify(scattered.map((offset) => ({ offset, length: 64 * KiB }))),
     );
     const inputs: Inputs = { files, image, changed, scattered };
-    const available = cephRbdAvailable();
-    if (available.ok) {
-      ceph = await startCephRgw({ osdBytes: Math.max(2 * bytes + 512 * MiB, 1024 ** 3) });
-      inputs.rbd = await rbdChange(ceph, join(files, 'first.img'), writes, files);
-    } else process.stderr.write(`bench: rbd rows skipped: ${available.reason}\n`);
     const size = bytes >= 1024 ** 3 ? `${bytes / 1024 ** 3} GiB` : `${bytes / MiB} MiB`;
-    const fourMiB = await onChunks(`9 changes (${size})`, inputs, undefined);
-    const small = await onChunks(
-      `9 changes (${size}, 512 KiB chunks)`,
-      inputs,
-      512 * KiB,
-      fourMiB.full,
-    );
-    return [...fourMiB.rows, ...small.rows];
+    const scenarios = [`9 changes (${size})`, `9 changes (${size}, 512 KiB chunks)`];
+    const stacks = [
+      await startStack(),
+      await startStack({ extraEnv: { SNAPFERRY_CHUNK_SIZE: String(512 * KiB) } }),
+    ];
+    try {
+      const fourMiB = await onChunks(scenarios[0]!, inputs, stacks[0]!, undefined);
+      const small = await onChunks(scenarios[1]!, inputs, stacks[1]!, 512 * KiB, fourMiB.full);
+      // Ceph only now: its daemons' background work must not weigh on the uploads above.
+      const available = cephRbdAvailable();
+      if (!available.ok) {
+        process.stderr.write(`bench: rbd rows skipped: ${available.reason}\n`);
+        return [...fourMiB.rows, ...small.rows];
+      }
+      ceph = await startCephRgw({ osdBytes: Math.max(2 * bytes + 512 * MiB, 1024 ** 3) });
+      const rbd = await rbdChange(ceph, join(files, 'first.img'), writes, files);
+      return [
+        ...fourMiB.rows,
+        await rbdRow(scenarios[0]!, stacks[0]!, fourMiB.baseId, rbd),
+        ...small.rows,
+        await rbdRow(scenarios[1]!, stacks[1]!, small.baseId, rbd),
+      ];
+    } finally {
+      await Promise.all(stacks.map((stack) => stack.resources.cleanup()));
+    }
   } finally {
     await ceph?.stop();
     await rm(files, { recursive: true, force: true });
@@ -107,7 +124,12 @@ export async function changesScenario(bytes: number, writes = 160): Promise<Row[
 }
 
 /** The same first image in RBD, then 160 scattered 64 KiB writes through librbd; the diff timed. */
-async function rbdChange(ceph: CephRgw, first: string, writes: number, files: string) {
+async function rbdChange(
+  ceph: CephRgw,
+  first: string,
+  writes: number,
+  files: string,
+): Promise<Rbd> {
   const pool = await createRbdPool(ceph.dir);
   const rbd = rbdCommand(ceph.dir).map(quote).join(' ');
   const img = `${pool}/bench`;
@@ -123,93 +145,45 @@ async function rbdChange(ceph: CephRgw, first: string, writes: number, files: st
   await settleDisk();
   const started = performance.now();
   await sh(`${exportDiff} ${quote(join(files, 'tue.diff'))}`);
-  return { sh, exportDiff, exportSeconds: (performance.now() - started) / 1000 };
+  return { exportDiff, exportSeconds: (performance.now() - started) / 1000 };
 }
 
 /** One stack (one chunk size): the first upload, then each kind of change against it. */
 async function onChunks(
   scenario: string,
   inputs: Inputs,
+  stack: Stack,
   chunkSize: number | undefined,
   fourMiBFull = NaN,
-): Promise<{ rows: Row[]; full: number }> {
+): Promise<{ rows: Row[]; full: number; baseId: string }> {
   const { files, image, changed, scattered } = inputs;
-  const stack = await startStack(
-    chunkSize ? { extraEnv: { SNAPFERRY_CHUNK_SIZE: String(chunkSize) } } : {},
-  );
-  try {
-    const api = stack.apis[0]!;
-    const gib = Math.ceil(image.bytes / 1024 ** 3);
-    const disk = diskId();
-    const rows: Row[] = [];
-    const base = 'the first full upload with the CLI';
+  const api = stack.apis[0]!;
+  const gib = Math.ceil(image.bytes / 1024 ** 3);
+  const disk = diskId();
+  const rows: Row[] = [];
+  const base = 'the first full upload with the CLI';
+  await settleDisk();
+  const full = await cliCreate(api.baseUrl, sourceRegion, disk, join(files, 'first.img'), gib);
+  await settleDisk();
+  const day1 = await cliCreateFromBase(api.baseUrl, full.snapshotId, [
+    ...['--file', join(files, 'day1.img'), '--changed-ranges', join(files, 'day1.json')],
+  ]);
+  if (!chunkSize) {
     await settleDisk();
-    const full = await cliCreate(api.baseUrl, sourceRegion, disk, join(files, 'first.img'), gib);
+    const wholeImage = await cliCreate(
+      api.baseUrl,
+      sourceRegion,
+      disk,
+      join(files, 'day1.img'),
+      gib,
+    );
     await settleDisk();
-    const day1 = await cliCreateFromBase(api.baseUrl, full.snapshotId, [
-      ...['--file', join(files, 'day1.img'), '--changed-ranges', join(files, 'day1.json')],
-    ]);
-    if (!chunkSize) {
-      await settleDisk();
-      const wholeImage = await cliCreate(
-        api.baseUrl,
-        sourceRegion,
-        disk,
-        join(files, 'day1.img'),
-        gib,
-      );
-      await settleDisk();
-      const floor = await nodeSha256Seconds(join(files, 'day1.img'));
-      rows.push(
-        {
-          scenario,
-          figure: `create --base --changed-ranges s (${changed} of ${image.blocks} chunks changed, ${changed} × 4 KiB)`,
-          value: day1.seconds,
-          unit: 's',
-          baseline: base,
-          baselineValue: full.seconds,
-          better: 'lower',
-        },
-        {
-          scenario,
-          figure: `whole-image incremental upload s (the same change, ${(wholeImage.bytesUploaded / MiB).toFixed(0)} MiB sent)`,
-          value: wholeImage.seconds,
-          unit: 's',
-          baseline: base,
-          baselineValue: full.seconds,
-          better: 'lower',
-        },
-        {
-          scenario,
-          figure: 'hashing floor of any upload that reads the whole image s',
-          value: floor,
-          unit: 's',
-          baseline: base,
-          baselineValue: full.seconds,
-          better: 'lower',
-        },
-        ...byteRows(scenario, `the ${changed} changed heads`, day1, changed * headSize),
-      );
-    } else
-      rows.push({
-        scenario,
-        figure: 'the first full upload with the CLI s',
-        value: full.seconds,
-        unit: 's',
-        baseline: 'the same with 4 MiB chunks',
-        baselineValue: fourMiBFull,
-        better: 'lower',
-      });
-    await settleDisk();
-    const day2 = await cliCreateFromBase(api.baseUrl, day1.snapshot.snapshotId, [
-      ...['--file', join(files, 'day2.img'), '--changed-ranges', join(files, 'day2.json')],
-    ]);
-    const written = scattered.length * 64 * KiB;
+    const floor = await nodeSha256Seconds(join(files, 'day1.img'));
     rows.push(
       {
         scenario,
-        figure: `create --base --changed-ranges s (${scattered.length} scattered 64 KiB writes: ${day2.chunksRebuilt} chunks, ${(day2.bytesRebuilt / MiB).toFixed(0)} MiB rebuilt)`,
-        value: day2.seconds,
+        figure: `create --base --changed-ranges s (${changed} of ${image.blocks} chunks changed, ${changed} × 4 KiB)`,
+        value: day1.seconds,
         unit: 's',
         baseline: base,
         baselineValue: full.seconds,
@@ -217,32 +191,76 @@ async function onChunks(
       },
       {
         scenario,
-        figure: 'bytes the region rebuilt for the scattered writes, MiB',
-        value: day2.bytesRebuilt / MiB,
-        unit: 'MiB',
-        baseline: 'the bytes written',
-        baselineValue: written / MiB,
+        figure: `whole-image incremental upload s (the same change, ${(wholeImage.bytesUploaded / MiB).toFixed(0)} MiB sent)`,
+        value: wholeImage.seconds,
+        unit: 's',
+        baseline: base,
+        baselineValue: full.seconds,
         better: 'lower',
       },
-      ...(chunkSize ? [] : byteRows(scenario, 'the scattered writes', day2, written)),
-    );
-    if (inputs.rbd) {
-      await settleDisk();
-      const piped = await cliRbdPipe(api.baseUrl, full.snapshotId, `${inputs.rbd.exportDiff} -`);
-      rows.push({
+      {
         scenario,
-        figure: `rbd export-diff piped into snapferry snapshot create --rbd-diff - s (${(piped.bytesWritten / MiB).toFixed(1)} MiB of data, ${piped.chunksRebuilt} chunks rebuilt)`,
-        value: piped.seconds,
+        figure: 'hashing floor of any upload that reads the whole image s',
+        value: floor,
         unit: 's',
-        baseline: 'rbd export-diff of the same change to a file',
-        baselineValue: inputs.rbd.exportSeconds,
+        baseline: base,
+        baselineValue: full.seconds,
         better: 'lower',
-      });
-    }
-    return { rows, full: full.seconds };
-  } finally {
-    await stack.resources.cleanup();
-  }
+      },
+      ...byteRows(scenario, `the ${changed} changed heads`, day1, changed * headSize),
+    );
+  } else
+    rows.push({
+      scenario,
+      figure: 'the first full upload with the CLI s',
+      value: full.seconds,
+      unit: 's',
+      baseline: 'the same with 4 MiB chunks',
+      baselineValue: fourMiBFull,
+      better: 'lower',
+    });
+  await settleDisk();
+  const day2 = await cliCreateFromBase(api.baseUrl, day1.snapshot.snapshotId, [
+    ...['--file', join(files, 'day2.img'), '--changed-ranges', join(files, 'day2.json')],
+  ]);
+  const written = scattered.length * 64 * KiB;
+  rows.push(
+    {
+      scenario,
+      figure: `create --base --changed-ranges s (${scattered.length} scattered 64 KiB writes: ${day2.chunksRebuilt} chunks, ${(day2.bytesRebuilt / MiB).toFixed(0)} MiB rebuilt)`,
+      value: day2.seconds,
+      unit: 's',
+      baseline: base,
+      baselineValue: full.seconds,
+      better: 'lower',
+    },
+    {
+      scenario,
+      figure: 'bytes the region rebuilt for the scattered writes, MiB',
+      value: day2.bytesRebuilt / MiB,
+      unit: 'MiB',
+      baseline: 'the bytes written',
+      baselineValue: written / MiB,
+      better: 'lower',
+    },
+    ...(chunkSize ? [] : byteRows(scenario, 'the scattered writes', day2, written)),
+  );
+  return { rows, full: full.seconds, baseId: full.snapshotId };
+}
+
+/** `rbd export-diff … - | snapferry snapshot create --base <the first upload> --rbd-diff -`. */
+async function rbdRow(scenario: string, stack: Stack, baseId: string, rbd: Rbd): Promise<Row> {
+  await settleDisk();
+  const piped = await cliRbdPipe(stack.apis[0]!.baseUrl, baseId, `${rbd.exportDiff} -`);
+  return {
+    scenario,
+    figure: `rbd export-diff piped into snapferry snapshot create --rbd-diff - s (${(piped.bytesWritten / MiB).toFixed(1)} MiB of data, ${piped.chunksRebuilt} chunks rebuilt)`,
+    value: piped.seconds,
+    unit: 's',
+    baseline: 'rbd export-diff of the same change to a file',
+    baselineValue: rbd.exportSeconds,
+    better: 'lower',
+  };
 }
 
 /** What the CLI read from the image and sent, beside the bytes that changed. */

@@ -160,7 +160,7 @@ async function rootStreamOf(
   return { root, stream: await newRootStream(chunkSize) };
 }
 
-/** Loaded on use: @snapferry/storage brings undici, start-up time other commands need not pay. */
+/** Loaded on use: @snapferry/storage is start-up time other commands need not pay. */
 const newRootStream = async (chunkSize: number) =>
   (await import('./root-stream')).newRootStream(chunkSize);
 

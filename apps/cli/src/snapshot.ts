@@ -230,8 +230,8 @@ async function hashImage(ctx: Context, file: ImageFile): Promise<HashedImage> {
   const bars = ctx.bars();
   const bar = bars.create(`hash ${basename(file.path)}`, file.size, 0, formatBytes(file.size));
   try {
-    // Loaded by the commands that hash: @snapferry/storage brings undici with it, ~0.1 s of
-    // start-up that every other command would pay.
+    // Loaded by the commands that hash: @snapferry/storage (and the domain it brings) is
+    // start-up time every other command would pay.
     const { hashImageFile } = await import('./image-hash');
     return await hashImageFile(file.path, chunkSize, (bytes) => bar.update(bytes));
   } catch (error) {
