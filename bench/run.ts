@@ -6,6 +6,7 @@ import { summarizeProfiles } from './lib/profile';
 import { machine, resultsFile, table, type Row } from './lib/report';
 import { cleanupAll } from './lib/resources';
 import { apiScenario } from './scenarios/api';
+import { changesScenario } from './scenarios/changes';
 import { copyScenario, hugeScenario } from './scenarios/copy';
 import { objectStoreScenario } from './scenarios/object-store';
 import { pipelineOn, pipelineScenario, scaleScenario } from './scenarios/pipeline';
@@ -14,7 +15,7 @@ import { regionsScenario } from './scenarios/regions';
 import { slowUploadsScenario } from './scenarios/slow-uploads';
 
 /**
- * `npm run bench [-- --quick] [-- --huge] [-- --only=api,pipeline,copy,scale,regions,slow-uploads,object-store,policy] [-- --profile]`:
+ * `npm run bench [-- --quick] [-- --huge] [-- --only=api,pipeline,copy,scale,regions,slow-uploads,object-store,policy,changes] [-- --profile]`:
  * every figure beside a baseline taken in the same run; the table goes to stdout and to
  * bench/results/latest.md.
  */
@@ -108,6 +109,8 @@ async function main(): Promise<void> {
     rows.push(
       ...(await timed('8 policies', () => policyScenario(quick ? 200 : 1000, quick ? 20 : 100))),
     );
+  if (wanted('changes'))
+    rows.push(...(await timed('9 changes', () => changesScenario(sizes.imageBytes))));
   if (huge) rows.push(...(await timed('huge', () => hugeScenario())));
 
   const seconds = (Date.now() - started) / 1000;

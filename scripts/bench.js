@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick | --huge | --only=api,pipeline,copy,scale,regions,slow-uploads,object-store,policy | --profile]`:
+// `npm run bench [-- --quick | --huge | --only=api,pipeline,copy,scale,regions,slow-uploads,object-store,policy,changes | --profile]`:
 // builds, then runs the benchmark suite (bench/run.ts) against the local PostgreSQL and RabbitMQ.
 const { execFileSync, spawn } = require('node:child_process');
 const path = require('node:path');

@@ -52,3 +52,64 @@ export async function cliCreate(
   };
   return { seconds, ...answer };
 }
+
+/** What `snapshot create --base … --json` answers (the API's answer plus the CLI's counts). */
+export interface CliFromBase {
+  seconds: number;
+  snapshot: { snapshotId: string; root: string | null };
+  bytesRead: number;
+  bytesSent: number;
+  bytesWritten: number;
+  bytesZeroed: number;
+  chunksRebuilt: number;
+  bytesRebuilt: number;
+  bytesReadFromBase: number;
+  chunksReused: number;
+}
+
+const cliEnv = (baseUrl: string) => ({
+  ...process.env,
+  SNAPFERRY_URL: baseUrl,
+  SNAPFERRY_API_KEY: benchKey,
+});
+
+/** `snapferry snapshot create --base ID <args> --json`, timed, as a user runs it. */
+export async function cliCreateFromBase(
+  baseUrl: string,
+  base: string,
+  args: string[],
+): Promise<CliFromBase> {
+  const started = performance.now();
+  const { stdout } = await run(
+    process.execPath,
+    [bin, 'snapshot', 'create', '--base', base, ...args, '--json'],
+    { env: cliEnv(baseUrl), maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60 * 1000 },
+  );
+  return {
+    seconds: (performance.now() - started) / 1000,
+    ...(JSON.parse(stdout) as object),
+  } as CliFromBase;
+}
+
+/** `<producer> | snapferry snapshot create --base ID --rbd-diff - --json`, timed (a shell pipe). */
+export async function cliRbdPipe(
+  baseUrl: string,
+  base: string,
+  producer: string,
+): Promise<CliFromBase> {
+  const started = performance.now();
+  const { stdout } = await run(
+    'bash',
+    [
+      '-o',
+      'pipefail',
+      '-c',
+      `${producer} | '${process.execPath}' '${bin}' snapshot create --base ${base} --rbd-diff - --json`,
+    ],
+    { env: cliEnv(baseUrl), maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60 * 1000 },
+  );
+  return {
+    seconds: (performance.now() - started) / 1000,
+    ...(JSON.parse(stdout) as object),
+  } as CliFromBase;
+}

@@ -400,6 +400,7 @@ describe('events, regions, accounts and operations', () => {
         '/v1/snapshots/{id}/data',
         '/v1/snapshots/{id}/data/manifest',
         '/v1/snapshots/{id}/data/chunks/{digest}',
+        '/v1/snapshots/{id}/data/changes',
         '/v1/snapshots/{id}/copies',
         '/v1/replications',
         '/v1/replications/{id}',
@@ -436,6 +437,17 @@ describe('events, regions, accounts and operations', () => {
           'application/json'
         ].schema,
       ).toEqual({ $ref: '#/components/schemas/UploadManifestRequest' });
+
+      // Changed-block snapshots: the base on the registration, the change stream's answer.
+      expect(doc.body.components.schemas.RegisterSnapshotRequest.properties).toHaveProperty(
+        'baseSnapshotId',
+      );
+      const changes = doc.body.paths['/v1/snapshots/{id}/data/changes'].post;
+      expect(changes.requestBody.content).toHaveProperty('application/octet-stream');
+      expect(changes.responses['200'].content['application/json'].schema).toEqual({
+        $ref: '#/components/schemas/ChangesStoredResponse',
+      });
+      expect(doc.body.components.schemas.SnapshotResponse.properties).toHaveProperty('root');
 
       // The policies: every verb, the status and preview answers with their schemas.
       expect(Object.keys(doc.body.paths['/v1/policies/{id}'])).toEqual(

@@ -59,7 +59,7 @@ export const registration = (over: Record<string, unknown> = {}) => ({
 });
 
 /**
- * PUT of a body that the server may answer before reading it all (413, 507): fetch fails on
+ * PUT (or `method`) of a body that the server may answer before reading it all (413, 507): fetch fails on
  * the broken pipe, so this reads the answer as a real client such as curl does.
  */
 export function putEarlyAnswered(
@@ -67,6 +67,7 @@ export function putEarlyAnswered(
   path: string,
   key: string,
   body: Buffer,
+  method = 'PUT',
 ): Promise<{ status: number; body: any }> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
@@ -75,7 +76,7 @@ export function putEarlyAnswered(
       {
         host: hostname,
         port,
-        method: 'PUT',
+        method,
         path,
         headers: {
           authorization: `Bearer ${key}`,

@@ -51,6 +51,8 @@ import { ChunkedUploadController } from './snapshot-data/chunked/chunked-upload.
 import { DeclareManifest } from './snapshot-data/chunked/declare-manifest';
 import { ChunkBodies } from './snapshot-data/chunked/chunk-body';
 import { PutChunk } from './snapshot-data/chunked/put-chunk';
+import { ChangesController } from './snapshot-data/changes/changes.controller';
+import { StoreChanges } from './snapshot-data/changes/store-changes';
 import { UploadPlans } from './snapshot-data/chunked/upload-plans';
 import { UploadLeases } from './snapshot-data/upload-leases';
 import { uploadMemoryProvider } from './snapshot-data/upload-memory';
@@ -94,6 +96,7 @@ export class CatalogModule {
         SnapshotsController,
         SnapshotDataController,
         ChunkedUploadController,
+        ChangesController,
         ReplicationsController,
         RegionsController,
         EventsController,
@@ -147,6 +150,7 @@ export class CatalogModule {
         UploadPlans,
         DeclareManifest,
         PutChunk,
+        StoreChanges,
         ChunkBodies,
         uploadMemoryProvider(config.uploadMemory, metrics),
         {

@@ -8,8 +8,11 @@ export type Query = Record<string, string | number | undefined>;
 export interface SendOptions {
   query?: Query;
   json?: unknown;
-  /** A streamed body (sent as application/octet-stream with the given length). */
-  stream?: { body: AsyncIterable<Uint8Array>; length: number };
+  /**
+   * A streamed body (sent as application/octet-stream with the given length; without one,
+   * chunked: a stream whose length nobody knows, such as stdin).
+   */
+  stream?: { body: AsyncIterable<Uint8Array>; length?: number };
   /** Bytes in memory (sent as application/octet-stream), e.g. one chunk. */
   bytes?: Uint8Array;
   headers?: Record<string, string>;
@@ -58,7 +61,8 @@ export class ApiClient {
       init.body = options.bytes;
     } else if (options.stream) {
       headers['content-type'] = 'application/octet-stream';
-      headers['content-length'] = String(options.stream.length);
+      if (options.stream.length !== undefined)
+        headers['content-length'] = String(options.stream.length);
       init.body = options.stream.body; // undici streams async iterables
       init.duplex = 'half';
     }

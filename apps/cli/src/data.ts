@@ -3,9 +3,10 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
+import type { ManifestRootStream } from '@snapferry/storage';
 import type { Context, ContextOf } from './context';
 import { CliError, ExitCode, UsageError } from './errors';
-import { details, formatBytes } from './output';
+import { details, formatBytes, table } from './output';
 
 interface GetOptions {
   output: string;
@@ -21,6 +22,18 @@ export function dataCommands(program: Command, contextOf: ContextOf): void {
     .option('--resume', 'continue a partial file from where it stopped (HTTP Range)')
     .action((id: string, options: GetOptions, command: Command) =>
       getData(contextOf(command), id, options),
+    );
+  data
+    .command('verify <snapshotId>')
+    .description(
+      "check that a local image holds exactly a snapshot's bytes (its manifest root, computed from the file); if not, which chunks differ. Exit 5 if they differ",
+    )
+    .requiredOption(
+      '--file <image>',
+      'the disk image to compare with, e.g. the disk the ranges came from',
+    )
+    .action((id: string, options: { file: string }, command: Command) =>
+      verifyData(contextOf(command), id, options.file),
     );
 }
 
@@ -40,6 +53,11 @@ async function getData(ctx: Context, id: string, options: GetOptions): Promise<v
     accept: [416], // asked to resume a file that is already complete
   });
   const digest = /^"?([0-9a-f]{64})"?$/.exec(response.headers.get('etag') ?? '')?.[1] ?? null;
+  // Without a whole-image SHA-256 (a snapshot made from changed ranges) the root is checked.
+  const rootCheck = digest ? undefined : await rootStreamOf(response);
+  if (rootCheck && have > 0 && response.status !== 200)
+    for await (const chunk of createReadStream(options.output))
+      rootCheck.stream.update(chunk as Buffer);
   const total = totalLength(response);
   if (response.status === 416) {
     await response.body?.cancel();
@@ -70,6 +88,7 @@ async function getData(ctx: Context, id: string, options: GetOptions): Promise<v
   async function* counted(source: AsyncIterable<Uint8Array>) {
     for await (const chunk of source) {
       resumedHash.update(chunk);
+      rootCheck?.stream.update(chunk);
       written += chunk.length;
       bar.update(written);
       yield chunk;
@@ -86,6 +105,11 @@ async function getData(ctx: Context, id: string, options: GetOptions): Promise<v
   }
   if (written !== total)
     throw ctx.api.unreachable(new Error(`the body ended after ${written} of ${total} bytes`));
+  if (rootCheck && rootCheck.stream.root() !== rootCheck.root)
+    throw new CliError(
+      ExitCode.apiError,
+      `${options.output} does not match the snapshot's manifest root (${rootCheck.stream.root()} != ${rootCheck.root}); delete it and read again`,
+    );
   finish(
     ctx,
     { snapshotId: id, file: options.output, bytes: total, resumedFrom: have, digest },
@@ -124,4 +148,102 @@ async function existingPrefix(path: string, hash: Hash): Promise<number> {
   if (!info?.isFile() || info.size === 0) return 0;
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return info.size;
+}
+
+/** The root a read-back is checked against when the snapshot has no whole-image SHA-256. */
+async function rootStreamOf(
+  response: Response,
+): Promise<{ root: string; stream: ManifestRootStream } | undefined> {
+  const root = response.headers.get('x-snapferry-root');
+  const chunkSize = Number(response.headers.get('x-snapferry-chunk-size'));
+  if (!root || !(chunkSize > 0)) return undefined;
+  return { root, stream: await newRootStream(chunkSize) };
+}
+
+/** Loaded on use: @snapferry/storage is start-up time other commands need not pay. */
+const newRootStream = async (chunkSize: number) =>
+  (await import('./root-stream')).newRootStream(chunkSize);
+
+export interface DataVerdict {
+  snapshotId: string;
+  file: string;
+  root: string;
+  identical: boolean;
+  /** The chunks whose bytes differ (at most 100 listed), as byte ranges of the disk. */
+  differing: { offset: number; length: number }[];
+  chunksDiffering: number;
+}
+
+/**
+ * `data verify`: the file's manifest root against the snapshot's (one local read, nothing
+ * downloaded) and, only if they differ, a chunk-by-chunk compare with the snapshot's bytes to
+ * say where. What catches a changed-range list that missed a write.
+ */
+async function verifyData(ctx: Context, id: string, path: string): Promise<void> {
+  const probe = await ctx.api.send('GET', `/v1/snapshots/${encodeURIComponent(id)}/data`, {
+    headers: { range: 'bytes=0-0' },
+    accept: [416],
+  });
+  await probe.body?.cancel();
+  const root = probe.headers.get('x-snapferry-root');
+  const chunkSize = Number(probe.headers.get('x-snapferry-chunk-size'));
+  if (!root || !(chunkSize > 0))
+    throw new CliError(
+      ExitCode.apiError,
+      "the catalog did not say the snapshot's root and chunk size",
+    );
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read ${path}: ${error.code ?? error.message}`);
+  });
+  if (!info.isFile()) throw new UsageError(`${path} is not a regular file`);
+  const local = await newRootStream(chunkSize);
+  const bars = ctx.bars();
+  const bar = bars.create(`hash ${path}`, info.size, 0, formatBytes(info.size));
+  let read = 0;
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+      local.update(chunk as Buffer);
+      read += (chunk as Buffer).length;
+      bar.update(read);
+    }
+  } finally {
+    bars.stop();
+  }
+  const verdict: DataVerdict = {
+    snapshotId: id,
+    file: path,
+    root,
+    identical: true,
+    differing: [],
+    chunksDiffering: 0,
+  };
+  if (local.root() !== root) {
+    verdict.identical = false;
+    const remote = await newRootStream(chunkSize);
+    const response = await ctx.api.send('GET', `/v1/snapshots/${encodeURIComponent(id)}/data`);
+    if (response.body)
+      for await (const chunk of response.body as AsyncIterable<Uint8Array>) remote.update(chunk);
+    remote.root();
+    const count = Math.max(local.chunks.length, remote.chunks.length);
+    for (let index = 0; index < count; index++) {
+      const a = local.chunks[index];
+      const b = remote.chunks[index];
+      if (a && b && a.digest === b.digest && a.size === b.size) continue;
+      verdict.chunksDiffering++;
+      if (verdict.differing.length < 100)
+        verdict.differing.push({
+          offset: index * chunkSize,
+          length: Math.max(a?.size ?? 0, b?.size ?? 0),
+        });
+    }
+    ctx.exitWith(ExitCode.dataDiffers);
+  }
+  ctx.out.result(verdict, () =>
+    verdict.identical
+      ? `${path} holds exactly the bytes of ${id} (root ${root})`
+      : `${path} differs from ${id} in ${verdict.chunksDiffering} chunks of ${formatBytes(chunkSize)}:\n${table(
+          ['OFFSET', 'LENGTH'],
+          verdict.differing.map((d) => [String(d.offset), String(d.length)]),
+        )}`,
+  );
 }

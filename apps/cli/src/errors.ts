@@ -9,6 +9,8 @@ export const ExitCode = {
   damaged: 5,
   /** `policy status --fail-on` saw a recovery point in that state (or worse). */
   recoveryPoint: 6,
+  /** `data verify` found the file and the snapshot's bytes different. */
+  dataDiffers: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

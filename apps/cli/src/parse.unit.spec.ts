@@ -105,6 +105,8 @@ describe('formatting', () => {
     percent: 100,
     sizeBytes: 2048,
     digest: null,
+    root: null,
+    baseSnapshotId: null,
     copyFromRemote: false,
     sourceSnapshotId: null,
     sourceRegion: null,

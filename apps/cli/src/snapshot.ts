@@ -18,10 +18,30 @@ export function snapshotCommands(program: Command, contextOf: ContextOf): void {
 
   snapshot
     .command('create')
-    .description('register a snapshot and upload a local disk image into it')
-    .requiredOption('--region <region>', 'the region the snapshot lives in, e.g. ap-guangzhou')
-    .requiredOption('--disk <diskId>', 'the disk it was taken from, e.g. disk-3k9d0x2a')
-    .requiredOption('--file <path>', 'the disk image to upload')
+    .description(
+      'register a snapshot and upload a local disk image into it, or (with --base) only what changed since a base snapshot',
+    )
+    .option(
+      '--region <region>',
+      "the region the snapshot lives in, e.g. ap-guangzhou (required; with --base: the base's)",
+    )
+    .option(
+      '--disk <diskId>',
+      "the disk it was taken from, e.g. disk-3k9d0x2a (required; with --base: the base's)",
+    )
+    .option('--file <path>', 'the disk image to upload (with --changed-ranges: read only there)')
+    .option(
+      '--base <snapshotId>',
+      'a NORMAL snapshot of the same disk in the region: send only the changes since it',
+    )
+    .option(
+      '--changed-ranges <path>',
+      'with --base and --file: a JSON list of the changed ranges, [{"offset", "length"}] or qemu-img map --output=json of an overlay',
+    )
+    .option(
+      '--rbd-diff <path|->',
+      'with --base: a Ceph `rbd export-diff` stream (v1 or v2; - reads stdin) of the changes since the base',
+    )
     .option('--name <name>', 'a name (at most 60 characters)')
     .option('--tag <key=value>', 'a tag, e.g. tier=gold (repeatable, at most 50)', tag)
     .addOption(
@@ -110,9 +130,12 @@ export function snapshotCommands(program: Command, contextOf: ContextOf): void {
 }
 
 interface CreateOptions {
-  region: string;
-  disk: string;
-  file: string;
+  region?: string;
+  disk?: string;
+  file?: string;
+  base?: string;
+  changedRanges?: string;
+  rbdDiff?: string;
   name?: string;
   diskUsage: string;
   diskSize?: number;
@@ -129,6 +152,37 @@ interface ListOptions {
 }
 
 async function createSnapshot(ctx: Context, options: CreateOptions): Promise<void> {
+  const { base, region, disk, file: path } = options;
+  if (options.changedRanges !== undefined && options.rbdDiff !== undefined)
+    throw new UsageError('give --changed-ranges or --rbd-diff, not both');
+  if (base !== undefined) {
+    if (options.changedRanges === undefined && options.rbdDiff === undefined)
+      throw new UsageError(
+        '--base needs --changed-ranges <ranges.json> (with --file) or --rbd-diff <file|->',
+      );
+    // Loaded on use, like the hashing: @snapferry/storage is start-up time other commands skip.
+    const { createFromBase } = await import('./changes/create-from-base');
+    return createFromBase(ctx, { ...options, base });
+  }
+  if (options.changedRanges !== undefined || options.rbdDiff !== undefined)
+    throw new UsageError('--changed-ranges and --rbd-diff need --base <snapshotId>');
+  // Required unless --base gives them (commander's own words, so scripts see one message).
+  const missing = [
+    [region, '--region <region>'],
+    [disk, '--disk <diskId>'],
+    [path, '--file <path>'],
+  ].find(([value]) => value === undefined);
+  if (missing || region === undefined || disk === undefined || path === undefined)
+    throw new UsageError(
+      `required option '${missing?.[1] ?? '--file <path>'}' not specified (or give --base)`,
+    );
+  return createWhole(ctx, { ...options, region, disk, file: path });
+}
+
+async function createWhole(
+  ctx: Context,
+  options: CreateOptions & { region: string; disk: string; file: string },
+): Promise<void> {
   const file = await imageFile(options.file);
   const image = await hashImage(ctx, file); // before registering: an unreadable file leaves nothing behind
   const registered = await ctx.api.json<SnapshotResponse>('POST', '/v1/snapshots', {
@@ -176,8 +230,8 @@ async function hashImage(ctx: Context, file: ImageFile): Promise<HashedImage> {
   const bars = ctx.bars();
   const bar = bars.create(`hash ${basename(file.path)}`, file.size, 0, formatBytes(file.size));
   try {
-    // Loaded by the commands that hash: @snapferry/storage brings undici with it, ~0.1 s of
-    // start-up that every other command would pay.
+    // Loaded by the commands that hash: @snapferry/storage (and the domain it brings) is
+    // start-up time every other command would pay.
     const { hashImageFile } = await import('./image-hash');
     return await hashImageFile(file.path, chunkSize, (bytes) => bar.update(bytes));
   } catch (error) {
@@ -286,6 +340,8 @@ export function snapshotDetails(s: SnapshotResponse): string {
     ['disk', `${s.diskId} (${s.diskUsage}, ${s.diskSizeGiB} GiB)`],
     ['data', formatBytes(s.sizeBytes)],
     ['digest', s.digest],
+    ['root', s.root],
+    ['base', s.baseSnapshotId],
     ['encrypted', s.encrypted],
     ['tags', tagsCell(s.tags).replaceAll('\n', ', ')],
     [

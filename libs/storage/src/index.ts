@@ -56,3 +56,25 @@ export { HttpRegionStore, type HttpRegionStoreOptions } from './http/http-region
 export * from './http/region-auth';
 export { storeAnswerOf, storeErrors, type StoreAnswer } from './http/store-errors';
 export * from './object-store';
+export { ByteReader, EndOfStream } from './changes/byte-reader';
+export {
+  checkRanges,
+  ChangedRangeError,
+  RangeOrder,
+  type ChangedRange,
+  type RangeProblem,
+} from './changes/changed-ranges';
+export {
+  changesMagic,
+  ChangeStreamWriter,
+  parseChangeStream,
+  readLe64,
+  type ChangeEvent,
+} from './changes/change-stream';
+export {
+  rebuildFromBase,
+  type RebuildInput,
+  type RebuildStats,
+  type Rebuilt,
+} from './changes/rebuild-from-base';
+export { ManifestRootStream } from './root-stream';

@@ -17,9 +17,10 @@ export interface Manifest {
   totalLength: number;
   /**
    * SHA-256 hex of the whole image, as users know it (`sha256sum disk.img`): computed once,
-   * at upload (by the client that hashed the file, for an incremental upload).
+   * at upload (by the client that hashed the file, for an incremental upload). Absent for a
+   * snapshot made from a base plus changed ranges: nobody read the whole image.
    */
-  imageDigest: string;
+  imageDigest?: string;
   /**
    * The data's identity: SHA-256 over the ordered chunk digests and sizes (`manifestRoot`).
    * Equal roots mean equal bytes, given chunks verified against their digests, so a copy is
@@ -42,7 +43,7 @@ export interface ManifestInput {
   accountId: string;
   chunkSize: number;
   chunks: ManifestChunk[];
-  imageDigest: string;
+  imageDigest?: string;
   createdAt: Date;
   copiedFrom?: { region: string; snapshotId: string };
 }
@@ -69,7 +70,7 @@ export function buildManifest(input: ManifestInput): Manifest {
     snapshotId: input.snapshotId,
     chunkSize: input.chunkSize,
     totalLength: input.chunks.reduce((sum, chunk) => sum + chunk.size, 0),
-    imageDigest: input.imageDigest,
+    ...(input.imageDigest !== undefined ? { imageDigest: input.imageDigest } : {}),
     root: manifestRoot(input.chunks),
     chunks: input.chunks,
     createdAt: input.createdAt.toISOString(),
@@ -102,7 +103,7 @@ export function validateManifest(value: unknown, expectedSnapshotId?: string): M
   ) {
     return fail('bad totalLength');
   }
-  if (!isDigest(m.imageDigest)) return fail('bad imageDigest');
+  if (m.imageDigest !== undefined && !isDigest(m.imageDigest)) return fail('bad imageDigest');
   if (typeof m.createdAt !== 'string' || Number.isNaN(Date.parse(m.createdAt))) {
     return fail('bad createdAt');
   }

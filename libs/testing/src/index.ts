@@ -31,3 +31,4 @@ export {
 } from './ceph-rgw/s3-fault-proxy';
 export { cephRgwAvailable, type CephRgwAvailability } from './ceph-rgw/ceph-rgw-available';
 export { sweepStaleCephClusters } from './ceph-rgw/stale-ceph-clusters';
+export { cephRbdAvailable, createRbdPool, rbdCommand } from './ceph-rgw/ceph-rbd';

@@ -14,6 +14,8 @@ const snapshot = (over: Partial<SnapshotResponse> = {}): SnapshotResponse => ({
   percent: 42,
   sizeBytes: null,
   digest: null,
+  root: null,
+  baseSnapshotId: null,
   copyFromRemote: true,
   sourceSnapshotId: 'snap-src00001',
   sourceRegion: 'ap-guangzhou',

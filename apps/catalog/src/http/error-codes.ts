@@ -38,6 +38,17 @@ export const errorAnswers: Record<ErrorCode, ErrorAnswer> = {
   'ResourceNotFound.Policy': { status: 404, cloud: 'ResourceNotFound.NotFound' },
   'ResourceNotFound.Route': { status: 404, cloud: 'InvalidAction' },
   'ResourceNotFound.SnapshotData': { status: 404, cloud: 'ResourceNotFound.NotFound' },
+  'ResourceNotFound.BaseSnapshot': { status: 404, cloud: 'InvalidSnapshotId.NotFound' },
+  'InvalidParameterValue.BaseSnapshot': { status: 400, cloud: 'InvalidParameterValue' },
+  'UnsupportedOperation.BaseSnapshotNotNormal': {
+    status: 409,
+    cloud: 'UnsupportedOperation.StateError',
+  },
+  'UnsupportedOperation.BaseSnapshotDeleted': {
+    status: 409,
+    cloud: 'UnsupportedOperation.StateError',
+  },
+  'UnsupportedOperation.NoBaseSnapshot': { status: 409, cloud: 'UnsupportedOperation.StateError' },
   'UnsupportedOperation.FinanceZoneRestricted': {
     status: 409,
     cloud: 'UnsupportedOperation.FinanceZoneRestricted',

@@ -145,7 +145,14 @@ export class SnapshotData {
     const length = manifest.totalLength;
     const range = parseByteRange(rangeHeader, length);
     response.setHeader('accept-ranges', 'bytes');
-    response.setHeader('etag', `"${manifest.imageDigest}"`);
+    // The whole image's SHA-256 where there is one; else the root, marked so nobody takes it
+    // for a SHA-256 of the bytes. The root and the chunk size let a reader check either way.
+    response.setHeader(
+      'etag',
+      manifest.imageDigest ? `"${manifest.imageDigest}"` : `"root:${manifest.root}"`,
+    );
+    response.setHeader('x-snapferry-root', manifest.root);
+    response.setHeader('x-snapferry-chunk-size', String(manifest.chunkSize));
     response.setHeader('content-type', 'application/octet-stream');
     if (range === 'unsatisfiable') {
       response.status(416).setHeader('content-range', `bytes */${length}`);

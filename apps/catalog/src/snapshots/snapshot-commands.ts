@@ -35,10 +35,13 @@ export class SnapshotCommands {
       );
     const snapshotId = makeId('snap', randomBytes);
     const now = new Date().toISOString();
-    const event = registerSnapshot({ ...body, snapshotId, accountId: caller.accountId, now });
-    await this.store.transaction(meta(caller, requestId), async (tx) =>
-      tx.append(streamIds.snapshot(snapshotId), 0, [event]),
-    );
+    const command = { ...body, snapshotId, accountId: caller.accountId, now };
+    await this.store.transaction(meta(caller, requestId), async (tx) => {
+      // The base is judged in the same transaction that registers (a base deleted meanwhile is
+      // judged again when the changes arrive).
+      const base = body.baseSnapshotId ? (await tx.snapshot(body.baseSnapshotId)).state : undefined;
+      tx.append(streamIds.snapshot(snapshotId), 0, [registerSnapshot(command, base)]);
+    });
     return this.queries.get(caller, snapshotId);
   }
 

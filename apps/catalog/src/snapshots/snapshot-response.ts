@@ -18,6 +18,8 @@ export function toSnapshotResponse(view: SnapshotView): SnapshotResponse {
     percent: Math.floor(view.percent),
     sizeBytes: view.sizeBytes,
     digest: view.digest,
+    root: view.root ?? null,
+    baseSnapshotId: view.baseSnapshotId ?? null,
     copyFromRemote: view.copyFromRemote,
     sourceSnapshotId: view.sourceSnapshotId,
     sourceRegion: view.sourceRegion,

@@ -399,7 +399,8 @@ export class ReplicationRunner implements BeforeApplicationShutdown {
     await this.publish('ReplicationCompleted', correlationId, {
       ...ref,
       sizeBytes: result.manifest.totalLength,
-      digest: result.manifest.imageDigest,
+      ...(result.manifest.imageDigest ? { digest: result.manifest.imageDigest } : {}),
+      root: result.manifest.root,
       chunkCount: result.manifest.chunks.length,
       bytesTransferred: result.bytesCopied,
       chunksCopied: result.chunksCopied,

@@ -209,7 +209,7 @@ describe('several replicators of one region (real PostgreSQL, RabbitMQ and files
         diskId: 'disk-00000001',
         diskSizeGiB: 1,
         sizeBytes: manifest.totalLength,
-        sourceDigest: manifest.imageDigest,
+        sourceDigest: manifest.imageDigest ?? '',
         encrypted: false,
         requestedAt: new Date().toISOString(),
       },

@@ -102,7 +102,6 @@ export const storeOpenApi = {
           'snapshotId',
           'chunkSize',
           'totalLength',
-          'imageDigest',
           'root',
           'chunks',
           'createdAt',
@@ -112,7 +111,11 @@ export const storeOpenApi = {
           snapshotId: { type: 'string' },
           chunkSize: { type: 'integer' },
           totalLength: { type: 'integer' },
-          imageDigest: { type: 'string' },
+          imageDigest: {
+            type: 'string',
+            description:
+              "the whole image's SHA-256, where it was read whole (absent for changed ranges)",
+          },
           root: {
             type: 'string',
             description: 'SHA-256 over each chunk digest (32 bytes) and size (uint64 BE), in order',

@@ -102,6 +102,19 @@ export class RegisterSnapshotRequest {
   @ValidateNested({ each: true })
   @Type(() => TagDto)
   tags?: TagDto[];
+
+  @ApiPropertyOptional({
+    example: 'snap-1a2b3c4d',
+    pattern: snapshotIdPattern.source,
+    description:
+      'a NORMAL snapshot of the same account and region, on a disk no larger than this one, whose data the new one starts from: then send only the changed ranges (POST /v1/snapshots/{id}/data/changes)',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(snapshotIdPattern, {
+    message: 'baseSnapshotId must look like snap-xxxxxxxx (8 lower-case letters or digits)',
+  })
+  baseSnapshotId?: string;
 }
 
 /** `PATCH /v1/snapshots/{id}`: a new name, a new set of tags, or both. */

@@ -51,8 +51,26 @@ export class SnapshotResponse {
   @ApiProperty({ minimum: 0, maximum: 100 }) percent!: number;
   @ApiProperty({ type: Number, nullable: true, description: 'the image size, once stored' })
   sizeBytes!: number | null;
-  @ApiProperty({ type: String, nullable: true, description: 'SHA-256 of the image (hex)' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'SHA-256 of the whole image (hex), where the whole image was read: a full upload (what `sha256sum disk.img` prints). Null for a snapshot made from a base plus changed ranges (nobody read it whole)',
+  })
   digest!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      "the manifest root, the data's identity: SHA-256 over each chunk's 32-byte digest and its 64-bit big-endian size, in order. Equal roots, equal bytes: compare this after a copy",
+  })
+  root!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'the snapshot whose data this one started from (changed ranges only were sent)',
+  })
+  baseSnapshotId!: string | null;
   @ApiProperty({ description: 'a copy arriving from (or arrived from) another region' })
   copyFromRemote!: boolean;
   @ApiProperty({ type: String, nullable: true }) sourceSnapshotId!: string | null;

@@ -108,3 +108,28 @@ export class ChunkStoredResponse {
   })
   created!: boolean;
 }
+
+/**
+ * `POST /v1/snapshots/{id}/data/changes`: the snapshot, NORMAL, built from its base's chunks
+ * and the changed ranges; and what that cost.
+ */
+export class ChangesStoredResponse {
+  @ApiProperty({ type: SnapshotResponse }) snapshot!: SnapshotResponse;
+  @ApiProperty({ description: "'w' ranges received" }) rangesWritten!: number;
+  @ApiProperty({ description: "'z' ranges received (zeros: no bytes sent)" })
+  rangesZeroed!: number;
+  @ApiProperty({ description: 'bytes of new data received (the sum of the w ranges)' })
+  bytesWritten!: number;
+  @ApiProperty({ description: 'bytes the z ranges cover' }) bytesZeroed!: number;
+  @ApiProperty({
+    description: 'chunks hashed and stored anew (every chunk a range touches, whole)',
+  })
+  chunksRebuilt!: number;
+  @ApiProperty({ description: 'their bytes: what the region rebuilt' }) bytesRebuilt!: number;
+  @ApiProperty({
+    description: "bytes of the base's chunks read to fill the rest of partly changed chunks",
+  })
+  bytesReadFromBase!: number;
+  @ApiProperty({ description: 'chunks taken from the base as they are (not read)' })
+  chunksReused!: number;
+}

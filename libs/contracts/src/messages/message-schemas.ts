@@ -67,7 +67,9 @@ class ReplicationVerifyingSchema extends ReplicationRefSchema {
 }
 class ReplicationCompletedSchema extends ReplicationRefSchema {
   @IsInt() @Min(0) sizeBytes!: number;
-  @Matches(/^[0-9a-f]{64}$/) digest!: string;
+  /** Absent when the source was made from a base plus changed ranges (nobody read it whole). */
+  @IsOptional() @Matches(/^[0-9a-f]{64}$/) digest?: string;
+  @IsOptional() @Matches(/^[0-9a-f]{64}$/) root?: string;
   @IsInt() @Min(0) chunkCount!: number;
   @IsInt() @Min(0) bytesTransferred!: number;
   @IsInt() @Min(0) chunksCopied!: number;

@@ -65,7 +65,7 @@ export function recordReplicationProgress(
   const targetAlive = target !== null && target.status === 'COPYING_FROM_REMOTE';
   if (!targetAlive) return { replication: event, source, target: [] };
   if (event.type === 'ReplicationCompleted') {
-    const { sizeBytes, digest, chunkCount } = event.data;
+    const { sizeBytes, digest, root, chunkCount } = event.data;
     return {
       replication: event,
       source,
@@ -76,7 +76,8 @@ export function recordReplicationProgress(
             snapshotId: request.targetSnapshotId,
             region: request.targetRegion,
             sizeBytes,
-            digest,
+            ...(digest !== undefined ? { digest } : {}),
+            ...(root !== undefined ? { root } : {}),
             chunkCount,
             storedAt: now,
           },

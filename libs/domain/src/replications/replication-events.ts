@@ -56,7 +56,10 @@ export type ReplicationCompleted = Event<
   'ReplicationCompleted',
   ReplicationRef & {
     sizeBytes: number;
-    digest: string;
+    /** The whole image's SHA-256, when the source has one (a full upload). */
+    digest?: string;
+    /** The manifest root the copy verified (absent on events written before it was sent). */
+    root?: string;
     chunkCount: number;
     bytesTransferred: number;
     chunksCopied: number;

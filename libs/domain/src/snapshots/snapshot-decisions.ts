@@ -31,16 +31,25 @@ export type RegisterSnapshot = Omit<SnapshotFacts, 'name' | 'encrypted'> & {
   name?: string;
   encrypted?: boolean;
   tags?: Tag[];
+  baseSnapshotId?: string;
   now: string;
 };
 
-export function registerSnapshot(command: RegisterSnapshot): SnapshotRegistered {
-  const { now, name, encrypted, tags, ...rest } = command;
+/**
+ * `base` is the state of `command.baseSnapshotId` (read in the same transaction), when the
+ * snapshot is to start from another one's data.
+ */
+export function registerSnapshot(
+  command: RegisterSnapshot,
+  base?: SnapshotState,
+): SnapshotRegistered {
+  const { now, name, encrypted, tags, baseSnapshotId, ...rest } = command;
   if (name !== undefined && nameLength(name) > maxSnapshotNameLength)
     refuse(
       'InvalidParameterValue.SnapshotName',
       `name must be at most ${maxSnapshotNameLength} characters`,
     );
+  if (baseSnapshotId !== undefined) assertBaseFits(base ?? null, command, baseSnapshotId);
   return {
     type: 'SnapshotRegistered',
     data: {
@@ -48,9 +57,68 @@ export function registerSnapshot(command: RegisterSnapshot): SnapshotRegistered 
       name: name ?? `Snapshot of ${command.diskId}`,
       encrypted: encrypted ?? false,
       tags: assertUserTags(tags ?? []),
+      ...(baseSnapshotId !== undefined ? { baseSnapshotId } : {}),
       registeredAt: now,
     },
   };
+}
+
+/**
+ * A base must be the account's own (another account's answers as unknown), not deleted,
+ * NORMAL (its data complete), in the same region (its chunks are there), on a disk no larger
+ * than the new one (disks grow, never shrink: the data may then grow past the base's size).
+ */
+export function assertBaseFits(
+  base: SnapshotState,
+  snapshot: { accountId: string; region: string; diskSizeGiB: number },
+  baseSnapshotId: string,
+): Snapshot {
+  if (!base || base.status === 'DELETED' || base.accountId !== snapshot.accountId)
+    return refuse(
+      'ResourceNotFound.BaseSnapshot',
+      `base snapshot ${baseSnapshotId} does not exist (or was deleted)`,
+    );
+  if (base.status !== 'NORMAL')
+    refuse(
+      'UnsupportedOperation.BaseSnapshotNotNormal',
+      `base snapshot ${baseSnapshotId} is ${base.status}; a base must be NORMAL`,
+    );
+  if (base.region !== snapshot.region)
+    refuse(
+      'InvalidParameterValue.BaseSnapshot',
+      `base snapshot ${baseSnapshotId} is in ${base.region}, not ${snapshot.region}: a base must be in the same region`,
+    );
+  if (base.diskSizeGiB > snapshot.diskSizeGiB)
+    refuse(
+      'InvalidParameterValue.BaseSnapshot',
+      `base snapshot ${baseSnapshotId} is of a ${base.diskSizeGiB} GiB disk, larger than this one (${snapshot.diskSizeGiB} GiB): disks may grow, not shrink`,
+    );
+  return base;
+}
+
+/**
+ * Changes may be sent, and committed, only while the snapshot is CREATING and declared a base
+ * that is still there and NORMAL (a base deleted meanwhile: its data may be gone).
+ */
+export function assertChangesAllowed(
+  state: SnapshotState,
+  base: SnapshotState,
+  accountId: string,
+  snapshotId: string,
+): { snapshot: Snapshot; base: Snapshot } {
+  const snapshot = assertUploadAllowed(state, accountId, snapshotId);
+  const baseSnapshotId = snapshot.baseSnapshotId;
+  if (baseSnapshotId === undefined)
+    return refuse(
+      'UnsupportedOperation.NoBaseSnapshot',
+      `snapshot ${snapshotId} was registered without a baseSnapshotId; upload its whole image instead`,
+    );
+  if (!base || base.status === 'DELETED')
+    return refuse(
+      'UnsupportedOperation.BaseSnapshotDeleted',
+      `base snapshot ${baseSnapshotId} was deleted after ${snapshotId} was registered; register the snapshot again on another base, or upload its whole image`,
+    );
+  return { snapshot, base: assertBaseFits(base, snapshot, baseSnapshotId) };
 }
 
 /**
@@ -81,7 +149,9 @@ export interface StoreSnapshotData {
   accountId: string;
   snapshotId: string;
   sizeBytes: number;
-  digest: string;
+  /** The whole image's SHA-256, where it was read whole (absent for changed ranges). */
+  digest?: string;
+  root?: string;
   chunkCount: number;
   now: string;
 }
@@ -111,7 +181,7 @@ export function storeSnapshotData(
   command: StoreSnapshotData,
 ): SnapshotDataStored {
   const snapshot = assertUploadAllowed(state, command.accountId, command.snapshotId);
-  const { sizeBytes, digest, chunkCount, now } = command;
+  const { sizeBytes, digest, root, chunkCount, now } = command;
   if (sizeBytes > snapshot.diskSizeGiB * 1024 ** 3)
     refuse(
       'UnsupportedOperation.SnapshotDataTooLarge',
@@ -123,7 +193,8 @@ export function storeSnapshotData(
       snapshotId: snapshot.snapshotId,
       region: snapshot.region,
       sizeBytes,
-      digest,
+      ...(digest !== undefined ? { digest } : {}),
+      ...(root !== undefined ? { root } : {}),
       chunkCount,
       storedAt: now,
     },

@@ -33,6 +33,8 @@ export type SnapshotRegistered = Event<
     copyOf?: CopyOrigin;
     /** Absent on events written before tags existed: no tags. */
     tags?: Tag[];
+    /** The NORMAL snapshot (same account and region) whose data this one starts from. */
+    baseSnapshotId?: string;
     registeredAt: string;
   }
 >;
@@ -43,7 +45,13 @@ export type SnapshotDataStored = Event<
     snapshotId: string;
     region: string;
     sizeBytes: number;
-    digest: string;
+    /**
+     * SHA-256 of the whole image, where the whole image was read anyway (a full upload).
+     * Absent for a snapshot made from a base plus changed ranges: nobody read it all.
+     */
+    digest?: string;
+    /** The manifest root: the data's identity (absent on events written before it was recorded). */
+    root?: string;
     chunkCount: number;
     storedAt: string;
   }

@@ -14,6 +14,9 @@ export interface Snapshot extends SnapshotFacts {
   tags: Tag[];
   sizeBytes?: number;
   digest?: string;
+  root?: string;
+  /** The snapshot whose data this one starts from (changed ranges only are then sent). */
+  baseSnapshotId?: string;
   /** Copies from this snapshot still in flight, by target region (the source lock). */
   copiesInFlight: Record<string, CopyInFlight>;
   createdAt: string;
@@ -42,7 +45,8 @@ export function evolveSnapshot(state: SnapshotState, event: SnapshotEvent): Snap
         ...state,
         status: 'NORMAL',
         sizeBytes: event.data.sizeBytes,
-        digest: event.data.digest,
+        ...(event.data.digest !== undefined ? { digest: event.data.digest } : {}),
+        ...(event.data.root !== undefined ? { root: event.data.root } : {}),
       };
     case 'SnapshotRenamed':
       return { ...state, name: event.data.name };

@@ -38,6 +38,10 @@ export interface SnapshotView extends SnapshotFacts {
   percent: number;
   sizeBytes: number | null;
   digest: string | null;
+  /** The manifest root (absent on documents projected before it was recorded). */
+  root?: string | null;
+  /** The snapshot whose data this one started from (absent: none). */
+  baseSnapshotId?: string;
   copyFromRemote: boolean;
   sourceSnapshotId: string | null;
   sourceRegion: string | null;
@@ -146,7 +150,8 @@ export function evolveSnapshotView(
         state: 'NORMAL',
         percent: 100,
         sizeBytes: event.data.sizeBytes,
-        digest: event.data.digest,
+        digest: event.data.digest ?? null,
+        root: event.data.root ?? null,
       };
     case 'SnapshotRenamed':
       return { ...next, name: event.data.name };

@@ -1,0 +1,182 @@
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import type { ChangesStoredResponse, SnapshotResponse } from '@snapferry/contracts';
+import type { Context } from '../context';
+import { UsageError } from '../errors';
+import { formatBytes } from '../output';
+import { diskSizeFor, type TagOption } from '../parse';
+import { newCounters, rangesBody, rbdBody, rbdDiffStart, type BodyCounters } from './change-body';
+import { parseRbdDiff } from './rbd-diff';
+import { readRangesFile } from './ranges-file';
+
+export interface FromBaseOptions {
+  base: string;
+  region?: string;
+  disk?: string;
+  file?: string;
+  changedRanges?: string;
+  rbdDiff?: string;
+  name?: string;
+  diskUsage: string;
+  diskSize?: number;
+  tag?: TagOption[];
+}
+
+/** The snapshot, and what making it cost beside what changed. */
+export type CreatedFromBase = ChangesStoredResponse & {
+  /** Bytes the CLI read: of the image file (the changed ranges), or of the rbd diff's data. */
+  bytesRead: number;
+  /** Bytes it sent (the change stream: the ranges' bytes plus 17 bytes a range). */
+  bytesSent: number;
+  rbd?: { fromSnapshot: string | null; toSnapshot: string | null };
+};
+
+/** A change stream ready to send, with what the registration needs to know first. */
+interface Changes {
+  body: AsyncIterable<Buffer>;
+  length?: number;
+  /** The new data size. */
+  size: number;
+  close(): Promise<void>;
+  rbd?: CreatedFromBase['rbd'];
+}
+
+/**
+ * `snapshot create --base snap-… --changed-ranges ranges.json --file disk.img` or
+ * `--base snap-… --rbd-diff <file|->`: registers a snapshot on the base (its region, disk and
+ * size unless given) and sends only the changes; the region builds the rest from the base.
+ */
+export async function createFromBase(ctx: Context, options: FromBaseOptions): Promise<void> {
+  const base = await ctx.api.get<SnapshotResponse>(
+    `/v1/snapshots/${encodeURIComponent(options.base)}`,
+  );
+  if (base.state !== 'NORMAL' || base.sizeBytes === null)
+    throw new UsageError(
+      `base snapshot ${base.snapshotId} is ${base.state}; a base must be NORMAL`,
+    );
+  const counters = newCounters();
+  const changes = options.rbdDiff
+    ? await rbdChanges(ctx, options.rbdDiff, counters)
+    : await rangeChanges(options.file, options.changedRanges, base.sizeBytes, counters);
+  try {
+    const registered = await ctx.api.json<SnapshotResponse>('POST', '/v1/snapshots', {
+      json: {
+        region: options.region ?? base.region,
+        diskId: options.disk ?? base.diskId,
+        diskUsage: options.diskUsage,
+        diskSizeGiB: options.diskSize ?? Math.max(base.diskSizeGiB, diskSizeFor(changes.size)),
+        baseSnapshotId: base.snapshotId,
+        ...(options.name !== undefined ? { name: options.name } : {}),
+        ...(options.tag !== undefined ? { tags: options.tag } : {}),
+      },
+    });
+    const stored = await send(ctx, registered.snapshotId, changes, counters).catch(
+      (error: unknown) => {
+        ctx.out.notice(
+          `snapshot ${registered.snapshotId} was registered but its changes were not stored; create it again (it stays CREATING until deleted)`,
+        );
+        throw error;
+      },
+    );
+    const created: CreatedFromBase = {
+      ...stored,
+      bytesRead: counters.bytesRead,
+      bytesSent: counters.bytesSent,
+      ...(changes.rbd ? { rbd: changes.rbd } : {}),
+    };
+    ctx.out.result(created, () => createdText(created));
+  } finally {
+    await changes.close();
+  }
+}
+
+async function send(ctx: Context, snapshotId: string, changes: Changes, counters: BodyCounters) {
+  const bars = ctx.bars();
+  const bar = bars.create(`changes ${snapshotId}`, changes.size, 0, '');
+  async function* shown(body: AsyncIterable<Buffer>) {
+    for await (const piece of body) {
+      yield piece;
+      bar.update(
+        Math.min(counters.position, changes.size),
+        `sent ${formatBytes(counters.bytesSent)}`,
+      );
+    }
+  }
+  try {
+    return await ctx.api.json<ChangesStoredResponse>(
+      'POST',
+      `/v1/snapshots/${encodeURIComponent(snapshotId)}/data/changes`,
+      {
+        stream: {
+          body: shown(changes.body),
+          ...(changes.length !== undefined ? { length: changes.length } : {}),
+        },
+      },
+    );
+  } finally {
+    bars.stop();
+  }
+}
+
+async function rangeChanges(
+  file: string | undefined,
+  rangesPath: string | undefined,
+  baseSize: number,
+  counters: BodyCounters,
+): Promise<Changes> {
+  if (!file || !rangesPath)
+    throw new UsageError(
+      '--base needs --rbd-diff <file|->, or --changed-ranges <ranges.json> with --file <image>',
+    );
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read ${file}: ${error.code ?? error.message}`);
+  });
+  if (!info.isFile()) throw new UsageError(`${file} is not a regular file`);
+  const size = info.size;
+  const ranges = await readRangesFile(rangesPath, size);
+  const handle = await open(file, 'r');
+  const { body, length } = rangesBody(
+    handle,
+    file,
+    ranges,
+    size === baseSize ? undefined : size,
+    counters,
+  );
+  return { body, length, size, close: () => handle.close() };
+}
+
+async function rbdChanges(ctx: Context, path: string, counters: BodyCounters): Promise<Changes> {
+  const source =
+    path === '-'
+      ? (ctx.stdin as AsyncIterable<Buffer>)
+      : createReadStream(path, { highWaterMark: 1024 * 1024 });
+  const start = await rbdDiffStart(parseRbdDiff(source));
+  if (start.size === undefined)
+    throw new UsageError('the rbd export-diff stream has no size record');
+  if (start.from === undefined)
+    ctx.out.notice(
+      "the rbd diff has no from-snapshot (rbd export-diff without --from-snap): it lists every extent ever written; what it does not list keeps the base's bytes",
+    );
+  return {
+    body: rbdBody(start, counters),
+    size: start.size,
+    close: async () => {
+      if ('destroy' in source && typeof source.destroy === 'function') source.destroy();
+    },
+    rbd: { fromSnapshot: start.from ?? null, toSnapshot: start.to ?? null },
+  };
+}
+
+function createdText(c: CreatedFromBase): string {
+  const s = c.snapshot;
+  const lines = [
+    `${s.snapshotId}  ${s.state}  ${formatBytes(s.sizeBytes)}  root ${s.root ?? '-'}`,
+    `from base ${s.baseSnapshotId ?? '-'}: ${c.rangesWritten} changed ranges (${formatBytes(c.bytesWritten)}), ${c.rangesZeroed} zeroed (${formatBytes(c.bytesZeroed)})`,
+    `read ${formatBytes(c.bytesRead)}, sent ${formatBytes(c.bytesSent)}; the region rebuilt ${c.chunksRebuilt} chunks (${formatBytes(c.bytesRebuilt)}) and kept ${c.chunksReused} of the base`,
+  ];
+  if (c.rbd)
+    lines.push(
+      `rbd diff from ${c.rbd.fromSnapshot ?? '(image creation)'} to ${c.rbd.toSnapshot ?? '(head)'}`,
+    );
+  return lines.join('\n');
+}

@@ -1,0 +1,286 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  cephRbdAvailable,
+  createRbdPool,
+  rbdCommand,
+  startCephRgw,
+  type CephRgw,
+} from '@snapferry/testing';
+import { nodeSha256Seconds, settleDisk } from '../lib/baselines';
+import { cliCreate, cliCreateFromBase, cliRbdPipe, type CliFromBase } from '../lib/cli';
+import { blockSize, DiskImage } from '../lib/images';
+import type { Row } from '../lib/report';
+import { diskId, sourceRegion, startStack, type Stack } from '../lib/stack';
+
+const run = promisify(execFile);
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const headSize = 4 * KiB; // what DiskImage.change() rewrites in a block
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** `count` distinct 64 KiB-aligned offsets in the image, sorted. */
+function scatteredOffsets(bytes: number, count: number, size: number): number[] {
+  const slots = Math.floor(bytes / size);
+  const picked = new Set<number>();
+  while (picked.size < Math.min(count, slots)) picked.add(randomBytes(4).readUInt32LE(0) % slots);
+  return [...picked].sort((a, b) => a - b).map((slot) => slot * size);
+}
+
+/** Writes random bytes at each offset of a copy of the image: the scattered writes of a day. */
+async function writeScattered(path: string, offsets: number[], size: number): Promise<void> {
+  const file = await open(path, 'r+');
+  try {
+    for (const offset of offsets) await file.write(randomBytes(size), 0, size, offset);
+  } finally {
+    await file.close();
+  }
+}
+
+/** The files both chunk sizes work from. */
+interface Inputs {
+  files: string;
+  image: DiskImage;
+  changed: number;
+  scattered: number[];
+}
+
+/** The RBD image's change: the command that writes its diff, and how long writing it to a file took. */
+interface Rbd {
+  exportDiff: string;
+  exportSeconds: number;
+}
+
+/**
+ * 9. Changed-block snapshots: a disk's first full upload with the CLI, then the next
+ * snapshots sent as changed ranges only (`--base --changed-ranges`): 3 of 256 chunks changed
+ * (the copy bench's 1 %), and 160 scattered 64 KiB writes; beside the whole-image incremental
+ * upload and the hashing floor of any upload that reads the whole image; with Ceph,
+ * `rbd export-diff | snapferry snapshot create --rbd-diff -` beside `rbd export-diff` to a
+ * file. The scattered writes and the rbd diff again with 512 KiB chunks (EBS's block size).
+ */
+export async function changesScenario(bytes: number, writes = 160): Promise<Row[]> {
+  const files = await mkdtemp(
+    join(process.env['BENCH_TMPDIR'] ?? tmpdir(), 'snapferry-bench-changes-'),
+  );
+  let ceph: CephRgw | undefined;
+  // The Ceph daemons are unref'd children: a wait for nothing but their exit would end this process.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  try {
+    const image = new DiskImage(bytes);
+    await image.writeTo(join(files, 'first.img'));
+    // Day 1: 1 % of the chunks changed (a new 4 KiB head each), listed as ranges.
+    const changed = image.change(0.01);
+    await image.writeTo(join(files, 'day1.img'));
+    const heads = Array.from({ length: changed }, (_, k) => ({
+      offset: Math.floor((k * image.blocks) / changed) * blockSize,
+      length: headSize,
+    }));
+    await writeFile(join(files, 'day1.json'), JSON.stringify(heads));
+    // Day 2: scattered 64 KiB writes on day 1.
+    await copyFile(join(files, 'day1.img'), join(files, 'day2.img'));
+    const scattered = scatteredOffsets(bytes, writes, 64 * KiB);
+    await writeScattered(join(files, 'day2.img'), scattered, 64 * KiB);
+    await writeFile(
+      join(files, 'day2.json'),
+      JSON.stringify(scattered.map((offset) => ({ offset, length: 64 * KiB }))),
+    );
+    const inputs: Inputs = { files, image, changed, scattered };
+    const size = bytes >= 1024 ** 3 ? `${bytes / 1024 ** 3} GiB` : `${bytes / MiB} MiB`;
+    const scenarios = [`9 changes (${size})`, `9 changes (${size}, 512 KiB chunks)`];
+    const stacks = [
+      await startStack(),
+      await startStack({ extraEnv: { SNAPFERRY_CHUNK_SIZE: String(512 * KiB) } }),
+    ];
+    try {
+      const fourMiB = await onChunks(scenarios[0]!, inputs, stacks[0]!, undefined);
+      const small = await onChunks(scenarios[1]!, inputs, stacks[1]!, 512 * KiB, fourMiB.full);
+      // Ceph only now: its daemons' background work must not weigh on the uploads above.
+      const available = cephRbdAvailable();
+      if (!available.ok) {
+        process.stderr.write(`bench: rbd rows skipped: ${available.reason}\n`);
+        return [...fourMiB.rows, ...small.rows];
+      }
+      ceph = await startCephRgw({ osdBytes: Math.max(2 * bytes + 512 * MiB, 1024 ** 3) });
+      const rbd = await rbdChange(ceph, join(files, 'first.img'), writes, files);
+      return [
+        ...fourMiB.rows,
+        await rbdRow(scenarios[0]!, stacks[0]!, fourMiB.baseId, rbd),
+        ...small.rows,
+        await rbdRow(scenarios[1]!, stacks[1]!, small.baseId, rbd),
+      ];
+    } finally {
+      await Promise.all(stacks.map((stack) => stack.resources.cleanup()));
+    }
+  } finally {
+    await ceph?.stop();
+    await rm(files, { recursive: true, force: true });
+    clearInterval(keepAlive);
+  }
+}
+
+/** The same first image in RBD, then 160 scattered 64 KiB writes through librbd; the diff timed. */
+async function rbdChange(
+  ceph: CephRgw,
+  first: string,
+  writes: number,
+  files: string,
+): Promise<Rbd> {
+  const pool = await createRbdPool(ceph.dir);
+  const rbd = rbdCommand(ceph.dir).map(quote).join(' ');
+  const img = `${pool}/bench`;
+  const sh = (command: string) =>
+    run('bash', ['-o', 'pipefail', '-c', command], { maxBuffer: 64 * MiB });
+  await sh(`${rbd} import --no-progress ${quote(first)} ${img}`);
+  await sh(`${rbd} snap create ${img}@mon`);
+  await sh(
+    `${rbd} bench --io-type write --io-size 64K --io-total ${writes * 64}K --io-pattern rand ${img}`,
+  );
+  await sh(`${rbd} snap create ${img}@tue`);
+  const exportDiff = `${rbd} export-diff --no-progress --from-snap mon ${img}@tue`;
+  await settleDisk();
+  const started = performance.now();
+  await sh(`${exportDiff} ${quote(join(files, 'tue.diff'))}`);
+  return { exportDiff, exportSeconds: (performance.now() - started) / 1000 };
+}
+
+/** One stack (one chunk size): the first upload, then each kind of change against it. */
+async function onChunks(
+  scenario: string,
+  inputs: Inputs,
+  stack: Stack,
+  chunkSize: number | undefined,
+  fourMiBFull = NaN,
+): Promise<{ rows: Row[]; full: number; baseId: string }> {
+  const { files, image, changed, scattered } = inputs;
+  const api = stack.apis[0]!;
+  const gib = Math.ceil(image.bytes / 1024 ** 3);
+  const disk = diskId();
+  const rows: Row[] = [];
+  const base = 'the first full upload with the CLI';
+  await settleDisk();
+  const full = await cliCreate(api.baseUrl, sourceRegion, disk, join(files, 'first.img'), gib);
+  await settleDisk();
+  const day1 = await cliCreateFromBase(api.baseUrl, full.snapshotId, [
+    ...['--file', join(files, 'day1.img'), '--changed-ranges', join(files, 'day1.json')],
+  ]);
+  if (!chunkSize) {
+    await settleDisk();
+    const wholeImage = await cliCreate(
+      api.baseUrl,
+      sourceRegion,
+      disk,
+      join(files, 'day1.img'),
+      gib,
+    );
+    await settleDisk();
+    const floor = await nodeSha256Seconds(join(files, 'day1.img'));
+    rows.push(
+      {
+        scenario,
+        figure: `create --base --changed-ranges s (${changed} of ${image.blocks} chunks changed, ${changed} × 4 KiB)`,
+        value: day1.seconds,
+        unit: 's',
+        baseline: base,
+        baselineValue: full.seconds,
+        better: 'lower',
+      },
+      {
+        scenario,
+        figure: `whole-image incremental upload s (the same change, ${(wholeImage.bytesUploaded / MiB).toFixed(0)} MiB sent)`,
+        value: wholeImage.seconds,
+        unit: 's',
+        baseline: base,
+        baselineValue: full.seconds,
+        better: 'lower',
+      },
+      {
+        scenario,
+        figure: 'hashing floor of any upload that reads the whole image s',
+        value: floor,
+        unit: 's',
+        baseline: base,
+        baselineValue: full.seconds,
+        better: 'lower',
+      },
+      ...byteRows(scenario, `the ${changed} changed heads`, day1, changed * headSize),
+    );
+  } else
+    rows.push({
+      scenario,
+      figure: 'the first full upload with the CLI s',
+      value: full.seconds,
+      unit: 's',
+      baseline: 'the same with 4 MiB chunks',
+      baselineValue: fourMiBFull,
+      better: 'lower',
+    });
+  await settleDisk();
+  const day2 = await cliCreateFromBase(api.baseUrl, day1.snapshot.snapshotId, [
+    ...['--file', join(files, 'day2.img'), '--changed-ranges', join(files, 'day2.json')],
+  ]);
+  const written = scattered.length * 64 * KiB;
+  rows.push(
+    {
+      scenario,
+      figure: `create --base --changed-ranges s (${scattered.length} scattered 64 KiB writes: ${day2.chunksRebuilt} chunks, ${(day2.bytesRebuilt / MiB).toFixed(0)} MiB rebuilt)`,
+      value: day2.seconds,
+      unit: 's',
+      baseline: base,
+      baselineValue: full.seconds,
+      better: 'lower',
+    },
+    {
+      scenario,
+      figure: 'bytes the region rebuilt for the scattered writes, MiB',
+      value: day2.bytesRebuilt / MiB,
+      unit: 'MiB',
+      baseline: 'the bytes written',
+      baselineValue: written / MiB,
+      better: 'lower',
+    },
+    ...(chunkSize ? [] : byteRows(scenario, 'the scattered writes', day2, written)),
+  );
+  return { rows, full: full.seconds, baseId: full.snapshotId };
+}
+
+/** `rbd export-diff … - | snapferry snapshot create --base <the first upload> --rbd-diff -`. */
+async function rbdRow(scenario: string, stack: Stack, baseId: string, rbd: Rbd): Promise<Row> {
+  await settleDisk();
+  const piped = await cliRbdPipe(stack.apis[0]!.baseUrl, baseId, `${rbd.exportDiff} -`);
+  return {
+    scenario,
+    figure: `rbd export-diff piped into snapferry snapshot create --rbd-diff - s (${(piped.bytesWritten / MiB).toFixed(1)} MiB of data, ${piped.chunksRebuilt} chunks rebuilt)`,
+    value: piped.seconds,
+    unit: 's',
+    baseline: 'rbd export-diff of the same change to a file',
+    baselineValue: rbd.exportSeconds,
+    better: 'lower',
+  };
+}
+
+/** What the CLI read from the image and sent, beside the bytes that changed. */
+const byteRows = (scenario: string, what: string, made: CliFromBase, changed: number): Row[] => [
+  {
+    scenario,
+    figure: `bytes the CLI read from the image, KiB (${what})`,
+    value: made.bytesRead / KiB,
+    unit: 'KiB',
+    baseline: 'the changed bytes',
+    baselineValue: changed / KiB,
+    better: 'lower',
+  },
+  {
+    scenario,
+    figure: `bytes the CLI sent, KiB (${what}; 17 a range + 54 of framing)`,
+    value: made.bytesSent / KiB,
+    unit: 'KiB',
+    baseline: 'the changed bytes',
+    baselineValue: changed / KiB,
+    better: 'lower',
+  },
+];

@@ -1,0 +1,286 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { chunkCount } from '../chunking';
+import type { Manifest, ManifestChunk } from '../manifest';
+import { buildManifest } from '../manifest';
+import type { RegionStore } from '../region-store';
+import { ChangeStreamWriter, parseChangeStream, type ChangeEvent } from './change-stream';
+import { ChangedRangeError, checkRanges } from './changed-ranges';
+import { rebuildFromBase } from './rebuild-from-base';
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** A stream cut into pieces of `size` bytes (1: every record split everywhere). */
+async function* piecesOf(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
+  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+}
+
+type Change =
+  { kind: 'w'; offset: number; bytes: Buffer } | { kind: 'z'; offset: number; length: number };
+
+function changeStream(changes: Change[], size?: number): Buffer {
+  const w = new ChangeStreamWriter();
+  const out = [w.header()];
+  if (size !== undefined) out.push(w.size(size));
+  for (const c of changes)
+    if (c.kind === 'w') out.push(w.write(c.offset, c.bytes.length), w.bytes(c.bytes));
+    else out.push(w.zero(c.offset, c.length));
+  out.push(w.end());
+  return Buffer.concat(out);
+}
+
+async function collect(events: AsyncIterable<ChangeEvent>) {
+  const out: ChangeEvent[] = [];
+  for await (const e of events) out.push(e);
+  return out;
+}
+
+const refusedWith = async (promise: Promise<unknown>) => {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ChangedRangeError);
+  return (error as ChangedRangeError).code;
+};
+
+describe('checkRanges (the CLI checks before sending, the region as they stream)', () => {
+  it('accepts sorted ranges that touch or leave gaps', () => {
+    expect(() =>
+      checkRanges(
+        [
+          { offset: 0, length: 10 },
+          { offset: 10, length: 5 },
+          { offset: 100, length: 900 },
+        ],
+        1000,
+      ),
+    ).not.toThrow();
+  });
+  it.each([
+    ['out of the disk', [{ offset: 990, length: 11 }], 'InvalidParameter.RangeOutOfDisk'],
+    [
+      'overlapping',
+      [
+        { offset: 0, length: 10 },
+        { offset: 9, length: 1 },
+      ],
+      'InvalidParameter.RangesOverlap',
+    ],
+    [
+      'unsorted',
+      [
+        { offset: 50, length: 10 },
+        { offset: 0, length: 1 },
+      ],
+      'InvalidParameter.RangesUnsorted',
+    ],
+    ['empty', [{ offset: 0, length: 0 }], 'InvalidParameter.Range'],
+    ['negative', [{ offset: -1, length: 2 }], 'InvalidParameter.Range'],
+  ])('refuses %s ranges', (_what, ranges, code) => {
+    let error: unknown;
+    try {
+      checkRanges(ranges, 1000);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ChangedRangeError).code).toBe(code);
+  });
+});
+
+describe('parseChangeStream', () => {
+  const data = randomBytes(3000);
+  const body = changeStream(
+    [
+      { kind: 'w', offset: 5, bytes: data },
+      { kind: 'z', offset: 4000, length: 100 },
+    ],
+    8192,
+  );
+
+  it.each([1, 7, 17, 4096, body.length])(
+    'gives the same records whatever the stream was cut into (%d-byte pieces)',
+    async (size) => {
+      const events = await collect(parseChangeStream(piecesOf(body, size)));
+      const bytes = Buffer.concat(events.flatMap((e) => (e.kind === 'bytes' ? [e.bytes] : [])));
+      expect(bytes.equals(data)).toBe(true);
+      expect(events.filter((e) => e.kind !== 'bytes')).toEqual([
+        { kind: 'size', size: 8192 },
+        { kind: 'write', offset: 5, length: 3000 },
+        { kind: 'zero', offset: 4000, length: 100 },
+        { kind: 'end' },
+      ]);
+    },
+  );
+
+  it('refuses a body whose final digest does not match (one byte altered)', async () => {
+    const altered = Buffer.from(body);
+    altered[100] = altered[100]! ^ 1;
+    expect(await refusedWith(collect(parseChangeStream(piecesOf(altered, 64))))).toBe(
+      'InvalidParameter.ChangesDigest',
+    );
+  });
+
+  it.each([
+    ['cut inside the data', (b: Buffer) => b.subarray(0, 200)],
+    ['cut before the end record', (b: Buffer) => b.subarray(0, b.length - 33)],
+    ['bytes after the end', (b: Buffer) => Buffer.concat([b, Buffer.from('x')])],
+    ['a wrong magic', (b: Buffer) => Buffer.concat([Buffer.from('rbd diff v1\n'), b.subarray(12)])],
+    ['an unknown tag', (b: Buffer) => Buffer.concat([b.subarray(0, 21), Buffer.from('q')])],
+  ])('refuses %s (InvalidParameter.ChangesFormat)', async (_what, mangle) => {
+    expect(await refusedWith(collect(parseChangeStream(piecesOf(mangle(body), 50))))).toBe(
+      'InvalidParameter.ChangesFormat',
+    );
+  });
+});
+
+/** A region in memory: enough of the port for a rebuild. */
+function memoryStore() {
+  const chunks = new Map<string, Buffer>();
+  const reads: string[] = [];
+  const store = {
+    region: 'ap-guangzhou',
+    getChunk: async (digest: string) => {
+      reads.push(digest);
+      const bytes = chunks.get(digest);
+      if (!bytes) throw new Error(`no chunk ${digest}`);
+      return Buffer.from(bytes);
+    },
+    putChunk: async (digest: string, bytes: Uint8Array) => {
+      expect(sha256(bytes)).toBe(digest);
+      const created = !chunks.has(digest);
+      chunks.set(digest, Buffer.from(bytes));
+      return created;
+    },
+  } as unknown as RegionStore;
+  return { store, chunks, reads };
+}
+
+function baseOf(image: Buffer, chunkSize: number, chunks: Map<string, Buffer>): Manifest {
+  const list: ManifestChunk[] = [];
+  for (let at = 0; at < image.length; at += chunkSize) {
+    const bytes = image.subarray(at, at + chunkSize);
+    chunks.set(sha256(bytes), Buffer.from(bytes));
+    list.push({ digest: sha256(bytes), size: bytes.length });
+  }
+  return buildManifest({
+    snapshotId: 'snap-base0001',
+    accountId: 'acct-1',
+    chunkSize,
+    chunks: list,
+    createdAt: new Date(0),
+  });
+}
+
+function applied(image: Buffer, changes: Change[], size = image.length): Buffer {
+  const out = Buffer.alloc(size);
+  image.copy(out, 0, 0, Math.min(size, image.length));
+  for (const c of changes)
+    if (c.kind === 'w') c.bytes.copy(out, c.offset);
+    else out.fill(0, c.offset, c.offset + c.length);
+  return out;
+}
+
+describe('rebuildFromBase', () => {
+  const chunkSize = 1024;
+  const image = randomBytes(10 * chunkSize + 300);
+
+  async function rebuild(changes: Change[], size?: number, pieces = 333) {
+    const { store, chunks, reads } = memoryStore();
+    const base = baseOf(image, chunkSize, chunks);
+    reads.length = 0;
+    const result = await rebuildFromBase({
+      store,
+      base,
+      writer: { accountId: 'acct-1', snapshotId: 'snap-next0001' },
+      changes: parseChangeStream(piecesOf(changeStream(changes, size), pieces)),
+      maxBytes: 1024 ** 3,
+    });
+    const bytes = Buffer.concat(result.chunks.map((c) => chunks.get(c.digest)!));
+    return { result, bytes, reads };
+  }
+
+  it('rebuilds only the chunks the ranges touch, the rest of them from the base', async () => {
+    const changes: Change[] = [
+      { kind: 'w', offset: 100, bytes: randomBytes(50) }, // inside chunk 0
+      { kind: 'w', offset: 3 * chunkSize - 10, bytes: randomBytes(20) }, // across chunks 2 and 3
+      { kind: 'w', offset: 6 * chunkSize, bytes: randomBytes(chunkSize) }, // chunk 6 whole: no read
+    ];
+    const { result, bytes, reads } = await rebuild(changes);
+    expect(bytes.equals(applied(image, changes))).toBe(true);
+    expect(result.stats).toMatchObject({
+      rangesWritten: 3,
+      bytesWritten: 50 + 20 + chunkSize,
+      chunksRebuilt: 4,
+      bytesRebuilt: 4 * chunkSize,
+      bytesReadFromBase: 3 * chunkSize,
+      chunksReused: 7,
+    });
+    expect(reads).toHaveLength(3);
+    expect(result.totalLength).toBe(image.length);
+  });
+
+  it('zeroes whole chunks without reading them and partial ones from the base', async () => {
+    const changes: Change[] = [
+      { kind: 'z', offset: 512, length: 3 * chunkSize }, // half of 0, whole 1 and 2, half of 3
+      { kind: 'w', offset: 3 * chunkSize + 600, bytes: randomBytes(10) }, // chunk 3 again
+    ];
+    const { result, bytes, reads } = await rebuild(changes, undefined, 1);
+    expect(bytes.equals(applied(image, changes))).toBe(true);
+    expect(reads).toHaveLength(2); // chunks 0 and 3
+    expect(result.stats).toMatchObject({
+      rangesZeroed: 1,
+      bytesZeroed: 3 * chunkSize,
+      chunksRebuilt: 2,
+    });
+  });
+
+  it('grows the data (zeros past the base) and shrinks it (the cut chunk rebuilt)', async () => {
+    const write: Change[] = [{ kind: 'w', offset: 12 * chunkSize, bytes: randomBytes(5) }];
+    const grown = await rebuild(write, 14 * chunkSize);
+    expect(grown.result.totalLength).toBe(14 * chunkSize);
+    expect(grown.bytes.equals(applied(image, write, 14 * chunkSize))).toBe(true);
+    const shrunk = await rebuild([], 4 * chunkSize + 7);
+    expect(shrunk.bytes.equals(image.subarray(0, 4 * chunkSize + 7))).toBe(true);
+    expect(shrunk.result.chunks).toHaveLength(chunkCount(4 * chunkSize + 7, chunkSize));
+  });
+
+  it.each([
+    [
+      'out of the disk',
+      [{ kind: 'w', offset: image.length - 1, bytes: randomBytes(2) }],
+      'InvalidParameter.RangeOutOfDisk',
+    ],
+    [
+      'overlapping',
+      [
+        { kind: 'w', offset: 0, bytes: randomBytes(10) },
+        { kind: 'z', offset: 5, length: 10 },
+      ],
+      'InvalidParameter.RangesOverlap',
+    ],
+    [
+      'unsorted',
+      [
+        { kind: 'z', offset: 5000, length: 10 },
+        { kind: 'w', offset: 0, bytes: randomBytes(10) },
+      ],
+      'InvalidParameter.RangesUnsorted',
+    ],
+  ] as [string, Change[], string][])('refuses %s ranges', async (_what, changes, code) => {
+    expect(await refusedWith(rebuild(changes))).toBe(code);
+  });
+
+  it('refuses a size past the disk', async () => {
+    const { store, chunks } = memoryStore();
+    const code = await refusedWith(
+      rebuildFromBase({
+        store,
+        base: baseOf(image, chunkSize, chunks),
+        writer: { accountId: 'acct-1', snapshotId: 'snap-next0001' },
+        changes: parseChangeStream(piecesOf(changeStream([], 2 * image.length), 100)),
+        maxBytes: image.length,
+      }),
+    );
+    expect(code).toBe('UnsupportedOperation.SnapshotDataTooLarge');
+  });
+});

@@ -1,0 +1,254 @@
+import { chunkCount, chunkSizeAt, sha256Hex, sha256HexAsync } from '../chunking';
+import type { Manifest, ManifestChunk } from '../manifest';
+import { readChunkOf } from '../read-chunk';
+import { putHashedChunk, type ChunkWriter, type RegionStore } from '../region-store';
+import type { ChangeEvent } from './change-stream';
+import { ChangedRangeError, RangeOrder } from './changed-ranges';
+
+export interface RebuildInput {
+  store: RegionStore;
+  /** The base snapshot's manifest: every chunk no range touches is taken from it as it is. */
+  base: Manifest;
+  writer: ChunkWriter;
+  /** Parsed changes (a change stream or an rbd export-diff), in order, ending with `end`. */
+  changes: AsyncIterable<ChangeEvent>;
+  /** The new snapshot's disk capacity: a size record past it is refused. */
+  maxBytes: number;
+  /** Rebuilt chunks hashed and written at once while the next fills (default 4). */
+  parallel?: number;
+  signal?: AbortSignal;
+}
+
+export interface RebuildStats {
+  rangesWritten: number;
+  rangesZeroed: number;
+  /** Bytes received for `write` ranges (what the client read and sent). */
+  bytesWritten: number;
+  /** Bytes the `zero` ranges cover (nothing was sent for them). */
+  bytesZeroed: number;
+  /** Chunks whose bytes changed and were hashed and written again. */
+  chunksRebuilt: number;
+  /** Their bytes: a 64 KiB write inside a 4 MiB chunk rebuilds 4 MiB. */
+  bytesRebuilt: number;
+  /** Bytes of base chunks read to fill what the ranges left of a rebuilt chunk. */
+  bytesReadFromBase: number;
+  /** Chunks taken from the base without reading them. */
+  chunksReused: number;
+}
+
+export interface Rebuilt {
+  chunkSize: number;
+  totalLength: number;
+  chunks: ManifestChunk[];
+  stats: RebuildStats;
+}
+
+interface OpenChunk {
+  index: number;
+  bytes: Buffer;
+}
+
+/**
+ * A new snapshot's chunks from its base's plus changed ranges, in memory bounded by a few
+ * chunks: a range inside a chunk rebuilds that chunk (the rest of it read from the base), a
+ * chunk a `zero` range covers whole becomes the zero chunk without a read, and every other
+ * chunk is the base's, untouched. Ranges are checked as they arrive (inside the disk, sorted,
+ * not overlapping: RangeOrder). Rebuilt chunks are hashed here and written to the store
+ * (which keeps them for the writer's account); the caller writes the manifest.
+ */
+export async function rebuildFromBase(input: RebuildInput): Promise<Rebuilt> {
+  const { store, base, writer, maxBytes, signal } = input;
+  const parallel = input.parallel ?? 4;
+  const chunkSize = base.chunkSize;
+  let length = base.totalLength;
+  let order: RangeOrder | undefined;
+  const stats: RebuildStats = {
+    rangesWritten: 0,
+    rangesZeroed: 0,
+    bytesWritten: 0,
+    bytesZeroed: 0,
+    chunksRebuilt: 0,
+    bytesRebuilt: 0,
+    bytesReadFromBase: 0,
+    chunksReused: 0,
+  };
+  const rebuilt = new Map<number, ManifestChunk>();
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const zeroChunks = new Map<number, Promise<ManifestChunk>>();
+  let current: OpenChunk | undefined;
+  /** The first failed write, thrown at the next step (the writes run beside the reading). */
+  const throwFailure = () => {
+    if (failure) throw failure.error;
+  };
+
+  const sizeOf = (index: number) => chunkSizeAt(index, length, chunkSize);
+  const check = (range: { offset: number; length: number }) =>
+    (order ??= new RangeOrder(length)).check(range);
+
+  /** Chunk `index`, filled from the base unless [from, to) covers it whole (and zeros past the base). */
+  const open = async (index: number, from: number, to: number): Promise<OpenChunk> => {
+    const size = sizeOf(index);
+    const bytes = Buffer.from(new SharedArrayBuffer(size));
+    const start = index * chunkSize;
+    const old = base.chunks[index];
+    if (old && !(from <= start && to >= start + size)) {
+      const data = await readChunkOf(store, old.digest, base.snapshotId, index);
+      data.copy(bytes, 0, 0, Math.min(size, data.length));
+      stats.bytesReadFromBase += data.length;
+    }
+    return { index, bytes };
+  };
+
+  /** Hashes and writes the open chunk, a few at once, while the caller goes on. */
+  const close = async (): Promise<void> => {
+    if (!current) return;
+    const { index, bytes } = current;
+    current = undefined;
+    while (inFlight.size >= parallel) await Promise.race(inFlight);
+    throwFailure();
+    const write = (async () => {
+      const digest = await sha256HexAsync(bytes);
+      await putHashedChunk(store, digest, bytes, writer);
+      rebuilt.set(index, { digest, size: bytes.length });
+      stats.chunksRebuilt++;
+      stats.bytesRebuilt += bytes.length;
+    })()
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => inFlight.delete(write));
+    inFlight.add(write);
+  };
+
+  const chunkAt = async (index: number, from: number, to: number): Promise<OpenChunk> => {
+    if (current?.index === index) return current;
+    await close();
+    signal?.throwIfAborted();
+    current = await open(index, from, to);
+    return current;
+  };
+
+  /** The chunk of `size` zeros, stored once per rebuild. */
+  const zeroChunk = (size: number): Promise<ManifestChunk> => {
+    let chunk = zeroChunks.get(size);
+    if (!chunk) {
+      const bytes = Buffer.alloc(size);
+      const digest = sha256Hex(bytes);
+      chunk = putHashedChunk(store, digest, bytes, writer).then(() => ({ digest, size }));
+      zeroChunks.set(size, chunk);
+    }
+    return chunk;
+  };
+
+  const zero = async (offset: number, end: number): Promise<void> => {
+    for (let index = Math.floor(offset / chunkSize); index * chunkSize < end; index++) {
+      const start = index * chunkSize;
+      const size = sizeOf(index);
+      if (offset <= start && end >= start + size && current?.index !== index) {
+        rebuilt.set(index, await zeroChunk(size));
+        continue;
+      }
+      const chunk = await chunkAt(index, offset, end);
+      chunk.bytes.fill(0, Math.max(offset - start, 0), Math.min(end - start, size));
+    }
+  };
+
+  try {
+    let cursor = 0;
+    let writeEnd = 0;
+    let writeStart = 0;
+    let ended = false;
+    for await (const event of input.changes) {
+      if (ended)
+        throw new ChangedRangeError(
+          'InvalidParameter.ChangesFormat',
+          'records follow the end record',
+        );
+      switch (event.kind) {
+        case 'size':
+          if (order)
+            throw new ChangedRangeError(
+              'InvalidParameter.ChangesFormat',
+              'the size must come before any range',
+            );
+          if (event.size > maxBytes)
+            throw new ChangedRangeError(
+              'UnsupportedOperation.SnapshotDataTooLarge',
+              `the new size (${event.size} bytes) is larger than the disk (${maxBytes} bytes)`,
+            );
+          length = event.size;
+          break;
+        case 'write':
+          check(event);
+          stats.rangesWritten++;
+          cursor = writeStart = event.offset;
+          writeEnd = event.offset + event.length;
+          break;
+        case 'bytes': {
+          let piece = event.bytes;
+          if (cursor + piece.length > writeEnd)
+            throw new ChangedRangeError(
+              'InvalidParameter.ChangesFormat',
+              'more bytes than the range declares',
+            );
+          stats.bytesWritten += piece.length;
+          while (piece.length > 0) {
+            const index = Math.floor(cursor / chunkSize);
+            const chunk = await chunkAt(index, writeStart, writeEnd);
+            const within = cursor - index * chunkSize;
+            const n = Math.min(piece.length, chunk.bytes.length - within);
+            piece.copy(chunk.bytes, within, 0, n);
+            cursor += n;
+            piece = piece.subarray(n);
+          }
+          break;
+        }
+        case 'zero':
+          check(event);
+          stats.rangesZeroed++;
+          stats.bytesZeroed += event.length;
+          await zero(event.offset, event.offset + event.length);
+          break;
+        case 'end':
+          ended = true;
+          break;
+      }
+    }
+    if (!ended)
+      throw new ChangedRangeError(
+        'InvalidParameter.ChangesFormat',
+        'the changes ended without their end record',
+      );
+    await close();
+    await Promise.all(inFlight);
+    throwFailure();
+    // Chunks no range touched: the base's as they are, unless a new size cut or extended them.
+    for (let index = 0; index < chunkCount(length, chunkSize); index++) {
+      if (rebuilt.has(index)) continue;
+      const old = base.chunks[index];
+      if (old && old.size === sizeOf(index)) {
+        stats.chunksReused++;
+        continue;
+      }
+      if (!old) {
+        rebuilt.set(index, await zeroChunk(sizeOf(index)));
+        continue;
+      }
+      current = await open(index, 0, 0);
+      await close();
+    }
+    await Promise.all(inFlight);
+    throwFailure();
+    await Promise.all(zeroChunks.values());
+  } finally {
+    // Nothing keeps writing after the answer, whatever it is.
+    await Promise.allSettled([...inFlight, ...zeroChunks.values()]);
+  }
+  const chunks = Array.from({ length: chunkCount(length, chunkSize) }, (_, index) => {
+    const chunk = rebuilt.get(index) ?? base.chunks[index];
+    if (!chunk) throw new Error(`chunk ${index} was neither rebuilt nor in the base`);
+    return chunk;
+  });
+  return { chunkSize, totalLength: length, chunks, stats };
+}
