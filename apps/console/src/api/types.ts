@@ -1,71 +1,47 @@
 /**
- * The v1 API's answers as the console reads them (PRODUCT.md §3). The catalog's OpenAPI
- * document does not describe responses yet, so they are typed here from the domain's read
- * models (which the API returns less the account id) and the few envelopes around them.
+ * The v1 API's answers as the console reads them: the catalog's own response classes (the
+ * ones its OpenAPI document is generated from, in @snapferry/contracts), imported as types
+ * only, so a change to an answer fails the console's type check instead of drifting from a
+ * hand copy. The event log's entries are typed by the domain's events on top.
  */
 import type {
-  CatalogEvent,
-  GeoRestriction,
-  PolicyDefinition,
-  PolicyFailure,
-  RecoveryPointState,
-  Region,
-  ReplicationView,
-  SnapshotView,
-  SnapshotViewState,
-} from '@snapferry/domain';
+  CopiesResponse,
+  DestinationResultResponse,
+  EventResponse,
+  PolicyListResponse,
+  PolicyResponse,
+  PolicyStatusResponse,
+  RecoveryPointResponse,
+  RegionResponse,
+  RegionsResponse,
+  ReplicationResponse,
+  SnapshotListResponse,
+  SnapshotResponse,
+} from '@snapferry/contracts';
+import type { CatalogEvent, SnapshotViewState } from '@snapferry/domain';
 
 export type SnapshotState = SnapshotViewState;
 
-/** `GET /v1/snapshots/{id}`: the status view's document without the account. */
-export type Snapshot = Omit<SnapshotView, 'accountId'>;
+/** `GET /v1/snapshots/{id}`. */
+export type Snapshot = SnapshotResponse;
 export type CopyingTo = Snapshot['copyingToRegions'][number];
+export type SnapshotList = SnapshotListResponse;
+export type RegionWithUsage = RegionResponse;
+export type RegionsAnswer = RegionsResponse;
+export type DestinationResult = DestinationResultResponse;
+export type CopiesAnswer = CopiesResponse;
+/** `GET /v1/replications/{id}`. */
+export type Replication = ReplicationResponse;
 
-export interface SnapshotList {
-  region: string;
-  total: number;
-  offset: number;
-  limit: number;
-  snapshots: Snapshot[];
-}
-
-export interface RegionWithUsage extends Region {
-  snapshotsUsed: number;
-}
-
-export interface RegionsAnswer {
-  regions: RegionWithUsage[];
-  geoRestrictions: GeoRestriction[];
-}
-
-export interface DestinationResult {
-  destinationRegion: string;
-  snapshotId?: string;
-  replicationId?: string;
-  code: string;
-  message: string;
-}
-
-export interface CopiesAnswer {
-  sourceSnapshotId: string;
-  results: DestinationResult[];
-}
-
-/** `GET /v1/replications/{id}`: the replication view without the account. */
-export type Replication = Omit<ReplicationView, 'accountId'> & { bytesCopied: number };
-
-/** One entry of the event log (`GET /v1/events`, `GET /v1/events/stream`). */
-export interface LoggedEvent<E extends CatalogEvent = CatalogEvent> {
-  globalPosition: string;
-  eventId: string;
-  streamId: string;
-  streamPosition: number;
+/** One entry of the event log (`GET /v1/events`, `GET /v1/events/stream`), typed by its event. */
+export type LoggedEvent<E extends CatalogEvent = CatalogEvent> = Omit<
+  EventResponse,
+  'type' | 'data' | 'metadata'
+> & {
   type: E['type'];
-  version: number;
   data: E['data'];
   metadata: Record<string, unknown>;
-  recordedAt: string;
-}
+};
 
 export interface EventPage {
   events: LoggedEvent[];
@@ -73,34 +49,9 @@ export interface EventPage {
 }
 
 /** `GET /v1/policies/{id}`: the definition with its id, refusals and times. */
-export interface Policy extends PolicyDefinition {
-  policyId: string;
-  failures: PolicyFailure[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface PolicyList {
-  total: number;
-  offset: number;
-  limit: number;
-  policies: Policy[];
-}
-
+export type Policy = PolicyResponse;
+export type PolicyList = PolicyListResponse;
 /** One selected disk in one destination: its newest NORMAL copy and how old its data is. */
-export interface RecoveryPoint {
-  diskId: string;
-  region: string;
-  snapshotId: string | null;
-  recoversTo: string | null;
-  ageSeconds: number | null;
-  state: RecoveryPointState;
-}
-
+export type RecoveryPoint = RecoveryPointResponse;
 /** `GET /v1/policies/{id}/status`. */
-export interface PolicyStatus {
-  policyId: string;
-  rpoMinutes: number;
-  evaluatedAt: string;
-  recoveryPoints: RecoveryPoint[];
-}
+export type PolicyStatus = PolicyStatusResponse;

@@ -9,6 +9,7 @@ const answer = (used: Record<string, number> = {}, quota = 500): RegionsAnswer =
     snapshotsUsed: used[r.id] ?? 0,
   })),
   geoRestrictions: defaultRegionCatalog.geoRestrictions,
+  chunkSize: 4 * 1024 * 1024,
 });
 
 const source = (region = 'ap-guangzhou', copyingTo: string[] = []) => ({
@@ -20,6 +21,8 @@ const source = (region = 'ap-guangzhou', copyingTo: string[] = []) => ({
     replicationId: `repl-cccc000${i}`,
     state: 'COPYING_FROM_REMOTE' as const,
     percent: 10,
+    deadline: null,
+    deadlineMissedAt: null,
   })),
 });
 

@@ -34,7 +34,20 @@ export function applyProgress(
       const evolved = evolveSnapshotView({ ...row, accountId: '' }, event, row.snapshotId);
       if (!evolved) return row;
       const { accountId: _accountId, ...shown } = evolved;
-      return { ...shown, updatedAt: row.updatedAt };
+      // The answer's shape, with what the view moved: fields the view does not keep stay as read.
+      return {
+        ...row,
+        ...shown,
+        tags: shown.tags ?? row.tags,
+        deadline: shown.deadline ?? null,
+        deadlineMissedAt: shown.deadlineMissedAt ?? null,
+        copyingToRegions: shown.copyingToRegions.map((c) => ({
+          ...c,
+          deadline: c.deadline ?? null,
+          deadlineMissedAt: c.deadlineMissedAt ?? null,
+        })),
+        updatedAt: row.updatedAt,
+      };
     });
   }
   return next;

@@ -11,6 +11,9 @@ const row = (over: Partial<Snapshot>): Snapshot => ({
   diskSizeGiB: 1,
   name: 'Copied snap-source01 from ap-guangzhou',
   encrypted: false,
+  tags: [],
+  deadline: null,
+  deadlineMissedAt: null,
   state: 'COPYING_FROM_REMOTE',
   percent: 10,
   sizeBytes: null,
@@ -41,6 +44,8 @@ const source = row({
       replicationId: 'repl-aaaa0001',
       state: 'COPYING_FROM_REMOTE',
       percent: 10,
+      deadline: null,
+      deadlineMissedAt: null,
     },
   ],
 });
