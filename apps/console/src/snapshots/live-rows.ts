@@ -31,7 +31,9 @@ export function applyProgress(
     const ids = snapshotViewIds(event);
     next = next.map((row) => {
       if (!ids.includes(row.snapshotId)) return row;
-      const evolved = evolveSnapshotView({ ...row, accountId: '' }, event, row.snapshotId);
+      const { baseSnapshotId, ...rest } = row;
+      const view = { ...rest, accountId: '', ...(baseSnapshotId ? { baseSnapshotId } : {}) };
+      const evolved = evolveSnapshotView(view, event, row.snapshotId);
       if (!evolved) return row;
       const { accountId: _accountId, ...shown } = evolved;
       // The answer's shape, with what the view moved: fields the view does not keep stay as read.
@@ -39,6 +41,8 @@ export function applyProgress(
         ...row,
         ...shown,
         tags: shown.tags ?? row.tags,
+        root: shown.root ?? row.root,
+        baseSnapshotId: row.baseSnapshotId,
         deadline: shown.deadline ?? null,
         deadlineMissedAt: shown.deadlineMissedAt ?? null,
         copyingToRegions: shown.copyingToRegions.map((c) => ({

@@ -14,6 +14,8 @@ const row = (over: Partial<Snapshot>): Snapshot => ({
   tags: [],
   deadline: null,
   deadlineMissedAt: null,
+  root: null,
+  baseSnapshotId: null,
   state: 'COPYING_FROM_REMOTE',
   percent: 10,
   sizeBytes: null,
