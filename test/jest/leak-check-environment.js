@@ -53,7 +53,15 @@ class LeakCheckEnvironment extends NodeEnvironment {
         const created = {};
         Error.captureStackTrace(created, init);
         Error.stackTraceLimit = limit;
-        live.set(asyncId, { type, resource, created, parent: live.get(triggerAsyncId) });
+        const parent = live.get(triggerAsyncId);
+        // Only handles are kept: a reference would stop other resources being collected, and
+        // some (an HTTP message) are destroyed only when collected.
+        live.set(asyncId, {
+          type,
+          resource: handleTypes.has(type) ? resource : undefined,
+          created,
+          parent,
+        });
       },
       destroy: (asyncId) => void live.delete(asyncId),
     });
