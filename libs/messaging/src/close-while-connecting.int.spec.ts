@@ -1,4 +1,4 @@
-import { createTestBroker, type TestBroker } from '@snapferry/testing';
+import { createTestBroker, waitFor, type TestBroker } from '@snapferry/testing';
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { AmqpConnectionManager, ConnectionClosedError } from '.';
@@ -55,7 +55,7 @@ describe('closing the connection manager while it connects', () => {
     await broker.cleanup();
   });
 
-  it('waits for the connect under way and closes its connection before resolving', async () => {
+  it('waits for the connect under way, which closes the connection it opened', async () => {
     const target = new URL(broker.url);
     gate = await startGate(target);
     const url = new URL(broker.url);
@@ -65,7 +65,10 @@ describe('closing the connection manager while it connects', () => {
 
     const started = manager.start();
     const startFailure = expect(started).rejects.toBeInstanceOf(ConnectionClosedError);
-    while (gate.accepted.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor(() => gate.accepted.length > 0, {
+      intervalMs: 10,
+      what: 'a connect at the gate',
+    });
 
     let closed = false;
     const closing = manager.close().then(() => void (closed = true));
@@ -77,7 +80,7 @@ describe('closing the connection manager while it connects', () => {
     await closing;
     await startFailure;
     const [socket] = gate.accepted;
-    // The broker's side of the half-made connection is already closed or closing, none left.
+    // The gate's end of that connection closes too: nothing of the manager is left open.
     if (!socket!.destroyed) await once(socket!, 'close');
     expect(manager.isConnected()).toBe(false);
     expect(gate.accepted).toHaveLength(1);
