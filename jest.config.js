@@ -18,7 +18,10 @@ const swc = [
 ];
 const base = {
   rootDir: __dirname,
-  testEnvironment: 'node',
+  // Fails a test file that leaves a socket, server, process or timer open (test/jest/).
+  testEnvironment: '<rootDir>/test/jest/leak-check-environment.js',
+  // Fails the run, naming what is open, if Jest has not exited 15 s after the last test.
+  globalTeardown: '<rootDir>/test/jest/exit-watchdog.js',
   // eventsource-parser ships ES modules only: compiled to CommonJS like our own code.
   transform: { '^.+\\.ts$': swc, '/node_modules/eventsource-parser/.+\\.js$': swc },
   transformIgnorePatterns: ['/node_modules/(?!eventsource-parser/)'],

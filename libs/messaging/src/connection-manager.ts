@@ -50,6 +50,8 @@ export class AmqpConnectionManager {
   private closed = false;
   private attempt = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** The connect in progress, if any: close() waits for it, or its connection outlives close(). */
+  private connecting: Promise<void> | undefined;
   private wakeFirstWaiter: ((error?: Error) => void) | undefined;
   private readonly logger: MessagingLogger;
   /** Why the last connection was lost or refused. */
@@ -63,7 +65,7 @@ export class AmqpConnectionManager {
   start(): Promise<void> {
     this.started ??= new Promise<void>((resolve, reject) => {
       this.wakeFirstWaiter = (error) => (error ? reject(error) : resolve());
-      void this.tryConnect();
+      this.connectNow();
     });
     return this.started;
   }
@@ -118,6 +120,8 @@ export class AmqpConnectionManager {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
+    // A connect under way closes its own connection once it sees `closed`; it never rejects.
+    await this.connecting;
     this.wakeFirstWaiter?.(
       new ConnectionClosedError('connection manager closed before connecting'),
     );
@@ -126,6 +130,13 @@ export class AmqpConnectionManager {
     if (connection)
       await closeQuietly('the AMQP connection', () => connection.close(), this.logger);
     this.logger.info({ connectionName: this.options.connectionName }, 'AMQP connection closed');
+  }
+
+  private connectNow(): void {
+    const attempt = this.tryConnect().finally(() => {
+      if (this.connecting === attempt) this.connecting = undefined;
+    });
+    this.connecting = attempt;
   }
 
   private async tryConnect(): Promise<void> {
@@ -150,6 +161,14 @@ export class AmqpConnectionManager {
       timeout: 10_000,
       clientProperties: { connection_name: connectionName },
     });
+    if (this.closed) {
+      await closeQuietly(
+        'an AMQP connection opened after close()',
+        () => connection.close(),
+        this.logger,
+      );
+      throw new ConnectionClosedError('connection manager closed while connecting');
+    }
     // A burst of publishes or acks leaves in one write (see write-coalescer.ts).
     if (!coalesceWrites(connection))
       this.logger.warn({}, 'amqplib internals changed: frames are written one by one');
@@ -217,7 +236,7 @@ export class AmqpConnectionManager {
     );
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.tryConnect();
+      this.connectNow();
     }, delayMs);
   }
 }

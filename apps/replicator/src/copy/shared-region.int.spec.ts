@@ -334,10 +334,11 @@ describe('several replicators of one region (real PostgreSQL, RabbitMQ and files
         requestedAt: new Date().toISOString(),
       },
     });
+    let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       copying.then(() => 'ended'),
-      new Promise((resolve) => setTimeout(() => resolve('still copying'), 5_000)),
-    ]);
+      new Promise((resolve) => (timer = setTimeout(() => resolve('still copying'), 5_000))),
+    ]).finally(() => clearTimeout(timer));
     expect(outcome).toBe('ended');
     expect(Date.now() - cancelledAt).toBeLessThan(5_000);
     expect(eventsOf(id, 'ReplicationCancelled')).toHaveLength(1);

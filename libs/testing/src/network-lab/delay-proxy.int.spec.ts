@@ -4,9 +4,16 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { startDelayProxy } from './delay-proxy';
 import { type TcpProxy } from './tcp-proxy';
 
+/** Every socket the test servers accepted: server.close() leaves them open (one never reads). */
+const accepted = new Set<Socket>();
+
 /** A server on loopback; `onConnection` decides what it does. */
 async function listen(onConnection: (socket: Socket) => void): Promise<Server> {
-  const server = createServer({ allowHalfOpen: true }, onConnection);
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    accepted.add(socket);
+    socket.on('close', () => accepted.delete(socket));
+    onConnection(socket);
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return server;
@@ -18,7 +25,10 @@ describe('delay proxy', () => {
   const proxies: TcpProxy[] = [];
   afterEach(async () => {
     await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
-    for (const server of servers.splice(0)) server.close();
+    for (const socket of accepted) socket.destroy();
+    await Promise.all(
+      servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))),
+    );
   });
 
   async function proxyTo(server: Server, delayMs: number, maxBufferedBytes?: number) {
