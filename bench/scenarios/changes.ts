@@ -212,7 +212,10 @@ async function onChunks(
   } else
     rows.push({
       scenario,
-      figure: 'the first full upload with the CLI s',
+      // The bench image repeats its bytes every 4 MiB but for a 4 KiB head: at 512 KiB, seven
+      // chunks in eight are the same everywhere and are sent once. Not a real disk's first upload.
+      figure:
+        'the first full upload with the CLI s (7 of 8 chunks of the bench image dedupe at 512 KiB: not comparable)',
       value: full.seconds,
       unit: 's',
       baseline: 'the same with 4 MiB chunks',
@@ -230,8 +233,10 @@ async function onChunks(
       figure: `create --base --changed-ranges s (${scattered.length} scattered 64 KiB writes: ${day2.chunksRebuilt} chunks, ${(day2.bytesRebuilt / MiB).toFixed(0)} MiB rebuilt)`,
       value: day2.seconds,
       unit: 's',
-      baseline: base,
-      baselineValue: full.seconds,
+      // With 512 KiB chunks the baseline stays the 4 MiB stack's first upload: the cost of a
+      // first upload of 1 GiB of distinct data (see the row above).
+      baseline: chunkSize ? 'the first full upload with the CLI, 4 MiB chunks' : base,
+      baselineValue: chunkSize ? fourMiBFull : full.seconds,
       better: 'lower',
     },
     {
