@@ -47,6 +47,7 @@ export class RegionStores {
   private readonly local: Set<string>;
   private readonly clients = new Map<string, Promise<S3Client>>();
   private pool: Pool | undefined;
+  private closed = false;
 
   constructor(private readonly options: RegionStoresOptions) {
     this.local = new Set(options.local ?? []);
@@ -118,6 +119,7 @@ export class RegionStores {
 
   /** Closes the chunk index's connections and the buckets' clients. */
   async close(): Promise<void> {
+    this.closed = true;
     const clients = [...this.clients.values()];
     this.clients.clear();
     for (const client of clients) (await client.catch(() => undefined))?.destroy();
@@ -176,6 +178,9 @@ export class RegionStores {
   }
 
   private indexPool(): Pool {
+    // A call that outlives close() (a sweep still finishing) must not open a new pool that
+    // nothing would ever end.
+    if (this.closed) throw new Error('the region stores are closed (the service is stopping)');
     if (!this.pool) {
       const url = this.options.indexDatabaseUrl;
       if (!url)
@@ -186,6 +191,10 @@ export class RegionStores {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { Pool } = require('pg') as typeof import('pg');
       this.pool = new Pool({ connectionString: url, max: 10 });
+      // An idle connection the server closed (a restart, a terminated backend, a dropped
+      // database) is dropped by the pool and replaced on next use; without a listener its
+      // 'error' would end the process. A query in flight still fails with its own error.
+      this.pool.on('error', () => undefined);
     }
     return this.pool;
   }
