@@ -23,6 +23,7 @@ import { DownloadFailures } from './download-failures';
 import { dropUnrecordedManifest, recordDataStored, storageFull } from './record-data-stored';
 import { UploadLeases } from './upload-leases';
 import { UploadMemory } from './upload-memory';
+import { abortedWhenClientGoes, assertOctetStream, leaseWithMemory } from './upload-preamble';
 
 /**
  * Upload and read-back of a snapshot's bytes. The state is checked before a byte is read;
@@ -49,12 +50,7 @@ export class SnapshotData {
     request: Request,
     requestId: string,
   ) {
-    if (!contentType?.startsWith('application/octet-stream'))
-      throw new ApiError(
-        415,
-        'InvalidParameter.ContentType',
-        'send the disk image as application/octet-stream',
-      );
+    assertOctetStream(contentType, 'the disk image');
     const snapshot = assertUploadAllowed(
       await this.store.snapshotState(snapshotId),
       caller.accountId,
@@ -68,27 +64,17 @@ export class SnapshotData {
         'UnsupportedOperation.SnapshotDataTooLarge',
         `the image is larger than the disk (${snapshot.diskSizeGiB} GiB)`,
       );
-    // The chunk buffers storeStream fills, under the caller's share of the upload memory.
-    const buffers = this.memory.reserve(
+    // The chunk buffers storeStream fills, under the caller's share of the upload memory; one
+    // upload per snapshot at a time, across catalog instances.
+    const { lease, buffers } = await leaseWithMemory(
+      this.leases,
+      this.memory,
       caller,
+      snapshotId,
       storeStreamMemory(this.config.chunkSize, declared >= 0 ? declared : Infinity),
     );
-    // One upload per snapshot at a time, across catalog instances.
-    const lease = await this.leases.acquire(snapshotId).catch((error: unknown) => {
-      buffers.release();
-      throw error;
-    });
-    if (!lease) {
-      buffers.release();
-      throw new ApiError(
-        409,
-        'UnsupportedOperation.UploadInProgress',
-        `an upload of ${snapshotId} is already in progress`,
-      );
-    }
     const regionStore = this.regionStores.get(snapshot.region);
-    const aborted = new AbortController();
-    request.on('close', () => !request.complete && aborted.abort(new Error('client went away')));
+    const aborted = abortedWhenClientGoes(request);
     const signal = AbortSignal.any([aborted.signal, lease.lost]);
     try {
       await dropUnrecordedManifest(

@@ -22,6 +22,7 @@ import { CONFIG, LOGGER } from '../../tokens';
 import { recordDataStored, whenStorageFull } from '../record-data-stored';
 import { UploadLeases } from '../upload-leases';
 import { UploadMemory } from '../upload-memory';
+import { abortedWhenClientGoes, assertOctetStream, leaseWithMemory } from '../upload-preamble';
 
 const GiB = 1024 ** 3;
 /** Chunks a rebuild holds at once: the one filling and those being hashed and written. */
@@ -53,12 +54,7 @@ export class StoreChanges {
     request: Request,
     requestId: string,
   ): Promise<ChangesStoredResponse> {
-    if (!contentType?.startsWith('application/octet-stream'))
-      throw new ApiError(
-        415,
-        'InvalidParameter.ContentType',
-        'send the changes as application/octet-stream',
-      );
+    assertOctetStream(contentType, 'the changes');
     const { snapshot, base } = await this.allowed(caller, snapshotId);
     const region = this.regionStores.get(snapshot.region);
     const baseManifest = await region.getManifest(base.snapshotId);
@@ -69,21 +65,14 @@ export class StoreChanges {
         `base snapshot ${base.snapshotId} has no data in ${snapshot.region} any more`,
       );
     // The chunks being filled and written, and the base chunk read into one.
-    const buffers = this.memory.reserve(caller, (rebuildParallel + 2) * baseManifest.chunkSize);
-    const lease = await this.leases.acquire(snapshotId).catch((error: unknown) => {
-      buffers.release();
-      throw error;
-    });
-    if (!lease) {
-      buffers.release();
-      throw new ApiError(
-        409,
-        'UnsupportedOperation.UploadInProgress',
-        `an upload of ${snapshotId} is already in progress`,
-      );
-    }
-    const aborted = new AbortController();
-    request.on('close', () => !request.complete && aborted.abort(new Error('client went away')));
+    const { lease, buffers } = await leaseWithMemory(
+      this.leases,
+      this.memory,
+      caller,
+      snapshotId,
+      (rebuildParallel + 2) * baseManifest.chunkSize,
+    );
+    const aborted = abortedWhenClientGoes(request);
     try {
       // The base's chunks stay while this runs, whatever happens to the base meanwhile.
       await region

@@ -9,13 +9,13 @@ import {
   RegionStores,
   type RegionStore,
 } from '@snapferry/storage';
-import { ApiError } from '../../http/api-error';
 import type { Caller } from '../../http/api-keys';
 import { SnapshotQueries } from '../../snapshots/snapshot-queries';
 import { CatalogStore } from '../../store/catalog-store';
 import { CONFIG, LOGGER } from '../../tokens';
 import { recordDataStored, whenStorageFull } from '../record-data-stored';
 import { UploadLeases } from '../upload-leases';
+import { acquireUploadLease } from '../upload-preamble';
 import { samePlan, validateUploadPlan, type UploadPlan } from './upload-plan';
 import { UploadPlans } from './upload-plans';
 
@@ -92,13 +92,7 @@ export class DeclareManifest {
     requestId: string,
   ): Promise<UploadPlanResponse> {
     // One upload per snapshot at a time: a streaming upload of it cannot run meanwhile.
-    const lease = await this.leases.acquire(snapshotId);
-    if (!lease)
-      throw new ApiError(
-        409,
-        'UnsupportedOperation.UploadInProgress',
-        `an upload of ${snapshotId} is already in progress`,
-      );
+    const lease = await acquireUploadLease(this.leases, snapshotId);
     try {
       // Checked again under the lease: an upload that ended meanwhile has appended its event.
       assertUploadAllowed(await this.store.snapshotState(snapshotId), caller.accountId, snapshotId);

@@ -9,6 +9,7 @@ import { CatalogStore } from '../../store/catalog-store';
 import { whenStorageFull } from '../record-data-stored';
 import { ChunkBodies } from './chunk-body';
 import { UploadPlans } from './upload-plans';
+import { assertOctetStream } from '../upload-preamble';
 
 /**
  * `PUT /v1/snapshots/{id}/data/chunks/{digest}`: one chunk of a declared manifest. Idempotent
@@ -31,12 +32,7 @@ export class PutChunk {
     contentType: string | undefined,
     request: IncomingMessage,
   ): Promise<ChunkStoredResponse> {
-    if (!contentType?.startsWith('application/octet-stream'))
-      throw new ApiError(
-        415,
-        'InvalidParameter.ContentType',
-        'send the chunk as application/octet-stream',
-      );
+    assertOctetStream(contentType, 'the chunk');
     const snapshot = assertUploadAllowed(
       await this.store.snapshotState(snapshotId),
       caller.accountId,
