@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { BetaResponse, RebuildResponse } from '@snapferry/contracts';
 import type { ContextOf } from './context';
 import { hashKeyCommand } from './hash-key';
 import { scrubCommand } from './scrub';
@@ -20,7 +21,7 @@ export function adminCommands(program: Command, contextOf: ContextOf): void {
       .description(`${verb} cross-region replication for an account`)
       .action(async (accountId: string, _options: unknown, command: Command) => {
         const ctx = contextOf(command);
-        const answer = await ctx.api.json<{ accountId: string; betaEnabled: boolean }>(
+        const answer = await ctx.api.json<BetaResponse>(
           method,
           `/v1/accounts/${encodeURIComponent(accountId)}/beta`,
         );
@@ -39,10 +40,7 @@ export function adminCommands(program: Command, contextOf: ContextOf): void {
     )
     .action(async (_options: unknown, command: Command) => {
       const ctx = contextOf(command);
-      const answer = await ctx.api.json<{ rebuilt: boolean }>(
-        'POST',
-        '/v1/admin/projections/rebuild',
-      );
+      const answer = await ctx.api.json<RebuildResponse>('POST', '/v1/admin/projections/rebuild');
       ctx.out.result(answer, () => 'read models cleared; the projector is replaying the event log');
     });
 
