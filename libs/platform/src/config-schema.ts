@@ -24,48 +24,58 @@ const refuse = (ctx: z.RefinementCtx, message: string) => {
   return z.NEVER;
 };
 
+/** How a variable's text is read, made for its name (which its refusals say). */
+type SchemaOf<T> = (name: string) => z.ZodType<T, string | undefined>;
+
 /** Text as given; unset: `fallback` (an empty value is kept, as the services always did). */
-const text = (fallback: string) =>
+const text = (fallback: string) => () =>
   z
     .string()
     .optional()
     .transform((raw) => raw ?? fallback);
 
 /** Trimmed text, or null when unset or blank. */
-const optionalText = () =>
+const optionalText = () => () =>
   z
     .string()
     .optional()
     .transform((raw) => raw?.trim() || null);
 
 /** An integer ≥ `min`; unset or empty: `fallback`. */
-const integer = (name: string, fallback: number, min = 0) =>
-  z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      if (raw === undefined || raw === '') return fallback;
-      const value = Number(raw);
-      if (!Number.isInteger(value) || value < min)
-        return refuse(ctx, `${name} must be an integer ≥ ${min}, got "${raw}"`);
-      return value;
-    });
+const integer =
+  (fallback: number, min = 0) =>
+  (name: string) =>
+    z
+      .string()
+      .optional()
+      .transform((raw, ctx) => {
+        if (raw === undefined || raw === '') return fallback;
+        const value = Number(raw);
+        if (!Number.isInteger(value) || value < min)
+          return refuse(ctx, `${name} must be an integer ≥ ${min}, got "${raw}"`);
+        return value;
+      });
+
+/** Read by a parser of ours that throws a ConfigError naming the variable. */
+const parsedBy =
+  <T>(parse: (name: string, raw: string | undefined) => T) =>
+  (name: string) =>
+    z
+      .string()
+      .optional()
+      .transform((raw, ctx) => {
+        try {
+          return parse(name, raw);
+        } catch (error) {
+          return refuse(ctx, (error as Error).message);
+        }
+      });
 
 /** A byte count (`536870912`, `512MiB`); unset or empty: null (the caller's default). */
-const byteSize = (name: string) =>
-  z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      try {
-        return parseByteSize(name, raw, 0) || null;
-      } catch (error) {
-        return refuse(ctx, (error as Error).message);
-      }
-    });
+const byteSize = () => parsedBy((name, raw) => parseByteSize(name, raw, 0) || null);
 
 /** Comma-separated names, trimmed, none empty. */
-const list = () =>
+const list = () => () =>
   z
     .string()
     .optional()
@@ -78,10 +88,10 @@ const list = () =>
 
 const variable = <T>(
   name: string,
-  schema: z.ZodType<T, string | undefined>,
+  schemaOf: SchemaOf<T>,
   defaultText: string,
   meaning: string,
-): EnvVariable<T> => ({ name, schema, defaultText, meaning });
+): EnvVariable<T> => ({ name, schema: schemaOf(name), defaultText, meaning });
 
 /** What the catalog and the replicators read at start (`loadConfig`), in the README's order. */
 export const serviceVariables = {
@@ -103,10 +113,10 @@ export const serviceVariables = {
     '`amqp://guest:guest@127.0.0.1:5672`',
     'RabbitMQ',
   ),
-  PORT: variable('PORT', integer('PORT', 3000), '`3000`', "the catalog's HTTP port"),
+  PORT: variable('PORT', integer(3000), '`3000`', "the catalog's HTTP port"),
   REPLICATOR_PORT: variable(
     'REPLICATOR_PORT',
-    integer('REPLICATOR_PORT', 3001),
+    integer(3001),
     '`3001`',
     "a replicator's `/health`, `/metrics` and store service (`/v1/store/`) port",
   ),
@@ -124,24 +134,25 @@ export const serviceVariables = {
   ),
   SNAPFERRY_CLOUD_KEYS: variable(
     'SNAPFERRY_CLOUD_KEYS',
-    z.string().optional(),
+    () => z.string().optional(),
     'none: the endpoint is off (`npm start`: development key)',
     '`<SecretId>:<SecretKey>=<accountId>:<role>`, comma-separated, for `POST /`',
   ),
   SNAPFERRY_DEVELOPMENT_KEYS: variable(
     'SNAPFERRY_DEVELOPMENT_KEYS',
-    z
-      .string()
-      .optional()
-      .transform((raw, ctx) => {
-        const value = raw?.trim() ?? '';
-        if (value === '1') return true;
-        if (value === '' || value === '0') return false;
-        return refuse(
-          ctx,
-          `SNAPFERRY_DEVELOPMENT_KEYS must be 1 (npm start sets it, for a developer machine only) or unset; got "${value.slice(0, 20)}"`,
-        );
-      }),
+    () =>
+      z
+        .string()
+        .optional()
+        .transform((raw, ctx) => {
+          const value = raw?.trim() ?? '';
+          if (value === '1') return true;
+          if (value === '' || value === '0') return false;
+          return refuse(
+            ctx,
+            `SNAPFERRY_DEVELOPMENT_KEYS must be 1 (npm start sets it, for a developer machine only) or unset; got "${value.slice(0, 20)}"`,
+          );
+        }),
     'unset (`npm start`: `1`)',
     '`1`: unset key variables take the public development keys (Security)',
   ),
@@ -159,37 +170,37 @@ export const serviceVariables = {
   ),
   REPLICATOR_MAX_BYTES_PER_SEC: variable(
     'REPLICATOR_MAX_BYTES_PER_SEC',
-    integer('REPLICATOR_MAX_BYTES_PER_SEC', 0).transform((bytes) => (bytes > 0 ? bytes : null)),
+    (name) => integer(0)(name).transform((bytes) => (bytes > 0 ? bytes : null)),
     'none',
     'per-region bandwidth limit for copies',
   ),
   REPLICATOR_MAX_CONCURRENT_COPIES: variable(
     'REPLICATOR_MAX_CONCURRENT_COPIES',
-    integer('REPLICATOR_MAX_CONCURRENT_COPIES', 20, 1),
+    integer(20, 1),
     '`20`',
     'copies in flight per region (all its replicators); the rest wait in the queue',
   ),
   REPLICATOR_CLAIM_LEASE_MS: variable(
     'REPLICATOR_CLAIM_LEASE_MS',
-    integer('REPLICATOR_CLAIM_LEASE_MS', 30_000, 1_000),
+    integer(30_000, 1_000),
     '`30000`',
     "a replicator's claim on a copy lapses this long after its last heartbeat",
   ),
   SNAPFERRY_CHUNK_SIZE: variable(
     'SNAPFERRY_CHUNK_SIZE',
-    integer('SNAPFERRY_CHUNK_SIZE', 4 * 1024 * 1024, 1024),
+    integer(4 * 1024 * 1024, 1024),
     '`4194304`',
     'chunk size in bytes for new uploads',
   ),
   SNAPFERRY_DELIVERY_LIMIT: variable(
     'SNAPFERRY_DELIVERY_LIMIT',
-    integer('SNAPFERRY_DELIVERY_LIMIT', 10, 1),
+    integer(10, 1),
     '`10`',
     'deliveries of a message before it is dead-lettered (quorum `x-delivery-limit`)',
   ),
   SNAPFERRY_GC_GRACE_MS: variable(
     'SNAPFERRY_GC_GRACE_MS',
-    integer('SNAPFERRY_GC_GRACE_MS', 10 * 60 * 1000),
+    integer(10 * 60 * 1000),
     '`600000`',
     'chunks younger than this are never collected (uploads and copies in flight)',
   ),
@@ -201,46 +212,37 @@ export const serviceVariables = {
   ),
   SNAPFERRY_REGION_RETRY_MS: variable(
     'SNAPFERRY_REGION_RETRY_MS',
-    integer('SNAPFERRY_REGION_RETRY_MS', 10 * 60 * 1000),
+    integer(10 * 60 * 1000),
     '`600000`',
     "how long a call to another region's store retries before a copy fails",
   ),
   SNAPFERRY_GC_INTERVAL_MS: variable(
     'SNAPFERRY_GC_INTERVAL_MS',
-    integer('SNAPFERRY_GC_INTERVAL_MS', 60 * 1000),
+    integer(60 * 1000),
     '`60000`',
     'after deletions, a region is swept for garbage at most once per this interval',
   ),
   SNAPFERRY_GC_PERIOD_MS: variable(
     'SNAPFERRY_GC_PERIOD_MS',
-    integer('SNAPFERRY_GC_PERIOD_MS', 60 * 60 * 1000, 1000),
+    integer(60 * 60 * 1000, 1000),
     '`3600000`',
     'every region is swept at least this often, deletions or not',
   ),
   SNAPFERRY_MAX_EVENT_STREAMS: variable(
     'SNAPFERRY_MAX_EVENT_STREAMS',
-    integer('SNAPFERRY_MAX_EVENT_STREAMS', 8, 1),
+    integer(8, 1),
     '`8`',
     'server-sent event streams one API key may hold open; more get 429',
   ),
   SNAPFERRY_POLICY_RETENTION_INTERVAL_MS: variable(
     'SNAPFERRY_POLICY_RETENTION_INTERVAL_MS',
-    integer('SNAPFERRY_POLICY_RETENTION_INTERVAL_MS', 60 * 1000, 100),
+    integer(60 * 1000, 100),
     '`60000`',
     "how often each replication policy's pass (catch-up copies, retention) runs",
   ),
   SNAPFERRY_RATE_LIMIT: variable(
     'SNAPFERRY_RATE_LIMIT',
-    z
-      .string()
-      .optional()
-      .transform((raw, ctx) => {
-        try {
-          return parseRateLimit(raw);
-        } catch (error) {
-          return refuse(ctx, (error as Error).message);
-        }
-      }),
+    parsedBy((_, raw) => parseRateLimit(raw)),
     'off',
     'requests per API key, `50/s`, `3000/m` or `100000/h`; over it 429',
   ),
@@ -258,31 +260,31 @@ export const serviceVariables = {
   ),
   SNAPFERRY_UPLOAD_MEMORY: variable(
     'SNAPFERRY_UPLOAD_MEMORY',
-    byteSize('SNAPFERRY_UPLOAD_MEMORY').transform((bytes) => bytes ?? 512 * 1024 ** 2),
+    (name) => byteSize()(name).transform((bytes) => bytes ?? 512 * 1024 ** 2),
     '`512MiB`',
     'upload bodies the catalog holds in memory at once (bytes, or `KiB`/`MiB`/`GiB`); over it 429',
   ),
   SNAPFERRY_UPLOAD_MEMORY_PER_KEY: variable(
     'SNAPFERRY_UPLOAD_MEMORY_PER_KEY',
-    byteSize('SNAPFERRY_UPLOAD_MEMORY_PER_KEY'),
+    byteSize(),
     'a quarter of `SNAPFERRY_UPLOAD_MEMORY`',
     'the same for one API key',
   ),
   SNAPFERRY_BODY_TIMEOUT_MS: variable(
     'SNAPFERRY_BODY_TIMEOUT_MS',
-    integer('SNAPFERRY_BODY_TIMEOUT_MS', 30_000, 100),
+    integer(30_000, 100),
     '`30000`',
     'the window a request body is judged over; a window too slow gets 408',
   ),
   SNAPFERRY_BODY_MIN_BYTES_PER_SEC: variable(
     'SNAPFERRY_BODY_MIN_BYTES_PER_SEC',
-    integer('SNAPFERRY_BODY_MIN_BYTES_PER_SEC', 1024),
+    integer(1024),
     '`1024`',
     'what a body must bring per second over a window (at least one byte per window)',
   ),
   SNAPFERRY_S3_TIMEOUT_MS: variable(
     'SNAPFERRY_S3_TIMEOUT_MS',
-    integer('SNAPFERRY_S3_TIMEOUT_MS', 30_000, 100),
+    integer(30_000, 100),
     '`30000`',
     'one try of an S3 call that moves no byte for this long is abandoned and tried again (a gateway that hangs)',
   ),

@@ -110,12 +110,7 @@ const readPem = (name: string, file: string): Buffer => {
   }
 };
 
-/** Reads and checks the TLS pair (both or neither); a usable pair or a ConfigError now, not at the first client. */
-export function loadTls(env: NodeJS.ProcessEnv): TlsFiles | null {
-  const { SNAPFERRY_TLS_CERT: certFile, SNAPFERRY_TLS_KEY: keyFile } = readServiceEnv(env);
-  return checkTls(certFile, keyFile);
-}
-
+/** Checks the TLS pair (both or neither): a usable pair or a ConfigError now, not at the first client. */
 function checkTls(certFile: string | null, keyFile: string | null): TlsFiles | null {
   if (!certFile && !keyFile) return null;
   if (!certFile || !keyFile)
@@ -148,12 +143,7 @@ export interface BodyPace {
   minBytesPerSec: number;
 }
 
-/** SNAPFERRY_UPLOAD_MEMORY (default 512 MiB) and SNAPFERRY_UPLOAD_MEMORY_PER_KEY (default a quarter of it). */
-export function loadUploadMemory(env: NodeJS.ProcessEnv): UploadMemoryLimits {
-  const read = readServiceEnv(env);
-  return uploadMemory(read.SNAPFERRY_UPLOAD_MEMORY, read.SNAPFERRY_UPLOAD_MEMORY_PER_KEY);
-}
-
+/** SNAPFERRY_UPLOAD_MEMORY and SNAPFERRY_UPLOAD_MEMORY_PER_KEY (default a quarter of it, never more than it). */
 const uploadMemory = (total: number, perKey: number | null): UploadMemoryLimits => ({
   total,
   perKey: Math.min(perKey ?? Math.ceil(total / 4), total),
