@@ -10,6 +10,7 @@ import { UsageError } from './errors';
 import type { HashedImage } from './image-hash';
 import { details, formatBytes, show, table } from './output';
 import { diskSizeFor, nonNegativeInt, positiveInt, tag, type TagOption } from './parse';
+import type { FromBaseOptions } from './changes/create-from-base';
 
 export function snapshotCommands(program: Command, contextOf: ContextOf): void {
   const snapshot = program
@@ -129,18 +130,8 @@ export function snapshotCommands(program: Command, contextOf: ContextOf): void {
     });
 }
 
-interface CreateOptions {
-  region?: string;
-  disk?: string;
-  file?: string;
-  base?: string;
-  changedRanges?: string;
-  rbdDiff?: string;
-  name?: string;
-  diskUsage: string;
-  diskSize?: number;
-  tag?: TagOption[];
-}
+/** `snapshot create`'s options: those of a snapshot from a base, the base optional. */
+type CreateOptions = Omit<FromBaseOptions, 'base'> & { base?: string };
 
 interface ListOptions {
   region: string;
