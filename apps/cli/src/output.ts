@@ -1,4 +1,9 @@
-import Table from 'cli-table3';
+import type TableModule from 'cli-table3';
+
+/** cli-table3, loaded by the first table: ~25 ms of start-up that commands printing JSON or one line do not pay. */
+let Table: typeof TableModule | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- table() is synchronous
+const tables = () => (Table ??= require('cli-table3') as typeof TableModule);
 
 /** Where text goes: process.stdout / process.stderr, or a buffer in tests. */
 export interface Sink {
@@ -36,14 +41,14 @@ export class Output {
 const plain = { head: [], border: [] };
 
 export function table(head: string[], rows: (string | number)[][]): string {
-  const t = new Table({ head, style: plain });
+  const t = new (tables())({ head, style: plain });
   t.push(...rows.map((row) => row.map(String)));
   return t.toString();
 }
 
 /** A vertical key/value table for one resource. */
 export function details(pairs: [string, string | number | boolean | null | undefined][]): string {
-  const t = new Table({ style: plain });
+  const t = new (tables())({ style: plain });
   t.push(...pairs.map(([key, value]) => ({ [key]: show(value) })));
   return t.toString();
 }

@@ -1,4 +1,4 @@
-import { MultiBar, Presets } from 'cli-progress';
+import type CliProgress from 'cli-progress';
 
 /** One bar: a value out of a total, with a free-text detail after the percentage. */
 export interface Bar {
@@ -26,6 +26,9 @@ export function progressBars(
   force: boolean,
 ): Bars {
   if (!stream.isTTY && !force) return silent;
+  // Loaded only when bars are shown: a script's run (no terminal) does not pay its start-up.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- progressBars() is synchronous
+  const { MultiBar, Presets } = require('cli-progress') as typeof CliProgress;
   const multi = new MultiBar(
     {
       stream,
