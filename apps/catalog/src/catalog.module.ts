@@ -1,83 +1,45 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE, Reflector } from '@nestjs/core';
-import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
-import { PostgresEventStore } from '@snapferry/event-store';
 import { declareTopology } from '@snapferry/messaging';
-import { type CatalogConfig, HealthModule, MessagingModule } from '@snapferry/platform';
-import { RegionStores } from '@snapferry/storage';
-import { BetaController } from './accounts/beta.controller';
-import { ProjectionsController } from './admin/projections.controller';
-import { ScrubController } from './admin/scrub.controller';
+import { HealthModule, MessagingModule } from '@snapferry/platform';
+import { AdminModule } from './admin/admin.module';
 import { CatalogHealthChecks } from './catalog-health-checks';
-import { cloudApi } from './cloud-api/cloud-api.module';
-import { RequestCopies } from './copies/request-copies';
-import { EventLog } from './events/event-log';
-import { EventsController } from './events/events.controller';
+import { CloudApiModule } from './cloud-api/cloud-api.module';
+import { type CatalogModuleOptions, CoreModule } from './core.module';
+import { DataReaperModule } from './data-reaper/data-reaper.module';
+import { DatabaseModule } from './database/database.module';
+import { EventsModule } from './events/events.module';
 import { apiKeyLookup } from './http/api-keys';
 import { AuthGuard } from './http/auth.guard';
 import { ErrorFilter } from './http/error.filter';
 import { keyRateLimit } from './http/rate-limit';
 import { StrictValidationPipe } from './http/validation.pipe';
-import { DatabaseModule } from './database/database.module';
-import { DataReaper } from './data-reaper/data-reaper';
-import { DeadlineTimer } from './deadlines/deadline-timer';
-import { DataReaperRows } from './data-reaper/data-reaper-rows';
-import { RegionSweeper } from './data-reaper/region-sweeper';
-import { OutboxRelay } from './outbox/outbox-relay';
-import { PoliciesController } from './policies/policies.controller';
-import { PolicyCommands } from './policies/policy-commands';
-import { PolicyQueries } from './policies/policy-queries';
-import { PolicyReports } from './policies/policy-reports';
-import { PolicyEngine } from './policies/engine/policy-engine';
-import { PolicyPass } from './policies/engine/policy-pass';
-import { RecoveryPointGauge } from './policies/engine/recovery-point-gauge';
-import { RpoTimer } from './policies/engine/rpo-timer';
-import { ProgressController } from './progress/progress.controller';
-import { RecordProgress } from './progress/record-progress';
-import { ProjectionWatermark } from './read-models/projection-watermark';
-import { Projector } from './read-models/projector';
-import { ReplicationStateGauge } from './read-models/replication-state-gauge';
-import { RegionsController } from './regions/regions.controller';
-import { ReplicationQueries } from './replications/replication-queries';
-import { ReplicationsController } from './replications/replications.controller';
-import { SnapshotCommands } from './snapshots/snapshot-commands';
-import { SnapshotQueries } from './snapshots/snapshot-queries';
-import { SnapshotsController } from './snapshots/snapshots.controller';
-import { DownloadFailures } from './snapshot-data/download-failures';
-import { SnapshotData } from './snapshot-data/snapshot-data';
-import { SnapshotDataController } from './snapshot-data/snapshot-data.controller';
-import { ChunkedUploadController } from './snapshot-data/chunked/chunked-upload.controller';
-import { DeclareManifest } from './snapshot-data/chunked/declare-manifest';
-import { ChunkBodies } from './snapshot-data/chunked/chunk-body';
-import { PutChunk } from './snapshot-data/chunked/put-chunk';
-import { ChangesController } from './snapshot-data/changes/changes.controller';
-import { StoreChanges } from './snapshot-data/changes/store-changes';
-import { UploadPlans } from './snapshot-data/chunked/upload-plans';
-import { UploadLeases } from './snapshot-data/upload-leases';
-import { uploadMemoryProvider } from './snapshot-data/upload-memory';
-import { CatalogStore } from './store/catalog-store';
-import { CONFIG, LOGGER, METRICS, REGION_CATALOG } from './tokens';
-
-/** What start-catalog.ts has before Nest starts: the configuration, read once, its logger and metrics. */
-export interface CatalogModuleOptions {
-  config: CatalogConfig;
-  logger: Logger;
-  metrics: Registry;
-}
+import { OutboxModule } from './outbox/outbox.module';
+import { PoliciesModule } from './policies/policies.module';
+import { ReadModelsModule } from './read-models/read-models.module';
+import { RegionsModule } from './regions/regions.module';
+import { ReplicationsModule } from './replications/replications.module';
+import { SnapshotDataModule } from './snapshot-data/snapshot-data.module';
+import { SnapshotsModule } from './snapshots/snapshots.module';
 
 /**
- * The catalog: the HTTP API, the progress consumer's handlers, and the workers that follow
- * the log (projector, data reaper and its region sweeper, outbox relay: providers that start
- * on the application's bootstrap and stop before its connections close).
+ * The catalog: the process's values (CoreModule), PostgreSQL and RabbitMQ, the features (each
+ * a module in its own folder that shows what it owns: README, "Catalog modules") and health.
+ * It keeps what applies to every route: the AuthGuard, the key rate limit, the error filter
+ * and the validation pipe. The workers that follow the log are providers of their features;
+ * Nest starts them on the application's bootstrap (deepest module first) and stops them in
+ * the reverse order (the projector, which commands wait on, last) before the connections
+ * close.
  */
 @Module({})
 export class CatalogModule {
-  static register({ config, logger, metrics }: CatalogModuleOptions): DynamicModule {
+  static register(options: CatalogModuleOptions): DynamicModule {
+    const { config, logger, metrics } = options;
     const rateLimit = keyRateLimit(config.rateLimit);
     return {
       module: CatalogModule,
       imports: [
+        CoreModule.register(options),
         ...rateLimit.imports,
         DatabaseModule.register({ databaseUrl: config.databaseUrl, logger }),
         MessagingModule.register({
@@ -90,28 +52,21 @@ export class CatalogModule {
               deliveryLimit: config.deliveryLimit,
             }),
         }),
+        SnapshotsModule,
+        SnapshotDataModule,
+        ReplicationsModule,
+        RegionsModule,
+        EventsModule,
+        AdminModule,
+        PoliciesModule,
+        CloudApiModule,
+        ReadModelsModule,
+        DataReaperModule,
+        OutboxModule,
+        // Last, as before the split: /health and /metrics come after the API in /docs.
         HealthModule.register({ checks: CatalogHealthChecks, metrics, logger }),
       ],
-      controllers: [
-        SnapshotsController,
-        SnapshotDataController,
-        ChunkedUploadController,
-        ChangesController,
-        ReplicationsController,
-        RegionsController,
-        EventsController,
-        BetaController,
-        ScrubController,
-        ProgressController,
-        ProjectionsController,
-        PoliciesController,
-        ...cloudApi.controllers,
-      ],
       providers: [
-        { provide: CONFIG, useValue: config },
-        { provide: LOGGER, useValue: logger },
-        { provide: REGION_CATALOG, useValue: config.regions },
-        { provide: METRICS, useValue: metrics },
         {
           provide: APP_GUARD,
           useFactory: (r: Reflector) => new AuthGuard(r, apiKeyLookup(config.apiKeys)),
@@ -120,53 +75,6 @@ export class CatalogModule {
         ...rateLimit.providers, // after the AuthGuard: limits count per authenticated key
         { provide: APP_FILTER, useValue: new ErrorFilter(logger) },
         { provide: APP_PIPE, useClass: StrictValidationPipe },
-        ProjectionWatermark,
-        Projector,
-        ReplicationStateGauge,
-        {
-          provide: DataReaperRows,
-          useFactory: (store: PostgresEventStore) =>
-            new DataReaperRows(store, {
-              intervalMs: config.gcIntervalMs,
-              periodMs: config.gcPeriodMs,
-              graceMs: config.gcGraceMs,
-            }),
-          inject: [PostgresEventStore],
-        },
-        DataReaper,
-        RegionSweeper,
-        DeadlineTimer,
-        OutboxRelay,
-        RecordProgress,
-        CatalogStore,
-        SnapshotCommands,
-        SnapshotQueries,
-        RequestCopies,
-        ReplicationQueries,
-        EventLog,
-        SnapshotData,
-        DownloadFailures,
-        UploadLeases,
-        UploadPlans,
-        DeclareManifest,
-        PutChunk,
-        StoreChanges,
-        ChunkBodies,
-        uploadMemoryProvider(config.uploadMemory, metrics),
-        {
-          // The catalog touches no region's store itself when the region has a storeUrl: uploads,
-          // reads and garbage collection go to the region's store service.
-          provide: RegionStores,
-          useFactory: () => RegionStores.fromConfig(config),
-        },
-        PolicyCommands,
-        PolicyQueries,
-        PolicyReports,
-        PolicyEngine,
-        PolicyPass,
-        RpoTimer,
-        RecoveryPointGauge,
-        ...cloudApi.providers,
       ],
     };
   }

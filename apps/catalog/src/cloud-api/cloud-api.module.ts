@@ -1,13 +1,21 @@
+import { Module } from '@nestjs/common';
+import { ReplicationsModule } from '../replications/replications.module';
+import { SnapshotsModule } from '../snapshots/snapshots.module';
+import { StoreModule } from '../store/store.module';
 import { CloudActions } from './cloud-actions';
 import { CloudApi } from './cloud-api';
 import { CloudApiController } from './cloud-api.controller';
 import { CloudSignatures } from './cloud-signatures';
 
 /**
- * The cloud API 3.0 edge's parts, for the catalog module to register (it reuses the catalog's
- * own services, so it lives in the same module).
+ * The cloud's API 3.0 edge (`POST /` and `GET /`, off without SNAPFERRY_CLOUD_KEYS): CloudApi
+ * authenticates and answers in the cloud's shape, CloudSignatures refuses a replayed signature
+ * (its table purged in the background), and CloudActions runs the actions with the snapshots'
+ * commands and queries and the replications' RequestCopies, the same ones the v1 API uses.
  */
-export const cloudApi = {
+@Module({
+  imports: [StoreModule, SnapshotsModule, ReplicationsModule],
   controllers: [CloudApiController],
   providers: [CloudApi, CloudActions, CloudSignatures],
-};
+})
+export class CloudApiModule {}

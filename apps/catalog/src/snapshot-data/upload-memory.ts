@@ -1,8 +1,9 @@
-import type { Provider } from '@nestjs/common';
+import type { FactoryProvider } from '@nestjs/common';
 import { Gauge, type Registry } from 'prom-client';
-import type { UploadMemoryLimits } from '@snapferry/platform';
+import type { CatalogConfig, UploadMemoryLimits } from '@snapferry/platform';
 import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
+import { CONFIG, METRICS } from '../tokens';
 
 /** Bytes taken for one upload body; released once the body is stored or refused (twice is harmless). */
 export interface Reservation {
@@ -70,10 +71,16 @@ export class UploadMemory {
   }
 }
 
-/** The process's UploadMemory, with `snapferry_upload_memory_bytes` (what it holds) for Prometheus. */
-export const uploadMemoryProvider = (limits: UploadMemoryLimits, metrics: Registry): Provider => ({
+/**
+ * The process's UploadMemory (SNAPFERRY_UPLOAD_MEMORY…), with `snapferry_upload_memory_bytes`
+ * (what it holds) for Prometheus.
+ */
+export const uploadMemoryProvider = {
   provide: UploadMemory,
-  useFactory: () => {
+  useFactory: (
+    { uploadMemory: limits }: Pick<CatalogConfig, 'uploadMemory'>,
+    metrics: Registry,
+  ) => {
     const memory = new UploadMemory(limits);
     new Gauge({
       name: 'snapferry_upload_memory_bytes',
@@ -85,4 +92,5 @@ export const uploadMemoryProvider = (limits: UploadMemoryLimits, metrics: Regist
     });
     return memory;
   },
-});
+  inject: [CONFIG, METRICS],
+} satisfies FactoryProvider<UploadMemory>;

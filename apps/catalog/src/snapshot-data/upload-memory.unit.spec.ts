@@ -76,10 +76,10 @@ describe('UploadMemory', () => {
 
   it('shows what it holds as snapferry_upload_memory_bytes', async () => {
     const metrics = new Registry();
-    const provider = uploadMemoryProvider({ total: 100, perKey: 50 }, metrics) as {
-      useFactory: () => UploadMemory;
-    };
-    const memory = provider.useFactory();
+    const memory = uploadMemoryProvider.useFactory(
+      { uploadMemory: { total: 100, perKey: 50 } },
+      metrics,
+    );
     memory.reserve(alice, 42);
     expect(await metrics.metrics()).toMatch(/^snapferry_upload_memory_bytes 42$/m);
   });
