@@ -2,11 +2,17 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChangeStreamWriter, manifestRoot } from '@snapferry/storage';
+import { ChangeStreamWriter } from '@snapferry/storage';
 import { waitFor } from '@snapferry/testing';
 import { keys, startTestStack, type TestStack } from '../support/catalog-harness';
 import { runCli, runCliJson } from '../support/cli-process';
-import { eventCount, expectError, putEarlyAnswered, registration } from '../support/e2e-helpers';
+import {
+  eventCount,
+  expectError,
+  putEarlyAnswered,
+  registration,
+  rootOf as rootOfChunks,
+} from '../support/e2e-helpers';
 
 const chunkSize = 64 * 1024; // the harness's SNAPFERRY_CHUNK_SIZE
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -34,14 +40,7 @@ function applied(image: Buffer, changes: Change[]): Buffer {
   return out;
 }
 
-const rootOf = (image: Buffer) => {
-  const chunks = [];
-  for (let at = 0; at < image.length; at += chunkSize) {
-    const bytes = image.subarray(at, at + chunkSize);
-    chunks.push({ digest: sha256(bytes), size: bytes.length });
-  }
-  return manifestRoot(chunks);
-};
+const rootOf = (image: Buffer) => rootOfChunks(image, chunkSize);
 
 /** A snapshot from its base plus changed ranges, against the real stack. */
 describe('changed-block snapshots (baseSnapshotId + POST …/data/changes)', () => {

@@ -1,28 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultRegionCatalog } from '@snapferry/domain';
-import { ChangeStreamWriter, manifestRoot } from '@snapferry/storage';
+import { ChangeStreamWriter } from '@snapferry/storage';
 import { waitFor } from '@snapferry/testing';
 import { keys, startTestStack, type TestStack } from '../support/catalog-harness';
 import { runCliJson } from '../support/cli-process';
-import { registration } from '../support/e2e-helpers';
+import { registration, rootOf } from '../support/e2e-helpers';
 
 const KiB = 1024;
 const defaultChunkSize = 64 * KiB; // the harness's SNAPFERRY_CHUNK_SIZE
 const guangzhouChunkSize = 128 * KiB; // the regions file's chunkSize for ap-guangzhou
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-const rootOf = (image: Buffer, chunkSize: number) => {
-  const chunks = [];
-  for (let at = 0; at < image.length; at += chunkSize) {
-    const bytes = image.subarray(at, at + chunkSize);
-    chunks.push({ digest: sha256(bytes), size: bytes.length });
-  }
-  return manifestRoot(chunks);
-};
-
 /** A region's own chunk size (the regions file's `chunkSize`) against the real stack. */
 describe('per-region chunk size', () => {
   let t: TestStack;

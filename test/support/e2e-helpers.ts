@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { manifestRoot } from '@snapferry/storage';
 import { keys, type ApiAnswer, type TestCatalog } from './catalog-harness';
 
 /** Every event in the log as the operator sees it (pages through the whole log). */
@@ -47,6 +49,16 @@ export function expectError(answer: ApiAnswer, status: number, code?: string | R
     },
   });
   expect(answer.headers.get('x-request-id')).toBe(answer.body.error.requestId);
+}
+
+/** The manifest root of `image` cut into chunks of `chunkSize`: what a snapshot of it shows as `root`. */
+export function rootOf(image: Buffer, chunkSize: number): string {
+  const chunks = [];
+  for (let at = 0; at < image.length; at += chunkSize) {
+    const bytes = image.subarray(at, at + chunkSize);
+    chunks.push({ digest: createHash('sha256').update(bytes).digest('hex'), size: bytes.length });
+  }
+  return manifestRoot(chunks);
 }
 
 /** A random NORMAL-able registration body. */
