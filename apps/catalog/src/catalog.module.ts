@@ -22,7 +22,7 @@ import { StrictValidationPipe } from './http/validation.pipe';
 import { DatabaseModule } from './database/database.module';
 import { DataReaper } from './data-reaper/data-reaper';
 import { DeadlineTimer } from './deadlines/deadline-timer';
-import { DataReaperRows } from './data-reaper/data-reaper-rows';
+import { DataReaperRepository } from './data-reaper/data-reaper.repository';
 import { RegionSweeper } from './data-reaper/region-sweeper';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { PoliciesController } from './policies/policies.controller';
@@ -124,9 +124,9 @@ export class CatalogModule {
         Projector,
         ReplicationStateGauge,
         {
-          provide: DataReaperRows,
+          provide: DataReaperRepository,
           useFactory: (store: PostgresEventStore) =>
-            new DataReaperRows(store, {
+            new DataReaperRepository(store, {
               intervalMs: config.gcIntervalMs,
               periodMs: config.gcPeriodMs,
               graceMs: config.gcGraceMs,
