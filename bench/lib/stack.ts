@@ -32,6 +32,8 @@ export interface StackOptions {
   /** Which process kinds get `--cpu-prof` when `cpuProfDir` is set. */
   profile?: ('catalog' | 'replicator')[];
   extraEnv?: NodeJS.ProcessEnv;
+  /** The source region's `chunkSize` in the regions file (the others keep the default). */
+  sourceChunkSize?: number;
 }
 
 export interface Stack {
@@ -64,6 +66,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           geography: 'bench',
           finance: false,
           snapshotQuota: 1_000_000,
+          ...(id === sourceRegion && options.sourceChunkSize
+            ? { chunkSize: options.sourceChunkSize }
+            : {}),
         })),
         geoRestrictions: [],
       }),

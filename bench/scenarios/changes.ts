@@ -94,7 +94,7 @@ export async function changesScenario(bytes: number, writes = 160): Promise<Row[
     const scenarios = [`9 changes (${size})`, `9 changes (${size}, 512 KiB chunks)`];
     const stacks = [
       await startStack(),
-      await startStack({ extraEnv: { SNAPFERRY_CHUNK_SIZE: String(512 * KiB) } }),
+      await startStack({ sourceChunkSize: 512 * KiB }), // the region's own chunkSize
     ];
     try {
       const fourMiB = await onChunks(scenarios[0]!, inputs, stacks[0]!, undefined);

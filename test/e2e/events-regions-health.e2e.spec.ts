@@ -271,6 +271,7 @@ describe('events, regions, accounts and operations', () => {
       expect(regions.get('ap-guangzhou').finance).toBe(false);
       expect(regions.get('ap-guangzhou').snapshotQuota).toEqual(expect.any(Number));
       expect(regions.get('ap-guangzhou').snapshotsUsed).toBe(3);
+      expect(regions.get('ap-guangzhou').chunkSize).toBe(64 * 1024); // the harness's SNAPFERRY_CHUNK_SIZE
       expect(regions.get('ap-singapore').snapshotsUsed).toBe(1);
       expect(regions.get('ap-shanghai').snapshotsUsed).toBe(0); // bob's, not alice's
       expect(answer.body.geoRestrictions).toEqual(

@@ -66,8 +66,15 @@ function fakeCatalog(
   const fetch: Fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : input);
     const method = init?.method ?? 'GET';
+    // The snapshot's region has its own chunk size: the catalog's default would share nothing.
     if (url.pathname === '/v1/regions')
-      return json(200, { regions: [], geoRestrictions: [], chunkSize });
+      return json(200, {
+        regions: [{ id: 'ap-guangzhou', chunkSize }],
+        geoRestrictions: [],
+        chunkSize: 4 * 1024 * 1024,
+      });
+    if (method === 'GET' && url.pathname === '/v1/snapshots/snap-aaaa0001')
+      return json(200, { snapshotId: 'snap-aaaa0001', region: 'ap-guangzhou', state: 'CREATING' });
     if (method === 'POST' && url.pathname.endsWith('/data/manifest')) {
       declared = JSON.parse(init?.body as string);
       if (declared.root !== manifestRoot(declared.chunks))

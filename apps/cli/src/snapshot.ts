@@ -68,7 +68,10 @@ export function snapshotCommands(program: Command, contextOf: ContextOf): void {
     .action(async (id: string, options: { file: string }, command: Command) => {
       const ctx = contextOf(command);
       const file = await imageFile(options.file);
-      const stored = await upload(ctx, id, file, await hashImage(ctx, file));
+      const { region } = await ctx.api.get<SnapshotResponse>(
+        `/v1/snapshots/${encodeURIComponent(id)}`,
+      );
+      const stored = await upload(ctx, id, file, await hashImage(ctx, file, region));
       ctx.out.result(stored, () => uploadedDetails(stored, file));
     });
 
@@ -175,7 +178,7 @@ async function createWhole(
   options: CreateOptions & { region: string; disk: string; file: string },
 ): Promise<void> {
   const file = await imageFile(options.file);
-  const image = await hashImage(ctx, file); // before registering: an unreadable file leaves nothing behind
+  const image = await hashImage(ctx, file, options.region); // before registering: an unreadable file leaves nothing behind
   const registered = await ctx.api.json<SnapshotResponse>('POST', '/v1/snapshots', {
     json: {
       region: options.region,
@@ -215,9 +218,10 @@ async function imageFile(path: string): Promise<ImageFile> {
 /** The snapshot once its data is stored, and what the upload sent and skipped. */
 type Uploaded = SnapshotResponse & UploadStats;
 
-/** Hashes the file as the catalog chunks uploads (its chunkSize), with a progress bar. */
-async function hashImage(ctx: Context, file: ImageFile): Promise<HashedImage> {
-  const { chunkSize } = await ctx.api.get<RegionsResponse>('/v1/regions');
+/** Hashes the file as the region chunks uploads (its chunkSize), with a progress bar. */
+async function hashImage(ctx: Context, file: ImageFile, region: string): Promise<HashedImage> {
+  const regions = await ctx.api.get<RegionsResponse>('/v1/regions');
+  const chunkSize = regions.regions.find((r) => r.id === region)?.chunkSize ?? regions.chunkSize;
   const bars = ctx.bars();
   const bar = bars.create(`hash ${basename(file.path)}`, file.size, 0, formatBytes(file.size));
   try {

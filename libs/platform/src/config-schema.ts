@@ -190,7 +190,7 @@ export const serviceVariables = {
     'SNAPFERRY_CHUNK_SIZE',
     integer(4 * 1024 * 1024, 1024),
     '`4194304`',
-    'chunk size in bytes for new uploads',
+    'chunk size in bytes of uploads into regions without a `chunkSize` of their own (regions file)',
   ),
   SNAPFERRY_DELIVERY_LIMIT: variable(
     'SNAPFERRY_DELIVERY_LIMIT',

@@ -70,6 +70,7 @@ export interface SnapferryConfig {
    * it): the copy of a replicator that died is taken over by another one after this.
    */
   claimLeaseMs: number;
+  /** SNAPFERRY_CHUNK_SIZE: the chunk size of uploads into regions without a `chunkSize` of their own. */
   chunkSize: number;
   deliveryLimit: number;
   /** Chunks younger than this are never collected (uploads and copies in flight). */

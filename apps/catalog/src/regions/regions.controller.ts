@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RegionsResponse } from '@snapferry/contracts';
-import { publicRegion, type RegionCatalog } from '@snapferry/domain';
+import { publicRegion, regionChunkSize, type RegionCatalog } from '@snapferry/domain';
 import type { SnapferryConfig } from '@snapferry/platform';
 import { ApiErrors } from '../http/api-docs';
 import { CurrentCaller } from '../http/auth.guard';
@@ -21,7 +21,7 @@ export class RegionsController {
     private readonly db: PostgresEventStore,
   ) {}
 
-  /** The region catalog with this account's quota use per region, and the chunk size uploads use. */
+  /** The region catalog with this account's quota use and the chunk size of uploads per region. */
   @Get()
   @ApiOkResponse({ type: RegionsResponse })
   async list(@CurrentCaller() caller: Caller): Promise<RegionsResponse> {
@@ -31,6 +31,7 @@ export class RegionsController {
       regions: this.catalog.regions.map((r) => ({
         ...publicRegion(r),
         snapshotsUsed: used.get(r.id) ?? 0,
+        chunkSize: regionChunkSize(this.catalog, r.id, this.config.chunkSize),
       })),
       geoRestrictions: this.catalog.geoRestrictions,
       chunkSize: this.config.chunkSize,

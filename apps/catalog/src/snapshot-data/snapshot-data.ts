@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { assertUploadAllowed } from '@snapferry/domain';
+import { assertUploadAllowed, regionChunkSize } from '@snapferry/domain';
 import type { SnapferryConfig } from '@snapferry/platform';
 import {
   readStream,
@@ -64,6 +64,7 @@ export class SnapshotData {
         'UnsupportedOperation.SnapshotDataTooLarge',
         `the image is larger than the disk (${snapshot.diskSizeGiB} GiB)`,
       );
+    const chunkSize = regionChunkSize(this.config.regions, snapshot.region, this.config.chunkSize);
     // The chunk buffers storeStream fills, under the caller's share of the upload memory; one
     // upload per snapshot at a time, across catalog instances.
     const { lease, buffers } = await leaseWithMemory(
@@ -71,7 +72,7 @@ export class SnapshotData {
       this.memory,
       caller,
       snapshotId,
-      storeStreamMemory(this.config.chunkSize, declared >= 0 ? declared : Infinity),
+      storeStreamMemory(chunkSize, declared >= 0 ? declared : Infinity),
     );
     const regionStore = this.regionStores.get(snapshot.region);
     const aborted = abortedWhenClientGoes(request);
@@ -84,7 +85,7 @@ export class SnapshotData {
       );
       const manifest = await storeStream(regionStore, snapshotId, request, {
         accountId: caller.accountId,
-        chunkSize: this.config.chunkSize,
+        chunkSize,
         maxBytes,
         signal,
       })

@@ -7,6 +7,7 @@ const answer = (used: Record<string, number> = {}, quota = 500): RegionsAnswer =
     ...r,
     snapshotQuota: quota,
     snapshotsUsed: used[r.id] ?? 0,
+    chunkSize: 4 * 1024 * 1024,
   })),
   geoRestrictions: defaultRegionCatalog.geoRestrictions,
   chunkSize: 4 * 1024 * 1024,

@@ -9,6 +9,12 @@ export class RegionResponse {
   @ApiProperty() snapshotQuota!: number;
   @ApiProperty({ description: "this account's snapshots in the region (with copies in flight)" })
   snapshotsUsed!: number;
+  @ApiProperty({
+    example: 4 * 1024 * 1024,
+    description:
+      "the bytes per chunk uploads into this region are stored in (the region's chunkSize in the regions file, else SNAPFERRY_CHUNK_SIZE): an incremental upload chunked the same way shares the chunks the region already holds",
+  })
+  chunkSize!: number;
 }
 
 /** A refused (source geography, destination geography) pair. */
@@ -23,7 +29,7 @@ export class RegionsResponse {
   @ApiProperty({
     example: 4 * 1024 * 1024,
     description:
-      'the bytes per chunk this catalog stores uploads in (SNAPFERRY_CHUNK_SIZE): an incremental upload chunked the same way shares the chunks the region already holds',
+      "the catalog's default chunk size (SNAPFERRY_CHUNK_SIZE), for regions without a chunkSize of their own; each region's own is in regions[].chunkSize",
   })
   chunkSize!: number;
 }

@@ -1,11 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsInt, IsString, Matches, Min } from 'class-validator';
-import { digestPattern, maxManifestChunks } from '@snapferry/domain';
+import { digestPattern, maxChunkSize, maxManifestChunks, minChunkSize } from '@snapferry/domain';
 import { SnapshotResponse } from './snapshot-responses';
 
-/** The chunk sizes an incremental upload may use (besides the region's own, from GET /v1/regions). */
-export const minUploadChunkSize = 64 * 1024;
-export const maxUploadChunkSize = 64 * 1024 * 1024;
 /**
  * Chunks one manifest may list: 1.1 TiB at the default 4 MiB chunks, within the route's 32 MiB
  * JSON body limit. Larger images use bigger chunks or the streaming upload.
@@ -32,7 +29,7 @@ export class ManifestChunkRequest {
 export class UploadManifestRequest {
   @ApiProperty({
     example: 4 * 1024 * 1024,
-    description: `bytes per chunk: ${minUploadChunkSize} to ${maxUploadChunkSize}, or the region's chunkSize (GET /v1/regions); use the region's, so chunks match those it already holds`,
+    description: `bytes per chunk: ${minChunkSize} to ${maxChunkSize}, or the region's chunkSize (GET /v1/regions); use the region's, so chunks match those it already holds`,
   })
   @IsInt()
   @Min(1)

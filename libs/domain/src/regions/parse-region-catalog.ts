@@ -1,6 +1,6 @@
 import { isRegionId } from '../shared/ids';
 import { parseObjectStore, sharedObjectStore } from './parse-object-store';
-import type { Region, RegionCatalog } from './region-catalog';
+import { maxChunkSize, minChunkSize, type Region, type RegionCatalog } from './region-catalog';
 import { isObject, isServiceUrl, RegionCatalogError } from './region-catalog-error';
 
 export { RegionCatalogError } from './region-catalog-error';
@@ -15,7 +15,7 @@ export function parseRegionCatalog(input: unknown): RegionCatalog {
   const parsed = regions.map((r: unknown, i) => {
     const at = `regions[${i}]`;
     if (!isObject(r)) throw new RegionCatalogError(at, 'must be an object');
-    const { id, name, geography, finance, snapshotQuota, storeUrl, objectStore } = r;
+    const { id, name, geography, finance, snapshotQuota, storeUrl, objectStore, chunkSize } = r;
     if (!isRegionId(id))
       throw new RegionCatalogError(`${at}.id`, 'must be a region id such as "ap-guangzhou"');
     if (seen.has(id)) throw new RegionCatalogError(`${at}.id`, `"${id}" appears twice`);
@@ -33,7 +33,20 @@ export function parseRegionCatalog(input: unknown): RegionCatalog {
         `${at}.storeUrl`,
         'must be an http:// or https:// URL such as "http://10.0.0.2:3001" (no query, no credentials)',
       );
+    if (
+      chunkSize !== undefined &&
+      (typeof chunkSize !== 'number' ||
+        !Number.isInteger(chunkSize) ||
+        chunkSize < minChunkSize ||
+        chunkSize > maxChunkSize ||
+        chunkSize % 4096 !== 0)
+    )
+      throw new RegionCatalogError(
+        `${at}.chunkSize`,
+        `must be a whole number of 4 KiB blocks from ${minChunkSize} to ${maxChunkSize} bytes (524288 is 512 KiB)`,
+      );
     const region: Region = { id, name, geography, finance, snapshotQuota };
+    if (chunkSize !== undefined) region.chunkSize = chunkSize;
     if (storeUrl !== undefined) region.storeUrl = storeUrl.replace(/\/+$/, '');
     if (objectStore !== undefined)
       region.objectStore = parseObjectStore(objectStore, `${at}.objectStore`);

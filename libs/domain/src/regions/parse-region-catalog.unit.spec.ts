@@ -1,5 +1,11 @@
 import { RegionCatalogError, parseRegionCatalog } from './parse-region-catalog';
-import { defaultRegionCatalog, findRegion, isGeoRestricted, publicRegion } from './region-catalog';
+import {
+  defaultRegionCatalog,
+  findRegion,
+  isGeoRestricted,
+  publicRegion,
+  regionChunkSize,
+} from './region-catalog';
 
 const region = (id: string, geography = 'europe') => ({
   id,
@@ -147,6 +153,29 @@ describe('storeUrl', () => {
     (storeUrl) => {
       expect(() => parseRegionCatalog({ regions: [{ ...region('eu-paris'), storeUrl }] })).toThrow(
         /regions\[0\]\.storeUrl: must be an http:\/\/ or https:\/\/ URL/,
+      );
+    },
+  );
+});
+
+describe('chunkSize', () => {
+  it('takes a region its own chunk size; the others use the default', () => {
+    const catalog = parseRegionCatalog({
+      regions: [{ ...region('eu-paris'), chunkSize: 512 * 1024 }, region('eu-rome')],
+    });
+    expect(catalog.regions.map((r) => r.chunkSize)).toEqual([512 * 1024, undefined]);
+    expect(regionChunkSize(catalog, 'eu-paris', 4 << 20)).toBe(512 * 1024);
+    expect(regionChunkSize(catalog, 'eu-rome', 4 << 20)).toBe(4 << 20);
+    expect(publicRegion(catalog.regions[0]!)).not.toHaveProperty('chunkSize');
+  });
+
+  it.each([32 * 1024, 128 * 1024 * 1024, 512 * 1024 + 1, 65536.5, '524288', 0])(
+    'refuses %p, saying where and what it may be',
+    (chunkSize) => {
+      expect(() =>
+        parseRegionCatalog({ regions: [region('eu-rome'), { ...region('eu-paris'), chunkSize }] }),
+      ).toThrow(
+        /regions\[1\]\.chunkSize: must be a whole number of 4 KiB blocks from 65536 to 67108864 bytes/,
       );
     },
   );

@@ -15,7 +15,24 @@ export interface Region {
    * RGW, MinIO). Credentials are never here: the AWS SDK's chain, or per-region variables.
    */
   objectStore?: ObjectStoreConfig;
+  /**
+   * Bytes per chunk of the snapshots uploaded into this region (`SNAPFERRY_CHUNK_SIZE` unless
+   * set): smaller chunks make a changed-block snapshot rebuild less around each write, larger
+   * ones mean fewer objects. A copy keeps its source's chunks, whatever the target's setting.
+   */
+  chunkSize?: number;
 }
+
+/** The chunk sizes a region or an upload may use: 64 KiB to 64 MiB. */
+export const minChunkSize = 64 * 1024;
+export const maxChunkSize = 64 * 1024 * 1024;
+
+/** The chunk size uploads into `regionId` are stored in: the region's own, else `defaultSize`. */
+export const regionChunkSize = (
+  catalog: RegionCatalog,
+  regionId: string,
+  defaultSize: number,
+): number => catalog.regions.find((r) => r.id === regionId)?.chunkSize ?? defaultSize;
 
 /** Where a bucket-backed region keeps its data; every field filled in by the parser. */
 export interface ObjectStoreConfig {
@@ -31,7 +48,7 @@ export interface ObjectStoreConfig {
 }
 
 /** What clients may see of a region: where and how its data is stored stays the deployment's. */
-export type PublicRegion = Omit<Region, 'storeUrl' | 'objectStore'>;
+export type PublicRegion = Omit<Region, 'storeUrl' | 'objectStore' | 'chunkSize'>;
 
 export const publicRegion = ({
   id,

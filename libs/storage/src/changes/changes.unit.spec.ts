@@ -234,6 +234,62 @@ describe('rebuildFromBase', () => {
     });
   });
 
+  it('keeps the base between several writes and zeros inside one chunk', async () => {
+    const changes: Change[] = [
+      { kind: 'w', offset: 10, bytes: randomBytes(20) },
+      { kind: 'z', offset: 30, length: 40 }, // right after the write
+      { kind: 'w', offset: 200, bytes: randomBytes(1) },
+      { kind: 'z', offset: 900, length: 200 }, // across chunks 0 and 1
+      { kind: 'w', offset: 1500, bytes: randomBytes(100) },
+    ];
+    const { result, bytes, reads } = await rebuild(changes, undefined, 7);
+    expect(bytes.equals(applied(image, changes))).toBe(true);
+    expect(reads).toHaveLength(2);
+    expect(result.stats.chunksRebuilt).toBe(2);
+  });
+
+  it('reads the base of touched chunks while the changes are still arriving', async () => {
+    const { store, chunks } = memoryStore();
+    const base = baseOf(image, chunkSize, chunks);
+    const read = store.getChunk.bind(store);
+    let ended = false;
+    let pending = 0;
+    let mostPending = 0;
+    let readBeforeEnd = 0;
+    // Each read answers only once the whole change stream has been read.
+    let release!: () => void;
+    const streamRead = new Promise<void>((resolve) => (release = resolve));
+    store.getChunk = async (digest, options) => {
+      if (!ended) readBeforeEnd++;
+      mostPending = Math.max(mostPending, ++pending);
+      await streamRead;
+      pending--;
+      return read(digest, options);
+    };
+    const changes: Change[] = [0, 2, 4].map((k) => ({
+      kind: 'w',
+      offset: k * chunkSize + 100,
+      bytes: randomBytes(10),
+    }));
+    async function* watched(): AsyncGenerator<Buffer> {
+      yield* piecesOf(changeStream(changes), 64);
+      ended = true;
+      release();
+    }
+    const result = await rebuildFromBase({
+      store,
+      base,
+      writer: { accountId: 'acct-1', snapshotId: 'snap-next0001' },
+      changes: parseChangeStream(watched()),
+      maxBytes: 1024 ** 3,
+      parallel: 4,
+    });
+    expect(readBeforeEnd).toBe(3);
+    expect(mostPending).toBe(3);
+    const bytes = Buffer.concat(result.chunks.map((c) => chunks.get(c.digest)!));
+    expect(bytes.equals(applied(image, changes))).toBe(true);
+  });
+
   it('grows the data (zeros past the base) and shrinks it (the cut chunk rebuilt)', async () => {
     const write: Change[] = [{ kind: 'w', offset: 12 * chunkSize, bytes: randomBytes(5) }];
     const grown = await rebuild(write, 14 * chunkSize);

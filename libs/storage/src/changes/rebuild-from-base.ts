@@ -46,6 +46,28 @@ export interface Rebuilt {
 interface OpenChunk {
   index: number;
   bytes: Buffer;
+  /** The base's bytes of this chunk, read (and verified) while the ranges fill `bytes`. */
+  base?: Promise<Buffer>;
+  /** The parts [from, to) of `bytes` the ranges wrote or zeroed, in order: the base fills the rest. */
+  covered: [number, number][];
+}
+
+/** Marks [from, to) of the chunk as the ranges' (ranges arrive sorted: merged with the last part). */
+function cover(chunk: OpenChunk, from: number, to: number): void {
+  const last = chunk.covered.at(-1);
+  if (last && last[1] >= from) last[1] = Math.max(last[1], to);
+  else chunk.covered.push([from, to]);
+}
+
+/** Copies the base's bytes into every part of the chunk the ranges left alone. */
+function fillFromBase(chunk: OpenChunk, base: Buffer): void {
+  const end = Math.min(chunk.bytes.length, base.length);
+  let at = 0;
+  for (const [from, to] of [...chunk.covered, [end, end] as [number, number]]) {
+    if (from > at) base.copy(chunk.bytes, at, at, Math.min(from, end));
+    at = Math.max(at, to);
+    if (at >= end) break;
+  }
 }
 
 /**
@@ -55,6 +77,11 @@ interface OpenChunk {
  * chunk is the base's, untouched. Ranges are checked as they arrive (inside the disk, sorted,
  * not overlapping: RangeOrder). Rebuilt chunks are hashed here and written to the store
  * (which keeps them for the writer's account); the caller writes the manifest.
+ *
+ * Reading the changes never waits for the store: a touched chunk's base is read (and
+ * verified) while its ranges arrive, and the base's bytes fill the parts the ranges left
+ * when the chunk is closed; closed chunks are completed, hashed and written `parallel` at once.
+ * A few ranges scattered over many chunks cost the store's throughput, not its latency.
  */
 export async function rebuildFromBase(input: RebuildInput): Promise<Rebuilt> {
   const { store, base, writer, maxBytes, signal } = input;
@@ -86,33 +113,42 @@ export async function rebuildFromBase(input: RebuildInput): Promise<Rebuilt> {
   const check = (range: { offset: number; length: number }) =>
     (order ??= new RangeOrder(length)).check(range);
 
-  /** Chunk `index`, filled from the base unless [from, to) covers it whole (and zeros past the base). */
-  const open = async (index: number, from: number, to: number): Promise<OpenChunk> => {
+  /** Chunk `index`: its base read starts now unless [from, to) covers it whole (zeros past the base). */
+  const open = (index: number, from: number, to: number): OpenChunk => {
     const size = sizeOf(index);
-    const bytes = Buffer.from(new SharedArrayBuffer(size));
+    const chunk: OpenChunk = {
+      index,
+      bytes: Buffer.from(new SharedArrayBuffer(size)),
+      covered: [],
+    };
     const start = index * chunkSize;
     const old = base.chunks[index];
     if (old && !(from <= start && to >= start + size)) {
-      const data = await readChunkOf(store, old.digest, base.snapshotId, index);
-      data.copy(bytes, 0, 0, Math.min(size, data.length));
-      stats.bytesReadFromBase += data.length;
+      chunk.base = readChunkOf(store, old.digest, base.snapshotId, index);
+      // Awaited when the chunk closes; a rebuild that fails first must not leave it unhandled.
+      chunk.base.catch(() => undefined);
     }
-    return { index, bytes };
+    return chunk;
   };
 
-  /** Hashes and writes the open chunk, a few at once, while the caller goes on. */
+  /** Completes the open chunk from its base, hashes and writes it, a few at once, while the caller goes on. */
   const close = async (): Promise<void> => {
     if (!current) return;
-    const { index, bytes } = current;
+    const chunk = current;
     current = undefined;
     while (inFlight.size >= parallel) await Promise.race(inFlight);
     throwFailure();
     const write = (async () => {
-      const digest = await sha256HexAsync(bytes);
-      await putHashedChunk(store, digest, bytes, writer);
-      rebuilt.set(index, { digest, size: bytes.length });
+      if (chunk.base) {
+        const data = await chunk.base;
+        fillFromBase(chunk, data);
+        stats.bytesReadFromBase += data.length;
+      }
+      const digest = await sha256HexAsync(chunk.bytes);
+      await putHashedChunk(store, digest, chunk.bytes, writer);
+      rebuilt.set(chunk.index, { digest, size: chunk.bytes.length });
       stats.chunksRebuilt++;
-      stats.bytesRebuilt += bytes.length;
+      stats.bytesRebuilt += chunk.bytes.length;
     })()
       .catch((error: unknown) => {
         failure ??= { error };
@@ -125,7 +161,7 @@ export async function rebuildFromBase(input: RebuildInput): Promise<Rebuilt> {
     if (current?.index === index) return current;
     await close();
     signal?.throwIfAborted();
-    current = await open(index, from, to);
+    current = open(index, from, to);
     return current;
   };
 
@@ -150,7 +186,10 @@ export async function rebuildFromBase(input: RebuildInput): Promise<Rebuilt> {
         continue;
       }
       const chunk = await chunkAt(index, offset, end);
-      chunk.bytes.fill(0, Math.max(offset - start, 0), Math.min(end - start, size));
+      const from = Math.max(offset - start, 0);
+      const to = Math.min(end - start, size);
+      chunk.bytes.fill(0, from, to);
+      cover(chunk, from, to);
     }
   };
 
@@ -199,6 +238,7 @@ export async function rebuildFromBase(input: RebuildInput): Promise<Rebuilt> {
             const within = cursor - index * chunkSize;
             const n = Math.min(piece.length, chunk.bytes.length - within);
             piece.copy(chunk.bytes, within, 0, n);
+            cover(chunk, within, within + n);
             cursor += n;
             piece = piece.subarray(n);
           }
@@ -235,7 +275,7 @@ export async function rebuildFromBase(input: RebuildInput): Promise<Rebuilt> {
         rebuilt.set(index, await zeroChunk(sizeOf(index)));
         continue;
       }
-      current = await open(index, 0, 0);
+      current = open(index, 0, 0);
       await close();
     }
     await Promise.all(inFlight);

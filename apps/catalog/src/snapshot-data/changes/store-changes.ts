@@ -25,7 +25,7 @@ import { UploadMemory } from '../upload-memory';
 import { abortedWhenClientGoes, assertOctetStream, leaseWithMemory } from '../upload-preamble';
 
 const GiB = 1024 ** 3;
-/** Chunks a rebuild holds at once: the one filling and those being hashed and written. */
+/** Rebuilt chunks completed, hashed and written at once while the next one fills. */
 const rebuildParallel = 4;
 
 /**
@@ -64,13 +64,13 @@ export class StoreChanges {
         'UnsupportedOperation.BaseSnapshotDeleted',
         `base snapshot ${base.snapshotId} has no data in ${snapshot.region} any more`,
       );
-    // The chunks being filled and written, and the base chunk read into one.
+    // The chunk filling and those being written, each with its base chunk read beside it.
     const { lease, buffers } = await leaseWithMemory(
       this.leases,
       this.memory,
       caller,
       snapshotId,
-      (rebuildParallel + 2) * baseManifest.chunkSize,
+      2 * (rebuildParallel + 1) * baseManifest.chunkSize,
     );
     const aborted = abortedWhenClientGoes(request);
     try {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { UploadManifestRequest, UploadPlanResponse } from '@snapferry/contracts';
-import { assertUploadAllowed } from '@snapferry/domain';
+import { assertUploadAllowed, regionChunkSize } from '@snapferry/domain';
 import type { SnapferryConfig } from '@snapferry/platform';
 import {
   buildManifest,
@@ -64,7 +64,7 @@ export class DeclareManifest {
     );
     const plan = validateUploadPlan(body, {
       maxBytes: snapshot.diskSizeGiB * GiB,
-      regionChunkSize: this.config.chunkSize,
+      regionChunkSize: regionChunkSize(this.config.regions, snapshot.region, this.config.chunkSize),
     });
     const region = this.regionStores.get(snapshot.region);
     await this.record(snapshotId, plan, region);

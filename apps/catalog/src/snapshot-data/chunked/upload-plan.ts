@@ -1,8 +1,5 @@
-import {
-  maxUploadChunkSize,
-  minUploadChunkSize,
-  type UploadManifestRequest,
-} from '@snapferry/contracts';
+import type { UploadManifestRequest } from '@snapferry/contracts';
+import { maxChunkSize, minChunkSize } from '@snapferry/domain';
 import { isDigest, manifestRoot, type ManifestChunk } from '@snapferry/storage';
 import { ApiError } from '../../http/api-error';
 
@@ -37,11 +34,11 @@ export function validateUploadPlan(body: UploadManifestRequest, limits: PlanLimi
   const { chunkSize, imageDigest, root } = body;
   if (
     chunkSize !== limits.regionChunkSize &&
-    (chunkSize < minUploadChunkSize || chunkSize > maxUploadChunkSize)
+    (chunkSize < minChunkSize || chunkSize > maxChunkSize)
   )
     invalid(
       'InvalidParameter.ChunkSize',
-      `chunkSize must be between ${minUploadChunkSize} and ${maxUploadChunkSize} bytes (this region uses ${limits.regionChunkSize})`,
+      `chunkSize must be between ${minChunkSize} and ${maxChunkSize} bytes (this region uses ${limits.regionChunkSize})`,
     );
   const chunks: ManifestChunk[] = [];
   const sizes = new Map<string, number>();
