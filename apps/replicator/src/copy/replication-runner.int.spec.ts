@@ -23,7 +23,7 @@ import {
   type TestBroker,
   type TestDatabase,
 } from '@snapferry/testing';
-import { JobStore } from '../jobs/job-store';
+import { JobsRepository } from '../jobs/jobs.repository';
 import { CopySlots } from './copy-slots';
 import { newInstanceId, ReplicationRunner } from './replication-runner';
 
@@ -40,7 +40,7 @@ describe('ReplicationRunner (real PostgreSQL, RabbitMQ and filesystem stores)', 
   let dataDir: string;
   let stores: RegionStores;
   let runner: ReplicationRunner;
-  let jobs: JobStore;
+  let jobs: JobsRepository;
 
   beforeAll(async () => {
     db = await createTestDatabase('sf_runner');
@@ -48,7 +48,7 @@ describe('ReplicationRunner (real PostgreSQL, RabbitMQ and filesystem stores)', 
     dataDir = await mkdtemp(join(tmpdir(), 'snapferry-runner-'));
     dataSource = new DataSource({ type: 'postgres', url: db.url, poolSize: 4 });
     await dataSource.initialize();
-    jobs = new JobStore(dataSource, 'ap-shanghai');
+    jobs = new JobsRepository(dataSource, 'ap-shanghai');
     await jobs.migrate();
     amqp = new AmqpConnectionManager({
       url: broker.url,
