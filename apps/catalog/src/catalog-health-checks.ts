@@ -8,11 +8,11 @@ import { databaseRepository } from './database/database.repository';
 @Injectable()
 export class CatalogHealthChecks implements HealthChecks {
   constructor(
-    private readonly store: PostgresEventStore,
+    private readonly eventStore: PostgresEventStore,
     private readonly amqp: AmqpConnectionManager,
     private readonly publisher: ConfirmPublisher,
   ) {}
 
-  database = () => databaseRepository.answers(this.store);
+  database = () => databaseRepository.answers(this.eventStore);
   broker = () => brokerReady(this.amqp, this.publisher);
 }

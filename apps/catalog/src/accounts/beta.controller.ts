@@ -6,7 +6,7 @@ import { ApiErrors } from '../http/api-docs';
 import { CurrentCaller, OperatorOnly, RequestId } from '../http/auth.guard';
 import type { Caller } from '../http/api-keys';
 import { meta } from '../snapshots/snapshot-commands';
-import { CatalogStore } from '../store/catalog-store';
+import { CatalogTransactions } from '../transactions/catalog-transactions';
 
 /** Operators enable cross-region replication per account (the cloud's beta application). */
 @ApiTags('accounts')
@@ -15,7 +15,7 @@ import { CatalogStore } from '../store/catalog-store';
 @ApiErrors(400, 401, 403)
 @Controller('v1/accounts/:id/beta')
 export class BetaController {
-  constructor(private readonly store: CatalogStore) {}
+  constructor(private readonly transactions: CatalogTransactions) {}
 
   @Put()
   @ApiOkResponse({ type: BetaResponse, description: 'enabled (again: no change)' })
@@ -44,7 +44,7 @@ export class BetaController {
     enabled: boolean,
     requestId: string,
   ): Promise<BetaResponse> {
-    await this.store.transaction({ ...meta(caller, requestId), accountId }, async (tx) => {
+    await this.transactions.transaction({ ...meta(caller, requestId), accountId }, async (tx) => {
       const { state, version } = await tx.account(accountId);
       tx.append(
         streamIds.account(accountId),

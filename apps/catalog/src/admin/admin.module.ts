@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { BetaController } from '../accounts/beta.controller';
 import { ReadModelsModule } from '../read-models/read-models.module';
 import { RegionsModule } from '../regions/regions.module';
-import { StoreModule } from '../store/store.module';
+import { TransactionsModule } from '../transactions/transactions.module';
 import { ProjectionsController } from './projections.controller';
 import { ScrubController } from './scrub.controller';
 
@@ -12,7 +12,7 @@ import { ScrubController } from './scrub.controller';
  * `/v1/admin/projections/rebuild` (the read models replayed from the log).
  */
 @Module({
-  imports: [StoreModule, RegionsModule, ReadModelsModule],
+  imports: [TransactionsModule, RegionsModule, ReadModelsModule],
   controllers: [BetaController, ScrubController, ProjectionsController],
 })
 export class AdminModule {}

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ReplicationsModule } from '../replications/replications.module';
 import { SnapshotsModule } from '../snapshots/snapshots.module';
-import { StoreModule } from '../store/store.module';
+import { TransactionsModule } from '../transactions/transactions.module';
 import { CloudActions } from './cloud-actions';
 import { CloudApi } from './cloud-api';
 import { CloudApiController } from './cloud-api.controller';
@@ -14,7 +14,7 @@ import { CloudSignatures } from './cloud-signatures';
  * commands and queries and the replications' RequestCopies, the same ones the v1 API uses.
  */
 @Module({
-  imports: [StoreModule, SnapshotsModule, ReplicationsModule],
+  imports: [TransactionsModule, SnapshotsModule, ReplicationsModule],
   controllers: [CloudApiController],
   providers: [CloudApi, CloudActions, CloudSignatures],
 })

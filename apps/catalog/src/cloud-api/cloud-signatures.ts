@@ -22,7 +22,7 @@ export class CloudSignatures implements BeforeApplicationShutdown {
   private readonly purge: OccasionalTask;
 
   constructor(
-    private readonly db: PostgresEventStore,
+    private readonly eventStore: PostgresEventStore,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.purge = new OccasionalTask(
@@ -30,7 +30,7 @@ export class CloudSignatures implements BeforeApplicationShutdown {
       // One more window of margin, so that catalogs whose clocks differ still agree.
       () =>
         signatures.deleteExpiredBefore(
-          this.db,
+          this.eventStore,
           new Date(Date.now() - signatureWindowSeconds * 1000),
         ),
       (err) => logger.warn({ err }, 'could not purge expired cloud signatures; retrying later'),
@@ -41,7 +41,7 @@ export class CloudSignatures implements BeforeApplicationShutdown {
   use(signature: string, action: string, timestamp: number): Promise<SignatureUse> {
     this.purge.poke();
     return signatures.use(
-      this.db,
+      this.eventStore,
       signature,
       action.slice(0, maxActionLength),
       new Date((timestamp + signatureWindowSeconds) * 1000),

@@ -8,8 +8,8 @@ import {
   streamIds,
 } from '@snapferry/domain';
 import type { SqlExecutor } from '@snapferry/event-store';
-import type { CatalogTransaction } from '../store/catalog-store';
-import { regionUsageRepository } from '../store/region-usage.repository';
+import type { CatalogTransaction } from '../transactions/catalog-transactions';
+import { regionUsageRepository } from '../regions/region-usage.repository';
 
 /** One copy request, from the API or from a replication policy: the same rules for both. */
 export type CopyRequest = RequestReplication;

@@ -6,7 +6,7 @@ import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
 import { meta } from '../snapshots/snapshot-commands';
 import { PostgresEventStore } from '@snapferry/event-store';
-import { CatalogStore } from '../store/catalog-store';
+import { CatalogTransactions } from '../transactions/catalog-transactions';
 import { clientTokensRepository as clientTokens } from './client-tokens.repository';
 import { decideCopies, QuotaLocks } from './decide-copies';
 import { REGION_CATALOG } from '../tokens';
@@ -31,8 +31,8 @@ const hashOf = (snapshotId: string, body: RequestCopiesRequest) =>
 @Injectable()
 export class RequestCopies {
   constructor(
-    private readonly store: CatalogStore,
-    private readonly db: PostgresEventStore,
+    private readonly transactions: CatalogTransactions,
+    private readonly eventStore: PostgresEventStore,
     @Inject(REGION_CATALOG) private readonly regions: RegionCatalog,
   ) {}
 
@@ -43,7 +43,7 @@ export class RequestCopies {
     requestId: string,
   ): Promise<CopiesResponse> {
     const requestHash = hashOf(snapshotId, body);
-    const outcome = await this.store.transaction(meta(caller, requestId), async (tx) => {
+    const outcome = await this.transactions.transaction(meta(caller, requestId), async (tx) => {
       if (
         body.clientToken &&
         !(await clientTokens.claim(tx.db, caller.accountId, body.clientToken, requestHash))
@@ -71,7 +71,7 @@ export class RequestCopies {
     clientToken: string,
     requestHash: string,
   ): Promise<CopiesResponse> {
-    const row = await clientTokens.find(this.db, caller.accountId, clientToken);
+    const row = await clientTokens.find(this.eventStore, caller.accountId, clientToken);
     if (!row)
       throw new ApiError(409, 'FailedOperation.ConcurrentModification', 'retry the request');
     if (row.requestHash !== requestHash)

@@ -19,8 +19,8 @@ import { RegionSweeper } from './region-sweeper';
   providers: [
     {
       provide: DataReaperRepository,
-      useFactory: (store: PostgresEventStore, config: CatalogConfig) =>
-        new DataReaperRepository(store, {
+      useFactory: (eventStore: PostgresEventStore, config: CatalogConfig) =>
+        new DataReaperRepository(eventStore, {
           intervalMs: config.gcIntervalMs,
           periodMs: config.gcPeriodMs,
           graceMs: config.gcGraceMs,

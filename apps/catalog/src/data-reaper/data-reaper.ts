@@ -33,12 +33,12 @@ export class DataReaper implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly runner: SubscriptionRunner<SnapshotDeleted>;
 
   constructor(
-    store: PostgresEventStore,
+    eventStore: PostgresEventStore,
     private readonly rows: DataReaperRepository,
     notifications: EventNotifications,
     @Inject(LOGGER) logger: Logger,
   ) {
-    this.runner = new SubscriptionRunner<SnapshotDeleted>(store, {
+    this.runner = new SubscriptionRunner<SnapshotDeleted>(eventStore, {
       name: dataReaperSubscription,
       batchSize: dataReaperBatchSize,
       filter: { types: ['SnapshotDeleted'] },

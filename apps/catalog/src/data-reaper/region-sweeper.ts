@@ -38,7 +38,7 @@ export class RegionSweeper implements OnApplicationBootstrap, BeforeApplicationS
 
   constructor(
     private readonly rows: DataReaperRepository,
-    private readonly store: PostgresEventStore,
+    private readonly eventStore: PostgresEventStore,
     private readonly regionStores: RegionStores,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(CONFIG) private readonly config: SnapferryConfig,
@@ -183,7 +183,7 @@ export class RegionSweeper implements OnApplicationBootstrap, BeforeApplicationS
     let dropped = 0;
     for (let i = 0; i < ids.length; i += 1_000) {
       const batch = ids.slice(i, i + 1_000);
-      const deleted = await this.store.streamsWithEvent(
+      const deleted = await this.eventStore.streamsWithEvent(
         batch.map((id) => streamIds.snapshot(id)),
         'SnapshotDeleted',
       );

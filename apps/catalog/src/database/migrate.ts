@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createEventStoreDataSource } from '@snapferry/event-store';
 import { ensureDatabase } from '@snapferry/platform';
-import { catalogMigrations } from '../store/catalog-migrations';
+import { catalogMigrations } from '../database/catalog-migrations';
 
 /** Migrations run under an advisory lock so that several catalog instances can start together. */
 export async function migrate(databaseUrl: string): Promise<DataSource> {

@@ -9,7 +9,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { missDeadline, streamIds } from '@snapferry/domain';
 import { EventNotifications, PostgresEventStore } from '@snapferry/event-store';
 import { pause } from '@snapferry/platform';
-import { CatalogStore } from '../store/catalog-store';
+import { CatalogTransactions } from '../transactions/catalog-transactions';
 import { LOGGER, METRICS } from '../tokens';
 import { replicationDeadlinesRepository as deadlines } from './replication-deadlines.repository';
 
@@ -36,8 +36,8 @@ export class DeadlineTimer implements OnApplicationBootstrap, BeforeApplicationS
   private readonly lateness: Histogram;
 
   constructor(
-    private readonly store: CatalogStore,
-    private readonly db: PostgresEventStore,
+    private readonly transactions: CatalogTransactions,
+    private readonly eventStore: PostgresEventStore,
     private readonly notifications: EventNotifications,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(METRICS) metrics: Registry,
@@ -71,7 +71,7 @@ export class DeadlineTimer implements OnApplicationBootstrap, BeforeApplicationS
     while (!signal.aborted) {
       try {
         while ((await this.fireDue()) === batch && !signal.aborted);
-        const next = await deadlines.msUntilNext(this.db);
+        const next = await deadlines.msUntilNext(this.eventStore);
         failures = 0;
         if (next !== null && next <= 0) continue;
         await this.notifications.waitForNext(Math.min(next ?? maxSleepMs, maxSleepMs), signal);
@@ -88,7 +88,7 @@ export class DeadlineTimer implements OnApplicationBootstrap, BeforeApplicationS
   /** Decides every due row it can lock (one transaction); returns how many it took. */
   private async fireDue(): Promise<number> {
     const appended: { region: string; lateSeconds: number }[] = [];
-    const taken = await this.store.transaction(
+    const taken = await this.transactions.transaction(
       { correlationId: 'deadline-timer', causationId: 'deadline-timer' },
       async (tx) => {
         appended.length = 0;

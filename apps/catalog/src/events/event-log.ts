@@ -6,7 +6,7 @@ import type { Caller } from '../http/api-keys';
 /** The event log as the API shows it: global order; operators see every account, users their own. */
 @Injectable()
 export class EventLog {
-  constructor(private readonly store: PostgresEventStore) {}
+  constructor(private readonly eventStore: PostgresEventStore) {}
 
   filterFor(caller: Caller, query: { type?: string; streamId?: string }): EventFilter {
     return {
@@ -17,7 +17,7 @@ export class EventLog {
   }
 
   async page(filter: EventFilter, after: bigint, limit: number): Promise<EventPageResponse> {
-    const { events, lastPosition } = await this.store.readAllByPosition({
+    const { events, lastPosition } = await this.eventStore.readAllByPosition({
       ...filter,
       afterPosition: after,
       limit,

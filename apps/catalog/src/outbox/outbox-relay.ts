@@ -93,7 +93,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly deliveryLimit: number;
 
   constructor(
-    store: PostgresEventStore,
+    eventStore: PostgresEventStore,
     private readonly amqp: AmqpConnectionManager,
     private readonly publisher: ConfirmPublisher,
     notifications: EventNotifications,
@@ -117,7 +117,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       help: 'Age of the oldest event the relay has not yet published',
       registers: [metrics],
     });
-    this.runner = new SubscriptionRunner(store, {
+    this.runner = new SubscriptionRunner(eventStore, {
       name: outboxRelayName,
       synchronousCommit: false, // a crash re-publishes from an older checkpoint; consumers deduplicate
       checkpoint: 'after-the-effect', // the broker's confirms are the effect

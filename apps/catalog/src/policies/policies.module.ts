@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { StoreModule } from '../store/store.module';
+import { TransactionsModule } from '../transactions/transactions.module';
 import { PolicyEngine } from './engine/policy-engine';
 import { PolicyPass } from './engine/policy-pass';
 import { RecoveryPointGauge } from './engine/recovery-point-gauge';
@@ -17,7 +17,7 @@ import { PolicyReports } from './policy-reports';
  * run from the application's bootstrap until its shutdown begins.
  */
 @Module({
-  imports: [StoreModule],
+  imports: [TransactionsModule],
   controllers: [PoliciesController],
   providers: [
     PolicyCommands,

@@ -11,7 +11,7 @@ import {
 import type { PolicyResponse } from '@snapferry/contracts';
 import type { Caller } from '../http/api-keys';
 import { meta } from '../snapshots/snapshot-commands';
-import { CatalogStore } from '../store/catalog-store';
+import { CatalogTransactions } from '../transactions/catalog-transactions';
 import { REGION_CATALOG } from '../tokens';
 import { PolicyQueries } from './policy-queries';
 
@@ -19,14 +19,14 @@ import { PolicyQueries } from './policy-queries';
 @Injectable()
 export class PolicyCommands {
   constructor(
-    private readonly store: CatalogStore,
+    private readonly transactions: CatalogTransactions,
     private readonly queries: PolicyQueries,
     @Inject(REGION_CATALOG) private readonly regions: RegionCatalog,
   ) {}
 
   async create(caller: Caller, body: object, requestId: string): Promise<PolicyResponse> {
     const policyId = makeId('pol', randomBytes);
-    await this.store.transaction(meta(caller, requestId), async (tx) => {
+    await this.transactions.transaction(meta(caller, requestId), async (tx) => {
       const account = await tx.account(caller.accountId);
       const created = createPolicy(
         { policyId, accountId: caller.accountId, input: body, now: new Date().toISOString() },
@@ -43,7 +43,7 @@ export class PolicyCommands {
     patch: object,
     requestId: string,
   ): Promise<PolicyResponse> {
-    await this.store.transaction(meta(caller, requestId), async (tx) => {
+    await this.transactions.transaction(meta(caller, requestId), async (tx) => {
       const policy = await tx.policy(policyId);
       const account = await tx.account(caller.accountId);
       const changed = changePolicy(
@@ -57,7 +57,7 @@ export class PolicyCommands {
   }
 
   async delete(caller: Caller, policyId: string, requestId: string): Promise<void> {
-    await this.store.transaction(meta(caller, requestId), async (tx) => {
+    await this.transactions.transaction(meta(caller, requestId), async (tx) => {
       const policy = await tx.policy(policyId);
       const deleted = deletePolicy(policy.state, {
         policyId,

@@ -11,10 +11,10 @@ const toResponse = ({ accountId: _accountId, ...view }: PolicyView): PolicyRespo
 /** The account's policies, from the policy view. */
 @Injectable()
 export class PolicyQueries {
-  constructor(private readonly db: PostgresEventStore) {}
+  constructor(private readonly eventStore: PostgresEventStore) {}
 
   async view(caller: Caller, policyId: string): Promise<PolicyView> {
-    const doc = await views.find(this.db, caller.accountId, policyId);
+    const doc = await views.find(this.eventStore, caller.accountId, policyId);
     if (!doc)
       throw new ApiError(404, 'ResourceNotFound.Policy', `policy ${policyId} does not exist`);
     return doc;
@@ -27,7 +27,7 @@ export class PolicyQueries {
   async list(caller: Caller, query: PageQuery): Promise<PolicyListResponse> {
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 20;
-    const { total, docs } = await views.list(this.db, caller.accountId, offset, limit);
+    const { total, docs } = await views.list(this.eventStore, caller.accountId, offset, limit);
     return { total, offset, limit, policies: docs.map(toResponse) };
   }
 }

@@ -11,7 +11,7 @@ import { PolicyQueries } from './policy-queries';
 @Injectable()
 export class PolicyReports {
   constructor(
-    private readonly db: PostgresEventStore,
+    private readonly eventStore: PostgresEventStore,
     private readonly queries: PolicyQueries,
   ) {}
 
@@ -29,10 +29,10 @@ export class PolicyReports {
   /** What a pass of the policy would copy and delete now, planned as the pass plans it. */
   async preview(caller: Caller, policyId: string): Promise<PolicyPreviewResponse> {
     const rule = await this.rule(caller, policyId);
-    const targets = await policyEngineRepository.targetsOf(this.db, policyId);
+    const targets = await policyEngineRepository.targetsOf(this.eventStore, policyId);
     const now = new Date().toISOString();
-    const copies = await planCopies(this.db, rule, targets, now);
-    const deletions = await planDeletions(this.db, rule, targets, now);
+    const copies = await planCopies(this.eventStore, rule, targets, now);
+    const deletions = await planDeletions(this.eventStore, rule, targets, now);
     return {
       copies,
       deletions: deletions.map(({ snapshotId, region, reason }) => ({
@@ -46,7 +46,7 @@ export class PolicyReports {
   /** Each selected disk in each destination: its newest NORMAL copy and how old the data is. */
   async status(caller: Caller, policyId: string): Promise<PolicyStatusResponse> {
     const rule = await this.rule(caller, policyId);
-    const targets = await policyEngineRepository.targetsOf(this.db, policyId);
+    const targets = await policyEngineRepository.targetsOf(this.eventStore, policyId);
     const now = new Date().toISOString();
     const { rpoMinutes } = rule.definition;
     return {

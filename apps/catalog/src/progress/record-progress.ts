@@ -6,7 +6,7 @@ import {
 } from '@snapferry/domain';
 import type { ReplicationMessage } from '@snapferry/contracts';
 import { DuplicateEventError } from '@snapferry/event-store';
-import { type CatalogTransaction, CatalogStore } from '../store/catalog-store';
+import { type CatalogTransaction, CatalogTransactions } from '../transactions/catalog-transactions';
 import { type ItemResult, SerialBatches } from './serial-batches';
 
 export type IngestOutcome = 'recorded' | 'duplicate' | { ignored: string };
@@ -27,7 +27,7 @@ export class RecordProgress {
     this.ingestBatch(messages),
   );
 
-  constructor(private readonly store: CatalogStore) {}
+  constructor(private readonly transactions: CatalogTransactions) {}
 
   handle(message: ReplicationMessage): Promise<IngestOutcome> {
     return this.batches.add(message);
@@ -56,7 +56,7 @@ export class RecordProgress {
   }
 
   private ingest(messages: ReplicationMessage[]): Promise<IngestOutcome[]> {
-    return this.store.transaction(
+    return this.transactions.transaction(
       {},
       async (tx) => {
         const seen = await tx.stored(messages.map((m) => m.eventId));

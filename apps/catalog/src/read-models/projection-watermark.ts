@@ -43,11 +43,11 @@ export class ProjectionWatermark {
   private failing = false;
 
   constructor(
-    store: PostgresEventStore,
+    eventStore: PostgresEventStore,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(METRICS) metrics: Registry,
   ) {
-    this.checkpoints = new CheckpointStore(store);
+    this.checkpoints = new CheckpointStore(eventStore);
     this.pollFailures = new Counter({
       name: 'snapferry_projection_checkpoint_poll_failures_total',
       help: 'Failed reads of the read models checkpoint while another catalog instance projects (callers waiting to read their writes may time out)',

@@ -44,7 +44,7 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
   private readonly position: Gauge;
 
   constructor(
-    private readonly store: PostgresEventStore,
+    private readonly eventStore: PostgresEventStore,
     private readonly watermark: ProjectionWatermark,
     notifications: EventNotifications,
     @Inject(LOGGER) logger: Logger,
@@ -61,7 +61,7 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
       help: 'Global position the read models have reached',
       registers: [metrics],
     });
-    this.runner = new SubscriptionRunner(store, {
+    this.runner = new SubscriptionRunner(eventStore, {
       name: readModelsSubscription,
       synchronousCommit: false, // rebuildable from the log: a crash re-projects the last batches
       batchSize: readModelsBatchSize,
@@ -87,7 +87,7 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
 
   /** Clears the read models and replays the whole log into them, safely while the service runs. */
   async rebuild(): Promise<void> {
-    await this.store.transaction(async (tx) => {
+    await this.eventStore.transaction(async (tx) => {
       await lockSubscription(tx, readModelsSubscription);
       for (const projection of projections) await projection.clear(tx);
       await resetSubscription(tx, readModelsSubscription);

@@ -7,7 +7,7 @@ import { replicationViewsRepository } from './replication-views.repository';
 /** `snapferry_replications{state}`: counted from the replication view when Prometheus scrapes. */
 @Injectable()
 export class ReplicationStateGauge {
-  constructor(store: PostgresEventStore, @Inject(METRICS) metrics: Registry) {
+  constructor(eventStore: PostgresEventStore, @Inject(METRICS) metrics: Registry) {
     new Gauge({
       name: 'snapferry_replications',
       help: 'Replications by state (from the replication view)',
@@ -15,7 +15,7 @@ export class ReplicationStateGauge {
       registers: [metrics],
       async collect() {
         this.reset();
-        for (const { state, count } of await replicationViewsRepository.countByState(store))
+        for (const { state, count } of await replicationViewsRepository.countByState(eventStore))
           this.set({ state }, count);
       },
     });

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { CatalogConfig } from '@snapferry/platform';
 import { RegionStores } from '@snapferry/storage';
-import { StoreModule } from '../store/store.module';
+import { TransactionsModule } from '../transactions/transactions.module';
 import { CONFIG } from '../tokens';
 import { RegionsController } from './regions.controller';
 
@@ -12,7 +12,7 @@ import { RegionsController } from './regions.controller';
  * storeUrl: those calls go to the region's store service.
  */
 @Module({
-  imports: [StoreModule],
+  imports: [TransactionsModule],
   controllers: [RegionsController],
   providers: [
     {

@@ -25,10 +25,10 @@ const toResponse = ({ accountId: _accountId, ...view }: ReplicationView): Replic
 
 @Injectable()
 export class ReplicationQueries {
-  constructor(private readonly db: PostgresEventStore) {}
+  constructor(private readonly eventStore: PostgresEventStore) {}
 
   async get(caller: Caller, replicationId: string): Promise<ReplicationResponse> {
-    const doc = await views.find(this.db, caller.accountId, replicationId);
+    const doc = await views.find(this.eventStore, caller.accountId, replicationId);
     if (!doc)
       throw new ApiError(
         404,
@@ -41,7 +41,7 @@ export class ReplicationQueries {
   async list(caller: Caller, query: ListReplicationsQuery): Promise<ReplicationListResponse> {
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 20;
-    const docs = await views.list(this.db, caller.accountId, {
+    const docs = await views.list(this.eventStore, caller.accountId, {
       sourceSnapshotId: query.sourceSnapshotId ?? null,
       offset,
       limit,

@@ -3,7 +3,7 @@ import { RequestCopies } from '../copies/request-copies';
 import { DeadlineTimer } from '../deadlines/deadline-timer';
 import { ProgressController } from '../progress/progress.controller';
 import { RecordProgress } from '../progress/record-progress';
-import { StoreModule } from '../store/store.module';
+import { TransactionsModule } from '../transactions/transactions.module';
 import { ReplicationQueries } from './replication-queries';
 import { ReplicationsController } from './replications.controller';
 
@@ -14,7 +14,7 @@ import { ReplicationsController } from './replications.controller';
  * still in flight at its deadline), and `GET /v1/replications`.
  */
 @Module({
-  imports: [StoreModule],
+  imports: [TransactionsModule],
   controllers: [ReplicationsController, ProgressController],
   providers: [RequestCopies, ReplicationQueries, RecordProgress, DeadlineTimer],
   exports: [RequestCopies],

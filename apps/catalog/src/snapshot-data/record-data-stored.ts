@@ -5,7 +5,7 @@ import { StorageFullError, type Manifest, type RegionStore } from '@snapferry/st
 import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
 import { meta } from '../snapshots/snapshot-commands';
-import type { CatalogStore } from '../store/catalog-store';
+import type { CatalogTransactions } from '../transactions/catalog-transactions';
 
 /**
  * What a failed append of SnapshotDataStored means for the manifest just written:
@@ -33,7 +33,7 @@ export function manifestAfterFailedRecord(error: unknown): 'in-doubt' | 'theirs'
  * (A COMMIT whose answer alone was lost is looked up by the event store: it succeeds here.)
  */
 export async function recordDataStored(
-  { store, logger }: { store: CatalogStore; logger: Logger },
+  { transactions, logger }: { transactions: CatalogTransactions; logger: Logger },
   regionStore: RegionStore,
   caller: Caller,
   requestId: string,
@@ -41,7 +41,7 @@ export async function recordDataStored(
 ): Promise<void> {
   const { snapshotId } = manifest;
   try {
-    await store.transaction(meta(caller, requestId), async (tx) => {
+    await transactions.transaction(meta(caller, requestId), async (tx) => {
       const { state: now, version } = await tx.snapshot(snapshotId);
       tx.append(streamIds.snapshot(snapshotId), version, [
         storeSnapshotData(now, {
@@ -91,12 +91,12 @@ export async function recordDataStored(
  * the upload is refused as before.
  */
 export async function dropUnrecordedManifest(
-  { store, logger }: { store: CatalogStore; logger: Logger },
+  { transactions, logger }: { transactions: CatalogTransactions; logger: Logger },
   regionStore: RegionStore,
   snapshotId: string,
 ): Promise<void> {
   if (!(await regionStore.getManifest(snapshotId))) return;
-  if ((await store.snapshotState(snapshotId))?.status !== 'CREATING') return;
+  if ((await transactions.snapshotState(snapshotId))?.status !== 'CREATING') return;
   logger.warn(
     { snapshotId, region: regionStore.region },
     'dropping the unrecorded data of an earlier upload of a CREATING snapshot',

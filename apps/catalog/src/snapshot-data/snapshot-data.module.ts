@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { RegionsModule } from '../regions/regions.module';
 import { SnapshotsModule } from '../snapshots/snapshots.module';
-import { StoreModule } from '../store/store.module';
+import { TransactionsModule } from '../transactions/transactions.module';
 import { ChangesController } from './changes/changes.controller';
 import { StoreChanges } from './changes/store-changes';
 import { ChunkBodies } from './chunked/chunk-body';
@@ -23,7 +23,7 @@ import { uploadMemoryProvider } from './upload-memory';
  * bodies in flight. The bytes go to the region's store through the regions' RegionStores.
  */
 @Module({
-  imports: [StoreModule, SnapshotsModule, RegionsModule],
+  imports: [TransactionsModule, SnapshotsModule, RegionsModule],
   controllers: [SnapshotDataController, ChunkedUploadController, ChangesController],
   providers: [
     SnapshotData,

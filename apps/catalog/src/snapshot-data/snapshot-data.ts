@@ -16,7 +16,7 @@ import {
 import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
 import { SnapshotQueries } from '../snapshots/snapshot-queries';
-import { CatalogStore } from '../store/catalog-store';
+import { CatalogTransactions } from '../transactions/catalog-transactions';
 import { CONFIG, LOGGER } from '../tokens';
 import { parseByteRange } from './byte-range';
 import { DownloadFailures } from './download-failures';
@@ -33,7 +33,7 @@ import { abortedWhenClientGoes, assertOctetStream, leaseWithMemory } from './upl
 @Injectable()
 export class SnapshotData {
   constructor(
-    private readonly store: CatalogStore,
+    private readonly transactions: CatalogTransactions,
     private readonly queries: SnapshotQueries,
     private readonly regionStores: RegionStores,
     private readonly leases: UploadLeases,
@@ -52,7 +52,7 @@ export class SnapshotData {
   ) {
     assertOctetStream(contentType, 'the disk image');
     const snapshot = assertUploadAllowed(
-      await this.store.snapshotState(snapshotId),
+      await this.transactions.snapshotState(snapshotId),
       caller.accountId,
       snapshotId,
     );
@@ -79,7 +79,7 @@ export class SnapshotData {
     const signal = AbortSignal.any([aborted.signal, lease.lost]);
     try {
       await dropUnrecordedManifest(
-        { store: this.store, logger: this.logger },
+        { transactions: this.transactions, logger: this.logger },
         regionStore,
         snapshotId,
       );
@@ -97,7 +97,7 @@ export class SnapshotData {
           });
         });
       await recordDataStored(
-        { store: this.store, logger: this.logger },
+        { transactions: this.transactions, logger: this.logger },
         regionStore,
         caller,
         requestId,

@@ -22,20 +22,20 @@ const TTL_MS = 30_000;
 @Injectable()
 export class UploadLeases {
   constructor(
-    private readonly db: PostgresEventStore,
+    private readonly eventStore: PostgresEventStore,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /** The lease, or undefined while another upload of the snapshot holds one. */
   async acquire(snapshotId: string, ttlMs = TTL_MS): Promise<UploadLease | undefined> {
     const holder = randomUUID();
-    if (!(await leases.take(this.db, snapshotId, holder, ttlMs))) return undefined;
+    if (!(await leases.take(this.eventStore, snapshotId, holder, ttlMs))) return undefined;
 
     const lost = new AbortController();
     let renewedAt = Date.now();
     const renew = async () => {
       try {
-        if (!(await leases.renew(this.db, snapshotId, holder, ttlMs)))
+        if (!(await leases.renew(this.eventStore, snapshotId, holder, ttlMs)))
           lost.abort(new Error(`upload lease of ${snapshotId} was taken over`));
         else renewedAt = Date.now();
       } catch (error) {
@@ -68,7 +68,7 @@ export class UploadLeases {
     retry = false,
   ): Promise<void> {
     try {
-      await leases.release(this.db, snapshotId, holder);
+      await leases.release(this.eventStore, snapshotId, holder);
     } catch (error) {
       if (!retry)
         this.logger.warn(

@@ -13,7 +13,7 @@ import {
 import type { RegisterSnapshotRequest, UpdateSnapshotRequest } from '@snapferry/contracts';
 import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
-import { CatalogStore } from '../store/catalog-store';
+import { CatalogTransactions } from '../transactions/catalog-transactions';
 import { REGION_CATALOG } from '../tokens';
 import { SnapshotQueries } from './snapshot-queries';
 
@@ -21,7 +21,7 @@ import { SnapshotQueries } from './snapshot-queries';
 @Injectable()
 export class SnapshotCommands {
   constructor(
-    private readonly store: CatalogStore,
+    private readonly transactions: CatalogTransactions,
     private readonly queries: SnapshotQueries,
     @Inject(REGION_CATALOG) private readonly regions: RegionCatalog,
   ) {}
@@ -36,7 +36,7 @@ export class SnapshotCommands {
     const snapshotId = makeId('snap', randomBytes);
     const now = new Date().toISOString();
     const command = { ...body, snapshotId, accountId: caller.accountId, now };
-    await this.store.transaction(meta(caller, requestId), async (tx) => {
+    await this.transactions.transaction(meta(caller, requestId), async (tx) => {
       // The base is judged in the same transaction that registers (a base deleted meanwhile is
       // judged again when the changes arrive).
       const base = body.baseSnapshotId ? (await tx.snapshot(body.baseSnapshotId)).state : undefined;
@@ -53,7 +53,7 @@ export class SnapshotCommands {
   async update(caller: Caller, snapshotId: string, body: UpdateSnapshotRequest, requestId: string) {
     if (body.name === undefined && body.tags === undefined)
       throw new ApiError(400, 'MissingParameter', 'give name, tags or both');
-    await this.store.transaction(meta(caller, requestId), async (tx) => {
+    await this.transactions.transaction(meta(caller, requestId), async (tx) => {
       const { state, version } = await tx.snapshot(snapshotId);
       const command = { accountId: caller.accountId, snapshotId, now: new Date().toISOString() };
       tx.append(streamIds.snapshot(snapshotId), version, [
@@ -72,7 +72,7 @@ export class SnapshotCommands {
 
   /** Deletes several snapshots in one transaction: all of them, or (on any refusal) none. */
   async deleteAll(caller: Caller, snapshotIds: string[], requestId: string): Promise<void> {
-    await this.store.transaction(meta(caller, requestId), async (tx) => {
+    await this.transactions.transaction(meta(caller, requestId), async (tx) => {
       const now = new Date().toISOString();
       for (const snapshotId of [...new Set(snapshotIds)].sort()) {
         const { state, version } = await tx.snapshot(snapshotId);

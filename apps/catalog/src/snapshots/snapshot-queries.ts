@@ -41,11 +41,11 @@ export function tagFilterObject(
 /** Reads the status views (the read model; commands wait for it, so a caller reads its own writes). */
 @Injectable()
 export class SnapshotQueries {
-  constructor(private readonly db: PostgresEventStore) {}
+  constructor(private readonly eventStore: PostgresEventStore) {}
 
   async view(caller: Caller, snapshotId: string): Promise<SnapshotView> {
     const doc =
-      (await views.find(this.db, caller.accountId, snapshotId)) ??
+      (await views.find(this.eventStore, caller.accountId, snapshotId)) ??
       (await this.fromStream(caller, snapshotId));
     if (!doc)
       throw new ApiError(404, 'ResourceNotFound.Snapshot', `snapshot ${snapshotId} does not exist`);
@@ -59,7 +59,9 @@ export class SnapshotQueries {
    * trail until the projection catches up.
    */
   private async fromStream(caller: Caller, snapshotId: string): Promise<SnapshotView | null> {
-    const { events } = await this.db.readStream<SnapshotEvent>(streamIds.snapshot(snapshotId));
+    const { events } = await this.eventStore.readStream<SnapshotEvent>(
+      streamIds.snapshot(snapshotId),
+    );
     const doc = events.reduce<SnapshotView | null>(
       (view, event) => evolveSnapshotView(view, event, snapshotId),
       null,
@@ -77,7 +79,7 @@ export class SnapshotQueries {
     const tags = tagFilterObject(checkedTagFilters(query.tagFilters));
     const page = { region: query.region, offset, limit };
     if (tags === 'conflict') return { ...page, total: 0, snapshots: [] };
-    const { total, docs } = await views.list(this.db, caller.accountId, {
+    const { total, docs } = await views.list(this.eventStore, caller.accountId, {
       ...page,
       state: query.state ?? null,
       diskId: query.diskId ?? null,
@@ -88,18 +90,18 @@ export class SnapshotQueries {
 
   /** The list with several values per criterion (the cloud API's filters), oldest or newest first. */
   async search(caller: Caller, search: SnapshotSearch) {
-    const { total, docs } = await views.search(this.db, caller.accountId, search);
+    const { total, docs } = await views.search(this.eventStore, caller.accountId, search);
     return { total, snapshots: docs.map(toSnapshotResponse) };
   }
 
   /** The region of each of these snapshots the caller holds (absent: no such snapshot). */
   regionsOf(caller: Caller, snapshotIds: string[]): Promise<Map<string, string>> {
-    return views.regionsOf(this.db, caller.accountId, snapshotIds);
+    return views.regionsOf(this.eventStore, caller.accountId, snapshotIds);
   }
 
   /** How many snapshots the caller holds and their stored bytes, in one region or in all. */
   totals(caller: Caller, region?: string): Promise<{ count: number; sizeBytes: number }> {
-    return views.totals(this.db, caller.accountId, region ?? null);
+    return views.totals(this.eventStore, caller.accountId, region ?? null);
   }
 }
 

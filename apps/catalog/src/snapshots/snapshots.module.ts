@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ReplicationsModule } from '../replications/replications.module';
-import { StoreModule } from '../store/store.module';
+import { TransactionsModule } from '../transactions/transactions.module';
 import { SnapshotCommands } from './snapshot-commands';
 import { SnapshotQueries } from './snapshot-queries';
 import { SnapshotsController } from './snapshots.controller';
@@ -11,7 +11,7 @@ import { SnapshotsController } from './snapshots.controller';
  * queries for the snapshots' data and the cloud API.
  */
 @Module({
-  imports: [StoreModule, ReplicationsModule],
+  imports: [TransactionsModule, ReplicationsModule],
   controllers: [SnapshotsController],
   providers: [SnapshotCommands, SnapshotQueries],
   exports: [SnapshotCommands, SnapshotQueries],

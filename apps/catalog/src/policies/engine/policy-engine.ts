@@ -13,7 +13,7 @@ import {
   type RecordedEvent,
   SubscriptionRunner,
 } from '@snapferry/event-store';
-import { CatalogStore } from '../../store/catalog-store';
+import { CatalogTransactions } from '../../transactions/catalog-transactions';
 import { LOGGER, REGION_CATALOG } from '../../tokens';
 import { applyPolicyEvent, type PolicyEngineEvent, policyEngineEventTypes } from './apply-event';
 import { PolicyWork } from './policy-work';
@@ -40,12 +40,12 @@ export class PolicyEngine implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly runner: SubscriptionRunner<PolicyEngineEvent>;
 
   constructor(
-    store: PostgresEventStore,
+    eventStore: PostgresEventStore,
     notifications: EventNotifications,
     @Inject(REGION_CATALOG) private readonly regions: RegionCatalog,
     @Inject(LOGGER) logger: Logger,
   ) {
-    this.runner = new SubscriptionRunner<PolicyEngineEvent>(store, {
+    this.runner = new SubscriptionRunner<PolicyEngineEvent>(eventStore, {
       name: policyEngineSubscription,
       batchSize: policyEngineBatchSize,
       filter: { types: [...policyEngineEventTypes] },
@@ -74,7 +74,7 @@ export class PolicyEngine implements OnApplicationBootstrap, BeforeApplicationSh
     events: RecordedEvent<PolicyEngineEvent>[],
     etx: EventStoreTransaction,
   ): Promise<void> {
-    await CatalogStore.within(etx, { causationId: policyEngineSubscription }, async (tx) => {
+    await CatalogTransactions.within(etx, { causationId: policyEngineSubscription }, async (tx) => {
       const work = new PolicyWork(tx, this.regions, new Date().toISOString());
       for (const event of events) await applyPolicyEvent(work, event);
       await work.flush();

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { deleteSnapshot, isCopying, type RegionCatalog, streamIds } from '@snapferry/domain';
 import { lockSubscription, PostgresEventStore } from '@snapferry/event-store';
 import type { SnapferryConfig } from '@snapferry/platform';
-import { CatalogStore } from '../../store/catalog-store';
+import { CatalogTransactions } from '../../transactions/catalog-transactions';
 import { CONFIG, LOGGER, REGION_CATALOG } from '../../tokens';
 import { offerSnapshot } from './apply-event';
 import { policyEngineSubscription } from './policy-engine';
@@ -32,7 +32,7 @@ export class PolicyPass implements OnApplicationBootstrap, BeforeApplicationShut
   private stopped = false;
 
   constructor(
-    private readonly store: PostgresEventStore,
+    private readonly eventStore: PostgresEventStore,
     @Inject(REGION_CATALOG) private readonly regions: RegionCatalog,
     @Inject(CONFIG) private readonly config: SnapferryConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -57,7 +57,7 @@ export class PolicyPass implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** One pass over every policy; a policy that fails is reported and tried again next time. */
   async runAll(): Promise<void> {
-    for (const policyId of await policyEngineRepository.allRules(this.store)) {
+    for (const policyId of await policyEngineRepository.allRules(this.eventStore)) {
       if (this.stopped) return;
       await this.run(policyId).catch((error: unknown) =>
         this.logger.warn({ err: error, policyId }, 'policy pass failed; trying again next pass'),
@@ -66,9 +66,9 @@ export class PolicyPass implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   async run(policyId: string): Promise<void> {
-    await this.store.transaction(async (etx) => {
+    await this.eventStore.transaction(async (etx) => {
       await lockSubscription(etx, policyEngineSubscription);
-      await CatalogStore.within(etx, { causationId: policyPassCause }, async (tx) => {
+      await CatalogTransactions.within(etx, { causationId: policyPassCause }, async (tx) => {
         const work = new PolicyWork(tx, this.regions, new Date().toISOString());
         const rule = await work.rule(policyId);
         if (!rule?.definition.enabled) return;

@@ -10,7 +10,7 @@ import {
   streamIds,
 } from '@snapferry/domain';
 import { decideCopies, QuotaLocks } from '../../copies/decide-copies';
-import type { CatalogTransaction } from '../../store/catalog-store';
+import type { CatalogTransaction } from '../../transactions/catalog-transactions';
 import {
   deadlineOf,
   type PointKey,

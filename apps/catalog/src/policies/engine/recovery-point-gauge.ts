@@ -11,14 +11,14 @@ import { policyEngineRepository } from './policy-engine.repository';
  */
 @Injectable()
 export class RecoveryPointGauge {
-  constructor(store: PostgresEventStore, @Inject(METRICS) metrics: Registry) {
+  constructor(eventStore: PostgresEventStore, @Inject(METRICS) metrics: Registry) {
     new Gauge({
       name: 'snapferry_recovery_point_age_seconds',
       help: "Age of the newest NORMAL copy of a policy's disk in a destination region",
       labelNames: ['policy', 'disk', 'region'],
       registers: [metrics],
       async collect() {
-        const ages = await policyEngineRepository.recoveryPointAges(store);
+        const ages = await policyEngineRepository.recoveryPointAges(eventStore);
         this.reset();
         for (const a of ages)
           this.set(

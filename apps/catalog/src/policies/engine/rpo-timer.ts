@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { RegionCatalog } from '@snapferry/domain';
 import { lockSubscription, PostgresEventStore } from '@snapferry/event-store';
 import { pause } from '@snapferry/platform';
-import { CatalogStore } from '../../store/catalog-store';
+import { CatalogTransactions } from '../../transactions/catalog-transactions';
 import { LOGGER, REGION_CATALOG } from '../../tokens';
 import { policyEngineSubscription } from './policy-engine';
 import { policyEngineRepository } from './policy-engine.repository';
@@ -31,7 +31,7 @@ export class RpoTimer implements OnApplicationBootstrap, BeforeApplicationShutdo
   private running: Promise<void> | undefined;
 
   constructor(
-    private readonly store: PostgresEventStore,
+    private readonly eventStore: PostgresEventStore,
     @Inject(REGION_CATALOG) private readonly regions: RegionCatalog,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -51,7 +51,7 @@ export class RpoTimer implements OnApplicationBootstrap, BeforeApplicationShutdo
     while (!signal.aborted) {
       let sleepMs = maxSleepMs;
       try {
-        const next = await policyEngineRepository.nextBreach(this.store);
+        const next = await policyEngineRepository.nextBreach(this.eventStore);
         const untilNext = next === null ? Infinity : Date.parse(next) - Date.now();
         if (untilNext <= 0) sleepMs = (await this.tick()) === perTick ? 0 : 20;
         else sleepMs = Math.min(maxSleepMs, untilNext);
@@ -67,9 +67,9 @@ export class RpoTimer implements OnApplicationBootstrap, BeforeApplicationShutdo
 
   /** Judges every target due now; returns how many it looked at. */
   async tick(): Promise<number> {
-    return this.store.transaction(async (etx) => {
+    return this.eventStore.transaction(async (etx) => {
       await lockSubscription(etx, policyEngineSubscription);
-      const { result } = await CatalogStore.within(
+      const { result } = await CatalogTransactions.within(
         etx,
         { causationId: 'rpo-timer' },
         async (tx) => {

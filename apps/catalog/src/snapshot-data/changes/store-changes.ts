@@ -17,7 +17,7 @@ import {
 import { ApiError } from '../../http/api-error';
 import type { Caller } from '../../http/api-keys';
 import { SnapshotQueries } from '../../snapshots/snapshot-queries';
-import { CatalogStore } from '../../store/catalog-store';
+import { CatalogTransactions } from '../../transactions/catalog-transactions';
 import { CONFIG, LOGGER } from '../../tokens';
 import { recordDataStored, whenStorageFull } from '../record-data-stored';
 import { UploadLeases } from '../upload-leases';
@@ -38,7 +38,7 @@ const rebuildParallel = 4;
 @Injectable()
 export class StoreChanges {
   constructor(
-    private readonly store: CatalogStore,
+    private readonly transactions: CatalogTransactions,
     private readonly queries: SnapshotQueries,
     private readonly regionStores: RegionStores,
     private readonly leases: UploadLeases,
@@ -118,9 +118,9 @@ export class StoreChanges {
 
   /** The snapshot and its base, as they stand now (refusals from the domain, nothing changed). */
   private async allowed(caller: Caller, snapshotId: string) {
-    const state = await this.store.snapshotState(snapshotId);
+    const state = await this.transactions.snapshotState(snapshotId);
     const baseId = state?.baseSnapshotId;
-    const base = baseId ? await this.store.snapshotState(baseId) : null;
+    const base = baseId ? await this.transactions.snapshotState(baseId) : null;
     return assertChangesAllowed(state, base, caller.accountId, snapshotId);
   }
 
@@ -146,7 +146,7 @@ export class StoreChanges {
       throw whenStorageFull(error, region.region, `the manifest of ${snapshotId}`);
     }
     await recordDataStored(
-      { store: this.store, logger: this.logger },
+      { transactions: this.transactions, logger: this.logger },
       region,
       caller,
       requestId,

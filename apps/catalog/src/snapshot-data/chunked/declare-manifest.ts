@@ -11,7 +11,7 @@ import {
 } from '@snapferry/storage';
 import type { Caller } from '../../http/api-keys';
 import { SnapshotQueries } from '../../snapshots/snapshot-queries';
-import { CatalogStore } from '../../store/catalog-store';
+import { CatalogTransactions } from '../../transactions/catalog-transactions';
 import { CONFIG, LOGGER } from '../../tokens';
 import { recordDataStored, whenStorageFull } from '../record-data-stored';
 import { UploadLeases } from '../upload-leases';
@@ -42,7 +42,7 @@ export function remaining(plan: UploadPlan, missing: string[]): UploadPlanRespon
 @Injectable()
 export class DeclareManifest {
   constructor(
-    private readonly store: CatalogStore,
+    private readonly transactions: CatalogTransactions,
     private readonly queries: SnapshotQueries,
     private readonly regionStores: RegionStores,
     private readonly leases: UploadLeases,
@@ -58,7 +58,7 @@ export class DeclareManifest {
     requestId: string,
   ): Promise<UploadPlanResponse> {
     const snapshot = assertUploadAllowed(
-      await this.store.snapshotState(snapshotId),
+      await this.transactions.snapshotState(snapshotId),
       caller.accountId,
       snapshotId,
     );
@@ -95,7 +95,11 @@ export class DeclareManifest {
     const lease = await acquireUploadLease(this.leases, snapshotId);
     try {
       // Checked again under the lease: an upload that ended meanwhile has appended its event.
-      assertUploadAllowed(await this.store.snapshotState(snapshotId), caller.accountId, snapshotId);
+      assertUploadAllowed(
+        await this.transactions.snapshotState(snapshotId),
+        caller.accountId,
+        snapshotId,
+      );
       const manifest = buildManifest({
         snapshotId,
         accountId: caller.accountId,
@@ -116,7 +120,7 @@ export class DeclareManifest {
         throw whenStorageFull(error, region.region, `the manifest of ${snapshotId}`);
       }
       await recordDataStored(
-        { store: this.store, logger: this.logger },
+        { transactions: this.transactions, logger: this.logger },
         region,
         caller,
         requestId,

@@ -5,7 +5,7 @@ import { assertUploadAllowed } from '@snapferry/domain';
 import { CorruptChunkError, RegionStores } from '@snapferry/storage';
 import { ApiError } from '../../http/api-error';
 import type { Caller } from '../../http/api-keys';
-import { CatalogStore } from '../../store/catalog-store';
+import { CatalogTransactions } from '../../transactions/catalog-transactions';
 import { whenStorageFull } from '../record-data-stored';
 import { ChunkBodies } from './chunk-body';
 import { UploadPlans } from './upload-plans';
@@ -19,7 +19,7 @@ import { assertOctetStream } from '../upload-preamble';
 @Injectable()
 export class PutChunk {
   constructor(
-    private readonly store: CatalogStore,
+    private readonly transactions: CatalogTransactions,
     private readonly plans: UploadPlans,
     private readonly regionStores: RegionStores,
     private readonly bodies: ChunkBodies,
@@ -34,7 +34,7 @@ export class PutChunk {
   ): Promise<ChunkStoredResponse> {
     assertOctetStream(contentType, 'the chunk');
     const snapshot = assertUploadAllowed(
-      await this.store.snapshotState(snapshotId),
+      await this.transactions.snapshotState(snapshotId),
       caller.accountId,
       snapshotId,
     );

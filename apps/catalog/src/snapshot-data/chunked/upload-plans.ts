@@ -17,15 +17,15 @@ export type PlannedChunk =
 export class UploadPlans {
   private readonly cache = new PlanCache();
 
-  constructor(private readonly db: PostgresEventStore) {}
+  constructor(private readonly eventStore: PostgresEventStore) {}
 
   header(snapshotId: string): Promise<PlanHeader | null> {
-    return plans.header(this.db, snapshotId);
+    return plans.header(this.eventStore, snapshotId);
   }
 
   /** Records the plan, replacing an earlier one of the same snapshot. */
   async save(snapshotId: string, plan: UploadPlan): Promise<void> {
-    await plans.save(this.db, snapshotId, plan);
+    await plans.save(this.eventStore, snapshotId, plan);
     this.cache.set(snapshotId, plan.sizes);
   }
 
@@ -40,11 +40,11 @@ export class UploadPlans {
 
   async delete(snapshotId: string): Promise<void> {
     this.cache.delete(snapshotId);
-    await plans.delete(this.db, [snapshotId]);
+    await plans.delete(this.eventStore, [snapshotId]);
   }
 
   private async load(snapshotId: string): Promise<ReadonlyMap<string, number> | null> {
-    const chunks = await plans.chunks(this.db, snapshotId);
+    const chunks = await plans.chunks(this.eventStore, snapshotId);
     if (!chunks) {
       this.cache.delete(snapshotId);
       return null;

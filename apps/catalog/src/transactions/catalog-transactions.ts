@@ -29,7 +29,7 @@ import {
 } from '@snapferry/event-store';
 import { ProjectionWatermark } from '../read-models/projection-watermark';
 import { replicationDeadlinesRepository } from '../deadlines/replication-deadlines.repository';
-import { regionUsageRepository } from './region-usage.repository';
+import { regionUsageRepository } from '../regions/region-usage.repository';
 
 export interface Loaded<S> {
   state: S;
@@ -175,7 +175,7 @@ export class CatalogTransaction {
  * writer (the decision is re-made against the new state).
  */
 @Injectable()
-export class CatalogStore {
+export class CatalogTransactions {
   constructor(
     readonly eventStore: PostgresEventStore,
     private readonly projections: ProjectionWatermark,
@@ -227,7 +227,7 @@ export class CatalogStore {
       try {
         let written: Checkpoint | undefined;
         const result = await this.eventStore.transaction(async (etx) => {
-          const outcome = await CatalogStore.within(etx, metadata, work);
+          const outcome = await CatalogTransactions.within(etx, metadata, work);
           written = outcome.written;
           return outcome.result;
         });

@@ -1,16 +1,16 @@
 import { Module } from '@nestjs/common';
 import { ReadModelsModule } from '../read-models/read-models.module';
-import { CatalogStore } from './catalog-store';
+import { CatalogTransactions } from './catalog-transactions';
 
 /**
- * The CatalogStore: the event store's appends with their rows (region usage, deadlines) in one
+ * The CatalogTransactions: the event store's appends with their rows (region usage, deadlines) in one
  * transaction, and reads of the read models once they have caught up with a command's writes
  * (hence the ProjectionWatermark it imports). Every feature that reads or writes the catalog
  * imports this module.
  */
 @Module({
   imports: [ReadModelsModule],
-  providers: [CatalogStore],
-  exports: [CatalogStore],
+  providers: [CatalogTransactions],
+  exports: [CatalogTransactions],
 })
-export class StoreModule {}
+export class TransactionsModule {}
