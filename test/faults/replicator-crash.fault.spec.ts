@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { waitFor } from '@snapferry/testing';
 import { keys, normalSnapshot } from '../support/catalog-harness';
-import { copyToShanghai, expectCopiedOnce, targetNormal } from '../support/copy-checks';
+import {
+  copyingBetween,
+  copyToShanghai,
+  expectCopiedOnce,
+  targetNormal,
+} from '../support/copy-checks';
 import {
   startProcessStack,
   withProcessOutput,
@@ -31,13 +36,7 @@ describe('replicator crash (SIGKILL mid-copy)', () => {
       const { replicationId, targetId, replication } = await copyToShanghai(s.api, id);
 
       // Kill 1: once some bytes are copied but well before the end.
-      await waitFor(
-        async () => {
-          const r = await replication();
-          return r.state === 'COPYING' && r.percent > 5 && r.percent < 60 && r;
-        },
-        { timeoutMs: 20_000, what: 'first attempt mid-copy' },
-      );
+      await copyingBetween(replication, 5, 60, 'first attempt mid-copy');
       expect((await s.replicator.kill('SIGKILL')).signal).toBe('SIGKILL');
       await s.replicator.start();
 

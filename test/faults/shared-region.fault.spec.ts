@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { BrokerProbe, waitFor } from '@snapferry/testing';
+import { BrokerProbe } from '@snapferry/testing';
 import { keys, normalSnapshot } from '../support/catalog-harness';
 import {
+  copyingBetween,
   copyToShanghai,
   expectCopiedOnce,
   redeliverRequest,
@@ -44,13 +45,7 @@ describe('two replicators of one region (SIGKILL the one copying)', () => {
     withProcessOutput(async () => {
       const id = await normalSnapshot(s.api, keys.alice, { bytes: image });
       const { replicationId, targetId, replication } = await copyToShanghai(s.api, id);
-      await waitFor(
-        async () => {
-          const r = await replication();
-          return r.state === 'COPYING' && r.percent > 5 && r.percent < 40 && r;
-        },
-        { timeoutMs: 20_000, what: 'the copy running' },
-      );
+      await copyingBetween(replication, 5, 40, 'the copy running');
       const copyStarted = '"msg":"copy started"';
       const [copier, waiter] =
         s.replicator.linesWith(copyStarted).length > 0

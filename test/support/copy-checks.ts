@@ -25,6 +25,22 @@ export async function copyToShanghai(api: Api, sourceId: string) {
   return { replicationId, targetId, replication };
 }
 
+/** Waits (up to 20 s) for the replication to be COPYING at more than `above` and less than `below` percent. */
+export function copyingBetween(
+  replication: () => Promise<any>,
+  above: number,
+  below: number,
+  what: string,
+) {
+  return waitFor(
+    async () => {
+      const r = await replication();
+      return r.state === 'COPYING' && r.percent > above && r.percent < below && r;
+    },
+    { timeoutMs: 20_000, what },
+  );
+}
+
 /** Waits (up to 40 s) for alice's snapshot `targetId` to be NORMAL and returns it. */
 export function targetNormal(api: Api, targetId: string) {
   return waitFor(
