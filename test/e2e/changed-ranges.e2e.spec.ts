@@ -10,6 +10,7 @@ import {
   eventCount,
   expectError,
   putEarlyAnswered,
+  registered,
   registration,
   rootOf as rootOfChunks,
 } from '../support/e2e-helpers';
@@ -30,11 +31,8 @@ describe('changed-block snapshots (baseSnapshotId + POST …/data/changes)', () 
   });
   afterAll(() => t?.stop());
   const as = (key = keys.alice) => t.api.as(key);
-  const register = async (over: Record<string, unknown> = {}, key = keys.alice) => {
-    const created = await as(key).post('/v1/snapshots', registration(over));
-    expect(created.status).toBe(201);
-    return created.body.snapshotId as string;
-  };
+  const register = (over: Record<string, unknown> = {}, key = keys.alice) =>
+    registered(t.api, over, key);
   const base = async (image: Buffer, over: Record<string, unknown> = {}, key = keys.alice) => {
     const id = await register(over, key);
     expect((await as(key).put(`/v1/snapshots/${id}/data`, image)).status).toBe(200);
