@@ -16,7 +16,7 @@ import {
   startReplicator,
   type RunningReplicator,
 } from '../../apps/replicator/src/start-replicator';
-import { schemaFor } from '../../apps/replicator/src/jobs/job-store';
+import { schemaFor } from '../../apps/replicator/src/jobs/jobs.repository';
 import {
   keys,
   normalSnapshot,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PostgresEventStore } from '@snapferry/event-store';
 import { AmqpConnectionManager, ConfirmPublisher } from '@snapferry/messaging';
 import { brokerReady, type HealthChecks } from '@snapferry/platform';
+import { databaseRepository } from './database/database.repository';
 
 /** Readiness: the event store's database answers, the broker connection and the confirm channel are open. */
 @Injectable()
@@ -12,6 +13,6 @@ export class CatalogHealthChecks implements HealthChecks {
     private readonly publisher: ConfirmPublisher,
   ) {}
 
-  database = async () => (await this.store.query('SELECT 1')).length === 1;
+  database = () => databaseRepository.answers(this.store);
   broker = () => brokerReady(this.amqp, this.publisher);
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AmqpConnectionManager, ConfirmPublisher } from '@snapferry/messaging';
 import { brokerReady, type HealthChecks } from '@snapferry/platform';
+import { databaseRepository } from './jobs/database.repository';
 
 /** Readiness: the replicator's database answers, the broker connection and the confirm channel are open. */
 @Injectable()
@@ -12,6 +13,6 @@ export class ReplicatorHealthChecks implements HealthChecks {
     private readonly publisher: ConfirmPublisher,
   ) {}
 
-  database = async () => (await this.dataSource.query<unknown[]>('SELECT 1')).length === 1;
+  database = () => databaseRepository.answers(this.dataSource);
   broker = () => brokerReady(this.amqp, this.publisher);
 }

@@ -37,7 +37,11 @@ export type EventStoreOptions = {
   commitOutcomeTimeoutMs?: number;
 };
 
-/** Runs raw SQL; both the store (autocommit) and a transaction offer it. */
+/**
+ * Runs raw SQL; both the store (each statement on its own) and a transaction offer it. This is
+ * the door the apps' repositories (`*.repository.ts`) take to their tables: a repository method
+ * is handed the store to run alone, or a transaction to run inside the caller's work.
+ */
 export interface SqlExecutor {
   query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
   /** For statements without rows: the number of rows affected. */

@@ -1,6 +1,6 @@
 import { diskUsages } from '@snapferry/domain';
 import { PageQuery } from '@snapferry/contracts';
-import type { SnapshotSearch } from '../snapshots/snapshot-queries';
+import type { SnapshotSearch } from '../read-models/snapshot-views.repository';
 import { CloudError } from './cloud-errors';
 import { type Params, validated } from './cloud-params';
 import { statesOfCloudState } from './cloud-snapshot';

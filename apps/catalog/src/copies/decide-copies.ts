@@ -7,9 +7,9 @@ import {
   requestReplication,
   streamIds,
 } from '@snapferry/domain';
-import type { Sql } from '@snapferry/event-store';
+import type { SqlExecutor } from '@snapferry/event-store';
 import type { CatalogTransaction } from '../store/catalog-store';
-import { lockRegionUsage } from '../store/region-usage';
+import { regionUsageRepository } from '../store/region-usage.repository';
 
 /** One copy request, from the API or from a replication policy: the same rules for both. */
 export type CopyRequest = RequestReplication;
@@ -21,13 +21,13 @@ export type CopyRequest = RequestReplication;
 export class QuotaLocks {
   private readonly counts = new Map<string, number>();
 
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly tx: SqlExecutor) {}
 
   /** Locks (in region order) the rows of these regions not yet locked by this transaction. */
   async lock(accountId: string, regions: readonly string[]): Promise<void> {
     const missing = [...new Set(regions)].filter((r) => !this.counts.has(key(accountId, r)));
     if (missing.length === 0) return;
-    const locked = await lockRegionUsage(this.sql, accountId, missing.sort());
+    const locked = await regionUsageRepository.lock(this.tx, accountId, missing.sort());
     for (const region of missing) this.counts.set(key(accountId, region), locked.get(region) ?? 0);
   }
 

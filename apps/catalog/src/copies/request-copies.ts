@@ -5,7 +5,9 @@ import type { CopiesResponse, RequestCopiesRequest } from '@snapferry/contracts'
 import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
 import { meta } from '../snapshots/snapshot-commands';
+import { PostgresEventStore } from '@snapferry/event-store';
 import { CatalogStore } from '../store/catalog-store';
+import { clientTokensRepository as clientTokens } from './client-tokens.repository';
 import { decideCopies, QuotaLocks } from './decide-copies';
 import { REGION_CATALOG } from '../tokens';
 
@@ -30,6 +32,7 @@ const hashOf = (snapshotId: string, body: RequestCopiesRequest) =>
 export class RequestCopies {
   constructor(
     private readonly store: CatalogStore,
+    private readonly db: PostgresEventStore,
     @Inject(REGION_CATALOG) private readonly regions: RegionCatalog,
   ) {}
 
@@ -41,16 +44,12 @@ export class RequestCopies {
   ): Promise<CopiesResponse> {
     const requestHash = hashOf(snapshotId, body);
     const outcome = await this.store.transaction(meta(caller, requestId), async (tx) => {
-      if (body.clientToken) {
-        // A concurrent duplicate blocks here until the first commits, then finds its row.
-        const { rows } = await tx.sql<{ inserted: boolean }>(
-          `INSERT INTO client_tokens (account_id, client_token, request_hash, response) VALUES ($1, $2, $3, 'null')
-           ON CONFLICT DO NOTHING RETURNING true AS inserted`,
-          [caller.accountId, body.clientToken, requestHash],
-        );
-        if (rows.length === 0) return { replay: true as const };
-      }
-      const decision = await decideCopies(tx, new QuotaLocks(tx.sql), this.regions, {
+      if (
+        body.clientToken &&
+        !(await clientTokens.claim(tx.db, caller.accountId, body.clientToken, requestHash))
+      )
+        return { replay: true as const };
+      const decision = await decideCopies(tx, new QuotaLocks(tx.db), this.regions, {
         accountId: caller.accountId,
         sourceSnapshotId: snapshotId,
         destinationRegions: body.destinationRegions,
@@ -60,10 +59,7 @@ export class RequestCopies {
       });
       const response: CopiesResponse = { sourceSnapshotId: snapshotId, results: decision.results };
       if (body.clientToken)
-        await tx.sql(
-          `UPDATE client_tokens SET response = $3 WHERE account_id = $1 AND client_token = $2`,
-          [caller.accountId, body.clientToken, JSON.stringify(response)],
-        );
+        await clientTokens.answer(tx.db, caller.accountId, body.clientToken, response);
       return { replay: false as const, response };
     });
     if (!outcome.replay) return outcome.response;
@@ -75,14 +71,10 @@ export class RequestCopies {
     clientToken: string,
     requestHash: string,
   ): Promise<CopiesResponse> {
-    const rows = await this.store.query<{ request_hash: string; response: CopiesResponse }>(
-      `SELECT request_hash, response FROM client_tokens WHERE account_id = $1 AND client_token = $2`,
-      [caller.accountId, clientToken],
-    );
-    const row = rows[0];
+    const row = await clientTokens.find(this.db, caller.accountId, clientToken);
     if (!row)
       throw new ApiError(409, 'FailedOperation.ConcurrentModification', 'retry the request');
-    if (row.request_hash !== requestHash)
+    if (row.requestHash !== requestHash)
       throw new ApiError(
         409,
         'UnsupportedOperation.ClientTokenReused',

@@ -4,12 +4,12 @@ import type { CatalogConfig } from '@snapferry/platform';
 import { RegionsModule } from '../regions/regions.module';
 import { CONFIG } from '../tokens';
 import { DataReaper } from './data-reaper';
-import { DataReaperRows } from './data-reaper-rows';
+import { DataReaperRepository } from './data-reaper.repository';
 import { RegionSweeper } from './region-sweeper';
 
 /**
  * What deleted snapshots leave in the regions' stores: the DataReaper follows SnapshotDeleted
- * and records the work in its batch's transaction, DataReaperRows keeps that work and each
+ * and records the work in its batch's transaction, DataReaperRepository keeps that work and each
  * region's sweep schedule (SNAPFERRY_GC_*), and the RegionSweeper does the calls to the
  * regions' stores outside any transaction. Both workers run from the application's bootstrap
  * until its shutdown begins.
@@ -18,9 +18,9 @@ import { RegionSweeper } from './region-sweeper';
   imports: [RegionsModule],
   providers: [
     {
-      provide: DataReaperRows,
+      provide: DataReaperRepository,
       useFactory: (store: PostgresEventStore, config: CatalogConfig) =>
-        new DataReaperRows(store, {
+        new DataReaperRepository(store, {
           intervalMs: config.gcIntervalMs,
           periodMs: config.gcPeriodMs,
           graceMs: config.gcGraceMs,

@@ -13,9 +13,9 @@ import {
   type RecordedEvent,
   SubscriptionRunner,
 } from '@snapferry/event-store';
-import { deleteUploadPlans } from '../snapshot-data/chunked/upload-plans';
+import { uploadPlansRepository } from '../snapshot-data/chunked/upload-plans.repository';
 import { LOGGER } from '../tokens';
-import { DataReaperRows } from './data-reaper-rows';
+import { DataReaperRepository } from './data-reaper.repository';
 
 export const dataReaperSubscription = 'data-reaper';
 /** Deletions per batch: each costs two rows in the batch's transaction. */
@@ -34,7 +34,7 @@ export class DataReaper implements OnApplicationBootstrap, BeforeApplicationShut
 
   constructor(
     store: PostgresEventStore,
-    private readonly rows: DataReaperRows,
+    private readonly rows: DataReaperRepository,
     notifications: EventNotifications,
     @Inject(LOGGER) logger: Logger,
   ) {
@@ -70,7 +70,7 @@ export class DataReaper implements OnApplicationBootstrap, BeforeApplicationShut
       tx,
       events.map(({ data }) => ({ region: data.region, snapshotId: data.snapshotId })),
     );
-    await deleteUploadPlans(
+    await uploadPlansRepository.delete(
       tx,
       events.map((event) => event.data.snapshotId),
     );

@@ -13,7 +13,7 @@ import { PostgresEventStore, tryAcquireLeadership } from '@snapferry/event-store
 import type { SnapferryConfig } from '@snapferry/platform';
 import { RegionStores, type RegionStore } from '@snapferry/storage';
 import { CONFIG, LOGGER, METRICS } from '../tokens';
-import { DataReaperRows } from './data-reaper-rows';
+import { DataReaperRepository } from './data-reaper.repository';
 
 /** How often the leader looks for regions with work (and so how soon a deletion's data goes). */
 const tickMs = 1_000;
@@ -37,7 +37,7 @@ export class RegionSweeper implements OnApplicationBootstrap, BeforeApplicationS
   private running: Promise<void> | undefined;
 
   constructor(
-    private readonly rows: DataReaperRows,
+    private readonly rows: DataReaperRepository,
     private readonly store: PostgresEventStore,
     private readonly regionStores: RegionStores,
     @Inject(LOGGER) private readonly logger: Logger,

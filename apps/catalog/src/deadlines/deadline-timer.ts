@@ -7,11 +7,11 @@ import {
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { missDeadline, streamIds } from '@snapferry/domain';
-import { EventNotifications } from '@snapferry/event-store';
+import { EventNotifications, PostgresEventStore } from '@snapferry/event-store';
 import { pause } from '@snapferry/platform';
 import { CatalogStore } from '../store/catalog-store';
 import { LOGGER, METRICS } from '../tokens';
-import { dropDeadlines, msUntilNextDeadline, takeDueDeadlines } from './deadline-rows';
+import { replicationDeadlinesRepository as deadlines } from './replication-deadlines.repository';
 
 /** The longest the timer sleeps without looking (another catalog's request, a lost notification). */
 const maxSleepMs = 5_000;
@@ -37,6 +37,7 @@ export class DeadlineTimer implements OnApplicationBootstrap, BeforeApplicationS
 
   constructor(
     private readonly store: CatalogStore,
+    private readonly db: PostgresEventStore,
     private readonly notifications: EventNotifications,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(METRICS) metrics: Registry,
@@ -70,7 +71,7 @@ export class DeadlineTimer implements OnApplicationBootstrap, BeforeApplicationS
     while (!signal.aborted) {
       try {
         while ((await this.fireDue()) === batch && !signal.aborted);
-        const next = await msUntilNextDeadline((text, params) => this.store.query(text, params));
+        const next = await deadlines.msUntilNext(this.db);
         failures = 0;
         if (next !== null && next <= 0) continue;
         await this.notifications.waitForNext(Math.min(next ?? maxSleepMs, maxSleepMs), signal);
@@ -91,7 +92,7 @@ export class DeadlineTimer implements OnApplicationBootstrap, BeforeApplicationS
       { correlationId: 'deadline-timer', causationId: 'deadline-timer' },
       async (tx) => {
         appended.length = 0;
-        const due = await takeDueDeadlines(tx.sql, batch);
+        const due = await deadlines.takeDue(tx.db, batch);
         await tx.preload(due.map((d) => streamIds.replication(d.replicationId)));
         for (const { replicationId, now } of due) {
           const { state, version } = await tx.replication(replicationId);
@@ -106,8 +107,8 @@ export class DeadlineTimer implements OnApplicationBootstrap, BeforeApplicationS
           const lateMs = Date.parse(now) - Date.parse(state.request.deadline!);
           appended.push({ region: state.request.targetRegion, lateSeconds: lateMs / 1000 });
         }
-        await dropDeadlines(
-          tx.sql,
+        await deadlines.drop(
+          tx.db,
           due.map((d) => d.replicationId),
         );
         return due.length;

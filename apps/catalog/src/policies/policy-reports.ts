@@ -1,23 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { definitionOf, recoveryPointAgeSeconds, recoveryPointState } from '@snapferry/domain';
 import type { PolicyPreviewResponse, PolicyStatusResponse } from '@snapferry/contracts';
-import type { Sql } from '@snapferry/event-store';
+import { PostgresEventStore } from '@snapferry/event-store';
 import type { Caller } from '../http/api-keys';
-import { CatalogStore } from '../store/catalog-store';
 import { planCopies, planDeletions } from './engine/policy-plan';
-import { policyRows, type PolicyRule } from './engine/policy-rows';
+import { policyEngineRepository, type PolicyRule } from './engine/policy-engine.repository';
 import { PolicyQueries } from './policy-queries';
 
 /** `GET /v1/policies/{id}/preview` and `/status`: read-only, from the engine's tables and the views. */
 @Injectable()
 export class PolicyReports {
-  private readonly sql: Sql = async <Row>(text: string, params?: unknown[]) => {
-    const rows = await this.store.query<Row>(text, params);
-    return { rows, rowCount: rows.length };
-  };
-
   constructor(
-    private readonly store: CatalogStore,
+    private readonly db: PostgresEventStore,
     private readonly queries: PolicyQueries,
   ) {}
 
@@ -35,10 +29,10 @@ export class PolicyReports {
   /** What a pass of the policy would copy and delete now, planned as the pass plans it. */
   async preview(caller: Caller, policyId: string): Promise<PolicyPreviewResponse> {
     const rule = await this.rule(caller, policyId);
-    const targets = await policyRows.targetsOf(this.sql, policyId);
+    const targets = await policyEngineRepository.targetsOf(this.db, policyId);
     const now = new Date().toISOString();
-    const copies = await planCopies(this.sql, rule, targets, now);
-    const deletions = await planDeletions(this.sql, rule, targets, now);
+    const copies = await planCopies(this.db, rule, targets, now);
+    const deletions = await planDeletions(this.db, rule, targets, now);
     return {
       copies,
       deletions: deletions.map(({ snapshotId, region, reason }) => ({
@@ -52,7 +46,7 @@ export class PolicyReports {
   /** Each selected disk in each destination: its newest NORMAL copy and how old the data is. */
   async status(caller: Caller, policyId: string): Promise<PolicyStatusResponse> {
     const rule = await this.rule(caller, policyId);
-    const targets = await policyRows.targetsOf(this.sql, policyId);
+    const targets = await policyEngineRepository.targetsOf(this.db, policyId);
     const now = new Date().toISOString();
     const { rpoMinutes } = rule.definition;
     return {

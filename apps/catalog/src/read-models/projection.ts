@@ -1,4 +1,4 @@
-import type { Sql } from '@snapferry/event-store';
+import type { SqlExecutor } from '@snapferry/event-store';
 
 /** The subscription that projects the log into every read model (its checkpoint's name). */
 export const readModelsSubscription = 'read-models';
@@ -8,9 +8,9 @@ export interface ProjectedEvent {
   data: unknown;
 }
 
-/** A read model: which tables it owns (cleared on rebuild) and how a batch of events changes them. */
+/** A read model: how a batch of events changes it (in the batch's transaction), and how it is emptied for a rebuild. */
 export interface Projection {
   name: string;
-  tables: string[];
-  handle(events: ProjectedEvent[], sql: Sql): Promise<void>;
+  handle(events: ProjectedEvent[], tx: SqlExecutor): Promise<void>;
+  clear(tx: SqlExecutor): Promise<void>;
 }

@@ -89,14 +89,13 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
   async rebuild(): Promise<void> {
     await this.store.transaction(async (tx) => {
       await lockSubscription(tx, readModelsSubscription);
-      for (const projection of projections)
-        for (const table of projection.tables) await tx.execute(`DELETE FROM ${table}`);
+      for (const projection of projections) await projection.clear(tx);
       await resetSubscription(tx, readModelsSubscription);
     });
   }
 
   private async project(events: RecordedEvent[], tx: EventStoreTransaction): Promise<void> {
-    for (const projection of projections) await projection.handle(events, tx.sql);
+    for (const projection of projections) await projection.handle(events, tx);
     const now = Date.now();
     for (const e of events) this.lag.observe((now - e.recordedAt.getTime()) / 1000);
   }

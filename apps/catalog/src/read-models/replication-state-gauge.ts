@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Gauge, type Registry } from 'prom-client';
 import { PostgresEventStore } from '@snapferry/event-store';
 import { METRICS } from '../tokens';
+import { replicationViewsRepository } from './replication-views.repository';
 
 /** `snapferry_replications{state}`: counted from the replication view when Prometheus scrapes. */
 @Injectable()
@@ -14,10 +15,8 @@ export class ReplicationStateGauge {
       registers: [metrics],
       async collect() {
         this.reset();
-        const rows = await store.query<{ state: string; n: string }>(
-          `SELECT doc->>'state' AS state, count(*) AS n FROM replication_view GROUP BY 1`,
-        );
-        for (const row of rows) this.set({ state: row.state }, Number(row.n));
+        for (const { state, count } of await replicationViewsRepository.countByState(store))
+          this.set({ state }, count);
       },
     });
   }

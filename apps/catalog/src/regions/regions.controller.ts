@@ -6,8 +6,8 @@ import type { SnapferryConfig } from '@snapferry/platform';
 import { ApiErrors } from '../http/api-docs';
 import { CurrentCaller } from '../http/auth.guard';
 import type { Caller } from '../http/api-keys';
-import { CatalogStore } from '../store/catalog-store';
-import { readRegionUsage } from '../store/region-usage';
+import { PostgresEventStore } from '@snapferry/event-store';
+import { regionUsageRepository } from '../store/region-usage.repository';
 import { CONFIG, REGION_CATALOG } from '../tokens';
 
 @ApiTags('regions')
@@ -18,17 +18,14 @@ export class RegionsController {
   constructor(
     @Inject(REGION_CATALOG) private readonly catalog: RegionCatalog,
     @Inject(CONFIG) private readonly config: SnapferryConfig,
-    private readonly store: CatalogStore,
+    private readonly db: PostgresEventStore,
   ) {}
 
   /** The region catalog with this account's quota use and the chunk size of uploads per region. */
   @Get()
   @ApiOkResponse({ type: RegionsResponse })
   async list(@CurrentCaller() caller: Caller): Promise<RegionsResponse> {
-    const used = await readRegionUsage(
-      (text, params) => this.store.query(text, params),
-      caller.accountId,
-    );
+    const used = await regionUsageRepository.read(this.db, caller.accountId);
     return {
       // Where and how a region stores its data is the deployment's business, not a client's.
       regions: this.catalog.regions.map((r) => ({

@@ -7,7 +7,8 @@ import type {
 } from '@snapferry/contracts';
 import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
-import { CatalogStore } from '../store/catalog-store';
+import { PostgresEventStore } from '@snapferry/event-store';
+import { replicationViewsRepository as views } from '../read-models/replication-views.repository';
 
 /**
  * A copy job as the API shows it. `bytesCopied` is what the target region holds of the image
@@ -24,30 +25,27 @@ const toResponse = ({ accountId: _accountId, ...view }: ReplicationView): Replic
 
 @Injectable()
 export class ReplicationQueries {
-  constructor(private readonly store: CatalogStore) {}
+  constructor(private readonly db: PostgresEventStore) {}
 
   async get(caller: Caller, replicationId: string): Promise<ReplicationResponse> {
-    const rows = await this.store.query<{ doc: ReplicationView }>(
-      `SELECT doc FROM replication_view WHERE replication_id = $1 AND account_id = $2`,
-      [replicationId, caller.accountId],
-    );
-    if (!rows[0])
+    const doc = await views.find(this.db, caller.accountId, replicationId);
+    if (!doc)
       throw new ApiError(
         404,
         'ResourceNotFound.Replication',
         `replication ${replicationId} does not exist`,
       );
-    return toResponse(rows[0].doc);
+    return toResponse(doc);
   }
 
   async list(caller: Caller, query: ListReplicationsQuery): Promise<ReplicationListResponse> {
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 20;
-    const rows = await this.store.query<{ doc: ReplicationView }>(
-      `SELECT doc FROM replication_view WHERE account_id = $1 AND ($2::text IS NULL OR source_snapshot_id = $2)
-       ORDER BY requested_at DESC, replication_id DESC OFFSET $3 LIMIT $4`,
-      [caller.accountId, query.sourceSnapshotId ?? null, offset, limit],
-    );
-    return { offset, limit, replications: rows.map((r) => toResponse(r.doc)) };
+    const docs = await views.list(this.db, caller.accountId, {
+      sourceSnapshotId: query.sourceSnapshotId ?? null,
+      offset,
+      limit,
+    });
+    return { offset, limit, replications: docs.map(toResponse) };
   }
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { CatalogStore } from '../store/catalog-store';
+import { PostgresEventStore } from '@snapferry/event-store';
 import { LOGGER } from '../tokens';
+import { uploadLeasesRepository as leases } from './upload-leases.repository';
 
 export interface UploadLease {
   /** Aborts when the lease could not be renewed in time (another upload may take over). */
@@ -21,33 +22,20 @@ const TTL_MS = 30_000;
 @Injectable()
 export class UploadLeases {
   constructor(
-    private readonly store: CatalogStore,
+    private readonly db: PostgresEventStore,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /** The lease, or undefined while another upload of the snapshot holds one. */
   async acquire(snapshotId: string, ttlMs = TTL_MS): Promise<UploadLease | undefined> {
     const holder = randomUUID();
-    const rows = await this.store.query(
-      `INSERT INTO upload_leases (snapshot_id, holder, expires_at)
-       VALUES ($1, $2, now() + $3 * interval '1 millisecond')
-       ON CONFLICT (snapshot_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-       WHERE upload_leases.expires_at < now()
-       RETURNING holder`,
-      [snapshotId, holder, ttlMs],
-    );
-    if (rows.length === 0) return undefined;
+    if (!(await leases.take(this.db, snapshotId, holder, ttlMs))) return undefined;
 
     const lost = new AbortController();
     let renewedAt = Date.now();
     const renew = async () => {
       try {
-        const renewed = await this.store.query(
-          `UPDATE upload_leases SET expires_at = now() + $3 * interval '1 millisecond'
-           WHERE snapshot_id = $1 AND holder = $2 RETURNING 1`,
-          [snapshotId, holder, ttlMs],
-        );
-        if (renewed.length === 0)
+        if (!(await leases.renew(this.db, snapshotId, holder, ttlMs)))
           lost.abort(new Error(`upload lease of ${snapshotId} was taken over`));
         else renewedAt = Date.now();
       } catch (error) {
@@ -80,10 +68,7 @@ export class UploadLeases {
     retry = false,
   ): Promise<void> {
     try {
-      await this.store.query(`DELETE FROM upload_leases WHERE snapshot_id = $1 AND holder = $2`, [
-        snapshotId,
-        holder,
-      ]);
+      await leases.release(this.db, snapshotId, holder);
     } catch (error) {
       if (!retry)
         this.logger.warn(

@@ -15,41 +15,12 @@ import type {
 } from '@snapferry/contracts';
 import { ApiError } from '../http/api-error';
 import type { Caller } from '../http/api-keys';
-import { CatalogStore } from '../store/catalog-store';
+import { PostgresEventStore } from '@snapferry/event-store';
+import {
+  type SnapshotSearch,
+  snapshotViewsRepository as views,
+} from '../read-models/snapshot-views.repository';
 import { toSnapshotResponse } from './snapshot-response';
-
-/** A search over one region's list: every given criterion must hold (values of one criterion: any). */
-export interface SnapshotSearch {
-  region: string;
-  snapshotIds?: string[];
-  names?: string[];
-  states?: string[];
-  diskUsages?: string[];
-  diskIds?: string[];
-  encrypted?: boolean[];
-  /** Snapshots carrying any of these tag keys (the cloud's `tag-key`). */
-  tagKeys?: string[];
-  /** Per key, the values one of which the snapshot's tag must hold (the cloud's `tag:<key>`). */
-  tagValues?: Record<string, string[]>;
-  /** Snapshots with a tag holding any of these values (the cloud's `tag-value`). */
-  tagValueAny?: string[];
-  order: 'ASC' | 'DESC';
-  offset: number;
-  limit: number;
-}
-
-const searchFilter = `account_id = $1 AND region = $2
-  AND ($3::text[] IS NULL OR snapshot_id = ANY($3)) AND ($4::text[] IS NULL OR doc->>'name' = ANY($4))
-  AND ($5::text[] IS NULL OR state = ANY($5)) AND ($6::text[] IS NULL OR doc->>'diskUsage' = ANY($6))
-  AND ($7::text[] IS NULL OR disk_id = ANY($7)) AND ($8::boolean[] IS NULL OR (doc->>'encrypted')::boolean = ANY($8))
-  AND ($9::text[] IS NULL OR tags ?| $9)
-  AND ($10::jsonb IS NULL OR NOT EXISTS (SELECT 1 FROM jsonb_each($10::jsonb) AS f
-    WHERE NOT coalesce(tags->>f.key = ANY(ARRAY(SELECT jsonb_array_elements_text(f.value))), false)))
-  AND ($11::text[] IS NULL OR EXISTS (SELECT 1 FROM jsonb_each_text(tags) AS e WHERE e.value = ANY($11)))`;
-
-/** The list's criteria: region, then each optional one (null: any). Tags as one `@>` object. */
-const listFilter = `account_id = $1 AND region = $2 AND ($3::text IS NULL OR state = $3)
-  AND ($4::text IS NULL OR disk_id = $4) AND ($5::jsonb IS NULL OR tags @> $5::jsonb)`;
 
 /**
  * The `tag:<key>=<value>` filters as one object for `@>`; null when there are none, and
@@ -70,14 +41,12 @@ export function tagFilterObject(
 /** Reads the status views (the read model; commands wait for it, so a caller reads its own writes). */
 @Injectable()
 export class SnapshotQueries {
-  constructor(private readonly store: CatalogStore) {}
+  constructor(private readonly db: PostgresEventStore) {}
 
   async view(caller: Caller, snapshotId: string): Promise<SnapshotView> {
-    const rows = await this.store.query<{ doc: SnapshotView }>(
-      `SELECT doc FROM snapshot_view WHERE snapshot_id = $1 AND account_id = $2`,
-      [snapshotId, caller.accountId],
-    );
-    const doc = rows[0]?.doc ?? (await this.fromStream(caller, snapshotId));
+    const doc =
+      (await views.find(this.db, caller.accountId, snapshotId)) ??
+      (await this.fromStream(caller, snapshotId));
     if (!doc)
       throw new ApiError(404, 'ResourceNotFound.Snapshot', `snapshot ${snapshotId} does not exist`);
     return doc;
@@ -90,9 +59,7 @@ export class SnapshotQueries {
    * trail until the projection catches up.
    */
   private async fromStream(caller: Caller, snapshotId: string): Promise<SnapshotView | null> {
-    const { events } = await this.store.eventStore.readStream<SnapshotEvent>(
-      streamIds.snapshot(snapshotId),
-    );
+    const { events } = await this.db.readStream<SnapshotEvent>(streamIds.snapshot(snapshotId));
     const doc = events.reduce<SnapshotView | null>(
       (view, event) => evolveSnapshotView(view, event, snapshotId),
       null,
@@ -110,73 +77,29 @@ export class SnapshotQueries {
     const tags = tagFilterObject(checkedTagFilters(query.tagFilters));
     const page = { region: query.region, offset, limit };
     if (tags === 'conflict') return { ...page, total: 0, snapshots: [] };
-    const params = [
-      caller.accountId,
-      query.region,
-      query.state ?? null,
-      query.diskId ?? null,
-      tags === null ? null : JSON.stringify(tags),
-    ];
-    const rows = await this.store.query<{ doc: SnapshotView; total: string }>(
-      `SELECT doc, count(*) OVER () AS total FROM snapshot_view WHERE ${listFilter}
-       ORDER BY created_at DESC, snapshot_id DESC OFFSET $6 LIMIT $7`,
-      [...params, offset, limit],
-    );
-    const total = rows[0] ? Number(rows[0].total) : await this.count(listFilter, params);
-    return { ...page, total, snapshots: rows.map((r) => toSnapshotResponse(r.doc)) };
+    const { total, docs } = await views.list(this.db, caller.accountId, {
+      ...page,
+      state: query.state ?? null,
+      diskId: query.diskId ?? null,
+      tags,
+    });
+    return { ...page, total, snapshots: docs.map(toSnapshotResponse) };
   }
 
   /** The list with several values per criterion (the cloud API's filters), oldest or newest first. */
   async search(caller: Caller, search: SnapshotSearch) {
-    const params = [
-      caller.accountId,
-      search.region,
-      search.snapshotIds ?? null,
-      search.names ?? null,
-      search.states ?? null,
-      search.diskUsages ?? null,
-      search.diskIds ?? null,
-      search.encrypted ?? null,
-      search.tagKeys ?? null,
-      search.tagValues ? JSON.stringify(search.tagValues) : null,
-      search.tagValueAny ?? null,
-    ];
-    const order = search.order === 'ASC' ? 'ASC' : 'DESC';
-    const rows = await this.store.query<{ doc: SnapshotView; total: string }>(
-      `SELECT doc, count(*) OVER () AS total FROM snapshot_view WHERE ${searchFilter}
-       ORDER BY created_at ${order}, snapshot_id ${order} OFFSET $12 LIMIT $13`,
-      [...params, search.offset, search.limit],
-    );
-    const total = rows[0] ? Number(rows[0].total) : await this.count(searchFilter, params);
-    return { total, snapshots: rows.map((r) => toSnapshotResponse(r.doc)) };
+    const { total, docs } = await views.search(this.db, caller.accountId, search);
+    return { total, snapshots: docs.map(toSnapshotResponse) };
   }
 
   /** The region of each of these snapshots the caller holds (absent: no such snapshot). */
-  async regionsOf(caller: Caller, snapshotIds: string[]): Promise<Map<string, string>> {
-    const rows = await this.store.query<{ snapshot_id: string; region: string }>(
-      `SELECT snapshot_id, region FROM snapshot_view WHERE account_id = $1 AND snapshot_id = ANY($2)`,
-      [caller.accountId, snapshotIds],
-    );
-    return new Map(rows.map((r) => [r.snapshot_id, r.region]));
+  regionsOf(caller: Caller, snapshotIds: string[]): Promise<Map<string, string>> {
+    return views.regionsOf(this.db, caller.accountId, snapshotIds);
   }
 
   /** How many snapshots the caller holds and their stored bytes, in one region or in all. */
-  async totals(caller: Caller, region?: string): Promise<{ count: number; sizeBytes: number }> {
-    const rows = await this.store.query<{ n: string; bytes: string }>(
-      `SELECT count(*) AS n, coalesce(sum((doc->>'sizeBytes')::bigint), 0) AS bytes FROM snapshot_view
-       WHERE account_id = $1 AND ($2::text IS NULL OR region = $2)`,
-      [caller.accountId, region ?? null],
-    );
-    return { count: Number(rows[0]?.n ?? 0), sizeBytes: Number(rows[0]?.bytes ?? 0) };
-  }
-
-  /** How many match (a page past the end has no row to carry the window count). */
-  private async count(filter: string, params: unknown[]): Promise<number> {
-    const rows = await this.store.query<{ n: string }>(
-      `SELECT count(*) AS n FROM snapshot_view WHERE ${filter}`,
-      params,
-    );
-    return Number(rows[0]?.n ?? 0);
+  totals(caller: Caller, region?: string): Promise<{ count: number; sizeBytes: number }> {
+    return views.totals(this.db, caller.accountId, region ?? null);
   }
 }
 

@@ -184,7 +184,7 @@ export class SnapshotViewTags1760001400000 implements MigrationInterface {
 
 /**
  * The deadline timer's rows: one per copy requested with a deadline, written in the request's
- * transaction and dropped when the copy ends or the timer has decided it (deadline-rows.ts).
+ * transaction and dropped when the copy ends or the timer has decided it (replication-deadlines.repository.ts).
  */
 export class ReplicationDeadlines1760001410000 implements MigrationInterface {
   name = 'ReplicationDeadlines1760001410000';

@@ -23,13 +23,13 @@ import {
   type EventStoreTransaction,
   PostgresEventStore,
   type EventMetadata,
-  type Sql,
+  type SqlExecutor,
   type StreamAppend,
   WrongExpectedVersionError,
 } from '@snapferry/event-store';
 import { ProjectionWatermark } from '../read-models/projection-watermark';
-import { applyReplicationDeadlines } from '../deadlines/deadline-rows';
-import { applyRegionUsage } from './region-usage';
+import { replicationDeadlinesRepository } from '../deadlines/replication-deadlines.repository';
+import { regionUsageRepository } from './region-usage.repository';
 
 export interface Loaded<S> {
   state: S;
@@ -55,7 +55,8 @@ export class CatalogTransaction {
   private readonly streams = new Map<string, StreamRead>();
 
   constructor(
-    readonly sql: Sql,
+    /** The transaction's SQL, for the repositories whose rows commit with the events. */
+    readonly db: SqlExecutor,
     private readonly reader: StreamReader,
     private metadata: EventMetadata,
   ) {}
@@ -188,10 +189,6 @@ export class CatalogStore {
     return events.reduce<SnapshotState>((state, event) => evolveSnapshot(state, event), null);
   }
 
-  query<Row = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<Row[]> {
-    return this.eventStore.query<Row>(text, params);
-  }
-
   /**
    * Runs `work` as a catalog transaction inside an event store transaction someone else holds
    * (a subscription's batch: its decisions commit with its checkpoint), then appends what it
@@ -202,14 +199,14 @@ export class CatalogStore {
     metadata: EventMetadata,
     work: (tx: CatalogTransaction) => Promise<T>,
   ): Promise<{ result: T; written?: Checkpoint }> {
-    const tx = new CatalogTransaction(etx.sql, etx, metadata);
+    const tx = new CatalogTransaction(etx, etx, metadata);
     const result = await work(tx);
     const appends = tx.pending();
     if (appends.length === 0) return { result };
     const appended = await etx.appendToStreams(appends);
     const events = appends.flatMap((a) => a.events);
-    await applyRegionUsage(etx.sql, events);
-    await applyReplicationDeadlines(etx.sql, events);
+    await regionUsageRepository.apply(etx, events);
+    await replicationDeadlinesRepository.apply(etx, events);
     const position = appended.reduce(
       (max, a) => (a.lastGlobalPosition > max ? a.lastGlobalPosition : max),
       0n,

@@ -1,11 +1,11 @@
 import type { DataSource } from 'typeorm';
 import type { SnapferryConfig } from '@snapferry/platform';
 import { type RegionStores, Throttle } from '@snapferry/storage';
-import { JobStore } from '../jobs/job-store';
+import { JobsRepository } from '../jobs/jobs.repository';
 import { CopySlots } from './copy-slots';
 import type { RegionContext } from './replication-runner';
 
-/** The regions this process copies into, each with its migrated job store: `Map<region, RegionContext>`. */
+/** The regions this process copies into, each with its migrated jobs repository: `Map<region, RegionContext>`. */
 export const REGION_CONTEXTS = Symbol('REGION_CONTEXTS');
 
 export async function regionContexts(
@@ -13,12 +13,14 @@ export async function regionContexts(
   dataSource: DataSource,
   stores: RegionStores,
 ): Promise<Map<string, RegionContext>> {
-  const jobStores = config.replicatorRegions.map((region) => new JobStore(dataSource, region));
+  const repositories = config.replicatorRegions.map(
+    (region) => new JobsRepository(dataSource, region),
+  );
   // A few regions' schemas at a time (a fresh database, all 21 default regions: about 1.5 s).
-  for (let i = 0; i < jobStores.length; i += 4)
-    await Promise.all(jobStores.slice(i, i + 4).map((jobs) => jobs.migrate()));
+  for (let i = 0; i < repositories.length; i += 4)
+    await Promise.all(repositories.slice(i, i + 4).map((jobs) => jobs.migrate()));
   const regions = new Map<string, RegionContext>();
-  for (const jobs of jobStores) {
+  for (const jobs of repositories) {
     const region = jobs.region;
     regions.set(region, {
       region,

@@ -24,7 +24,7 @@ import {
   replicationRequested,
   type TestDatabase,
 } from '@snapferry/testing';
-import { JobStore } from '../jobs/job-store';
+import { JobsRepository } from '../jobs/jobs.repository';
 import { CopySlots } from './copy-slots';
 import { newInstanceId, ReplicationRunner } from './replication-runner';
 
@@ -41,7 +41,7 @@ describe('ReplicationRunner (real PostgreSQL, RabbitMQ and filesystem stores)', 
   let dataDir: string;
   let stores: RegionStores;
   let runner: ReplicationRunner;
-  let jobs: JobStore;
+  let jobs: JobsRepository;
 
   beforeAll(async () => {
     db = await createTestDatabase('sf_runner');
@@ -49,7 +49,7 @@ describe('ReplicationRunner (real PostgreSQL, RabbitMQ and filesystem stores)', 
     dataDir = await mkdtemp(join(tmpdir(), 'snapferry-runner-'));
     dataSource = new DataSource({ type: 'postgres', url: db.url, poolSize: 4 });
     await dataSource.initialize();
-    jobs = new JobStore(dataSource, 'ap-shanghai');
+    jobs = new JobsRepository(dataSource, 'ap-shanghai');
     await jobs.migrate();
     amqp = new AmqpConnectionManager({
       url: broker.url,

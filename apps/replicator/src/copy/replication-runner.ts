@@ -19,7 +19,12 @@ import {
   StorageError,
   type Throttle,
 } from '@snapferry/storage';
-import { type Claim, type Job, type JobStore, terminalJobStates } from '../jobs/job-store';
+import {
+  type Claim,
+  type Job,
+  type JobsRepository,
+  terminalJobStates,
+} from '../jobs/jobs.repository';
 import { CancelledError, ClaimLostError, startClaimHeartbeat } from './claim-heartbeat';
 import type { CopySlots } from './copy-slots';
 import { ProgressReporter } from './progress-reporter';
@@ -46,7 +51,7 @@ type ProgressType = Exclude<
 
 export interface RegionContext {
   region: string;
-  jobs: JobStore;
+  jobs: JobsRepository;
   target: RegionStore;
   sourceStore: (region: string) => RegionStore;
   /** This process's copies of the region: REPLICATOR_MAX_CONCURRENT_COPIES, also the region's limit of live claims. */
@@ -70,7 +75,7 @@ export const newInstanceId = (): string =>
  * Runs copies for the regions this process serves. A request's message stays unacked for
  * the whole copy (so a crash redelivers it and the copy resumes from what the target store
  * already holds); the job row makes a redelivered or duplicated request find its copy
- * instead of making a second target. The copy runs under the job's claim (see JobStore.claim),
+ * instead of making a second target. The copy runs under the job's claim (see JobsRepository.claim),
  * which several replicators of a region share: a delivery whose job another live process runs
  * waits for it to end, and a region never runs more than its limit of copies, whatever
  * happened to the consumer channels. Outcomes end as Completed / Failed / Cancelled.

@@ -31,7 +31,7 @@ import {
   uniqueName,
   waitFor,
 } from '@snapferry/testing';
-import { JobStore } from '../jobs/job-store';
+import { JobsRepository } from '../jobs/jobs.repository';
 import { CopySlots } from './copy-slots';
 import { ReplicationRunner } from './replication-runner';
 
@@ -55,7 +55,7 @@ interface Published {
 interface Replicator {
   name: string;
   runner: ReplicationRunner;
-  jobs: JobStore;
+  jobs: JobsRepository;
   /** Its consumer of the region's queue, once `consume` was called. */
   consumer?: AmqpConsumer;
   consumerAmqp?: AmqpConnectionManager;
@@ -88,7 +88,7 @@ describe('several replicators of one region (real PostgreSQL, RabbitMQ and files
     sources = new RegionStores({ dataDir });
     const migrating = new DataSource({ type: 'postgres', url: db.url, poolSize: 1 });
     await migrating.initialize();
-    await new JobStore(migrating, region).migrate();
+    await new JobsRepository(migrating, region).migrate();
     await migrating.destroy();
   });
 
@@ -115,7 +115,7 @@ describe('several replicators of one region (real PostgreSQL, RabbitMQ and files
   ): Promise<Replicator> => {
     const dataSource = new DataSource({ type: 'postgres', url: db.url, poolSize: 6 });
     await dataSource.initialize();
-    const jobs = new JobStore(dataSource, region);
+    const jobs = new JobsRepository(dataSource, region);
     const stores = new RegionStores({ dataDir });
     const runner = new ReplicationRunner(
       new Map([

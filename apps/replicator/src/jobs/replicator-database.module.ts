@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { ensureDatabase } from '@snapferry/platform';
 
 /**
- * The replicator's own PostgreSQL database (one schema per region, migrated by its JobStore).
+ * The replicator's own PostgreSQL database (one schema per region, migrated by its JobsRepository per region).
  * Destroyed on `onApplicationShutdown`, after the copies stopped.
  */
 @Global()

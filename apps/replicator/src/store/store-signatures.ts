@@ -3,10 +3,7 @@ import type { DataSource } from 'typeorm';
 import { type Logger, OccasionalTask } from '@snapferry/platform';
 import { REGION_CLOCK_SKEW_MS } from '@snapferry/storage';
 import { migrateSchema, storeMigrations } from '../jobs/replicator-migrations';
-
-/** The schema every replicator of REPLICATOR_DATABASE_URL shares for the store's signatures. */
-export const storeSignaturesSchema = 'replicator_store';
-const table = `${storeSignaturesSchema}.signatures`;
+import { StoreSignaturesRepository, storeSignaturesSchema } from './store-signatures.repository';
 
 /** How often a replicator clears the expired rows (when it answers store calls at all). */
 const purgeIntervalMs = 60_000;
@@ -19,18 +16,14 @@ const purgeIntervalMs = 60_000;
  */
 export class StoreSignatures implements BeforeApplicationShutdown {
   private readonly purge: OccasionalTask;
+  private readonly signatures: StoreSignaturesRepository;
 
-  constructor(
-    private readonly dataSource: DataSource,
-    logger: Logger,
-  ) {
+  constructor(dataSource: DataSource, logger: Logger) {
+    this.signatures = new StoreSignaturesRepository(dataSource);
     this.purge = new OccasionalTask(
       purgeIntervalMs,
       // One more window of margin, so that replicators whose clocks differ still agree.
-      () =>
-        this.dataSource.query(`DELETE FROM ${table} WHERE expires_at < $1`, [
-          new Date(Date.now() - REGION_CLOCK_SKEW_MS).toISOString(),
-        ]),
+      () => this.signatures.deleteExpiredBefore(new Date(Date.now() - REGION_CLOCK_SKEW_MS)),
       (err) => logger.warn({ err }, 'could not purge expired store signatures; retrying later'),
     );
   }
@@ -45,20 +38,9 @@ export class StoreSignatures implements BeforeApplicationShutdown {
    * Records a verified signature (hex) signed at `dateMs`: true on its first use, false when
    * any replicator of the database has seen it before.
    */
-  async firstUse(signature: string, dateMs: number): Promise<boolean> {
+  firstUse(signature: string, dateMs: number): Promise<boolean> {
     this.purge.poke();
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      const result = await runner.query(
-        `INSERT INTO ${table} (signature, expires_at) VALUES (decode($1, 'hex'), $2)
-         ON CONFLICT (signature) DO NOTHING RETURNING 1`,
-        [signature, new Date(dateMs + REGION_CLOCK_SKEW_MS).toISOString()],
-        true,
-      );
-      return (result.records ?? []).length === 1;
-    } finally {
-      await runner.release();
-    }
+    return this.signatures.insertNew(signature, new Date(dateMs + REGION_CLOCK_SKEW_MS));
   }
 
   beforeApplicationShutdown(): Promise<void> {

@@ -8,7 +8,7 @@ import {
   type Snapshot,
 } from '@snapferry/domain';
 import type { RecordedEvent } from '@snapferry/event-store';
-import { deadlineOf, type PolicyRule, policyRows } from './policy-rows';
+import { deadlineOf, type PolicyRule, policyEngineRepository } from './policy-engine.repository';
 import type { OfferedSnapshot, PolicyWork } from './policy-work';
 
 /** The events the policy engine follows; the checkpoint moves past all others. */
@@ -33,25 +33,25 @@ export async function applyPolicyEvent(
   work: PolicyWork,
   event: RecordedEvent<PolicyEngineEvent>,
 ): Promise<void> {
-  const { sql } = work.tx;
+  const { db } = work.tx;
   switch (event.type) {
     case 'PolicyCreated':
     case 'PolicyChanged': {
       const { policyId, accountId, sourceRegion } = event.data;
       const rule = { policyId, accountId, sourceRegion, definition: definitionOf(event.data) };
-      await policyRows.putRule(sql, rule);
+      await policyEngineRepository.putRule(db, rule);
       work.forget(policyId);
       return syncTargets(work, rule);
     }
     case 'PolicyDeleted':
-      await policyRows.deleteRule(sql, event.data.policyId);
+      await policyEngineRepository.deleteRule(db, event.data.policyId);
       return work.forget(event.data.policyId);
     case 'SnapshotRegistered': {
       const { copyOf } = event.data;
       if (!copyOf) return;
       const source = await work.tx.snapshot(copyOf.sourceSnapshotId);
       const policyId = event.metadata['policyId'];
-      return policyRows.putCopy(sql, {
+      return policyEngineRepository.putCopy(db, {
         snapshotId: event.data.snapshotId,
         accountId: event.data.accountId,
         sourceRegion: copyOf.sourceRegion,
@@ -67,7 +67,7 @@ export async function applyPolicyEvent(
       const snapshot = (await work.tx.snapshot(event.data.snapshotId)).state;
       if (!snapshot) return;
       if (snapshot.copyOf) {
-        const point = await policyRows.moveCopy(sql, snapshot.snapshotId, 'NORMAL');
+        const point = await policyEngineRepository.moveCopy(db, snapshot.snapshotId, 'NORMAL');
         return point && work.refresh(point);
       }
       if (snapshot.status !== 'NORMAL') return; // deleted since
@@ -77,10 +77,10 @@ export async function applyPolicyEvent(
       return;
     }
     case 'SnapshotCopyFailed':
-      await policyRows.moveCopy(sql, event.data.snapshotId, 'FAILED');
+      await policyEngineRepository.moveCopy(db, event.data.snapshotId, 'FAILED');
       return;
     case 'SnapshotDeleted': {
-      const point = await policyRows.moveCopy(sql, event.data.snapshotId, null);
+      const point = await policyEngineRepository.moveCopy(db, event.data.snapshotId, null);
       return point && work.refresh(point);
     }
     case 'SnapshotCopyEnded':

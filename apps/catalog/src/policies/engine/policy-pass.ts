@@ -13,7 +13,7 @@ import { CONFIG, LOGGER, REGION_CATALOG } from '../../tokens';
 import { offerSnapshot } from './apply-event';
 import { policyEngineSubscription } from './policy-engine';
 import { newestSelected, planDeletions, type PlannedDeletion } from './policy-plan';
-import { policyRows } from './policy-rows';
+import { policyEngineRepository } from './policy-engine.repository';
 import { PolicyWork } from './policy-work';
 
 export const policyPassCause = 'policy-pass';
@@ -57,17 +57,12 @@ export class PolicyPass implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** One pass over every policy; a policy that fails is reported and tried again next time. */
   async runAll(): Promise<void> {
-    for (const policyId of await policyRows.allRules((text, params) => this.sql(text, params))) {
+    for (const policyId of await policyEngineRepository.allRules(this.store)) {
       if (this.stopped) return;
       await this.run(policyId).catch((error: unknown) =>
         this.logger.warn({ err: error, policyId }, 'policy pass failed; trying again next pass'),
       );
     }
-  }
-
-  private async sql<Row>(text: string, params?: unknown[]) {
-    const rows = await this.store.query<Row>(text, params);
-    return { rows, rowCount: rows.length };
   }
 
   async run(policyId: string): Promise<void> {
@@ -77,11 +72,11 @@ export class PolicyPass implements OnApplicationBootstrap, BeforeApplicationShut
         const work = new PolicyWork(tx, this.regions, new Date().toISOString());
         const rule = await work.rule(policyId);
         if (!rule?.definition.enabled) return;
-        for (const snapshot of await newestSelected(tx.sql, rule))
+        for (const snapshot of await newestSelected(tx.db, rule))
           await offerSnapshot(work, rule, snapshot, policyPassCause);
         await work.flush();
         const targets = await work.targetsOf(policyId);
-        for (const deletion of await planDeletions(tx.sql, rule, targets, work.now))
+        for (const deletion of await planDeletions(tx.db, rule, targets, work.now))
           await remove(work, rule.accountId, policyId, deletion);
         await work.flush();
       });

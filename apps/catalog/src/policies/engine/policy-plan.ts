@@ -1,5 +1,4 @@
 import {
-  type PolicyTag,
   planPolicyCopy,
   tagMap,
   planRetention,
@@ -7,19 +6,17 @@ import {
   type RetentionDeletion,
   selects,
 } from '@snapferry/domain';
-import type { Sql } from '@snapferry/event-store';
-import type { PolicyRule, TargetRow } from './policy-rows';
-import { policyRows } from './policy-rows';
+import type { SqlExecutor } from '@snapferry/event-store';
+import {
+  type SourceSnapshotRow,
+  snapshotViewsRepository,
+} from '../../read-models/snapshot-views.repository';
+import {
+  policyEngineRepository,
+  type PolicyRule,
+  type TargetRow,
+} from './policy-engine.repository';
 import type { OfferedSnapshot } from './policy-work';
-
-type SourceRecord = {
-  snapshot_id: string;
-  disk_id: string;
-  state: string;
-  created_at: Date;
-  copying: boolean;
-  tags: PolicyTag[] | null;
-};
 
 /**
  * Source snapshots of the policy's region from the snapshot view: on one of its disks or,
@@ -27,38 +24,37 @@ type SourceRecord = {
  * NORMAL one of each disk.
  */
 async function sourceSnapshots(
-  sql: Sql,
+  db: SqlExecutor,
   rule: PolicyRule,
   diskIds: readonly string[],
   newestOnly: boolean,
-): Promise<SourceRecord[]> {
-  const tags = rule.definition.selector.tags ?? [];
-  const { rows } = await sql<SourceRecord>(
-    `SELECT ${newestOnly ? 'DISTINCT ON (disk_id)' : ''} snapshot_id, disk_id, state, created_at,
-       coalesce(jsonb_array_length(doc->'copyingToRegions') > 0, false) AS copying, doc->'tags' AS tags
-     FROM snapshot_view
-     WHERE account_id = $1 AND region = $2 AND NOT (doc->>'copyFromRemote')::boolean
-       AND (disk_id = ANY($3) OR ($4::jsonb <> '{}'::jsonb AND tags @> $4::jsonb))
-       ${newestOnly ? `AND state = 'NORMAL'` : ''}
-     ORDER BY disk_id, created_at DESC, snapshot_id DESC`,
-    [rule.accountId, rule.sourceRegion, diskIds, JSON.stringify(tagMap(tags))],
-  );
+): Promise<SourceSnapshotRow[]> {
+  const where = {
+    accountId: rule.accountId,
+    region: rule.sourceRegion,
+    diskIds,
+    tags: tagMap(rule.definition.selector.tags ?? []),
+  };
+  const rows = await snapshotViewsRepository.sourceSnapshots(db, where, newestOnly);
   return rows.filter((r) =>
     selects(rule.definition, {
       region: rule.sourceRegion,
-      diskId: r.disk_id,
+      diskId: r.diskId,
       ...(r.tags ? { tags: r.tags } : {}),
     }),
   );
 }
 
 /** The newest NORMAL selected snapshot of each disk: what the policy would copy if it had not. */
-export async function newestSelected(sql: Sql, rule: PolicyRule): Promise<OfferedSnapshot[]> {
-  const rows = await sourceSnapshots(sql, rule, rule.definition.selector.diskIds ?? [], true);
+export async function newestSelected(
+  db: SqlExecutor,
+  rule: PolicyRule,
+): Promise<OfferedSnapshot[]> {
+  const rows = await sourceSnapshots(db, rule, rule.definition.selector.diskIds ?? [], true);
   return rows.map((r) => ({
-    snapshotId: r.snapshot_id,
-    diskId: r.disk_id,
-    createdAt: new Date(r.created_at).toISOString(),
+    snapshotId: r.snapshotId,
+    diskId: r.diskId,
+    createdAt: new Date(r.createdAt).toISOString(),
   }));
 }
 
@@ -70,14 +66,14 @@ export interface PlannedCopy {
 
 /** The copies the policy would request now, planned exactly as the engine plans them. */
 export async function planCopies(
-  sql: Sql,
+  db: SqlExecutor,
   rule: PolicyRule,
   targets: readonly TargetRow[],
   now: string,
 ): Promise<PlannedCopy[]> {
   if (!rule.definition.enabled) return [];
   const copies: PlannedCopy[] = [];
-  for (const snapshot of await newestSelected(sql, rule))
+  for (const snapshot of await newestSelected(db, rule))
     for (const { region } of rule.definition.destinations) {
       const target = targets.find((t) => t.diskId === snapshot.diskId && t.region === region);
       const plan = planPolicyCopy(
@@ -106,7 +102,7 @@ export interface PlannedDeletion extends RetentionDeletion {
  * (only its own go), and in the source region among the snapshots it selects.
  */
 export async function planDeletions(
-  sql: Sql,
+  db: SqlExecutor,
   rule: PolicyRule,
   targets: readonly TargetRow[],
   now: string,
@@ -120,8 +116,8 @@ export async function planDeletions(
     targets.flatMap((t) => (t.plan.waiting ? [t.plan.waiting.snapshotId] : [])),
   );
   const deletions: PlannedDeletion[] = [];
-  const copies = await policyRows.copiesAt(
-    sql,
+  const copies = await policyEngineRepository.copiesAt(
+    db,
     rule.accountId,
     rule.sourceRegion,
     disks,
@@ -142,15 +138,15 @@ export async function planDeletions(
     deletions.push(...guarded(planRetention(destination.retain, candidates, now), candidates));
   }
   if (definition.sourceRetain) {
-    const sources = await sourceSnapshots(sql, rule, disks, false);
+    const sources = await sourceSnapshots(db, rule, disks, false);
     const candidates: RetentionCandidate[] = sources.map((s) => ({
-      snapshotId: s.snapshot_id,
+      snapshotId: s.snapshotId,
       region: rule.sourceRegion,
-      diskId: s.disk_id,
-      takenAt: new Date(s.created_at).toISOString(),
+      diskId: s.diskId,
+      takenAt: new Date(s.createdAt).toISOString(),
       normal: s.state === 'NORMAL',
       owned: true, // selected by the policy (sourceSnapshots keeps only those)
-      copying: s.copying || waiting.has(s.snapshot_id),
+      copying: s.copying || waiting.has(s.snapshotId),
     }));
     deletions.push(...guarded(planRetention(definition.sourceRetain, candidates, now), candidates));
   }

@@ -16,10 +16,10 @@ import {
   type PointKey,
   pointKey,
   type PolicyRule,
-  policyRows,
+  policyEngineRepository,
   targetKey,
   type TargetRow,
-} from './policy-rows';
+} from './policy-engine.repository';
 
 /** A selected source snapshot a policy may copy: which disk, whose, and when it was taken. */
 export interface OfferedSnapshot extends PolicySnapshot {
@@ -44,12 +44,12 @@ export class PolicyWork {
     private readonly regions: RegionCatalog,
     readonly now: string,
   ) {
-    this.quota = new QuotaLocks(tx.sql);
+    this.quota = new QuotaLocks(tx.db);
   }
 
   async rule(policyId: string): Promise<PolicyRule | undefined> {
     if (!this.rules.has(policyId))
-      this.rules.set(policyId, (await policyRows.rule(this.tx.sql, policyId)) ?? null);
+      this.rules.set(policyId, (await policyEngineRepository.rule(this.tx.db, policyId)) ?? null);
     return this.rules.get(policyId) ?? undefined;
   }
 
@@ -57,7 +57,7 @@ export class PolicyWork {
     const key = `${accountId}\u0000${sourceRegion}`;
     let rules = this.rulesBySource.get(key);
     if (!rules) {
-      rules = await policyRows.rulesFor(this.tx.sql, accountId, sourceRegion);
+      rules = await policyEngineRepository.rulesFor(this.tx.db, accountId, sourceRegion);
       this.rulesBySource.set(key, rules);
       for (const rule of rules) this.rules.set(rule.policyId, rule);
     }
@@ -88,12 +88,12 @@ export class PolicyWork {
 
   async targetsOf(policyId: string): Promise<TargetRow[]> {
     await this.flush(); // the table is read whole: it must hold what this transaction changed
-    return this.keep(await policyRows.targetsOf(this.tx.sql, policyId));
+    return this.keep(await policyEngineRepository.targetsOf(this.tx.db, policyId));
   }
 
   async targetsAt(point: PointKey): Promise<TargetRow[]> {
     await this.flush();
-    return this.keep(await policyRows.targetsAt(this.tx.sql, point));
+    return this.keep(await policyEngineRepository.targetsAt(this.tx.db, point));
   }
 
   async targetsCopying(replicationId: string): Promise<TargetRow[]> {
@@ -102,7 +102,7 @@ export class PolicyWork {
     );
     if (held.length > 0) return held;
     await this.flush();
-    return this.keep(await policyRows.targetsCopying(this.tx.sql, [replicationId]));
+    return this.keep(await policyEngineRepository.targetsCopying(this.tx.db, [replicationId]));
   }
 
   /** The policy's targets for these disks and destinations, new ones with their newest copy. */
@@ -112,7 +112,7 @@ export class PolicyWork {
   ): Promise<TargetRow[]> {
     const keys = pairs.map((p) => ({ policyId: rule.policyId, ...p }));
     const unknown = keys.filter((k) => !this.targets.has(targetKey(k)));
-    this.keep(await policyRows.targets(this.tx.sql, unknown));
+    this.keep(await policyEngineRepository.targets(this.tx.db, unknown));
     const missing = keys.filter((k) => !this.targets.has(targetKey(k)));
     const points = missing.map((k) => ({
       accountId: rule.accountId,
@@ -120,7 +120,7 @@ export class PolicyWork {
       diskId: k.diskId,
       region: k.region,
     }));
-    const newest = await policyRows.newestCopies(this.tx.sql, points);
+    const newest = await policyEngineRepository.newestCopies(this.tx.db, points);
     for (const point of points) {
       const copy = newest.get(pointKey(point));
       const recoversTo = copy?.recoversTo ?? null;
@@ -148,7 +148,7 @@ export class PolicyWork {
       this.targets.delete(targetKey(target));
       this.dirty.delete(targetKey(target));
     }
-    await policyRows.deleteTargets(this.tx.sql, targets);
+    await policyEngineRepository.deleteTargets(this.tx.db, targets);
   }
 
   /**
@@ -226,7 +226,9 @@ export class PolicyWork {
   async refresh(point: PointKey): Promise<void> {
     const targets = await this.targetsAt(point);
     if (targets.length === 0) return;
-    const newest = (await policyRows.newestCopies(this.tx.sql, [point])).get(pointKey(point));
+    const newest = (await policyEngineRepository.newestCopies(this.tx.db, [point])).get(
+      pointKey(point),
+    );
     for (const target of targets) {
       const rule = await this.rule(target.policyId);
       if (!rule) continue;
@@ -286,6 +288,6 @@ export class PolicyWork {
     if (this.dirty.size === 0) return;
     const changed = [...this.dirty].map((key) => this.targets.get(key)!);
     this.dirty.clear();
-    await policyRows.putTargets(this.tx.sql, changed);
+    await policyEngineRepository.putTargets(this.tx.db, changed);
   }
 }

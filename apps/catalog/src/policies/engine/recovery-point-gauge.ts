@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Gauge, type Registry } from 'prom-client';
 import { PostgresEventStore } from '@snapferry/event-store';
 import { METRICS } from '../../tokens';
+import { policyEngineRepository } from './policy-engine.repository';
 
 /**
  * `snapferry_recovery_point_age_seconds{policy,disk,region}`: the age of each selected disk's
@@ -17,18 +18,13 @@ export class RecoveryPointGauge {
       labelNames: ['policy', 'disk', 'region'],
       registers: [metrics],
       async collect() {
-        const rows = await store.query<{
-          policy_id: string;
-          disk_id: string;
-          region: string;
-          age: number;
-        }>(
-          `SELECT policy_id, disk_id, region, extract(epoch FROM now() - recovers_to)::float8 AS age
-           FROM policy_targets WHERE recovers_to IS NOT NULL`,
-        );
+        const ages = await policyEngineRepository.recoveryPointAges(store);
         this.reset();
-        for (const r of rows)
-          this.set({ policy: r.policy_id, disk: r.disk_id, region: r.region }, Math.max(0, r.age));
+        for (const a of ages)
+          this.set(
+            { policy: a.policyId, disk: a.diskId, region: a.region },
+            Math.max(0, a.ageSeconds),
+          );
       },
     });
   }

@@ -11,7 +11,7 @@ import { pause } from '@snapferry/platform';
 import { CatalogStore } from '../../store/catalog-store';
 import { LOGGER, REGION_CATALOG } from '../../tokens';
 import { policyEngineSubscription } from './policy-engine';
-import { policyRows } from './policy-rows';
+import { policyEngineRepository } from './policy-engine.repository';
 import { PolicyWork } from './policy-work';
 
 /** The longest the timer sleeps: an objective counted down meanwhile is seen within this. */
@@ -51,10 +51,7 @@ export class RpoTimer implements OnApplicationBootstrap, BeforeApplicationShutdo
     while (!signal.aborted) {
       let sleepMs = maxSleepMs;
       try {
-        const next = await policyRows.nextBreach(async (text, params) => {
-          const rows = await this.store.query(text, params);
-          return { rows: rows as never[], rowCount: rows.length };
-        });
+        const next = await policyEngineRepository.nextBreach(this.store);
         const untilNext = next === null ? Infinity : Date.parse(next) - Date.now();
         if (untilNext <= 0) sleepMs = (await this.tick()) === perTick ? 0 : 20;
         else sleepMs = Math.min(maxSleepMs, untilNext);
@@ -77,7 +74,7 @@ export class RpoTimer implements OnApplicationBootstrap, BeforeApplicationShutdo
         { causationId: 'rpo-timer' },
         async (tx) => {
           const work = new PolicyWork(tx, this.regions, new Date().toISOString());
-          const due = await policyRows.targetsToJudge(tx.sql, work.now, perTick);
+          const due = await policyEngineRepository.targetsToJudge(tx.db, work.now, perTick);
           for (const target of due) {
             const rule = await work.rule(target.policyId);
             if (rule) await work.judge(target, rule);

@@ -43,9 +43,9 @@ const ms = (param: string) => `(${param} * interval '1 millisecond')`;
  * region: a sweep that saw fewer than there are when it ends knows that more came meanwhile
  * (committed in any order), whatever the clocks say.
  */
-export class DataReaperRows {
+export class DataReaperRepository {
   constructor(
-    private readonly sql: SqlExecutor,
+    private readonly db: SqlExecutor,
     private readonly timing: GcTiming,
     private readonly clock: () => Date = () => new Date(),
   ) {}
@@ -79,7 +79,7 @@ export class DataReaperRows {
    * period applies at once.
    */
   async ensureRegions(regions: readonly string[]): Promise<void> {
-    await this.sql.execute(
+    await this.db.execute(
       `INSERT INTO region_gc (region, next_run_at) SELECT unnest($1::text[]), $2::timestamptz
        ON CONFLICT (region) DO UPDATE
          SET next_run_at = least(region_gc.next_run_at, region_gc.last_run_at + ${ms('$3')})`,
@@ -89,7 +89,7 @@ export class DataReaperRows {
 
   /** Regions with work now: data waiting to be dropped or a sweep due, and not backing off. */
   async due(): Promise<string[]> {
-    const rows = await this.sql.query<{ region: string }>(
+    const rows = await this.db.query<{ region: string }>(
       `SELECT g.region FROM region_gc g
        WHERE (g.retry_at IS NULL OR g.retry_at <= $1::timestamptz)
          AND (g.next_run_at <= $1::timestamptz OR EXISTS (SELECT 1 FROM data_reaper_work w WHERE w.region = g.region))
@@ -101,7 +101,7 @@ export class DataReaperRows {
 
   /** Snapshots whose data the region's store must still drop, oldest first. */
   async waiting(region: string, limit: number): Promise<string[]> {
-    const rows = await this.sql.query<{ snapshot_id: string }>(
+    const rows = await this.db.query<{ snapshot_id: string }>(
       `SELECT snapshot_id FROM data_reaper_work WHERE region = $1 ORDER BY recorded_at, snapshot_id LIMIT $2`,
       [region, limit],
     );
@@ -111,7 +111,7 @@ export class DataReaperRows {
   /** The region's store dropped these snapshots' data. */
   async dropped(region: string, snapshotIds: readonly string[]): Promise<void> {
     if (snapshotIds.length === 0) return;
-    await this.sql.execute(
+    await this.db.execute(
       `DELETE FROM data_reaper_work WHERE region = $1 AND snapshot_id = ANY($2::text[])`,
       [region, snapshotIds],
     );
@@ -119,7 +119,7 @@ export class DataReaperRows {
 
   /** The sweep, if it is due (null otherwise). */
   async claimSweep(region: string): Promise<SweepClaim | null> {
-    const [row] = await this.sql.query<{ deletions: string }>(
+    const [row] = await this.db.query<{ deletions: string }>(
       `SELECT deletions::text AS deletions FROM region_gc WHERE region = $1 AND next_run_at <= $2::timestamptz`,
       [region, this.clock()],
     );
@@ -131,7 +131,7 @@ export class DataReaperRows {
    * if it followed deletions (their young chunks); else after the period.
    */
   async swept(region: string, claim: SweepClaim, stats: GcStats): Promise<void> {
-    await this.sql.execute(
+    await this.db.execute(
       `UPDATE region_gc SET
          last_run_at = $2::timestamptz, last_outcome = 'succeeded', last_stats = $3::jsonb, last_error = NULL,
          failures = 0, retry_at = NULL,
@@ -155,7 +155,7 @@ export class DataReaperRows {
 
   /** An attempt failed (the region's store unreachable, say): the region waits, then tries again. */
   async failed(region: string, error: unknown): Promise<{ failures: number; retryInMs: number }> {
-    const [row] = await this.sql.query<{ failures: number }>(
+    const [row] = await this.db.query<{ failures: number }>(
       `UPDATE region_gc SET failures = failures + 1, last_outcome = 'failed', last_error = $2,
          retry_at = $3::timestamptz + least(interval '5 minutes', interval '5 seconds' * power(2, least(failures, 6)))
        WHERE region = $1 RETURNING failures`,
@@ -167,7 +167,7 @@ export class DataReaperRows {
 
   /** Per region, for /metrics: deletions waiting, failures in a row, the last successful sweep. */
   async states(): Promise<RegionReaperState[]> {
-    const rows = await this.sql.query<{
+    const rows = await this.db.query<{
       region: string;
       waiting: string;
       failures: number;

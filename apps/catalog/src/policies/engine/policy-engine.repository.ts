@@ -1,5 +1,5 @@
 import { breachesAt, type PolicyDefinition, type PolicyTarget } from '@snapferry/domain';
-import type { Sql } from '@snapferry/event-store';
+import type { SqlExecutor } from '@snapferry/event-store';
 
 /** A policy as the engine has reached it in the log. */
 export interface PolicyRule {
@@ -87,13 +87,14 @@ export const deadlineOf = (
   recoversTo !== null && definition.enabled ? breachesAt(recoversTo, definition.rpoMinutes) : null;
 
 /**
- * The policy engine's tables (see policy-migrations.ts). Every writer holds the engine's
+ * The policy engine's tables (see policy-migrations.ts): `policy_rules`, `policy_targets` and
+ * `recovery_points`, always read and written together. Every writer holds the engine's
  * subscription lock (its batches, its passes, its timer), so rows are read and written here
  * without row locks of their own.
  */
-export const policyRows = {
-  async rulesFor(sql: Sql, accountId: string, sourceRegion: string): Promise<PolicyRule[]> {
-    const { rows } = await sql<{ policy_id: string; definition: PolicyDefinition }>(
+export const policyEngineRepository = {
+  async rulesFor(db: SqlExecutor, accountId: string, sourceRegion: string): Promise<PolicyRule[]> {
+    const rows = await db.query<{ policy_id: string; definition: PolicyDefinition }>(
       `SELECT policy_id, definition FROM policy_rules WHERE account_id = $1 AND source_region = $2 ORDER BY policy_id`,
       [accountId, sourceRegion],
     );
@@ -105,8 +106,8 @@ export const policyRows = {
     }));
   },
 
-  async rule(sql: Sql, policyId: string): Promise<PolicyRule | undefined> {
-    const { rows } = await sql<{
+  async rule(db: SqlExecutor, policyId: string): Promise<PolicyRule | undefined> {
+    const rows = await db.query<{
       account_id: string;
       source_region: string;
       definition: PolicyDefinition;
@@ -124,28 +125,28 @@ export const policyRows = {
     );
   },
 
-  async allRules(sql: Sql): Promise<string[]> {
-    const { rows } = await sql<{ policy_id: string }>(
+  async allRules(db: SqlExecutor): Promise<string[]> {
+    const rows = await db.query<{ policy_id: string }>(
       `SELECT policy_id FROM policy_rules ORDER BY policy_id`,
     );
     return rows.map((r) => r.policy_id);
   },
 
-  async putRule(sql: Sql, rule: PolicyRule): Promise<void> {
-    await sql(
+  async putRule(db: SqlExecutor, rule: PolicyRule): Promise<void> {
+    await db.execute(
       `INSERT INTO policy_rules (policy_id, account_id, source_region, definition) VALUES ($1, $2, $3, $4)
        ON CONFLICT (policy_id) DO UPDATE SET source_region = EXCLUDED.source_region, definition = EXCLUDED.definition`,
       [rule.policyId, rule.accountId, rule.sourceRegion, JSON.stringify(rule.definition)],
     );
   },
 
-  async deleteRule(sql: Sql, policyId: string): Promise<void> {
-    await sql(`DELETE FROM policy_targets WHERE policy_id = $1`, [policyId]);
-    await sql(`DELETE FROM policy_rules WHERE policy_id = $1`, [policyId]);
+  async deleteRule(db: SqlExecutor, policyId: string): Promise<void> {
+    await db.execute(`DELETE FROM policy_targets WHERE policy_id = $1`, [policyId]);
+    await db.execute(`DELETE FROM policy_rules WHERE policy_id = $1`, [policyId]);
   },
 
-  async targetsOf(sql: Sql, policyId: string): Promise<TargetRow[]> {
-    const { rows } = await sql<TargetRecord>(
+  async targetsOf(db: SqlExecutor, policyId: string): Promise<TargetRow[]> {
+    const rows = await db.query<TargetRecord>(
       `SELECT ${targetColumns} FROM policy_targets WHERE policy_id = $1 ORDER BY disk_id, region`,
       [policyId],
     );
@@ -153,11 +154,11 @@ export const policyRows = {
   },
 
   async targets(
-    sql: Sql,
+    db: SqlExecutor,
     keys: readonly { policyId: string; diskId: string; region: string }[],
   ): Promise<TargetRow[]> {
     if (keys.length === 0) return [];
-    const { rows } = await sql<TargetRecord>(
+    const rows = await db.query<TargetRecord>(
       `SELECT ${targetColumns} FROM policy_targets
        WHERE (policy_id, disk_id, region) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`,
       [keys.map((k) => k.policyId), keys.map((k) => k.diskId), keys.map((k) => k.region)],
@@ -165,8 +166,8 @@ export const policyRows = {
     return rows.map(toTarget);
   },
 
-  async targetsAt(sql: Sql, point: PointKey): Promise<TargetRow[]> {
-    const { rows } = await sql<TargetRecord>(
+  async targetsAt(db: SqlExecutor, point: PointKey): Promise<TargetRow[]> {
+    const rows = await db.query<TargetRecord>(
       `SELECT ${targetColumns} FROM policy_targets
        WHERE account_id = $1 AND source_region = $2 AND disk_id = $3 AND region = $4`,
       [point.accountId, point.sourceRegion, point.diskId, point.region],
@@ -174,9 +175,9 @@ export const policyRows = {
     return rows.map(toTarget);
   },
 
-  async targetsCopying(sql: Sql, replicationIds: readonly string[]): Promise<TargetRow[]> {
+  async targetsCopying(db: SqlExecutor, replicationIds: readonly string[]): Promise<TargetRow[]> {
     if (replicationIds.length === 0) return [];
-    const { rows } = await sql<TargetRecord>(
+    const rows = await db.query<TargetRecord>(
       `SELECT ${targetColumns} FROM policy_targets WHERE in_flight_replication_id = ANY($1)`,
       [replicationIds],
     );
@@ -184,8 +185,8 @@ export const policyRows = {
   },
 
   /** Targets whose objective is due to breach (or to be restored) at `now`: the timer's work. */
-  async targetsToJudge(sql: Sql, now: string, limit: number): Promise<TargetRow[]> {
-    const { rows } = await sql<TargetRecord>(
+  async targetsToJudge(db: SqlExecutor, now: string, limit: number): Promise<TargetRow[]> {
+    const rows = await db.query<TargetRecord>(
       `SELECT ${targetColumns} FROM policy_targets
        WHERE (NOT breached AND breaches_at <= $1) OR (breached AND breaches_at > $1)
        ORDER BY breaches_at LIMIT $2`,
@@ -195,17 +196,17 @@ export const policyRows = {
   },
 
   /** The next moment an objective breaches, if any is counting down. */
-  async nextBreach(sql: Sql): Promise<string | null> {
-    const { rows } = await sql<{ at: Date | null }>(
+  async nextBreach(db: SqlExecutor): Promise<string | null> {
+    const rows = await db.query<{ at: Date | null }>(
       `SELECT min(breaches_at) AS at FROM policy_targets WHERE NOT breached`,
     );
     return iso(rows[0]?.at ?? null);
   },
 
   /** Writes these targets in one statement (new ones are inserted). */
-  async putTargets(sql: Sql, targets: readonly TargetRow[]): Promise<void> {
+  async putTargets(db: SqlExecutor, targets: readonly TargetRow[]): Promise<void> {
     if (targets.length === 0) return;
-    await sql(
+    await db.execute(
       `INSERT INTO policy_targets (${targetColumns}, in_flight_replication_id)
        SELECT t.policy_id, t.disk_id, t.region, t.account_id, t.source_region, t.plan,
          t.recovery_snapshot_id, t.recovers_to, t.breaches_at, t.breached, t.plan->'inFlight'->>'replicationId'
@@ -235,9 +236,9 @@ export const policyRows = {
     );
   },
 
-  async deleteTargets(sql: Sql, targets: readonly TargetRow[]): Promise<void> {
+  async deleteTargets(db: SqlExecutor, targets: readonly TargetRow[]): Promise<void> {
     if (targets.length === 0) return;
-    await sql(
+    await db.execute(
       `DELETE FROM policy_targets
        WHERE (policy_id, disk_id, region) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`,
       [targets.map((k) => k.policyId), targets.map((k) => k.diskId), targets.map((k) => k.region)],
@@ -246,11 +247,11 @@ export const policyRows = {
 
   /** The newest NORMAL copy at each of these points. */
   async newestCopies(
-    sql: Sql,
+    db: SqlExecutor,
     points: readonly PointKey[],
   ): Promise<Map<string, { snapshotId: string; recoversTo: string }>> {
     if (points.length === 0) return new Map();
-    const { rows } = await sql<{
+    const rows = await db.query<{
       account_id: string;
       source_region: string;
       disk_id: string;
@@ -285,8 +286,8 @@ export const policyRows = {
     );
   },
 
-  async putCopy(sql: Sql, copy: CopyPoint): Promise<void> {
-    await sql(
+  async putCopy(db: SqlExecutor, copy: CopyPoint): Promise<void> {
+    await db.execute(
       `INSERT INTO recovery_points (snapshot_id, account_id, source_region, disk_id, region, source_snapshot_id,
          recovers_to, state, policy_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (snapshot_id) DO NOTHING`,
@@ -306,11 +307,11 @@ export const policyRows = {
 
   /** Moves a copy to a new state (or removes it: `null`); its point, if it was one. */
   async moveCopy(
-    sql: Sql,
+    db: SqlExecutor,
     snapshotId: string,
     state: CopyPoint['state'] | null,
   ): Promise<PointKey | undefined> {
-    const { rows } = await sql<{
+    const rows = await db.query<{
       account_id: string;
       source_region: string;
       disk_id: string;
@@ -334,14 +335,14 @@ export const policyRows = {
 
   /** Every copy at these points (retention's destination candidates), with whether a copy reads it. */
   async copiesAt(
-    sql: Sql,
+    db: SqlExecutor,
     accountId: string,
     sourceRegion: string,
     diskIds: readonly string[],
     regions: readonly string[],
   ): Promise<(CopyPoint & { copying: boolean })[]> {
     if (diskIds.length === 0 || regions.length === 0) return [];
-    const { rows } = await sql<{
+    const rows = await db.query<{
       snapshot_id: string;
       disk_id: string;
       region: string;
@@ -368,6 +369,27 @@ export const policyRows = {
       state: r.state,
       policyId: r.policy_id,
       copying: r.copying,
+    }));
+  },
+
+  /** Each target with a copy: how old (seconds, by the database's clock) its newest copy's data is. */
+  async recoveryPointAges(
+    db: SqlExecutor,
+  ): Promise<{ policyId: string; diskId: string; region: string; ageSeconds: number }[]> {
+    const rows = await db.query<{
+      policy_id: string;
+      disk_id: string;
+      region: string;
+      age: number;
+    }>(
+      `SELECT policy_id, disk_id, region, extract(epoch FROM now() - recovers_to)::float8 AS age
+       FROM policy_targets WHERE recovers_to IS NOT NULL`,
+    );
+    return rows.map((r) => ({
+      policyId: r.policy_id,
+      diskId: r.disk_id,
+      region: r.region,
+      ageSeconds: r.age,
     }));
   },
 };

@@ -80,11 +80,14 @@ export function schemaFor(region: string): string {
 }
 
 /**
- * The replicator's durable state for one region: its jobs (with the progress sequence,
- * so numbers keep rising across restarts, and the claim of the replicator running the copy)
- * and the inbox of processed message ids.
+ * The replicator's durable state for one region, and all the SQL of its schema's tables:
+ * `jobs` (with the progress sequence, so numbers keep rising across restarts, and the claim
+ * of the replicator running the copy) and `inbox` (the processed message ids). Like every
+ * repository of the apps (see the catalog's `database/database.repository.ts`), it sits
+ * beside the feature that owns its tables; the replicator has no event store, so its
+ * repositories run their statements on the DataSource themselves.
  */
-export class JobStore {
+export class JobsRepository {
   readonly schema: string;
 
   constructor(

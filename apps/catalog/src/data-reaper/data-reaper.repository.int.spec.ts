@@ -3,19 +3,19 @@ import { PostgresEventStore } from '@snapferry/event-store';
 import { emptyGcStats, type GcStats } from '@snapferry/storage';
 import { createTestDatabase, type TestDatabase } from '@snapferry/testing';
 import { migrate } from '../database/migrate';
-import { DataReaperRows } from './data-reaper-rows';
+import { DataReaperRepository } from './data-reaper.repository';
 
 const second = 1_000;
 const minute = 60 * second;
 const timing = { intervalMs: minute, periodMs: 60 * minute, graceMs: 10 * minute };
 const stats: GcStats = emptyGcStats();
 
-describe('DataReaperRows: the durable GC schedule and work', () => {
+describe('DataReaperRepository: the durable GC schedule and work', () => {
   let db: TestDatabase;
   let dataSource: DataSource;
   let store: PostgresEventStore;
   let now: number;
-  let rows: DataReaperRows;
+  let rows: DataReaperRepository;
 
   beforeAll(async () => {
     db = await createTestDatabase('sf_reaper');
@@ -29,7 +29,7 @@ describe('DataReaperRows: the durable GC schedule and work', () => {
   beforeEach(async () => {
     await store.execute(`TRUNCATE region_gc, data_reaper_work`);
     now = Date.parse('2030-01-01T00:00:00Z');
-    rows = new DataReaperRows(store, timing, () => new Date(now));
+    rows = new DataReaperRepository(store, timing, () => new Date(now));
   });
 
   const at = (ms: number) => (now = Date.parse('2030-01-01T00:00:00Z') + ms);

@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@snapferry/testing';
 import { DataSource } from 'typeorm';
-import { JobStore, schemaFor } from './job-store';
+import { JobsRepository, schemaFor } from './jobs.repository';
 
 const request = (replicationId: string) => ({
   replicationId,
@@ -20,7 +20,7 @@ const request = (replicationId: string) => ({
 
 const claimer = { owner: 'replicator-a', leaseMs: 30_000 };
 
-describe('JobStore (PostgreSQL)', () => {
+describe('JobsRepository (PostgreSQL)', () => {
   let db: TestDatabase;
   let dataSource: DataSource;
 
@@ -39,9 +39,9 @@ describe('JobStore (PostgreSQL)', () => {
     dataSource.query<{ name: string }[]>(`SELECT name FROM ${schemaFor(region)}.migrations`);
 
   it('migrates a region schema once when several replicators start together', async () => {
-    const stores = [1, 2, 3].map(() => new JobStore(dataSource, 'ap-singapore'));
-    await Promise.all(stores.map((s) => s.migrate()));
-    await stores[0]!.migrate(); // and again later: nothing pending
+    const repositories = [1, 2, 3].map(() => new JobsRepository(dataSource, 'ap-singapore'));
+    await Promise.all(repositories.map((r) => r.migrate()));
+    await repositories[0]!.migrate(); // and again later: nothing pending
     expect(await migrationsOf('ap-singapore')).toEqual([
       { name: 'ReplicatorJobs1760000500000' },
       { name: 'ReplicatorClaims1760001200000' },
@@ -49,8 +49,8 @@ describe('JobStore (PostgreSQL)', () => {
   });
 
   it("keeps each region's jobs in its own schema", async () => {
-    const shanghai = new JobStore(dataSource, 'ap-shanghai');
-    const frankfurt = new JobStore(dataSource, 'eu-frankfurt');
+    const shanghai = new JobsRepository(dataSource, 'ap-shanghai');
+    const frankfurt = new JobsRepository(dataSource, 'eu-frankfurt');
     await Promise.all([shanghai.migrate(), frankfurt.migrate()]);
     await shanghai.claim(request('repl-regions01'), claimer);
     expect(await shanghai.get('repl-regions01')).toBeDefined();
@@ -75,7 +75,7 @@ describe('JobStore (PostgreSQL)', () => {
       `INSERT INTO ${s}.jobs (replication_id, state, progress_sequence) VALUES ('repl-old00001', 'COPYING', 7)`,
     );
 
-    const jobs = new JobStore(dataSource, 'ap-seoul');
+    const jobs = new JobsRepository(dataSource, 'ap-seoul');
     await jobs.migrate();
     expect(await jobs.get('repl-old00001')).toMatchObject({
       state: 'COPYING',
@@ -89,7 +89,7 @@ describe('JobStore (PostgreSQL)', () => {
   });
 
   it('answers typed rows: attempts, sequence numbers, terminal states, cancel flags, inbox', async () => {
-    const jobs = new JobStore(dataSource, 'ap-shanghai');
+    const jobs = new JobsRepository(dataSource, 'ap-shanghai');
     await jobs.migrate();
     const first = await jobs.claim(request('repl-typed001'), claimer);
     expect(first).toMatchObject({
@@ -126,7 +126,7 @@ describe('JobStore (PostgreSQL)', () => {
   });
 
   it('lets one replicator claim a job at a time: free, expired or already its own', async () => {
-    const jobs = new JobStore(dataSource, 'ap-chengdu');
+    const jobs = new JobsRepository(dataSource, 'ap-chengdu');
     await jobs.migrate();
     const a = { owner: 'replicator-a', leaseMs: 400 };
     const b = { owner: 'replicator-b', leaseMs: 30_000 };
@@ -163,7 +163,7 @@ describe('JobStore (PostgreSQL)', () => {
   });
 
   it('never grants a region more live claims than its limit, however many ask at once', async () => {
-    const jobs = new JobStore(dataSource, 'ap-chongqing');
+    const jobs = new JobsRepository(dataSource, 'ap-chongqing');
     await jobs.migrate();
     const ids = Array.from({ length: 12 }, (_, i) => `repl-limit${String(i).padStart(3, '0')}`);
     const claims = await Promise.all(
@@ -186,6 +186,8 @@ describe('JobStore (PostgreSQL)', () => {
   });
 
   it('refuses a region id that could not be a schema name', () => {
-    expect(() => new JobStore(dataSource, 'ap-x; DROP TABLE jobs')).toThrow('not a region id');
+    expect(() => new JobsRepository(dataSource, 'ap-x; DROP TABLE jobs')).toThrow(
+      'not a region id',
+    );
   });
 });
