@@ -26,6 +26,16 @@ const payload = () => ({
   pad: 'x'.repeat(200),
 });
 
+/** The rate of `amount` operations since `started` (a performance.now()), with their latencies' p50 and p99. */
+function rateSince(started: number, amount: number, latencies: number[]): Rate {
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    perSec: amount / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+  };
+}
+
 /** Single-row INSERT commits (autocommit) from `connections` connections. */
 export async function pgInsertRate(
   url: string,
@@ -58,12 +68,7 @@ export async function pgInsertRate(
         }
       }),
     );
-    const seconds = (performance.now() - started) / 1000;
-    return {
-      perSec: amount / seconds,
-      p50Ms: percentile(latencies, 50),
-      p99Ms: percentile(latencies, 99),
-    };
+    return rateSince(started, amount, latencies);
   } finally {
     await Promise.all(clients.map((c) => c.end()));
   }
@@ -121,12 +126,7 @@ export async function eventAppendRate(
       });
       latencies.push(performance.now() - t);
     });
-    const seconds = (performance.now() - started) / 1000;
-    return {
-      perSec: amount / seconds,
-      p50Ms: percentile(latencies, 50),
-      p99Ms: percentile(latencies, 99),
-    };
+    return rateSince(started, amount, latencies);
   } finally {
     await dataSource.destroy();
   }

@@ -50,40 +50,69 @@ const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export const diskId = () =>
   `disk-${[...randomBytes(8)].map((b) => alphabet[b % alphabet.length]).join('')}`;
 
+/**
+ * Writes `dir`/regions.json: the regions `ids`, in one geography, with no restriction and room
+ * for any number of snapshots, each with `fields(id)` added. Returns its path.
+ */
+export async function writeBenchRegions(
+  dir: string,
+  ids: string[],
+  fields: (id: string) => Record<string, unknown> = () => ({}),
+): Promise<string> {
+  const regionsFile = join(dir, 'regions.json');
+  await writeFile(
+    regionsFile,
+    JSON.stringify({
+      regions: ids.map((id) => ({
+        id,
+        name: id,
+        geography: 'bench',
+        finance: false,
+        snapshotQuota: 1_000_000,
+        ...fields(id),
+      })),
+      geoRestrictions: [],
+    }),
+  );
+  return regionsFile;
+}
+
+/** What every bench service runs with: this environment, the database, vhost and regions file. */
+export function benchEnv(
+  databaseUrl: string,
+  amqpUrl: string,
+  regionsFile: string,
+): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    REPLICATOR_DATABASE_URL: databaseUrl,
+    AMQP_URL: amqpUrl,
+    SNAPFERRY_REGIONS_FILE: regionsFile,
+    LOG_LEVEL: 'warn',
+  };
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const resources = new Resources();
   try {
     const databaseUrl = await resources.database();
     const amqpUrl = await resources.vhost();
     const dataDir = await resources.dir();
-    const regionsFile = join(dataDir, 'regions.json');
-    await writeFile(
-      regionsFile,
-      JSON.stringify({
-        regions: [sourceRegion, ...destinationRegions].map((id) => ({
-          id,
-          name: id,
-          geography: 'bench',
-          finance: false,
-          snapshotQuota: 1_000_000,
-          ...(id === sourceRegion && options.sourceChunkSize
-            ? { chunkSize: options.sourceChunkSize }
-            : {}),
-        })),
-        geoRestrictions: [],
-      }),
+    const regionsFile = await writeBenchRegions(
+      dataDir,
+      [sourceRegion, ...destinationRegions],
+      (id) =>
+        id === sourceRegion && options.sourceChunkSize
+          ? { chunkSize: options.sourceChunkSize }
+          : {},
     );
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      REPLICATOR_DATABASE_URL: databaseUrl,
-      AMQP_URL: amqpUrl,
+      ...benchEnv(databaseUrl, amqpUrl, regionsFile),
       SNAPFERRY_DATA_DIR: dataDir,
       SNAPFERRY_API_KEYS: benchApiKeys,
-      SNAPFERRY_REGIONS_FILE: regionsFile,
       REPLICATOR_REGIONS: destinationRegions.join(','),
       REPLICATOR_MAX_CONCURRENT_COPIES: String(options.maxConcurrentCopies ?? 8),
-      LOG_LEVEL: 'warn',
       ...options.extraEnv,
     };
     const profiled = (kind: 'catalog' | 'replicator') =>

@@ -12,7 +12,7 @@ import type { Row } from '../lib/report';
 import { Resources } from '../lib/resources';
 import type { BaselineJob, BaselineResult } from '../lib/s3-copy-baseline';
 import { cpuSeconds, procKiB, Service } from '../lib/service';
-import { diskId } from '../lib/stack';
+import { benchEnv, diskId, writeBenchRegions } from '../lib/stack';
 import { timeCopy, timeUpload } from './copy';
 
 const MiB = 1024 * 1024;
@@ -77,7 +77,6 @@ class ObjectStack {
     const databaseUrl = await this.resources.database();
     const amqpUrl = await this.resources.vhost();
     const dataDir = await this.resources.dir();
-    const regionsFile = join(dataDir, 'regions.json');
     const credentials: NodeJS.ProcessEnv = {};
     for (const [id, rgw] of Object.entries(regions)) {
       if (!rgw) continue;
@@ -86,41 +85,26 @@ class ObjectStack {
       credentials[names.accessKeyId] = rgw.accessKeyId;
       credentials[names.secretAccessKey] = rgw.secretAccessKey;
     }
-    await writeFile(
-      regionsFile,
-      JSON.stringify({
-        regions: Object.entries(regions).map(([id, rgw]) => ({
-          id,
-          name: id,
-          geography: 'bench',
-          finance: false,
-          snapshotQuota: 1_000_000,
-          ...(rgw
-            ? {
-                objectStore: {
-                  endpoint: rgw.endpoint,
-                  bucket: bucketOf(id),
-                  prefix,
-                  region: rgw.region,
-                  forcePathStyle: true,
-                },
-              }
-            : {}),
-        })),
-        geoRestrictions: [],
-      }),
-    );
+    const regionsFile = await writeBenchRegions(dataDir, Object.keys(regions), (id) => {
+      const rgw = regions[id];
+      return rgw
+        ? {
+            objectStore: {
+              endpoint: rgw.endpoint,
+              bucket: bucketOf(id),
+              prefix,
+              region: rgw.region,
+              forcePathStyle: true,
+            },
+          }
+        : {};
+    });
     this.env = {
-      ...process.env,
+      ...benchEnv(databaseUrl, amqpUrl, regionsFile),
       ...credentials,
-      DATABASE_URL: databaseUrl,
-      REPLICATOR_DATABASE_URL: databaseUrl,
-      AMQP_URL: amqpUrl,
       SNAPFERRY_DATA_DIR: dataDir,
       SNAPFERRY_API_KEYS: benchApiKeys,
-      SNAPFERRY_REGIONS_FILE: regionsFile,
       REPLICATOR_MAX_CONCURRENT_COPIES: '8',
-      LOG_LEVEL: 'warn',
     };
     const catalog = await new Service('catalog', this.env, this.profiled('catalog')).start();
     this.services.push(catalog);

@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { writeFile } from 'node:fs/promises';
 import {
   createNetworkLab,
   measureLinkThroughput,
@@ -12,7 +11,7 @@ import { DiskImage } from '../lib/images';
 import type { Row } from '../lib/report';
 import { Resources } from '../lib/resources';
 import { Service } from '../lib/service';
-import { diskId } from '../lib/stack';
+import { benchEnv, diskId, writeBenchRegions } from '../lib/stack';
 import { timeCopy, timeUpload } from './copy';
 
 const MiB = 1024 * 1024;
@@ -41,30 +40,13 @@ export async function regionsScenario(bytes: number, linkBytesPerSec: number): P
     const databaseUrl = await resources.database();
     const amqpUrl = await resources.vhost();
     const root = await resources.dir();
-    const regionsFile = join(root, 'regions.json');
-    await writeFile(
-      regionsFile,
-      JSON.stringify({
-        regions: [source, target].map((id) => ({
-          id,
-          name: id,
-          geography: 'bench',
-          finance: false,
-          snapshotQuota: 1_000_000,
-          storeUrl: `http://${lab!.host(id).ip}:3001`,
-        })),
-        geoRestrictions: [],
-      }),
-    );
+    const regionsFile = await writeBenchRegions(root, [source, target], (id) => ({
+      storeUrl: `http://${lab!.host(id).ip}:3001`,
+    }));
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      REPLICATOR_DATABASE_URL: databaseUrl,
-      AMQP_URL: amqpUrl,
+      ...benchEnv(databaseUrl, amqpUrl, regionsFile),
       SNAPFERRY_API_KEYS: 'benchkey-operator=ops:operator',
-      SNAPFERRY_REGIONS_FILE: regionsFile,
       SNAPFERRY_REGION_SECRET: secret,
-      LOG_LEVEL: 'warn',
     };
     const inLab = {
       DATABASE_URL: await lab.forward(databaseUrl),

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { request as httpRequest, type ClientRequest } from 'node:http';
+import type { ClientRequest } from 'node:http';
 import { manifestRoot } from '@snapferry/storage';
+import { slowPut } from '@snapferry/testing';
 import { Api, tenantCount, tenantKey } from '../lib/api';
 import type { Row } from '../lib/report';
 import { procKiB } from '../lib/service';
@@ -15,31 +16,8 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 
 /** A chunk PUT that sends `sent` of its `chunkSize` bytes and then nothing; resolves with the status (0: reset). */
 function slowChunk(baseUrl: string, key: string, path: string, sent: Buffer) {
-  const { hostname, port } = new URL(baseUrl);
-  let request!: ClientRequest;
-  const status = new Promise<number>((resolve) => {
-    request = httpRequest(
-      {
-        host: hostname,
-        port,
-        method: 'PUT',
-        path,
-        agent: false,
-        headers: {
-          authorization: `Bearer ${key}`,
-          'content-type': 'application/octet-stream',
-          'content-length': chunkSize,
-        },
-      },
-      (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      },
-    );
-    request.on('error', () => resolve(0));
-  });
-  request.write(sent);
-  return { status, request };
+  const { answer, request } = slowPut(baseUrl, key, path, chunkSize, sent);
+  return { status: answer.then((a) => a.status), request };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -7,6 +7,7 @@ import { defaultRegionCatalog } from '@snapferry/domain';
 import { waitFor } from '@snapferry/testing';
 import { keys, normalSnapshot, startTestStack, type TestStack } from '../support/catalog-harness';
 import { launchChromium, screenshot, watchPage, type PageWatch } from '../support/browser';
+import { writeRegionsFile } from '../support/regions-file';
 
 /**
  * The web console in a real browser against the real stack (catalog + replicator, PostgreSQL,
@@ -34,16 +35,7 @@ describe('the web console', () => {
   beforeAll(async () => {
     // The built-in catalog, with no quota left in ap-nanjing, so the dialog has a quota refusal to show.
     regionsDir = await mkdtemp(join(tmpdir(), 'snapferry-browser-'));
-    const regionsFile = join(regionsDir, 'regions.json');
-    await writeFile(
-      regionsFile,
-      JSON.stringify({
-        ...defaultRegionCatalog,
-        regions: defaultRegionCatalog.regions.map((r) =>
-          r.id === 'ap-nanjing' ? { ...r, snapshotQuota: 0 } : r,
-        ),
-      }),
-    );
+    const regionsFile = await writeRegionsFile(regionsDir, { 'ap-nanjing': { snapshotQuota: 0 } });
     // 12 MiB at 1 MiB/s per region: a copy lasts ~12 s, long enough to watch its percent move.
     t = await startTestStack({
       catalogEnv: { SNAPFERRY_REGIONS_FILE: regionsFile },

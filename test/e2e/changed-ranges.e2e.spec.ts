@@ -3,13 +3,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChangeStreamWriter } from '@snapferry/storage';
-import { waitFor } from '@snapferry/testing';
+import { applyChanges, changeStreamOf, type ImageChange, waitFor } from '@snapferry/testing';
 import { keys, startTestStack, type TestStack } from '../support/catalog-harness';
 import { runCli, runCliJson } from '../support/cli-process';
 import {
   eventCount,
   expectError,
   putEarlyAnswered,
+  registered,
   registration,
   rootOf as rootOfChunks,
 } from '../support/e2e-helpers';
@@ -17,28 +18,8 @@ import {
 const chunkSize = 64 * 1024; // the harness's SNAPFERRY_CHUNK_SIZE
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-type Change =
-  { kind: 'w'; offset: number; bytes: Buffer } | { kind: 'z'; offset: number; length: number };
-
-/** The body of POST …/data/changes, as a client writes it. */
-function changeStream(changes: Change[], size?: number): Buffer {
-  const w = new ChangeStreamWriter();
-  const out = [w.header()];
-  if (size !== undefined) out.push(w.size(size));
-  for (const c of changes)
-    if (c.kind === 'w') out.push(w.write(c.offset, c.bytes.length), w.bytes(c.bytes));
-    else out.push(w.zero(c.offset, c.length));
-  out.push(w.end());
-  return Buffer.concat(out);
-}
-
-function applied(image: Buffer, changes: Change[]): Buffer {
-  const out = Buffer.from(image);
-  for (const c of changes)
-    if (c.kind === 'w') c.bytes.copy(out, c.offset);
-    else out.fill(0, c.offset, c.offset + c.length);
-  return out;
-}
+const changeStream = (changes: ImageChange[], size?: number) =>
+  changeStreamOf(new ChangeStreamWriter(), changes, size);
 
 const rootOf = (image: Buffer) => rootOfChunks(image, chunkSize);
 
@@ -50,11 +31,8 @@ describe('changed-block snapshots (baseSnapshotId + POST …/data/changes)', () 
   });
   afterAll(() => t?.stop());
   const as = (key = keys.alice) => t.api.as(key);
-  const register = async (over: Record<string, unknown> = {}, key = keys.alice) => {
-    const created = await as(key).post('/v1/snapshots', registration(over));
-    expect(created.status).toBe(201);
-    return created.body.snapshotId as string;
-  };
+  const register = (over: Record<string, unknown> = {}, key = keys.alice) =>
+    registered(t.api, over, key);
   const base = async (image: Buffer, over: Record<string, unknown> = {}, key = keys.alice) => {
     const id = await register(over, key);
     expect((await as(key).put(`/v1/snapshots/${id}/data`, image)).status).toBe(200);
@@ -67,13 +45,13 @@ describe('changed-block snapshots (baseSnapshotId + POST …/data/changes)', () 
 
   it('builds the new snapshot from the base and the ranges, reads back byte-identical, and a copy verifies by its root', async () => {
     const baseId = await base(image, { diskId: 'disk-chg00001' });
-    const changes: Change[] = [
+    const changes: ImageChange[] = [
       { kind: 'w', offset: 100, bytes: randomBytes(4096) }, // inside chunk 0
       { kind: 'w', offset: 3 * chunkSize - 10, bytes: randomBytes(20) }, // across 2 and 3
       { kind: 'z', offset: 5 * chunkSize, length: 2 * chunkSize }, // a trim of chunks 5 and 6
       { kind: 'w', offset: image.length - 5, bytes: randomBytes(5) }, // the last bytes
     ];
-    const expected = applied(image, changes);
+    const expected = applyChanges(image, changes);
     const id = await register({ diskId: 'disk-chg00001', baseSnapshotId: baseId });
     expect((await as().get(`/v1/snapshots/${id}`)).body).toMatchObject({
       state: 'CREATING',
@@ -160,12 +138,12 @@ describe('changed-block snapshots (baseSnapshotId + POST …/data/changes)', () 
   it('refuses ranges out of the disk, overlapping or unsorted, and a body that does not match its digest; nothing changes, then the right body stores', async () => {
     const baseId = await base(image, { diskId: 'disk-chg00004' });
     const id = await register({ diskId: 'disk-chg00004', baseSnapshotId: baseId });
-    const w = (offset: number, length = 10): Change => ({
+    const w = (offset: number, length = 10): ImageChange => ({
       kind: 'w',
       offset,
       bytes: randomBytes(length),
     });
-    const z = (offset: number, length = 10): Change => ({ kind: 'z', offset, length });
+    const z = (offset: number, length = 10): ImageChange => ({ kind: 'z', offset, length });
     const before = await eventCount(t);
     const cases: [Buffer, number, string][] = [
       [changeStream([w(image.length - 5)]), 400, 'InvalidParameter.RangeOutOfDisk'],
@@ -211,7 +189,10 @@ describe('changed-block snapshots (baseSnapshotId + POST …/data/changes)', () 
     const changes = [w(10), z(chunkSize)];
     expect((await sendChanges(id, changeStream(changes))).status).toBe(200);
     expect(
-      Buffer.compare((await as().get(`/v1/snapshots/${id}/data`)).body, applied(image, changes)),
+      Buffer.compare(
+        (await as().get(`/v1/snapshots/${id}/data`)).body,
+        applyChanges(image, changes),
+      ),
     ).toBe(0);
     expectError(
       await sendChanges(id, changeStream([])),
@@ -254,29 +235,33 @@ describe('changed-block snapshots (baseSnapshotId + POST …/data/changes)', () 
         '--file',
         monday,
       ]);
-      const changes: Change[] = [
+      const changes: ImageChange[] = [
         { kind: 'w', offset: 1000, bytes: randomBytes(3000) },
         { kind: 'z', offset: 4 * chunkSize, length: chunkSize },
         { kind: 'w', offset: 8 * chunkSize + 5, bytes: randomBytes(100) },
       ];
       const tuesday = join(dir, 'tuesday.img');
-      await writeFile(tuesday, applied(image, changes));
+      await writeFile(tuesday, applyChanges(image, changes));
       const list = changes.map((c) =>
         c.kind === 'w'
           ? { offset: c.offset, length: c.bytes.length }
           : { offset: c.offset, length: c.length, zero: true },
       );
-      await writeFile(join(dir, 'ranges.json'), JSON.stringify(list));
-      const made = await cli([
-        'snapshot',
-        'create',
-        '--base',
-        base.snapshotId,
-        '--file',
-        tuesday,
-        '--changed-ranges',
-        join(dir, 'ranges.json'),
-      ]);
+      /** `snapshot create` of tuesday from the base, told the changed ranges in the file `name`. */
+      const fromRanges = async (name: string, ranges: unknown) => {
+        await writeFile(join(dir, name), JSON.stringify(ranges));
+        return [
+          'snapshot',
+          'create',
+          '--base',
+          base.snapshotId,
+          '--file',
+          tuesday,
+          '--changed-ranges',
+          join(dir, name),
+        ];
+      };
+      const made = await cli(await fromRanges('ranges.json', list));
       expect(made.bytesRead).toBe(3100); // the written ranges, nothing else of the image
       expect(made.bytesSent).toBe(3100 + 21 + 3 * 17 + 33); // plus the stream's framing
       expect(made.snapshot).toMatchObject({
@@ -287,7 +272,7 @@ describe('changed-block snapshots (baseSnapshotId + POST …/data/changes)', () 
       expect(
         Buffer.compare(
           (await as().get(`/v1/snapshots/${made.snapshot.snapshotId}/data`)).body,
-          applied(image, changes),
+          applyChanges(image, changes),
         ),
       ).toBe(0);
 
@@ -298,17 +283,7 @@ describe('changed-block snapshots (baseSnapshotId + POST …/data/changes)', () 
         await cli(['data', 'verify', made.snapshot.snapshotId, '--file', tuesday]),
       ).toMatchObject({ identical: true, root: made.snapshot.root });
       // A list that missed the write at chunk 8: the snapshot is wrong there, and verify says where.
-      await writeFile(join(dir, 'short.json'), JSON.stringify(list.slice(0, 2)));
-      const short = await cli([
-        'snapshot',
-        'create',
-        '--base',
-        base.snapshotId,
-        '--file',
-        tuesday,
-        '--changed-ranges',
-        join(dir, 'short.json'),
-      ]);
+      const short = await cli(await fromRanges('short.json', list.slice(0, 2)));
       const verdict = await runCli(
         ['data', 'verify', short.snapshot.snapshotId, '--file', tuesday, '--json'],
         { url: t.url, key: keys.alice },
@@ -358,41 +333,16 @@ describe('changed-block snapshots (baseSnapshotId + POST …/data/changes)', () 
           offset: 4096,
         },
       ];
-      await writeFile(join(dir, 'map.json'), JSON.stringify(map));
-      const fromMap = await cli([
-        'snapshot',
-        'create',
-        '--base',
-        base.snapshotId,
-        '--file',
-        tuesday,
-        '--changed-ranges',
-        join(dir, 'map.json'),
-      ]);
+      const fromMap = await cli(await fromRanges('map.json', map));
       expect(fromMap.snapshot.root).toBe(made.snapshot.root);
 
       // A list that overlaps is refused before anything is registered.
-      await writeFile(
-        join(dir, 'bad.json'),
-        JSON.stringify([
-          { offset: 0, length: 10 },
-          { offset: 5, length: 10 },
-        ]),
-      );
+      const overlapping = await fromRanges('bad.json', [
+        { offset: 0, length: 10 },
+        { offset: 5, length: 10 },
+      ]);
       const before = await eventCount(t);
-      const bad = await runCli(
-        [
-          'snapshot',
-          'create',
-          '--base',
-          base.snapshotId,
-          '--file',
-          tuesday,
-          '--changed-ranges',
-          join(dir, 'bad.json'),
-        ],
-        { url: t.url, key: keys.alice },
-      );
+      const bad = await runCli(overlapping, { url: t.url, key: keys.alice });
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/overlaps/);
       expect(await eventCount(t)).toBe(before);

@@ -3,7 +3,7 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage } from
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '@snapferry/testing';
 import { keys, startTestCatalog, type TestCatalog } from '../support/catalog-harness';
-import { eventCount, expectError, registration } from '../support/e2e-helpers';
+import { eventCount, expectError, registered } from '../support/e2e-helpers';
 
 const chunk = 64 * 1024; // SNAPFERRY_CHUNK_SIZE in the harness
 
@@ -43,11 +43,7 @@ describe('snapshot data API', () => {
   });
   afterAll(() => t?.stop());
   const alice = () => t.api.as(keys.alice);
-  const register = async (over: Record<string, unknown> = {}) => {
-    const created = await alice().post('/v1/snapshots', registration(over));
-    expect(created.status).toBe(201);
-    return created.body.snapshotId as string;
-  };
+  const register = (over: Record<string, unknown> = {}) => registered(t.api, over);
 
   it.each([
     ['empty', 0],

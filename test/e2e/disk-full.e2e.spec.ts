@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from '@snapferry/testing';
 import { keys, startTestStack, type TestStack } from '../support/catalog-harness';
-import { putEarlyAnswered } from '../support/e2e-helpers';
+import { putEarlyAnswered, registration } from '../support/e2e-helpers';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -53,12 +53,7 @@ describe('a full data directory', () => {
     const alice = t.api.as(keys.alice);
     const filler = join(disk.dir, 'filler');
     await writeFile(filler, Buffer.alloc(5 * MiB));
-    const created = await alice.post('/v1/snapshots', {
-      region: 'ap-guangzhou',
-      diskId: 'disk-f0110001',
-      diskUsage: 'DATA_DISK',
-      diskSizeGiB: 1,
-    });
+    const created = await alice.post('/v1/snapshots', registration({ diskId: 'disk-f0110001' }));
     const id = created.body.snapshotId as string;
     const image = randomBytes(2 * MiB);
 
@@ -79,12 +74,7 @@ describe('a full data directory', () => {
   it('fails a copy with a reason that says so, and a new copy works once space is freed', async () => {
     if (!t || typeof disk === 'string') return;
     const alice = t.api.as(keys.alice);
-    const created = await alice.post('/v1/snapshots', {
-      region: 'ap-guangzhou',
-      diskId: 'disk-f0110002',
-      diskUsage: 'DATA_DISK',
-      diskSizeGiB: 1,
-    });
+    const created = await alice.post('/v1/snapshots', registration({ diskId: 'disk-f0110002' }));
     const source = created.body.snapshotId as string;
     const image = randomBytes(MiB);
     expect((await alice.put(`/v1/snapshots/${source}/data`, image)).status).toBe(200);

@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { waitFor } from '@snapferry/testing';
 import { manifestRoot } from '@snapferry/storage';
 import { keys, startTestStack, type TestStack } from '../support/catalog-harness';
-import { eventCount, expectError, registration } from '../support/e2e-helpers';
+import { eventCount, expectError, registered } from '../support/e2e-helpers';
 
 const chunkSize = 64 * 1024; // the harness's SNAPFERRY_CHUNK_SIZE
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -31,11 +31,7 @@ describe('incremental upload (manifest + missing chunks)', () => {
   });
   afterAll(() => t?.stop());
   const alice = () => t.api.as(keys.alice);
-  const register = async (over: Record<string, unknown> = {}) => {
-    const created = await alice().post('/v1/snapshots', registration(over));
-    expect(created.status).toBe(201);
-    return created.body.snapshotId as string;
-  };
+  const register = (over: Record<string, unknown> = {}) => registered(t.api, over);
   const declare = (id: string, manifest: unknown, key = keys.alice) =>
     t.api.as(key).post(`/v1/snapshots/${id}/data/manifest`, manifest);
   const putChunk = (id: string, digest: string, bytes: Buffer) =>

@@ -192,6 +192,16 @@ describe('junk input', () => {
     expectError(answer, answer.status);
   };
 
+  /** Counts the events written since it was made: each call, those since the call before. */
+  const eventCounter = async () => {
+    let position = (await t.api.as(keys.operator).get('/v1/events?limit=1000')).body.next as string;
+    return async () => {
+      const page = await t.api.as(keys.operator).get(`/v1/events?after=${position}&limit=1000`);
+      position = page.body.next;
+      return page.body.events.length as number;
+    };
+  };
+
   const endpoints = (): [string, string, string][] => [
     ['POST /v1/snapshots', 'POST', '/v1/snapshots'],
     ['PATCH /v1/snapshots/{id}', 'PATCH', `/v1/snapshots/${renameId}`],
@@ -390,12 +400,7 @@ describe('junk input', () => {
         { requiredKeys: [] },
       ),
     );
-    let position = (await t.api.as(keys.operator).get('/v1/events?limit=1000')).body.next as string;
-    const newEvents = async () => {
-      const page = await t.api.as(keys.operator).get(`/v1/events?after=${position}&limit=1000`);
-      position = page.body.next;
-      return page.body.events.length as number;
-    };
+    const newEvents = await eventCounter();
     await fc.assert(
       fc.asyncProperty(body, async (value) => {
         const raw = JSON.stringify(value);
@@ -456,12 +461,7 @@ describe('junk input', () => {
         { requiredKeys: [] },
       ),
     );
-    let position = (await t.api.as(keys.operator).get('/v1/events?limit=1000')).body.next as string;
-    const newEvents = async () => {
-      const page = await t.api.as(keys.operator).get(`/v1/events?after=${position}&limit=1000`);
-      position = page.body.next;
-      return page.body.events.length as number;
-    };
+    const newEvents = await eventCounter();
     await fc.assert(
       fc.asyncProperty(body, async (value) => {
         const raw = JSON.stringify(value);

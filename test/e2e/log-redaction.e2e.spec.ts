@@ -10,7 +10,7 @@ import {
   type TestDatabase,
 } from '@snapferry/testing';
 import { apiKeysEnv, keys } from '../support/catalog-harness';
-import { ServiceProcess, withProcessOutput } from '../support/process-harness';
+import { ServiceProcess, serviceEnv, withProcessOutput } from '../support/process-harness';
 
 /**
  * The services as processes at LOG_LEVEL=trace: every line they write (stdout and stderr,
@@ -54,12 +54,7 @@ describe('no credential in the logs (catalog and replicator as processes)', () =
     broker = await createTestBroker('sf_logs');
     dataDir = await mkdtemp(join(tmpdir(), 'snapferry-logs-'));
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: db.url,
-      REPLICATOR_DATABASE_URL: db.url,
-      AMQP_URL: broker.url,
-      PORT: '0',
-      REPLICATOR_PORT: '0',
+      ...serviceEnv(db, broker),
       REPLICATOR_REGIONS: 'ap-shanghai',
       SNAPFERRY_DATA_DIR: dataDir,
       SNAPFERRY_API_KEYS: apiKeysEnv,

@@ -15,7 +15,7 @@ import {
   waitFor,
 } from '@snapferry/testing';
 import { keys, normalSnapshot, startTestStack, type TestStack } from '../support/catalog-harness';
-import { putEarlyAnswered } from '../support/e2e-helpers';
+import { putEarlyAnswered, registration } from '../support/e2e-helpers';
 
 const ceph = cephRgwAvailable();
 if (!ceph.ok) console.warn(`object store fault tests skipped: ${ceph.reason}`);
@@ -263,12 +263,10 @@ const bucket = 'sf-faults';
         await rgw.setBucketQuota('sf-full', 3 * chunk);
         const alice = full.api.as(keys.alice);
         const image = randomBytes(8 * chunk);
-        const created = await alice.post('/v1/snapshots', {
-          region: 'ap-shanghai',
-          diskId: 'disk-fa170005',
-          diskUsage: 'DATA_DISK',
-          diskSizeGiB: 1,
-        });
+        const created = await alice.post(
+          '/v1/snapshots',
+          registration({ region: 'ap-shanghai', diskId: 'disk-fa170005' }),
+        );
         const id = created.body.snapshotId as string;
         const refused = await putEarlyAnswered(
           full.url,

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultRegionCatalog } from '@snapferry/domain';
 import { waitFor } from '@snapferry/testing';
 import { startCatalog } from '../../apps/catalog/src/start-catalog';
 import { keys, normalSnapshot, startTestStack, type TestStack } from '../support/catalog-harness';
 import { allEvents, eventCount } from '../support/e2e-helpers';
+import { writeRegionsFile } from '../support/regions-file';
 
 /** A policy body; `over` replaces fields. */
 const policy = (over: Record<string, unknown> = {}) => ({
@@ -27,16 +27,7 @@ describe('replication policies end to end (catalog + replicator, real PostgreSQL
   beforeAll(async () => {
     // ap-beijing takes no snapshot of anyone: a destination that refuses every copy (quota).
     regionsDir = await mkdtemp(join(tmpdir(), 'snapferry-policy-regions-'));
-    const regionsFile = join(regionsDir, 'regions.json');
-    await writeFile(
-      regionsFile,
-      JSON.stringify({
-        ...defaultRegionCatalog,
-        regions: defaultRegionCatalog.regions.map((r) =>
-          r.id === 'ap-beijing' ? { ...r, snapshotQuota: 0 } : r,
-        ),
-      }),
-    );
+    const regionsFile = await writeRegionsFile(regionsDir, { 'ap-beijing': { snapshotQuota: 0 } });
     t = await startTestStack({
       catalogEnv: {
         SNAPFERRY_REGIONS_FILE: regionsFile,

@@ -11,7 +11,12 @@ import {
   type TestDatabase,
 } from '@snapferry/testing';
 import { apiClient, apiKeysEnv, keys } from '../support/catalog-harness';
-import { refusedStart, ServiceProcess, withProcessOutput } from '../support/process-harness';
+import {
+  refusedStart,
+  ServiceProcess,
+  serviceEnv,
+  withProcessOutput,
+} from '../support/process-harness';
 
 /**
  * No production start falls back to a built-in secret: `start:catalog` without
@@ -42,12 +47,7 @@ beforeAll(async () => {
     ...rest
   } = process.env;
   env = {
-    ...rest,
-    DATABASE_URL: db.url,
-    REPLICATOR_DATABASE_URL: db.url,
-    AMQP_URL: broker.url,
-    PORT: '0',
-    REPLICATOR_PORT: '0',
+    ...serviceEnv(db, broker, rest),
     SNAPFERRY_DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
   };

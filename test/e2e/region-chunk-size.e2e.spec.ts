@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultRegionCatalog } from '@snapferry/domain';
 import { ChangeStreamWriter } from '@snapferry/storage';
 import { waitFor } from '@snapferry/testing';
 import { keys, startTestStack, type TestStack } from '../support/catalog-harness';
 import { runCliJson } from '../support/cli-process';
 import { registration, rootOf } from '../support/e2e-helpers';
+import { writeRegionsFile } from '../support/regions-file';
 
 const KiB = 1024;
 const defaultChunkSize = 64 * KiB; // the harness's SNAPFERRY_CHUNK_SIZE
@@ -18,16 +18,9 @@ describe('per-region chunk size', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'snapferry-chunk-size-'));
-    const regionsFile = join(dir, 'regions.json');
-    await writeFile(
-      regionsFile,
-      JSON.stringify({
-        ...defaultRegionCatalog,
-        regions: defaultRegionCatalog.regions.map((r) =>
-          r.id === 'ap-guangzhou' ? { ...r, chunkSize: guangzhouChunkSize } : r,
-        ),
-      }),
-    );
+    const regionsFile = await writeRegionsFile(dir, {
+      'ap-guangzhou': { chunkSize: guangzhouChunkSize },
+    });
     t = await startTestStack({ catalogEnv: { SNAPFERRY_REGIONS_FILE: regionsFile } });
   });
   afterAll(async () => {

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { request as httpRequest, type ClientRequest } from 'node:http';
+import type { ClientRequest } from 'node:http';
 import { manifestRoot } from '@snapferry/storage';
+import { slowPut } from '@snapferry/testing';
 import { keys } from '../support/catalog-harness';
 import { putEarlyAnswered, registration } from '../support/e2e-helpers';
 import {
@@ -33,48 +34,18 @@ interface Answer {
   at: number;
 }
 
-/**
- * A chunk PUT that sends its headers and the first `sent` bytes of a `size`-byte body, then
- * nothing: `answer` settles when the catalog answers (or resets the connection: status 0).
- */
+/** A chunk PUT that stops after `sent` of its `size` bytes; its answer names the error code. */
 function slowChunk(base: string, key: string, path: string, size: number, sent: Buffer) {
-  const { hostname, port } = new URL(base);
-  let request!: ClientRequest;
-  const answer = new Promise<Answer>((resolve) => {
-    request = httpRequest(
-      {
-        host: hostname,
-        port,
-        method: 'PUT',
-        path,
-        agent: false,
-        headers: {
-          authorization: `Bearer ${key}`,
-          'content-type': 'application/octet-stream',
-          'content-length': size,
-        },
-      },
-      (response) => {
-        const parts: Buffer[] = [];
-        response.on('data', (part: Buffer) => parts.push(part));
-        response.on('end', () => {
-          const text = Buffer.concat(parts).toString('utf8');
-          resolve({
-            status: response.statusCode ?? 0,
-            code: text
-              ? (JSON.parse(text) as { error?: { code?: string } }).error?.code
-              : undefined,
-            retryAfter: response.headers['retry-after'],
-            at: Date.now(),
-          });
-        });
-        response.on('error', () => resolve({ status: 0, at: Date.now() }));
-      },
-    );
-    request.on('error', () => resolve({ status: 0, at: Date.now() }));
-  });
-  request.write(sent);
-  return { answer, request };
+  const { answer, request } = slowPut(base, key, path, size, sent);
+  return {
+    answer: answer.then(({ status, body, retryAfter, at }): Answer => ({
+      status,
+      code: body ? (JSON.parse(body) as { error?: { code?: string } }).error?.code : undefined,
+      retryAfter,
+      at,
+    })),
+    request,
+  };
 }
 
 /** A manifest of `chunks` (size `chunkSize` each) for a body nobody will send in full. */

@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { waitFor } from '@snapferry/testing';
 import { keys, normalSnapshot } from '../support/catalog-harness';
+import {
+  copyingBetween,
+  copyToShanghai,
+  expectCopiedOnce,
+  targetNormal,
+} from '../support/copy-checks';
 import {
   startProcessStack,
   withProcessOutput,
@@ -28,23 +32,11 @@ describe('replicator crash (SIGKILL mid-copy)', () => {
   it(
     'killed twice mid-copy, the copy still finishes once: one target, one Completed, byte-identical data',
     withProcessOutput(async () => {
-      const alice = s.api.as(keys.alice);
       const id = await normalSnapshot(s.api, keys.alice, { bytes: image });
-      const copy = await alice.post(`/v1/snapshots/${id}/copies`, {
-        destinationRegions: ['ap-shanghai'],
-      });
-      expect(copy.status).toBe(202);
-      const { replicationId, snapshotId: targetId } = copy.body.results[0];
-      const replication = async () => (await alice.get(`/v1/replications/${replicationId}`)).body;
+      const { replicationId, targetId, replication } = await copyToShanghai(s.api, id);
 
       // Kill 1: once some bytes are copied but well before the end.
-      await waitFor(
-        async () => {
-          const r = await replication();
-          return r.state === 'COPYING' && r.percent > 5 && r.percent < 60 && r;
-        },
-        { timeoutMs: 20_000, what: 'first attempt mid-copy' },
-      );
+      await copyingBetween(replication, 5, 60, 'first attempt mid-copy');
       expect((await s.replicator.kill('SIGKILL')).signal).toBe('SIGKILL');
       await s.replicator.start();
 
@@ -62,13 +54,7 @@ describe('replicator crash (SIGKILL mid-copy)', () => {
       expect((await s.replicator.kill('SIGKILL')).signal).toBe('SIGKILL');
       await s.replicator.start();
 
-      const target = await waitFor(
-        async () => {
-          const t = (await alice.get(`/v1/snapshots/${targetId}`)).body;
-          return t.state === 'NORMAL' && t;
-        },
-        { timeoutMs: 40_000, what: 'target NORMAL' },
-      );
+      const target = await targetNormal(s.api, targetId);
       expect(target).toMatchObject({
         copyFromRemote: true,
         sourceSnapshotId: id,
@@ -83,22 +69,7 @@ describe('replicator crash (SIGKILL mid-copy)', () => {
       expect(done.chunksSkipped).toBeGreaterThan(0);
       expect(done.bytesTransferred).toBeLessThan(image.length);
 
-      const list = (await alice.get('/v1/snapshots?region=ap-shanghai&limit=100')).body.snapshots;
-      expect(
-        list.filter((x: any) => x.sourceSnapshotId === id).map((x: any) => x.snapshotId),
-      ).toEqual([targetId]);
-      expect(await readdir(join(s.dataDir, 'ap-shanghai', 'manifests'))).toEqual([
-        `${targetId}.json`,
-      ]);
-
-      const completed = (
-        await s.api.as(keys.operator).get('/v1/events?type=ReplicationCompleted&limit=100')
-      ).body.events;
-      expect(completed.filter((e: any) => e.data.replicationId === replicationId)).toHaveLength(1);
-
-      const data = await alice.get(`/v1/snapshots/${targetId}/data`);
-      expect(data.status).toBe(200);
-      expect(Buffer.compare(data.body, image)).toBe(0);
+      await expectCopiedOnce(s.api, s.dataDir, { sourceId: id, targetId, replicationId, image });
       // Both starts after a kill took part: the job was picked up again each time.
       expect(s.replicator.linesWith('"msg":"copy started"').length).toBeGreaterThanOrEqual(3);
     }),

@@ -1,12 +1,9 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { messageVersions } from '@snapferry/contracts';
-import { defaultRegionCatalog } from '@snapferry/domain';
-import { REPLICATION_EXCHANGE } from '@snapferry/messaging';
 import { credentialVariables } from '@snapferry/storage';
 import {
   BrokerProbe,
@@ -20,8 +17,10 @@ import {
   waitFor,
 } from '@snapferry/testing';
 import { apiClient, apiKeysEnv, keys, normalSnapshot } from '../support/catalog-harness';
-import { ServiceProcess, withProcessOutput } from '../support/process-harness';
+import { expectOnlyTarget, redeliverRequest } from '../support/copy-checks';
+import { ServiceProcess, serviceEnv, withProcessOutput } from '../support/process-harness';
 import { filesUnder } from '../support/regions-apart';
+import { writeRegionsFile } from '../support/regions-file';
 
 const ceph = cephRgwAvailable();
 if (!ceph.ok) console.warn(`several replicators on one bucket skipped: ${ceph.reason}`);
@@ -56,34 +55,25 @@ const buckets = { 'ap-guangzhou': 'sf-guangzhou', 'ap-shanghai': 'sf-shanghai' }
       ]);
       for (const bucket of Object.values(buckets)) await rgw.createBucket(bucket);
       root = await mkdtemp(join(tmpdir(), 'snapferry-bucket2-'));
-      const regionsFile = join(root, 'regions.json');
-      await writeFile(
-        regionsFile,
-        JSON.stringify({
-          ...defaultRegionCatalog,
-          regions: defaultRegionCatalog.regions.map((r) =>
-            r.id in buckets
-              ? {
-                  ...r,
-                  objectStore: {
-                    endpoint: rgw.endpoint,
-                    bucket: buckets[r.id as keyof typeof buckets],
-                    prefix: '',
-                    region: rgw.region,
-                    forcePathStyle: true,
-                  },
-                }
-              : r,
-          ),
-        }),
+      const regionsFile = await writeRegionsFile(
+        root,
+        Object.fromEntries(
+          Object.entries(buckets).map(([id, bucket]) => [
+            id,
+            {
+              objectStore: {
+                endpoint: rgw.endpoint,
+                bucket,
+                prefix: '',
+                region: rgw.region,
+                forcePathStyle: true,
+              },
+            },
+          ]),
+        ),
       );
       const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        DATABASE_URL: db.url,
-        REPLICATOR_DATABASE_URL: db.url,
-        AMQP_URL: broker.url,
-        PORT: '0',
-        REPLICATOR_PORT: '0',
+        ...serviceEnv(db, broker),
         SNAPFERRY_API_KEYS: apiKeysEnv,
         SNAPFERRY_REGIONS_FILE: regionsFile,
         SNAPFERRY_CHUNK_SIZE: String(64 * 1024),
@@ -162,28 +152,8 @@ const buckets = { 'ap-guangzhou': 'sf-guangzhou', 'ap-shanghai': 'sf-shanghai' }
       }
     };
     /** Delivers a replication's request again, as the relay or a lost channel may. */
-    const redeliver = async (replicationId: string, times: number) => {
-      const [requested] = (
-        await api
-          .as(keys.operator)
-          .get(`/v1/events?type=ReplicationRequested&streamId=replication-${replicationId}`)
-      ).body.events;
-      const envelope = {
-        eventId: requested.eventId,
-        type: 'ReplicationRequested',
-        version: messageVersions.ReplicationRequested,
-        occurredAt: requested.recordedAt,
-        correlationId: requested.metadata.correlationId ?? requested.eventId,
-        data: requested.data,
-      };
-      for (let i = 0; i < times; i++)
-        probe.publishRaw(
-          REPLICATION_EXCHANGE,
-          'replication.requested.ap-shanghai',
-          envelope,
-          requested.eventId,
-        );
-    };
+    const redeliver = (replicationId: string, times: number) =>
+      redeliverRequest(api, probe, replicationId, times);
 
     it(
       'two copies run side by side, one per process and once each however often they are delivered; a cancel reaches whichever process holds the copy',
@@ -285,11 +255,7 @@ const buckets = { 'ap-guangzhou': 'sf-guangzhou', 'ap-shanghai': 'sf-shanghai' }
         expect(done.chunksSkipped).toBeGreaterThan(0); // what the killed process had stored
         expect(done.bytesTransferred).toBeLessThan(image.length);
 
-        const list = (await alice().get('/v1/snapshots?region=ap-shanghai&limit=100')).body
-          .snapshots;
-        expect(
-          list.filter((x: any) => x.sourceSnapshotId === source).map((x: any) => x.snapshotId),
-        ).toEqual([snapshotId]);
+        await expectOnlyTarget(api, source, snapshotId);
         expect((await manifests()).filter((m) => m === `${snapshotId}.json`)).toHaveLength(1);
         const back = await alice().get(`/v1/snapshots/${snapshotId}/data`);
         expect(Buffer.compare(back.body, image)).toBe(0);

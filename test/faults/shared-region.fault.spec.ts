@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { messageVersions } from '@snapferry/contracts';
-import { REPLICATION_EXCHANGE } from '@snapferry/messaging';
-import { BrokerProbe, waitFor } from '@snapferry/testing';
+import { BrokerProbe } from '@snapferry/testing';
 import { keys, normalSnapshot } from '../support/catalog-harness';
+import {
+  copyingBetween,
+  copyToShanghai,
+  expectCopiedOnce,
+  redeliverRequest,
+  targetNormal,
+} from '../support/copy-checks';
 import {
   type ProcessStack,
   ServiceProcess,
@@ -40,21 +43,9 @@ describe('two replicators of one region (SIGKILL the one copying)', () => {
   it(
     'a duplicate delivery waits instead of copying; the killed copier is taken over after its lease and the copy finishes once, byte-identical',
     withProcessOutput(async () => {
-      const alice = s.api.as(keys.alice);
       const id = await normalSnapshot(s.api, keys.alice, { bytes: image });
-      const copy = await alice.post(`/v1/snapshots/${id}/copies`, {
-        destinationRegions: ['ap-shanghai'],
-      });
-      expect(copy.status).toBe(202);
-      const { replicationId, snapshotId: targetId } = copy.body.results[0];
-      const replication = async () => (await alice.get(`/v1/replications/${replicationId}`)).body;
-      await waitFor(
-        async () => {
-          const r = await replication();
-          return r.state === 'COPYING' && r.percent > 5 && r.percent < 40 && r;
-        },
-        { timeoutMs: 20_000, what: 'the copy running' },
-      );
+      const { replicationId, targetId, replication } = await copyToShanghai(s.api, id);
+      await copyingBetween(replication, 5, 40, 'the copy running');
       const copyStarted = '"msg":"copy started"';
       const [copier, waiter] =
         s.replicator.linesWith(copyStarted).length > 0
@@ -64,26 +55,7 @@ describe('two replicators of one region (SIGKILL the one copying)', () => {
 
       // The request arrives again while it is copied (the relay re-publishes a batch after a
       // failure; a lost channel redelivers): the queue hands some of it to the other process.
-      const [requested] = (
-        await s.api
-          .as(keys.operator)
-          .get(`/v1/events?type=ReplicationRequested&streamId=replication-${replicationId}`)
-      ).body.events;
-      const envelope = {
-        eventId: requested.eventId,
-        type: 'ReplicationRequested',
-        version: messageVersions.ReplicationRequested,
-        occurredAt: requested.recordedAt,
-        correlationId: requested.metadata.correlationId ?? requested.eventId,
-        data: requested.data,
-      };
-      for (let i = 0; i < 4; i++)
-        probe.publishRaw(
-          REPLICATION_EXCHANGE,
-          'replication.requested.ap-shanghai',
-          envelope,
-          requested.eventId,
-        );
+      await redeliverRequest(s.api, probe, replicationId, 4);
       await new Promise((resolve) => setTimeout(resolve, leaseMs)); // a lease's worth of time
       expect(waiter.linesWith(copyStarted)).toHaveLength(0);
       expect((await replication()).attempts).toBe(1);
@@ -95,13 +67,7 @@ describe('two replicators of one region (SIGKILL the one copying)', () => {
       // The copier dies without releasing its claim: the other takes over once it expires.
       const before = (await replication()).percent as number;
       expect((await copier.kill('SIGKILL')).signal).toBe('SIGKILL');
-      const target = await waitFor(
-        async () => {
-          const t = (await alice.get(`/v1/snapshots/${targetId}`)).body;
-          return t.state === 'NORMAL' && t;
-        },
-        { timeoutMs: 40_000, what: 'target NORMAL' },
-      );
+      const target = await targetNormal(s.api, targetId);
       expect(target).toMatchObject({ copyFromRemote: true, sourceSnapshotId: id, percent: 100 });
       expect(
         waiter.linesWith('"msg":"took over a copy whose replicator stopped renewing its claim"'),
@@ -114,20 +80,7 @@ describe('two replicators of one region (SIGKILL the one copying)', () => {
       expect(done.chunksSkipped).toBeGreaterThan(0); // resumed from what the copier had stored
       expect(done.bytesTransferred).toBeLessThan(image.length);
 
-      const list = (await alice.get('/v1/snapshots?region=ap-shanghai&limit=100')).body.snapshots;
-      expect(
-        list.filter((x: any) => x.sourceSnapshotId === id).map((x: any) => x.snapshotId),
-      ).toEqual([targetId]);
-      expect(await readdir(join(s.dataDir, 'ap-shanghai', 'manifests'))).toEqual([
-        `${targetId}.json`,
-      ]);
-      const completed = (
-        await s.api.as(keys.operator).get('/v1/events?type=ReplicationCompleted&limit=100')
-      ).body.events;
-      expect(completed.filter((e: any) => e.data.replicationId === replicationId)).toHaveLength(1);
-      const data = await alice.get(`/v1/snapshots/${targetId}/data`);
-      expect(data.status).toBe(200);
-      expect(Buffer.compare(data.body, image)).toBe(0);
+      await expectCopiedOnce(s.api, s.dataDir, { sourceId: id, targetId, replicationId, image });
     }),
     90_000,
   );

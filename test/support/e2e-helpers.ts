@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { manifestRoot } from '@snapferry/storage';
-import { keys, type ApiAnswer, type TestCatalog } from './catalog-harness';
+import { type apiClient, keys, type ApiAnswer, type TestCatalog } from './catalog-harness';
 
 /** Every event in the log as the operator sees it (pages through the whole log). */
 export async function allEvents(
@@ -69,6 +69,17 @@ export const registration = (over: Record<string, unknown> = {}) => ({
   diskSizeGiB: 1,
   ...over,
 });
+
+/** Registers `registration(over)` as `key` (alice unless told), expects a 201; returns the id. */
+export async function registered(
+  api: ReturnType<typeof apiClient>,
+  over: Record<string, unknown> = {},
+  key: string = keys.alice,
+): Promise<string> {
+  const created = await api.as(key).post('/v1/snapshots', registration(over));
+  expect(created.status).toBe(201);
+  return created.body.snapshotId as string;
+}
 
 /**
  * PUT (or `method`) of a body that the server may answer before reading it all (413, 507): fetch fails on

@@ -200,6 +200,25 @@ function hostUrl(url: string, ip: string): string {
   return parsed.origin;
 }
 
+/**
+ * `base` (this process's environment unless told) with what both services need to run on `db`
+ * and `broker`, on ports the system picks (a restart keeps the port it got).
+ */
+export function serviceEnv(
+  db: TestDatabase,
+  broker: TestBroker,
+  base: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
+  return {
+    ...base,
+    DATABASE_URL: db.url,
+    REPLICATOR_DATABASE_URL: db.url,
+    AMQP_URL: broker.url,
+    PORT: '0',
+    REPLICATOR_PORT: '0',
+  };
+}
+
 export interface ProcessStack {
   env: NodeJS.ProcessEnv;
   dataDir: string;
@@ -225,12 +244,7 @@ export async function startProcessStack(
   const broker = given ?? (await createTestBroker('sf_fault'));
   const dataDir = await mkdtemp(join(tmpdir(), 'snapferry-fault-'));
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: db.url,
-    REPLICATOR_DATABASE_URL: db.url,
-    AMQP_URL: broker.url,
-    PORT: '0',
-    REPLICATOR_PORT: '0',
+    ...serviceEnv(db, broker),
     SNAPFERRY_DATA_DIR: dataDir,
     SNAPFERRY_API_KEYS: apiKeysEnv,
     SNAPFERRY_CHUNK_SIZE: String(64 * 1024),

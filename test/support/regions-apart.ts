@@ -1,8 +1,7 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultRegionCatalog } from '@snapferry/domain';
 import {
   createTestBroker,
   createTestDatabase,
@@ -12,6 +11,7 @@ import {
 } from '@snapferry/testing';
 import { apiClient, apiKeysEnv } from './catalog-harness';
 import { ServiceProcess } from './process-harness';
+import { writeRegionsFile } from './regions-file';
 
 export const regionSecret = 'test-region-secret-0001';
 
@@ -85,15 +85,11 @@ export async function startRegionsApart({
     ports.set(region, port);
     storeUrls.set(region, `http://${lab ? lab.host(region).ip : '127.0.0.1'}:${port}`);
   }
-  const regionsFile = join(root, 'regions.json');
-  await writeFile(
-    regionsFile,
-    JSON.stringify({
-      ...defaultRegionCatalog,
-      regions: defaultRegionCatalog.regions.map((r) =>
-        storeUrls.has(r.id) ? { ...r, storeUrl: storeUrls.get(r.id), ...regionEntry(r.id) } : r,
-      ),
-    }),
+  const regionsFile = await writeRegionsFile(
+    root,
+    Object.fromEntries(
+      [...storeUrls].map(([id, storeUrl]) => [id, { storeUrl, ...regionEntry(id) }]),
+    ),
   );
   const common: NodeJS.ProcessEnv = {
     ...process.env,

@@ -3,6 +3,21 @@ import { cli, fakeFetch } from './spec-helpers';
 const unreachable = () =>
   Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
 
+/** The catalog's 202 to a copy of snap-aaaa0001, with one result per destination. */
+const copyAnswer =
+  (...results: object[]) =>
+  () => ({
+    status: 202,
+    body: { sourceSnapshotId: 'snap-aaaa0001', results },
+  });
+const copyingToShanghai = {
+  destinationRegion: 'ap-shanghai',
+  snapshotId: 'snap-bbbb0001',
+  replicationId: 'repl-1',
+  code: 'Success',
+  message: 'copying',
+};
+
 describe('snapferry command line (fake fetch, no network)', () => {
   it('turns options into the query string and prints the JSON body as is with --json', async () => {
     const page = { region: 'ap-guangzhou', total: 0, offset: 5, limit: 10, snapshots: [] };
@@ -55,21 +70,7 @@ describe('snapferry command line (fake fetch, no network)', () => {
   });
 
   it('builds the copy request from --to, --name and --client-token', async () => {
-    const api = fakeFetch(() => ({
-      status: 202,
-      body: {
-        sourceSnapshotId: 'snap-aaaa0001',
-        results: [
-          {
-            destinationRegion: 'ap-shanghai',
-            snapshotId: 'snap-bbbb0001',
-            replicationId: 'repl-1',
-            code: 'Success',
-            message: 'copying',
-          },
-        ],
-      },
-    }));
+    const api = fakeFetch(copyAnswer(copyingToShanghai));
     const run = await cli(
       ['copy', 'snap-aaaa0001', '--to', 'ap-shanghai', '--name', 'dr', '--client-token', 'tok-1'],
       api.fetch,
@@ -83,26 +84,13 @@ describe('snapferry command line (fake fetch, no network)', () => {
   });
 
   it('exits 1 and names the code when a destination is refused (partial success)', async () => {
-    const api = fakeFetch(() => ({
-      status: 202,
-      body: {
-        sourceSnapshotId: 'snap-aaaa0001',
-        results: [
-          {
-            destinationRegion: 'ap-shanghai',
-            snapshotId: 'snap-bbbb0001',
-            replicationId: 'repl-1',
-            code: 'Success',
-            message: 'copying',
-          },
-          {
-            destinationRegion: 'xx-nowhere',
-            code: 'InvalidParameterValue.Region',
-            message: 'unknown region xx-nowhere',
-          },
-        ],
-      },
-    }));
+    const api = fakeFetch(
+      copyAnswer(copyingToShanghai, {
+        destinationRegion: 'xx-nowhere',
+        code: 'InvalidParameterValue.Region',
+        message: 'unknown region xx-nowhere',
+      }),
+    );
     const run = await cli(
       ['copy', 'snap-aaaa0001', '--to', 'ap-shanghai,xx-nowhere', '--json'],
       api.fetch,

@@ -69,6 +69,29 @@ const visible = (prefix: string, count: number) =>
   );
 
 const numbers = (events: RecordedEvent<Counted>[]) => events.map((e) => e.data.i);
+
+/**
+ * A runner woken by notifications only (its poll is ten minutes away), once it has gone idle:
+ * its name (the prefix of its streams) and the numbers it has handled.
+ */
+const idleOnNotifications = async () => {
+  const name = `run-${randomUUID()}`;
+  const seen: number[] = [];
+  let idle = false;
+  started({
+    name,
+    batchSize: 10,
+    filter: { streamIdPrefix: `${name}-` },
+    notifications,
+    pacing: {
+      pollIntervalMs: 600_000,
+    },
+    handle: async (events) => void seen.push(...numbers(events)),
+    afterBatch: (outcome) => void (idle ||= outcome.outcome === 'idle'),
+  });
+  await waitFor(() => idle, { what: 'the runner to go idle' });
+  return { name, seen };
+};
 const upTo = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('SubscriptionRunner, checkpoint with the batch', () => {
@@ -100,21 +123,7 @@ describe('SubscriptionRunner, checkpoint with the batch', () => {
   });
 
   it('wakes on an append instead of waiting out its poll', async () => {
-    const name = `run-${randomUUID()}`;
-    const seen: number[] = [];
-    let idle = false;
-    started({
-      name,
-      batchSize: 10,
-      filter: { streamIdPrefix: `${name}-` },
-      notifications,
-      pacing: {
-        pollIntervalMs: 600_000,
-      },
-      handle: async (events) => void seen.push(...numbers(events)),
-      afterBatch: (outcome) => void (idle ||= outcome.outcome === 'idle'),
-    });
-    await waitFor(() => idle, { what: 'the runner to go idle' });
+    const { name, seen } = await idleOnNotifications();
 
     await append(`${name}-`, 0, 3);
 
@@ -123,21 +132,7 @@ describe('SubscriptionRunner, checkpoint with the batch', () => {
   });
 
   it('looks again soon while an announced append is not yet visible (an older transaction is open)', async () => {
-    const name = `run-${randomUUID()}`;
-    const seen: number[] = [];
-    let idle = false;
-    started({
-      name,
-      batchSize: 10,
-      filter: { streamIdPrefix: `${name}-` },
-      notifications,
-      pacing: {
-        pollIntervalMs: 600_000,
-      },
-      handle: async (events) => void seen.push(...numbers(events)),
-      afterBatch: (outcome) => void (idle ||= outcome.outcome === 'idle'),
-    });
-    await waitFor(() => idle, { what: 'the runner to go idle' });
+    const { name, seen } = await idleOnNotifications();
     const blocker = new Client({ connectionString: db.url });
     await blocker.connect();
     try {

@@ -32,3 +32,6 @@ export {
 export { cephRgwAvailable, type CephRgwAvailability } from './ceph-rgw/ceph-rgw-available';
 export { sweepStaleCephClusters } from './ceph-rgw/stale-ceph-clusters';
 export { cephRbdAvailable, createRbdPool, rbdCommand } from './ceph-rgw/ceph-rbd';
+export * from './change-stream';
+export * from './slow-put';
+export * from './replication-requested';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { messageVersions, type ReplicationMessage } from '@snapferry/contracts';
+import { type ReplicationMessage } from '@snapferry/contracts';
 import {
   AmqpConnectionManager,
   ConfirmPublisher,
@@ -21,6 +21,7 @@ import {
   createTestDatabase,
   uniqueName,
   type TestBroker,
+  replicationRequested,
   type TestDatabase,
 } from '@snapferry/testing';
 import { JobsRepository } from '../jobs/jobs.repository';
@@ -98,28 +99,7 @@ describe('ReplicationRunner (real PostgreSQL, RabbitMQ and filesystem stores)', 
       Readable.from([randomBytes(256 * 1024)]),
       { accountId: 'alice', chunkSize: 16 * 1024 },
     );
-    return {
-      eventId: randomUUID(),
-      type: 'ReplicationRequested',
-      version: messageVersions.ReplicationRequested,
-      occurredAt: new Date().toISOString(),
-      correlationId: randomUUID(),
-      data: {
-        replicationId: `repl-${randomBytes(4).toString('hex')}`,
-        accountId: 'alice',
-        sourceSnapshotId,
-        sourceRegion: 'ap-guangzhou',
-        targetSnapshotId: snapId(),
-        targetRegion: 'ap-shanghai',
-        targetSnapshotName: 'copy',
-        diskId: 'disk-00000001',
-        diskSizeGiB: 1,
-        sizeBytes: manifest.totalLength,
-        sourceDigest: manifest.imageDigest ?? '',
-        encrypted: false,
-        requestedAt: new Date().toISOString(),
-      },
-    };
+    return replicationRequested(sourceSnapshotId, manifest, 'ap-shanghai');
   };
 
   const eventsOf = (replicationId: string, type: string) =>

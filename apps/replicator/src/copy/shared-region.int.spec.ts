@@ -26,6 +26,7 @@ import {
   createTestBroker,
   createTestDatabase,
   type TestBroker,
+  replicationRequested,
   type TestDatabase,
   uniqueName,
   waitFor,
@@ -192,28 +193,7 @@ describe('several replicators of one region (real PostgreSQL, RabbitMQ and files
       Readable.from([randomBytes(bytes)]),
       { accountId: 'alice', chunkSize: 64 * 1024 },
     );
-    return {
-      eventId: randomUUID(),
-      type: 'ReplicationRequested',
-      version: messageVersions.ReplicationRequested,
-      occurredAt: new Date().toISOString(),
-      correlationId: randomUUID(),
-      data: {
-        replicationId: `repl-${randomBytes(4).toString('hex')}`,
-        accountId: 'alice',
-        sourceSnapshotId,
-        sourceRegion: 'ap-guangzhou',
-        targetSnapshotId: snapId(),
-        targetRegion: region,
-        targetSnapshotName: 'copy',
-        diskId: 'disk-00000001',
-        diskSizeGiB: 1,
-        sizeBytes: manifest.totalLength,
-        sourceDigest: manifest.imageDigest ?? '',
-        encrypted: false,
-        requestedAt: new Date().toISOString(),
-      },
-    };
+    return replicationRequested(sourceSnapshotId, manifest, region);
   };
 
   /** Publishes as the catalog's relay does (message id = event id). */

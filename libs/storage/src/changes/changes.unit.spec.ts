@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { applyChanges, changeStreamOf, type ImageChange } from '@snapferry/testing';
 import { chunkCount } from '../chunking';
 import type { Manifest, ManifestChunk } from '../manifest';
 import { buildManifest } from '../manifest';
@@ -14,19 +15,8 @@ async function* piecesOf(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
   for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
 }
 
-type Change =
-  { kind: 'w'; offset: number; bytes: Buffer } | { kind: 'z'; offset: number; length: number };
-
-function changeStream(changes: Change[], size?: number): Buffer {
-  const w = new ChangeStreamWriter();
-  const out = [w.header()];
-  if (size !== undefined) out.push(w.size(size));
-  for (const c of changes)
-    if (c.kind === 'w') out.push(w.write(c.offset, c.bytes.length), w.bytes(c.bytes));
-    else out.push(w.zero(c.offset, c.length));
-  out.push(w.end());
-  return Buffer.concat(out);
-}
+const changeStream = (changes: ImageChange[], size?: number) =>
+  changeStreamOf(new ChangeStreamWriter(), changes, size);
 
 async function collect(events: AsyncIterable<ChangeEvent>) {
   const out: ChangeEvent[] = [];
@@ -171,20 +161,11 @@ function baseOf(image: Buffer, chunkSize: number, chunks: Map<string, Buffer>): 
   });
 }
 
-function applied(image: Buffer, changes: Change[], size = image.length): Buffer {
-  const out = Buffer.alloc(size);
-  image.copy(out, 0, 0, Math.min(size, image.length));
-  for (const c of changes)
-    if (c.kind === 'w') c.bytes.copy(out, c.offset);
-    else out.fill(0, c.offset, c.offset + c.length);
-  return out;
-}
-
 describe('rebuildFromBase', () => {
   const chunkSize = 1024;
   const image = randomBytes(10 * chunkSize + 300);
 
-  async function rebuild(changes: Change[], size?: number, pieces = 333) {
+  async function rebuild(changes: ImageChange[], size?: number, pieces = 333) {
     const { store, chunks, reads } = memoryStore();
     const base = baseOf(image, chunkSize, chunks);
     reads.length = 0;
@@ -200,13 +181,13 @@ describe('rebuildFromBase', () => {
   }
 
   it('rebuilds only the chunks the ranges touch, the rest of them from the base', async () => {
-    const changes: Change[] = [
+    const changes: ImageChange[] = [
       { kind: 'w', offset: 100, bytes: randomBytes(50) }, // inside chunk 0
       { kind: 'w', offset: 3 * chunkSize - 10, bytes: randomBytes(20) }, // across chunks 2 and 3
       { kind: 'w', offset: 6 * chunkSize, bytes: randomBytes(chunkSize) }, // chunk 6 whole: no read
     ];
     const { result, bytes, reads } = await rebuild(changes);
-    expect(bytes.equals(applied(image, changes))).toBe(true);
+    expect(bytes.equals(applyChanges(image, changes))).toBe(true);
     expect(result.stats).toMatchObject({
       rangesWritten: 3,
       bytesWritten: 50 + 20 + chunkSize,
@@ -220,12 +201,12 @@ describe('rebuildFromBase', () => {
   });
 
   it('zeroes whole chunks without reading them and partial ones from the base', async () => {
-    const changes: Change[] = [
+    const changes: ImageChange[] = [
       { kind: 'z', offset: 512, length: 3 * chunkSize }, // half of 0, whole 1 and 2, half of 3
       { kind: 'w', offset: 3 * chunkSize + 600, bytes: randomBytes(10) }, // chunk 3 again
     ];
     const { result, bytes, reads } = await rebuild(changes, undefined, 1);
-    expect(bytes.equals(applied(image, changes))).toBe(true);
+    expect(bytes.equals(applyChanges(image, changes))).toBe(true);
     expect(reads).toHaveLength(2); // chunks 0 and 3
     expect(result.stats).toMatchObject({
       rangesZeroed: 1,
@@ -235,7 +216,7 @@ describe('rebuildFromBase', () => {
   });
 
   it('keeps the base between several writes and zeros inside one chunk', async () => {
-    const changes: Change[] = [
+    const changes: ImageChange[] = [
       { kind: 'w', offset: 10, bytes: randomBytes(20) },
       { kind: 'z', offset: 30, length: 40 }, // right after the write
       { kind: 'w', offset: 200, bytes: randomBytes(1) },
@@ -243,7 +224,7 @@ describe('rebuildFromBase', () => {
       { kind: 'w', offset: 1500, bytes: randomBytes(100) },
     ];
     const { result, bytes, reads } = await rebuild(changes, undefined, 7);
-    expect(bytes.equals(applied(image, changes))).toBe(true);
+    expect(bytes.equals(applyChanges(image, changes))).toBe(true);
     expect(reads).toHaveLength(2);
     expect(result.stats.chunksRebuilt).toBe(2);
   });
@@ -266,7 +247,7 @@ describe('rebuildFromBase', () => {
       pending--;
       return read(digest, options);
     };
-    const changes: Change[] = [0, 2, 4].map((k) => ({
+    const changes: ImageChange[] = [0, 2, 4].map((k) => ({
       kind: 'w',
       offset: k * chunkSize + 100,
       bytes: randomBytes(10),
@@ -287,14 +268,14 @@ describe('rebuildFromBase', () => {
     expect(readBeforeEnd).toBe(3);
     expect(mostPending).toBe(3);
     const bytes = Buffer.concat(result.chunks.map((c) => chunks.get(c.digest)!));
-    expect(bytes.equals(applied(image, changes))).toBe(true);
+    expect(bytes.equals(applyChanges(image, changes))).toBe(true);
   });
 
   it('grows the data (zeros past the base) and shrinks it (the cut chunk rebuilt)', async () => {
-    const write: Change[] = [{ kind: 'w', offset: 12 * chunkSize, bytes: randomBytes(5) }];
+    const write: ImageChange[] = [{ kind: 'w', offset: 12 * chunkSize, bytes: randomBytes(5) }];
     const grown = await rebuild(write, 14 * chunkSize);
     expect(grown.result.totalLength).toBe(14 * chunkSize);
-    expect(grown.bytes.equals(applied(image, write, 14 * chunkSize))).toBe(true);
+    expect(grown.bytes.equals(applyChanges(image, write, 14 * chunkSize))).toBe(true);
     const shrunk = await rebuild([], 4 * chunkSize + 7);
     expect(shrunk.bytes.equals(image.subarray(0, 4 * chunkSize + 7))).toBe(true);
     expect(shrunk.result.chunks).toHaveLength(chunkCount(4 * chunkSize + 7, chunkSize));
@@ -322,7 +303,7 @@ describe('rebuildFromBase', () => {
       ],
       'InvalidParameter.RangesUnsorted',
     ],
-  ] as [string, Change[], string][])('refuses %s ranges', async (_what, changes, code) => {
+  ] as [string, ImageChange[], string][])('refuses %s ranges', async (_what, changes, code) => {
     expect(await refusedWith(rebuild(changes))).toBe(code);
   });
 
