@@ -83,6 +83,17 @@ export function buildManifest(input: ManifestInput): Manifest {
 const isPositiveInteger = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 
+/** A stored manifest's text, parsed and checked: InvalidManifestError when it is not one. */
+export function parseManifest(text: string, expectedSnapshotId: string): Manifest {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new InvalidManifestError(expectedSnapshotId, 'not JSON');
+  }
+  return validateManifest(parsed, expectedSnapshotId);
+}
+
 /** Checks that a parsed value is a self-consistent manifest (fixed-size chunks adding up). */
 export function validateManifest(value: unknown, expectedSnapshotId?: string): Manifest {
   const fail = (reason: string): never => {

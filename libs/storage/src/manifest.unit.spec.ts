@@ -1,6 +1,12 @@
 import { sha256Hex } from './chunking';
 import { InvalidManifestError } from './errors';
-import { buildManifest, manifestRoot, validateManifest, type Manifest } from './manifest';
+import {
+  buildManifest,
+  manifestRoot,
+  parseManifest,
+  validateManifest,
+  type Manifest,
+} from './manifest';
 
 const d = (c: string): string => c.repeat(64);
 const createdAt = new Date('2025-01-02T03:04:05Z');
@@ -91,6 +97,16 @@ describe('manifest building and validation', () => {
 
   it('refuses a manifest filed under another snapshot id', () => {
     expect(() => validateManifest(manifest(), 'snap-1111abcd')).toThrow('belongs to snap-0000abcd');
+  });
+
+  it("parses a stored manifest file, and refuses text that is not JSON or not its snapshot's", () => {
+    expect(parseManifest(JSON.stringify(manifest()), 'snap-0000abcd')).toEqual(manifest());
+    expect(() => parseManifest('{"snapshotId": "snap-0000abcd"', 'snap-0000abcd')).toThrow(
+      InvalidManifestError,
+    );
+    expect(() => parseManifest(JSON.stringify(manifest()), 'snap-1111abcd')).toThrow(
+      'belongs to snap-0000abcd',
+    );
   });
 
   it('refuses what is not an object', () => {

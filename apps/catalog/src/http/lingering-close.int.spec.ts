@@ -4,13 +4,16 @@ import { lingerBeforeClosing } from './lingering-close';
 
 const MiB = 1024 * 1024;
 
-/** A server that refuses every upload before reading a byte of it, and closes the connection. */
-function refusingServer(linger: boolean): Promise<Server> {
+/**
+ * A server that refuses every upload before reading a byte of it, and closes the connection,
+ * lingering `lingerMs` (none: 0).
+ */
+function refusingServer(lingerMs: number): Promise<Server> {
   const server = createServer((_request, response) => {
     response.writeHead(429, { 'retry-after': '1', connection: 'close' });
     response.end('{"error":{"code":"RequestLimitExceeded.UploadMemory"}}');
   });
-  if (linger) lingerBeforeClosing(server, 2000);
+  if (lingerMs > 0) lingerBeforeClosing(server, lingerMs);
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
@@ -57,7 +60,10 @@ const close = (server: Server) =>
 
 describe('a connection closed before its request body was read', () => {
   it('lingers, so every client reads the answer instead of a connection reset', async () => {
-    const server = await refusingServer(true);
+    // Long enough for this process to finish sending 20 × 16 MiB however loaded the machine is
+    // (with 2 s, a loaded CI worker still writing when the lingering ended saw EPIPE): what is
+    // tested here is that lingering lets the clients read the answer; its end, below.
+    const server = await refusingServer(10_000);
     try {
       const outcomes = await Promise.all(Array.from({ length: 20 }, () => upload(server)));
       expect(outcomes.filter((o) => o.status !== 429 || o.error !== undefined)).toEqual([]);
@@ -67,7 +73,7 @@ describe('a connection closed before its request body was read', () => {
   });
 
   it('without lingering, clients still sending get their writes reset (the race the test above guards)', async () => {
-    const server = await refusingServer(false);
+    const server = await refusingServer(0);
     try {
       const outcomes = await Promise.all(Array.from({ length: 20 }, () => upload(server)));
       expect(outcomes.filter((o) => o.error !== undefined).length).toBeGreaterThan(0);
@@ -77,7 +83,7 @@ describe('a connection closed before its request body was read', () => {
   });
 
   it('closes a lingering connection after the lingering time when the client never closes', async () => {
-    const server = await refusingServer(true);
+    const server = await refusingServer(2000);
     const { port } = server.address() as AddressInfo;
     const serverSideClosed = new Promise<number>((resolve) =>
       server.once('connection', (socket: Socket) => {

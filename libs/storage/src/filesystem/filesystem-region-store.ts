@@ -3,7 +3,7 @@ import { statSync, utimesSync } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, utimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { assertBytesHashTo } from '../chunking';
-import { InvalidManifestError, MissingChunkError, StorageFullError } from '../errors';
+import { MissingChunkError, StorageFullError } from '../errors';
 import {
   assertAccountId,
   assertDigest,
@@ -24,7 +24,7 @@ import {
   writeFileAtomic,
 } from './atomic-file';
 import { AccountReferences } from './account-references';
-import { validateManifest, type Manifest } from '../manifest';
+import { parseManifest, validateManifest, type Manifest } from '../manifest';
 import type { ChunkInfo, ChunkWriter, GetChunkOptions, LocalRegionStore } from '../region-store';
 import { collectGarbage } from './collect-garbage';
 import type { GcOptions, GcStats, ScrubReport } from '../region-maintenance';
@@ -290,13 +290,7 @@ export class FilesystemRegionStore implements LocalRegionStore {
       if (isErrno(error, 'ENOENT')) return null;
       throw error;
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new InvalidManifestError(snapshotId, 'not JSON');
-    }
-    return validateManifest(parsed, snapshotId);
+    return parseManifest(text, snapshotId);
   }
 
   async deleteManifest(snapshotId: string): Promise<boolean> {

@@ -10,7 +10,7 @@ import {
   type ScrubFinding,
   type ScrubReport,
 } from '../region-maintenance';
-import { CorruptChunkError, InvalidManifestError, MissingChunkError } from '../errors';
+import { CorruptChunkError, MissingChunkError } from '../errors';
 import {
   assertAccountId,
   assertDigest,
@@ -18,7 +18,7 @@ import {
   assertSnapshotId,
   isSnapshotId,
 } from '../ids';
-import { validateManifest, type Manifest } from '../manifest';
+import { parseManifest, validateManifest, type Manifest } from '../manifest';
 import type { ChunkWriter, GetChunkOptions, RegionStore } from '../region-store';
 import type { ChunkIndex } from './chunk-index';
 import {
@@ -307,13 +307,7 @@ export class ObjectStoreRegionStore implements RegionStore {
       },
     );
     if (text === null) return null;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new InvalidManifestError(snapshotId, 'not JSON');
-    }
-    return validateManifest(parsed, snapshotId);
+    return parseManifest(text, snapshotId);
   }
 
   async deleteManifest(snapshotId: string): Promise<boolean> {
