@@ -27,7 +27,7 @@ export {
   resetSubscription,
   lockSubscription,
   readSubscriptionStatus,
-  CheckpointStore,
+  CheckpointsRepository,
   type SubscriptionHandler,
   type SubscriptionBatchOptions,
   type SubscriptionBatchOutcome,

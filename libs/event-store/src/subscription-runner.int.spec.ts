@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase, waitFor, type TestDatabase } from '@snapferry/testing';
 import {
-  CheckpointStore,
+  CheckpointsRepository,
   createEventStoreDataSource,
   EventNotifications,
   PostgresEventStore,
@@ -194,7 +194,7 @@ describe('SubscriptionRunner, checkpoint with the batch', () => {
 describe('SubscriptionRunner, checkpoint after the effect', () => {
   it('stores the checkpoint only once the effect is done, and repeats a failed effect', async () => {
     const name = `run-${randomUUID()}`;
-    const checkpoints = new CheckpointStore(store);
+    const checkpoints = new CheckpointsRepository(store);
     await append(`${name}-`, 0, 3);
     await visible(`${name}-`, 3);
     const deliveries: number[][] = [];

@@ -5,7 +5,7 @@ import type { PostgresEventStore } from './event-store';
 import { tryAcquireLeadership } from './leadership';
 import type { EventNotifications } from './notifications';
 import {
-  CheckpointStore,
+  CheckpointsRepository,
   processSubscriptionBatch,
   type SubscriptionBatchOutcome,
   type SubscriptionHandler,
@@ -244,14 +244,14 @@ function checkpointedWithBatch<E extends AnyEvent>(
   };
 }
 
-/** The effect first, then the checkpoint (`CheckpointStore`, which never moves back). */
+/** The effect first, then the checkpoint (`CheckpointsRepository`, which never moves back). */
 function checkpointedAfterEffect<E extends AnyEvent>(
   store: PostgresEventStore,
   options: SubscriptionRunnerOptions<E> & { checkpoint: 'after-the-effect' },
   batchSize: number,
   handled: (events: RecordedEvent<E>[]) => void,
 ): Batches {
-  const checkpoints = new CheckpointStore(store);
+  const checkpoints = new CheckpointsRepository(store);
   const { name, filter, handle } = options;
   let checkpoint: Checkpoint | undefined;
   return {

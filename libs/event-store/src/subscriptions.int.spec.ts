@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase, waitFor, type TestDatabase } from '@snapferry/testing';
 import {
-  CheckpointStore,
+  CheckpointsRepository,
   createEventStoreDataSource,
   EventNotifications,
   lockSubscription,
@@ -91,7 +91,7 @@ describe('subscriptions', () => {
     expect(seen).toEqual([0, 1, 2, 3, 4]);
     expect(idle.outcome).toBe('idle');
     expect(status?.checkpoint.transactionId).toBeGreaterThan(0n);
-    expect(await new CheckpointStore(store).load(name)).toEqual(
+    expect(await new CheckpointsRepository(store).load(name)).toEqual(
       (await readSubscriptionStatus(store, name))?.checkpoint,
     );
   });
@@ -261,13 +261,13 @@ describe('subscriptions', () => {
 
 describe('checkpoint store', () => {
   it('persists a named checkpoint and never moves it backwards', async () => {
-    const checkpoints = new CheckpointStore(store);
+    const checkpoints = new CheckpointsRepository(store);
     const name = `relay-${randomUUID()}`;
 
     expect(await checkpoints.load(name)).toEqual({ transactionId: 0n, position: 0n });
     await checkpoints.store(name, { transactionId: 900n, position: 12n });
     await checkpoints.store(name, { transactionId: 899n, position: 50n });
-    expect(await new CheckpointStore(store).load(name)).toEqual({
+    expect(await new CheckpointsRepository(store).load(name)).toEqual({
       transactionId: 900n,
       position: 12n,
     });

@@ -161,9 +161,9 @@ export async function readSubscriptionStatus(
 /**
  * Named checkpoints kept outside any batch transaction, for readers whose effect is not
  * in PostgreSQL (the outbox relay stores its checkpoint only after the broker confirms).
- * A store never moves a checkpoint backwards; use `resetSubscription` for that.
+ * It never moves a checkpoint backwards; use `resetSubscription` for that.
  */
-export class CheckpointStore {
+export class CheckpointsRepository {
   constructor(private readonly sql: SqlExecutor) {}
 
   async load(name: string): Promise<Checkpoint> {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import {
   type Checkpoint,
-  CheckpointStore,
+  CheckpointsRepository,
   compareCheckpoints,
   PostgresEventStore,
 } from '@snapferry/event-store';
@@ -25,7 +25,7 @@ export class ProjectionWatermark {
   private current: Checkpoint = { transactionId: 0n, position: 0n };
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private readonly checkpoints: CheckpointStore;
+  private readonly checkpoints: CheckpointsRepository;
   /** True while another catalog instance holds the projection: only then is the stored checkpoint polled. */
   private elsewhere = false;
 
@@ -47,7 +47,7 @@ export class ProjectionWatermark {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(METRICS) metrics: Registry,
   ) {
-    this.checkpoints = new CheckpointStore(eventStore);
+    this.checkpoints = new CheckpointsRepository(eventStore);
     this.pollFailures = new Counter({
       name: 'snapferry_projection_checkpoint_poll_failures_total',
       help: 'Failed reads of the read models checkpoint while another catalog instance projects (callers waiting to read their writes may time out)',
