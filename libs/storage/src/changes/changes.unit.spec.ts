@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { applyChanges, changeStreamOf, type ImageChange } from '@snapferry/testing';
+import { ChunkBuffers } from '../chunk-buffers';
 import { chunkCount } from '../chunking';
 import type { Manifest, ManifestChunk } from '../manifest';
 import { buildManifest } from '../manifest';
@@ -129,11 +130,14 @@ function memoryStore() {
   const reads: string[] = [];
   const store = {
     region: 'ap-guangzhou',
-    getChunk: async (digest: string) => {
+    // Like the filesystem store: into a borrowed buffer where the caller lends them.
+    getChunk: async (digest: string, options?: { buffers?: ChunkBuffers }) => {
       reads.push(digest);
       const bytes = chunks.get(digest);
       if (!bytes) throw new Error(`no chunk ${digest}`);
-      return Buffer.from(bytes);
+      const copy = options?.buffers?.borrow(bytes.length) ?? Buffer.alloc(bytes.length);
+      bytes.copy(copy);
+      return copy;
     },
     putChunk: async (digest: string, bytes: Uint8Array) => {
       expect(sha256(bytes)).toBe(digest);
@@ -165,17 +169,29 @@ describe('rebuildFromBase', () => {
   const chunkSize = 1024;
   const image = randomBytes(10 * chunkSize + 300);
 
+  /** Buffers that were used before (0xee throughout): every byte the ranges leave must be filled. */
+  function usedBuffers(): ChunkBuffers {
+    const buffers = new ChunkBuffers();
+    const lent = Array.from({ length: 12 }, () => buffers.borrow(chunkSize).fill(0xee));
+    for (const buffer of lent) buffers.giveBack(buffer);
+    return buffers;
+  }
+
   async function rebuild(changes: ImageChange[], size?: number, pieces = 333) {
     const { store, chunks, reads } = memoryStore();
     const base = baseOf(image, chunkSize, chunks);
     reads.length = 0;
+    const buffers = usedBuffers();
     const result = await rebuildFromBase({
       store,
       base,
       writer: { accountId: 'acct-1', snapshotId: 'snap-next0001' },
       changes: parseChangeStream(piecesOf(changeStream(changes, size), pieces)),
       maxBytes: 1024 ** 3,
+      buffers,
     });
+    // Every buffer lent went back: the rebuild holds no memory after its answer.
+    expect(buffers.idleByteLength).toBeGreaterThanOrEqual(12 * chunkSize);
     const bytes = Buffer.concat(result.chunks.map((c) => chunks.get(c.digest)!));
     return { result, bytes, reads };
   }

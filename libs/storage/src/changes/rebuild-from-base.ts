@@ -1,3 +1,4 @@
+import { chunkBuffers, type ChunkBuffers } from '../chunk-buffers';
 import { chunkCount, chunkSizeAt, sha256Hex, sha256HexAsync } from '../chunking';
 import type { Manifest, ManifestChunk } from '../manifest';
 import { readChunkOf } from '../read-chunk';
@@ -16,6 +17,12 @@ export interface RebuildInput {
   maxBytes: number;
   /** Rebuilt chunks hashed and written at once while the next fills (default 4). */
   parallel?: number;
+  /**
+   * Where a rebuilt chunk and its base's bytes are borrowed from and given back to (default the
+   * process's): a fresh 4 MiB buffer per chunk cost its page faults, twice (the base read and its
+   * copy to a hashing thread), more than the hashing itself.
+   */
+  buffers?: ChunkBuffers;
   signal?: AbortSignal;
 }
 
@@ -59,15 +66,23 @@ function cover(chunk: OpenChunk, from: number, to: number): void {
   else chunk.covered.push([from, to]);
 }
 
-/** Copies the base's bytes into every part of the chunk the ranges left alone. */
-function fillFromBase(chunk: OpenChunk, base: Buffer): void {
-  const end = Math.min(chunk.bytes.length, base.length);
+/**
+ * Fills every part of the chunk the ranges left alone: with the base's bytes where the base has
+ * them, with zeros past its end (a disk that grew) or where there is no base chunk.
+ */
+function fillGaps(chunk: OpenChunk, base: Buffer | undefined): void {
+  const size = chunk.bytes.length;
+  const baseEnd = Math.min(size, base?.length ?? 0);
+  const fill = (from: number, to: number) => {
+    if (from < baseEnd) base!.copy(chunk.bytes, from, from, Math.min(to, baseEnd));
+    if (to > baseEnd) chunk.bytes.fill(0, Math.max(from, baseEnd), to);
+  };
   let at = 0;
-  for (const [from, to] of [...chunk.covered, [end, end] as [number, number]]) {
-    if (from > at) base.copy(chunk.bytes, at, at, Math.min(from, end));
+  for (const [from, to] of chunk.covered) {
+    if (from > at) fill(at, from);
     at = Math.max(at, to);
-    if (at >= end) break;
   }
+  if (at < size) fill(at, size);
 }
 
 /**
@@ -86,6 +101,7 @@ function fillFromBase(chunk: OpenChunk, base: Buffer): void {
 export async function rebuildFromBase(input: RebuildInput): Promise<Rebuilt> {
   const { store, base, writer, maxBytes, signal } = input;
   const parallel = input.parallel ?? 4;
+  const buffers = input.buffers ?? chunkBuffers();
   const chunkSize = base.chunkSize;
   let length = base.totalLength;
   let order: RangeOrder | undefined;
@@ -116,15 +132,11 @@ export async function rebuildFromBase(input: RebuildInput): Promise<Rebuilt> {
   /** Chunk `index`: its base read starts now unless [from, to) covers it whole (zeros past the base). */
   const open = (index: number, from: number, to: number): OpenChunk => {
     const size = sizeOf(index);
-    const chunk: OpenChunk = {
-      index,
-      bytes: Buffer.from(new SharedArrayBuffer(size)),
-      covered: [],
-    };
+    const chunk: OpenChunk = { index, bytes: buffers.borrow(size), covered: [] };
     const start = index * chunkSize;
     const old = base.chunks[index];
     if (old && !(from <= start && to >= start + size)) {
-      chunk.base = readChunkOf(store, old.digest, base.snapshotId, index);
+      chunk.base = readChunkOf(store, old.digest, base.snapshotId, index, true, buffers);
       // Awaited when the chunk closes; a rebuild that fails first must not leave it unhandled.
       chunk.base.catch(() => undefined);
     }
@@ -139,10 +151,11 @@ export async function rebuildFromBase(input: RebuildInput): Promise<Rebuilt> {
     while (inFlight.size >= parallel) await Promise.race(inFlight);
     throwFailure();
     const write = (async () => {
-      if (chunk.base) {
-        const data = await chunk.base;
-        fillFromBase(chunk, data);
+      const data = await chunk.base;
+      fillGaps(chunk, data);
+      if (data) {
         stats.bytesReadFromBase += data.length;
+        buffers.giveBack(data);
       }
       const digest = await sha256HexAsync(chunk.bytes);
       await putHashedChunk(store, digest, chunk.bytes, writer);
@@ -153,7 +166,10 @@ export async function rebuildFromBase(input: RebuildInput): Promise<Rebuilt> {
       .catch((error: unknown) => {
         failure ??= { error };
       })
-      .finally(() => inFlight.delete(write));
+      .finally(() => {
+        buffers.giveBack(chunk.bytes);
+        inFlight.delete(write);
+      });
     inFlight.add(write);
   };
 
