@@ -1,8 +1,8 @@
-import { rootCertificates } from 'node:tls';
 import type { CliConfig } from './config';
 import { ApiError, UnreachableError } from './errors';
+import { httpFetch, type Fetch, type HttpAnswer, type HttpInit } from './http-transport';
 
-export type Fetch = typeof fetch;
+export type { Fetch, HttpAnswer } from './http-transport';
 export type Query = Record<string, string | number | undefined>;
 
 export interface SendOptions {
@@ -22,8 +22,9 @@ export interface SendOptions {
 }
 
 /**
- * The catalog's HTTP API over the global fetch: errors become ApiError (exit 1) carrying the
- * API's code; a refused or dropped connection becomes UnreachableError (exit 4).
+ * The catalog's HTTP API (over node:http, see httpFetch; unit tests hand in a fake): errors become
+ * ApiError (exit 1) carrying the API's code; a refused or dropped connection becomes
+ * UnreachableError (exit 4).
  */
 export class ApiClient {
   private readonly fetchFn: Fetch;
@@ -32,11 +33,7 @@ export class ApiClient {
     readonly config: CliConfig,
     fetchFn?: Fetch,
   ) {
-    // Chunks go over undici's request when the CLI talks to the network itself: fetch copies a
-    // byte body twice on its way to the socket (a 1 GiB upload paid ~4 s of CPU and GC for it).
-    const undici = undiciTrusting(config.ca);
-    this.fetchFn =
-      fetchFn ?? withFastBytes(config.ca ? fetchTrusting(config.ca, undici) : fetch, undici);
+    this.fetchFn = fetchFn ?? httpFetch(config.ca);
   }
 
   url(path: string, query: Query = {}): string {
@@ -47,12 +44,12 @@ export class ApiClient {
     return `${this.config.url}${path}${qs ? `?${qs}` : ''}`;
   }
 
-  async send(method: string, path: string, options: SendOptions = {}): Promise<Response> {
+  async send(method: string, path: string, options: SendOptions = {}): Promise<HttpAnswer> {
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.config.apiKey}`,
       ...options.headers,
     };
-    const init: RequestInit & { duplex?: 'half' } = { method, headers };
+    const init: HttpInit = { method, headers };
     if (options.json !== undefined) {
       headers['content-type'] = 'application/json';
       init.body = JSON.stringify(options.json);
@@ -63,11 +60,10 @@ export class ApiClient {
       headers['content-type'] = 'application/octet-stream';
       if (options.stream.length !== undefined)
         headers['content-length'] = String(options.stream.length);
-      init.body = options.stream.body; // undici streams async iterables
-      init.duplex = 'half';
+      init.body = options.stream.body;
     }
     if (options.signal) init.signal = options.signal;
-    let response: Response;
+    let response: HttpAnswer;
     try {
       response = await this.fetchFn(this.url(path, options.query), init);
     } catch (error) {
@@ -109,75 +105,7 @@ export class ApiClient {
   }
 }
 
-type UndiciModule = typeof import('undici');
-
-/** undici and, with `ca`, the one Agent that trusts it: loaded on first use, once per client. */
-type LoadUndici = () => Promise<{
-  fetch: UndiciModule['fetch'];
-  request: UndiciModule['request'];
-  dispatcher: InstanceType<UndiciModule['Agent']> | undefined;
-}>;
-
-/**
- * Loads undici only when a request needs it (~0.1 s of start-up that commands which never send
- * a chunk or use a CA do not pay), with an Agent trusting `ca` besides the system's CAs.
- */
-function undiciTrusting(ca: string | undefined): LoadUndici {
-  let loaded: ReturnType<LoadUndici> | undefined;
-  return () =>
-    (loaded ??= import('undici').then(({ Agent, fetch, request }) => ({
-      fetch,
-      request,
-      dispatcher: ca ? new Agent({ connect: { ca: [...rootCertificates, ca] } }) : undefined,
-    })));
-}
-
-/**
- * fetch that also trusts `ca` (SNAPFERRY_CA_FILE) besides the system's CAs: undici's own fetch
- * with an Agent holding the extra CA (the global fetch takes no CA).
- */
-export function fetchTrusting(ca: string, undici: LoadUndici = undiciTrusting(ca)): Fetch {
-  return async (input, init) => {
-    const { dispatcher, fetch: undiciFetch } = await undici();
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const response: Response = await undiciFetch(url, {
-      ...(init as Parameters<typeof undiciFetch>[1]),
-      dispatcher,
-    });
-    return response;
-  };
-}
-
-/**
- * `fetch`, except that a request whose body is bytes in memory goes through undici's `request`
- * (which writes the buffer to the socket as it is); the answer comes back as a `Response`.
- */
-function withFastBytes(fetchFn: Fetch, undici: LoadUndici): Fetch {
-  return async (input, init) => {
-    if (!(init?.body instanceof Uint8Array) || typeof input !== 'string')
-      return fetchFn(input, init);
-    const { request, dispatcher } = await undici();
-    const answer = await request(input, {
-      method: (init.method ?? 'PUT') as 'PUT',
-      headers: init.headers as Record<string, string>,
-      body: init.body,
-      signal: init.signal ?? undefined,
-      ...(dispatcher ? { dispatcher } : {}),
-    }).catch((error: unknown) => {
-      throw Object.assign(new TypeError('fetch failed'), { cause: error });
-    });
-    const text = await answer.body.text();
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(answer.headers))
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    return new Response(answer.statusCode === 204 ? null : text, {
-      status: answer.statusCode,
-      headers,
-    });
-  };
-}
-
-export async function toApiError(response: Response): Promise<ApiError> {
+export async function toApiError(response: HttpAnswer): Promise<ApiError> {
   const text = await response.text().catch(() => '');
   try {
     const body = JSON.parse(text) as {

@@ -64,7 +64,7 @@ function fakeCatalog(
   let maxInFlight = 0;
   let declared: any;
   const fetch: Fetch = async (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : input);
+    const url = new URL(input);
     const method = init?.method ?? 'GET';
     // The snapshot's region has its own chunk size: the catalog's default would share nothing.
     if (url.pathname === '/v1/regions')
@@ -218,8 +218,7 @@ describe('snapferry snapshot upload (incremental, against a fake catalog)', () =
     const catalog = fakeCatalog(new Set());
     const changing: Fetch = async (input, init) => {
       const answer = await catalog.fetch(input, init);
-      if ((input as string).endsWith('/data/manifest'))
-        await writeFile(file, randomBytes(2 * chunkSize));
+      if (input.endsWith('/data/manifest')) await writeFile(file, randomBytes(2 * chunkSize));
       return answer;
     };
     const run = await cli(['snapshot', 'upload', 'snap-aaaa0001', '--file', file], changing);

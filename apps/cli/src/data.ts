@@ -7,6 +7,7 @@ import type { ManifestRootStream } from '@snapferry/storage';
 import type { Context, ContextOf } from './context';
 import { CliError, ExitCode, UsageError } from './errors';
 import { details, formatBytes, table } from './output';
+import type { HttpAnswer } from './api-client';
 
 interface GetOptions {
   output: string;
@@ -136,7 +137,7 @@ function finish(ctx: Context, result: ReadBack, hash: Hash): void {
 }
 
 /** The whole image's length: from Content-Range when partial or refused, else Content-Length. */
-export function totalLength(response: Pick<Response, 'status' | 'headers'>): number {
+export function totalLength(response: Pick<HttpAnswer, 'status' | 'headers'>): number {
   const range = /\/(\d+)$/.exec(response.headers.get('content-range') ?? '');
   if (range) return Number(range[1]);
   return Number(response.headers.get('content-length') ?? 0);
@@ -152,7 +153,7 @@ async function existingPrefix(path: string, hash: Hash): Promise<number> {
 
 /** The root a read-back is checked against when the snapshot has no whole-image SHA-256. */
 async function rootStreamOf(
-  response: Response,
+  response: HttpAnswer,
 ): Promise<{ root: string; stream: ManifestRootStream } | undefined> {
   const root = response.headers.get('x-snapferry-root');
   const chunkSize = Number(response.headers.get('x-snapferry-chunk-size'));

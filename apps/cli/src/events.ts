@@ -5,7 +5,7 @@ import type { Context, ContextOf } from './context';
 import { UnreachableError } from './errors';
 import { table } from './output';
 import { position, positiveInt } from './parse';
-import { SseParser } from './sse';
+import type { HttpAnswer } from './api-client';
 
 interface EventsOptions {
   follow?: boolean;
@@ -65,13 +65,14 @@ const emptyBody: Uint8Array[] = [];
  * it reconnects after the last position it printed, so no event is shown twice or missed.
  */
 async function followEvents(ctx: Context, options: EventsOptions): Promise<void> {
+  const { SseParser } = await import('./sse'); // only this command parses a stream
   const controller = new AbortController();
   let after = options.after ?? '0';
   let shown = 0;
   let failures = 0;
   let connected = false; // the first connection failing is an error at once (exit 4)
   for (;;) {
-    let response: Response;
+    let response: HttpAnswer;
     try {
       response = await ctx.api.send('GET', '/v1/events/stream', {
         query: { after, type: options.type },

@@ -29,12 +29,10 @@ export function fakeFetch(
 ) {
   const calls: Call[] = [];
   const fetch: Fetch = async (input, init) => {
-    const headers = (init?.headers ?? {}) as Record<string, string>;
+    const headers = init?.headers ?? {};
     const call: Call = {
       method: init?.method ?? 'GET',
-      url: new URL(
-        typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
-      ),
+      url: new URL(input),
       headers,
       body: typeof init?.body === 'string' ? JSON.parse(init.body) : init?.body,
     };

@@ -1,0 +1,173 @@
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest } from 'node:http';
+import type { IncomingMessage, RequestOptions } from 'node:http';
+
+/** What the API client sends: the part of fetch's RequestInit it uses. */
+export interface HttpInit {
+  method: string;
+  headers: Record<string, string>;
+  /** JSON text, bytes in memory, or a stream (sent chunked unless `content-length` is given). */
+  body?: string | Uint8Array | AsyncIterable<Uint8Array>;
+  signal?: AbortSignal;
+}
+
+/** An answer's body: read once, or cancelled (the connection dropped). */
+export type HttpBody = AsyncIterable<Uint8Array> & { cancel(): Promise<void> };
+
+/** What the API client reads of an answer: the part of fetch's Response it uses (a Response is one). */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly statusText: string;
+  readonly headers: { get(name: string): string | null };
+  readonly body: HttpBody | null;
+  json(): Promise<unknown>;
+  text(): Promise<string>;
+}
+
+/** A request: rejects (a TypeError whose cause is the socket's error) only when no answer came. */
+export type Fetch = (url: string, init: HttpInit) => Promise<HttpAnswer>;
+
+/** Like undici's body timeout: a connection silent this long (no answer, or a stalled body) is given up. */
+const idleTimeoutMs = 300_000;
+
+/**
+ * Requests over node:http and node:https, with one keep-alive connection pool per client (idle
+ * sockets never keep the process alive). Not the global fetch: loading it (undici, its `Response`
+ * and its WebAssembly parser) costs a CLI command ~60 ms before the first request and ~80–150 ms
+ * more before the process can exit, which is most of what a small command takes. Bytes in
+ * memory go to the socket as they are (fetch copied a body twice); with `ca`
+ * (SNAPFERRY_CA_FILE) the system's CAs are trusted and that one besides.
+ */
+export function httpFetch(ca?: string): Fetch {
+  const http: Transport = { request: httpRequest, agent: new HttpAgent({ keepAlive: true }) };
+  let https: Promise<Transport> | undefined;
+  return async (url, init) => {
+    const target = new URL(url);
+    // TLS is loaded only for an https URL (~6 ms of every command's start otherwise).
+    const { request: send, agent } =
+      target.protocol === 'https:' ? await (https ??= httpsTransport(ca)) : http;
+    return new Promise<HttpAnswer>((resolve, reject) => {
+      const headers = { ...init.headers };
+      const { body } = init;
+      const whole =
+        typeof body === 'string'
+          ? Buffer.from(body)
+          : body instanceof Uint8Array
+            ? body
+            : undefined;
+      if (whole && headers['content-length'] === undefined)
+        headers['content-length'] = String(whole.byteLength);
+      const request = send(
+        target,
+        {
+          method: init.method,
+          headers,
+          agent,
+          ...(init.signal ? { signal: init.signal } : {}),
+        },
+        (message) => resolve(new NodeAnswer(message, init.method)),
+      );
+      request.setTimeout(idleTimeoutMs, () =>
+        request.destroy(
+          Object.assign(new Error(`no answer for ${idleTimeoutMs / 1000} s`), {
+            code: 'ETIMEDOUT',
+          }),
+        ),
+      );
+      request.on('error', (error) => reject(new TypeError('request failed', { cause: error })));
+      if (body === undefined || typeof body === 'string' || body instanceof Uint8Array)
+        request.end(whole);
+      else sendStream(request, body).catch((error: unknown) => request.destroy(error as Error));
+    });
+  };
+}
+
+/** A module's request function and the keep-alive Agent it sends through. */
+interface Transport {
+  request(
+    url: URL,
+    options: RequestOptions,
+    answered: (message: IncomingMessage) => void,
+  ): ClientRequest;
+  agent: HttpAgent;
+}
+
+/** node:https with a keep-alive Agent that trusts `ca` besides the system's CAs. */
+async function httpsTransport(ca: string | undefined): Promise<Transport> {
+  const [{ Agent, request }, { rootCertificates }] = await Promise.all([
+    import('node:https'),
+    import('node:tls'),
+  ]);
+  const agent = new Agent({ keepAlive: true, ...(ca ? { ca: [...rootCertificates, ca] } : {}) });
+  return { request, agent };
+}
+
+/** Writes a streamed body as the socket takes it; stops where the request ended early (answered, dropped). */
+async function sendStream(request: ClientRequest, body: AsyncIterable<Uint8Array>): Promise<void> {
+  for await (const piece of body) {
+    if (request.destroyed) return;
+    if (!request.write(piece))
+      await new Promise<void>((done) => {
+        const go = () => {
+          request.off('drain', go);
+          request.off('close', go);
+          done();
+        };
+        request.on('drain', go);
+        request.on('close', go);
+      });
+  }
+  if (!request.destroyed) request.end();
+}
+
+class NodeAnswer implements HttpAnswer {
+  readonly body: HttpBody | null;
+
+  constructor(
+    private readonly message: IncomingMessage,
+    method: string,
+  ) {
+    const empty = method === 'HEAD' || this.status === 204 || this.status === 304;
+    if (empty) message.resume();
+    this.body = empty
+      ? null
+      : {
+          [Symbol.asyncIterator]: () =>
+            message[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>,
+          cancel: async () => {
+            message.destroy();
+          },
+        };
+  }
+
+  get status(): number {
+    return this.message.statusCode ?? 0;
+  }
+
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+
+  get statusText(): string {
+    return this.message.statusMessage ?? '';
+  }
+
+  readonly headers = {
+    get: (name: string): string | null => {
+      const value = this.message.headers[name.toLowerCase()];
+      if (value === undefined) return null;
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+  };
+
+  async text(): Promise<string> {
+    if (!this.body) return '';
+    const pieces: Uint8Array[] = [];
+    for await (const piece of this.body) pieces.push(piece);
+    return Buffer.concat(pieces).toString('utf8');
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text()) as unknown;
+  }
+}
