@@ -113,21 +113,35 @@ describe('httpFetch (the CLI over node:http)', () => {
     expect(seen[1]!.body.length).toBe(3000);
   });
 
-  it("gives the server's early refusal while the body is still being sent", async () => {
+  it("gives the server's early refusal while the body is still being sent, and stops sending", async () => {
+    let closed!: () => void;
+    const connectionClosed = new Promise<void>((done) => (closed = done));
     const { api } = await client((request, response) => {
+      // Refuses at the first bytes, keeps the connection open and reads whatever still comes.
       request.once('data', () => {
-        response.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+        response.writeHead(413, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ error: { code: 'TooLarge', message: 'no room' } }));
-        request.resume();
       });
+      request.resume();
+      request.socket.once('close', () => closed());
     });
+    let stopped!: () => void;
+    const sendingStopped = new Promise<void>((done) => (stopped = done));
     const endless = (async function* () {
-      for (;;) yield Buffer.alloc(1024 * 1024);
+      try {
+        for (;;) yield Buffer.alloc(1024 * 1024);
+      } finally {
+        stopped();
+      }
     })();
-    const error = await api.json('POST', '/big', { stream: { body: endless } }).catch((e) => e);
+    const error: unknown = await api
+      .json('POST', '/big', { stream: { body: endless } })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 413, code: 'TooLarge', detail: 'no room' });
-  });
+    // The endless body is no longer read, and the client closed the connection.
+    await Promise.all([sendingStopped, connectionClosed]);
+  }, 10_000);
 
   it('answers 204 with no body, and an error body as ApiError', async () => {
     const { api } = await client((request, response) => {

@@ -65,7 +65,15 @@ export function httpFetch(ca?: string): Fetch {
           agent,
           ...(init.signal ? { signal: init.signal } : {}),
         },
-        (message) => resolve(new NodeAnswer(message, init.method)),
+        (message) => {
+          // An answer that ends before the request's body was all sent (a refusal mid-upload)
+          // means the rest is not wanted: stop sending, or a server that keeps the connection
+          // open without reading would keep it, and this process, waiting for a drain.
+          message.once('end', () => {
+            if (!request.writableFinished) request.destroy();
+          });
+          resolve(new NodeAnswer(message, init.method));
+        },
       );
       request.setTimeout(idleTimeoutMs, () =>
         request.destroy(
