@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest } from 'node:http';
 import type { IncomingMessage, RequestOptions } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 
 /** What the API client sends: the part of fetch's RequestInit it uses. */
 export interface HttpInit {
@@ -85,7 +86,8 @@ export function httpFetch(ca?: string): Fetch {
       request.on('error', (error) => reject(new TypeError('request failed', { cause: error })));
       if (body === undefined || typeof body === 'string' || body instanceof Uint8Array)
         request.end(whole);
-      else sendStream(request, body).catch((error: unknown) => request.destroy(error as Error));
+      // As the socket takes it; a request torn down meanwhile (answered, dropped) stops the body.
+      else pipeline(body, request).catch((error: unknown) => request.destroy(error as Error));
     });
   };
 }
@@ -108,24 +110,6 @@ async function httpsTransport(ca: string | undefined): Promise<Transport> {
   ]);
   const agent = new Agent({ keepAlive: true, ...(ca ? { ca: [...rootCertificates, ca] } : {}) });
   return { request, agent };
-}
-
-/** Writes a streamed body as the socket takes it; stops where the request ended early (answered, dropped). */
-async function sendStream(request: ClientRequest, body: AsyncIterable<Uint8Array>): Promise<void> {
-  for await (const piece of body) {
-    if (request.destroyed) return;
-    if (!request.write(piece))
-      await new Promise<void>((done) => {
-        const go = () => {
-          request.off('drain', go);
-          request.off('close', go);
-          done();
-        };
-        request.on('drain', go);
-        request.on('close', go);
-      });
-  }
-  if (!request.destroyed) request.end();
 }
 
 class NodeAnswer implements HttpAnswer {
