@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, isTempFile, listDir, removeFile, TEMP_MARKER } from './atomic-file';
 import { assertAccountId, assertDigest, assertSnapshotId, isDigest, isSnapshotId } from '../ids';
@@ -63,13 +63,13 @@ export class AccountReferences {
   async recordReceived(writer: ChunkWriter, digests: readonly string[]): Promise<void> {
     digests.forEach(assertDigest);
     const path = this.receivedPath(writer);
-    await mkdir(join(path, '..'), { recursive: true });
-    const handle = await open(path, 'a');
-    try {
-      await handle.writeFile(digests.map((digest) => `${digest}\n`).join(''));
-    } finally {
-      await handle.close();
-    }
+    const lines = digests.map((digest) => `${digest}\n`).join('');
+    // The directory is there but for the first write in a region (one call per chunk: no mkdir each time).
+    await appendFile(path, lines).catch(async (error: unknown) => {
+      if (!isErrno(error, 'ENOENT')) throw error;
+      await mkdir(join(path, '..'), { recursive: true });
+      await appendFile(path, lines);
+    });
   }
 
   /** A manifest of the account is being written: its chunks stay referenced with it. */

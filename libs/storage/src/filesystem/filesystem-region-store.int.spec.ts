@@ -329,6 +329,15 @@ describe('FilesystemRegionStore: dedup never crosses accounts', () => {
     ]);
   });
 
+  it('answers a chunk written again after the region lost it as new, though a list of the account still names it', async () => {
+    expect(await store.putChunk(digests[0]!, bytes[0]!, alice('snap-alice001'))).toBe(true);
+    await store.deleteChunk(digests[0]!); // the file gone (a sweep, a disk fault); the log stays
+    expect(await store.missingChunks(digests, 'alice')).toEqual(digests);
+    expect(await store.putChunk(digests[0]!, bytes[0]!, alice('snap-alice001'))).toBe(true);
+    expect(await store.putChunk(digests[0]!, bytes[0]!, alice('snap-alice001'))).toBe(false);
+    expect(await store.hasChunk(digests[0]!)).toBe(true);
+  });
+
   it('refuses a manifest naming chunks only another account sent, and keeps a committed one for its account', async () => {
     await store.putChunk(digests[0]!, bytes[0]!, alice('snap-alice001'));
     await expect(store.putManifest(manifestOf('snap-bob00001', 'bob'))).rejects.toBeInstanceOf(

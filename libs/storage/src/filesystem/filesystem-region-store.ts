@@ -131,8 +131,10 @@ export class FilesystemRegionStore implements LocalRegionStore {
     bytes: Uint8Array,
     writer: ChunkWriter,
   ): Promise<boolean> {
-    const heldBefore = (await this.references.held(writer.accountId)).has(digest);
-    await this.storeChunk(digest, bytes);
+    // A chunk this call wrote into the region was no account's before; only one already here
+    // may be the writer's, and only then are its reference lists read (every list it has).
+    const created = await this.storeChunk(digest, bytes);
+    const heldBefore = !created && (await this.references.held(writer.accountId)).has(digest);
     // The bytes were verified: from now on the account references the chunk.
     await this.whenFull(`chunk ${digest}`, () => this.references.recordReceived(writer, [digest]));
     return !heldBefore;
