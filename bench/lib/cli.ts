@@ -73,17 +73,25 @@ const cliEnv = (baseUrl: string) => ({
   SNAPFERRY_API_KEY: benchKey,
 });
 
-/** `snapferry snapshot create --base ID <args> --json`, timed, as a user runs it. */
+/**
+ * `snapferry snapshot create --base ID <args> --json`, timed, as a user runs it (in this
+ * environment, changed by `env`: a variable set to undefined is unset).
+ */
 export async function cliCreateFromBase(
   baseUrl: string,
   base: string,
   args: string[],
+  env: NodeJS.ProcessEnv = {},
 ): Promise<CliFromBase> {
   const started = performance.now();
   const { stdout } = await run(
     process.execPath,
     [bin, 'snapshot', 'create', '--base', base, ...args, '--json'],
-    { env: cliEnv(baseUrl), maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60 * 1000 },
+    {
+      env: { ...cliEnv(baseUrl), ...env },
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 30 * 60 * 1000,
+    },
   );
   return {
     seconds: (performance.now() - started) / 1000,
