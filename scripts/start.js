@@ -17,6 +17,7 @@ function build() {
     [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
     { cwd: root, stdio: 'inherit' },
   );
+  require('./build-cli').buildCli();
   require('./build-console').buildConsole();
 }
 
