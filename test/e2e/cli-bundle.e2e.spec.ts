@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   copyFile,
   mkdir,
@@ -13,6 +12,7 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runNode } from '../support/cli-process';
 
 /**
  * bin/snapferry.js runs the CLI's bundle (dist/cli/snapferry.js, made by the build) from V8's
@@ -21,18 +21,8 @@ import { join, resolve } from 'node:path';
  */
 const root = resolve(__dirname, '..', '..');
 
-function run(script: string, args: string[], cacheHome: string) {
-  const child = spawn(process.execPath, [script, ...args], {
-    env: { PATH: process.env['PATH'], XDG_CACHE_HOME: cacheHome },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) =>
-    child.on('close', (code) => done({ code, stdout, stderr })),
-  );
-}
+const run = (script: string, args: string[], cacheHome: string) =>
+  runNode(script, args, { PATH: process.env['PATH'], XDG_CACHE_HOME: cacheHome });
 
 const cacheFiles = async (cacheHome: string) =>
   (await readdir(join(cacheHome, 'snapferry', 'v8')).catch(() => [])).sort();

@@ -1,32 +1,17 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-harness';
+import { bin, runNode } from '../support/cli-process';
 
 /**
  * Keys at rest: `snapferry admin hash-key` (the built CLI, key on stdin) prints the entries, and
  * a catalog configured with those entries only (no usable key in its configuration) accepts the
  * keys with their roles, and nothing else — the digest itself included.
  */
-const root = resolve(__dirname, '..', '..');
-const bin = join(root, 'bin', 'snapferry.js');
 const carolKey = 'carol-key-hashed-at-rest-01';
 const opsKey = 'ops-key-hashed-at-rest-0001';
 
-function snapferry(args: string[], env: NodeJS.ProcessEnv, stdin = '') {
-  const child = spawn(process.execPath, [bin, ...args], {
-    cwd: root,
-    env: { PATH: process.env['PATH'], ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin.end(stdin);
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) =>
-    child.on('close', (code) => done({ code, stdout, stderr })),
-  );
-}
+const snapferry = (args: string[], env: NodeJS.ProcessEnv, stdin = '') =>
+  runNode(bin, args, { PATH: process.env['PATH'], ...env }, stdin);
 
 let t: TestCatalog;
 const as = (key: string, args: string[]) =>

@@ -1,16 +1,17 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   startReplicator,
   type RunningReplicator,
 } from '../../apps/replicator/src/start-replicator';
 import { keys, startTestCatalog, type TestCatalog } from '../support/catalog-harness';
+import { bin, runNode } from '../support/cli-process';
 import { refusedStart } from '../support/process-harness';
 
 /**
@@ -18,7 +19,6 @@ import { refusedStart } from '../support/process-harness';
  * (and nothing on plain HTTP), the CLI trusts the self-signed certificate through
  * SNAPFERRY_CA_FILE, and a half or broken pair stops a service at start.
  */
-const root = resolve(__dirname, '..', '..');
 const run = promisify(execFile);
 let work: string;
 let cert: string;
@@ -52,19 +52,8 @@ async function selfSigned(name: string): Promise<{ cert: string; key: string }> 
   return files;
 }
 
-function snapferry(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [join(root, 'bin', 'snapferry.js'), ...args], {
-    cwd: root,
-    env: { PATH: process.env['PATH'], SNAPFERRY_URL: t.url, ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) =>
-    child.on('close', (code) => done({ code, stdout, stderr })),
-  );
-}
+const snapferry = (args: string[], env: NodeJS.ProcessEnv) =>
+  runNode(bin, args, { PATH: process.env['PATH'], SNAPFERRY_URL: t.url, ...env });
 const trusted = (apiKey: string, args: string[]) =>
   snapferry(args, { SNAPFERRY_API_KEY: apiKey, SNAPFERRY_CA_FILE: cert });
 

@@ -2,12 +2,33 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
 const root = resolve(__dirname, '..', '..');
-const bin = join(root, 'bin', 'snapferry.js');
+export const bin = join(root, 'bin', 'snapferry.js');
 
 export interface CliRun {
   code: number | null;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * A Node.js script as a real process from the repository's root, with `env` as its whole
+ * environment: its exit code and what it wrote (stdin gets `stdin`, then its end).
+ */
+export function runNode(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  stdin = '',
+): Promise<CliRun> {
+  const child = spawn(process.execPath, [script, ...args], { cwd: root, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin.end(stdin);
+  return new Promise((resolveRun) =>
+    child.on('close', (code) => resolveRun({ code, stdout, stderr })),
+  );
 }
 
 /**
@@ -18,17 +39,11 @@ export function runCli(
   args: string[],
   { url, key, stdin }: { url: string; key: string; stdin?: string },
 ): Promise<CliRun> {
-  const child = spawn(process.execPath, [bin, ...args], {
-    cwd: root,
-    env: { PATH: process.env['PATH'], SNAPFERRY_URL: url, SNAPFERRY_API_KEY: key },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin.end(stdin ?? '');
-  return new Promise((resolveRun) =>
-    child.on('close', (code) => resolveRun({ code, stdout, stderr })),
+  return runNode(
+    bin,
+    args,
+    { PATH: process.env['PATH'], SNAPFERRY_URL: url, SNAPFERRY_API_KEY: key },
+    stdin,
   );
 }
 
