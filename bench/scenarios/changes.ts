@@ -33,16 +33,6 @@ function scatteredOffsets(bytes: number, count: number, size: number): number[] 
   return [...picked].sort((a, b) => a - b).map((slot) => slot * size);
 }
 
-/** Writes random bytes at each offset of a copy of the image: the scattered writes of a day. */
-async function writeScattered(path: string, offsets: number[], size: number): Promise<void> {
-  const file = await open(path, 'r+');
-  try {
-    for (const offset of offsets) await file.write(randomBytes(size), 0, size, offset);
-  } finally {
-    await file.close();
-  }
-}
-
 /** The files both chunk sizes work from. */
 interface Inputs {
   files: string;
@@ -62,9 +52,9 @@ interface Range {
 const headRepeats = 3;
 
 /**
- * Writes new random bytes into each range of the file: the same change again, with bytes no
- * chunk in the region has yet (a repeat of the same bytes would find its chunks stored and write
- * nothing, flattering the time).
+ * Writes new random bytes into each range of the file: a day's writes, or the same change again
+ * with bytes no chunk in the region has yet (a repeat of the same bytes would find its chunks
+ * stored and write nothing, flattering the time).
  */
 async function rewriteRanges(path: string, ranges: Range[]): Promise<void> {
   const file = await open(path, 'r+');
@@ -141,7 +131,10 @@ export async function changesScenario(bytes: number, writes = 160): Promise<Row[
     // Day 2: scattered 64 KiB writes on day 1.
     await copyFile(join(files, 'day1.img'), join(files, 'day2.img'));
     const scattered = scatteredOffsets(bytes, writes, 64 * KiB);
-    await writeScattered(join(files, 'day2.img'), scattered, 64 * KiB);
+    await rewriteRanges(
+      join(files, 'day2.img'),
+      scattered.map((offset) => ({ offset, length: 64 * KiB })),
+    );
     await writeFile(
       join(files, 'day2.json'),
       JSON.stringify(scattered.map((offset) => ({ offset, length: 64 * KiB }))),
