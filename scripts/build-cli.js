@@ -13,14 +13,17 @@ const entry = path.join(dist, 'apps', 'cli', 'src', 'main.js');
 const bundle = path.join(dist, 'cli', 'snapferry.js');
 
 /**
- * `@snapferry/<lib>` as tsc leaves it, resolved to the compiled library (as
- * scripts/register-paths.js does at run time). `@snapferry/platform` stays outside: it is the
+ * `@snapferry/<lib>` as tsc leaves it, resolved to the compiled library where
+ * scripts/register-paths.js resolves it at run time. `@snapferry/platform` stays outside: it is the
  * services' configuration (NestJS and more), loaded on use by `admin hash-key` alone.
  */
 function workspaceLibs() {
-  const libs = readdirSync(path.join(dist, 'libs')).filter((lib) => lib !== 'platform');
+  // (Loading it hooks this process's resolver too: harmless, esbuild resolves on its own.)
+  const { libs, libEntry } = require('./register-paths');
   return Object.fromEntries(
-    libs.map((lib) => [`@snapferry/${lib}`, path.join(dist, 'libs', lib, 'src', 'index.js')]),
+    readdirSync(libs)
+      .filter((lib) => lib !== 'platform')
+      .map((lib) => [`@snapferry/${lib}`, libEntry(lib)]),
   );
 }
 

@@ -5,12 +5,12 @@ const Module = require('node:module');
 const path = require('node:path');
 
 const libs = path.resolve(__dirname, '..', 'dist', 'libs');
+/** Where `@snapferry/<lib>` is compiled to (also the CLI bundle's aliases: scripts/build-cli.js). */
+const libEntry = (lib) => path.join(libs, lib, 'src', 'index.js');
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
   const lib = /^@snapferry\/([a-z][a-z-]*)$/.exec(request)?.[1];
-  return resolveFilename.call(
-    this,
-    lib ? path.join(libs, lib, 'src', 'index.js') : request,
-    ...rest,
-  );
+  return resolveFilename.call(this, lib ? libEntry(lib) : request, ...rest);
 };
+
+module.exports = { libs, libEntry };
