@@ -35,7 +35,6 @@ function save(dir, name, file, script) {
 /**
  * Runs `file` as the main module would run, from the code cache of `command` (each command
  * compiles its own functions: the first argument names the cache).
- * Returns whether a cache was used.
  */
 function runCached(file, command = 'main') {
   const source = fs.readFileSync(file, 'utf8');
@@ -54,9 +53,9 @@ function runCached(file, command = 'main') {
     cachedData = undefined;
   }
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
-  const used = cachedData !== undefined && !script.cachedDataRejected;
   // At exit: the functions this command compiled are in the cache too, not the top level alone.
-  if (!used) process.once('exit', () => save(dir, name, cacheFile, script));
+  if (cachedData === undefined || script.cachedDataRejected)
+    process.once('exit', () => save(dir, name, cacheFile, script));
   const module = new Module(file, null);
   module.filename = file;
   const run = script.runInThisContext();
@@ -68,7 +67,6 @@ function runCached(file, command = 'main') {
     file,
     path.dirname(file),
   );
-  return used;
 }
 
-module.exports = { runCached, cacheDir };
+module.exports = { runCached };
