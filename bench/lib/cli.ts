@@ -63,6 +63,7 @@ export interface CliFromBase {
   bytesZeroed: number;
   chunksRebuilt: number;
   bytesRebuilt: number;
+  bytesStored: number;
   bytesReadFromBase: number;
   chunksReused: number;
 }

@@ -329,6 +329,15 @@ async function onChunks(
       baselineValue: written / MiB,
       better: 'lower',
     },
+    {
+      scenario,
+      figure: 'bytes the region stored for them (patches over the base chunks), MiB',
+      value: day2.bytesStored / MiB,
+      unit: 'MiB',
+      baseline: 'the bytes written',
+      baselineValue: written / MiB,
+      better: 'lower',
+    },
     ...(chunkSize ? [] : byteRows(scenario, 'the scattered writes', day2, written)),
   );
   return { rows, full: full.seconds, baseId: full.snapshotId };

@@ -68,6 +68,9 @@ describe('changed-block snapshots (baseSnapshotId + POST …/data/changes)', () 
       bytesRebuilt: 3 * chunkSize + 1234,
       chunksReused: 5,
     });
+    // The four rebuilt chunks are kept as their changed parts over the base's (and a header each).
+    expect(stored.body.bytesStored).toBeGreaterThan(4096 + 20 + 5);
+    expect(stored.body.bytesStored).toBeLessThan(4096 + 20 + 5 + 4 * 200);
     expect(stored.body.snapshot).toMatchObject({
       snapshotId: id,
       state: 'NORMAL',

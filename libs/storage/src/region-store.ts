@@ -17,6 +17,20 @@ export interface ChunkWriter {
   snapshotId: string;
 }
 
+/** A rebuilt chunk's base chunk, and the parts [from, to) of it the changes wrote (sorted). */
+export interface ChunkBase {
+  digest: string;
+  changed: readonly [number, number][];
+}
+
+/** What writing a chunk did. */
+export interface ChunkStored {
+  /** The writer's account did not reference the chunk before. */
+  fresh: boolean;
+  /** Bytes written to the region: 0 where it had the chunk already, a patch's where it kept one. */
+  bytesStored: number;
+}
+
 export interface ChunkInfo {
   digest: string;
   size: number;
@@ -82,6 +96,18 @@ export interface LocalRegionStore extends RegionStore {
   hasChunk(digest: string): Promise<boolean>;
   /** putChunk for bytes the caller has just hashed to `digest` (one SHA-256 pass, not two). */
   putVerifiedChunk(digest: string, bytes: Uint8Array, writer: ChunkWriter): Promise<boolean>;
+  /**
+   * putVerifiedChunk for a chunk rebuilt from `base` with only the `changed` parts new: the
+   * store may keep it as those parts over the base's bytes (a patch) instead of whole.
+   */
+  putPatchedChunk(
+    digest: string,
+    bytes: Uint8Array,
+    base: ChunkBase,
+    writer: ChunkWriter,
+  ): Promise<ChunkStored>;
+  /** The whole chunks patches lie over (one per patch): GC keeps them while the patches stay. */
+  listPatchBases(): AsyncIterable<string>;
   /** Refreshes the chunk's age so GC's grace period protects it; false if it is absent. */
   touchChunk(digest: string): Promise<boolean>;
   statChunk(digest: string): Promise<ChunkInfo | null>;
@@ -113,4 +139,21 @@ export function putHashedChunk(
   return local.putVerifiedChunk
     ? local.putVerifiedChunk(digest, bytes, writer)
     : store.putChunk(digest, bytes, writer);
+}
+
+/**
+ * Writes a chunk rebuilt from `base` (its digest just computed from these bytes): as a patch
+ * where the store keeps patches, else whole as putHashedChunk does (its size then).
+ */
+export async function putRebuiltChunk(
+  store: RegionStore,
+  digest: string,
+  bytes: Uint8Array,
+  base: ChunkBase,
+  writer: ChunkWriter,
+): Promise<ChunkStored> {
+  const local = store as Partial<LocalRegionStore>;
+  if (local.putPatchedChunk) return local.putPatchedChunk(digest, bytes, base, writer);
+  const fresh = await putHashedChunk(store, digest, bytes, writer);
+  return { fresh, bytesStored: bytes.byteLength };
 }

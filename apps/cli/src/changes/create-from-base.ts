@@ -172,7 +172,7 @@ function createdText(c: CreatedFromBase): string {
   const lines = [
     `${s.snapshotId}  ${s.state}  ${formatBytes(s.sizeBytes)}  root ${s.root ?? '-'}`,
     `from base ${s.baseSnapshotId ?? '-'}: ${c.rangesWritten} changed ranges (${formatBytes(c.bytesWritten)}), ${c.rangesZeroed} zeroed (${formatBytes(c.bytesZeroed)})`,
-    `read ${formatBytes(c.bytesRead)}, sent ${formatBytes(c.bytesSent)}; the region rebuilt ${c.chunksRebuilt} chunks (${formatBytes(c.bytesRebuilt)}) and kept ${c.chunksReused} of the base`,
+    `read ${formatBytes(c.bytesRead)}, sent ${formatBytes(c.bytesSent)}; the region rebuilt ${c.chunksRebuilt} chunks (${formatBytes(c.bytesRebuilt)}, ${formatBytes(c.bytesStored)} stored) and kept ${c.chunksReused} of the base`,
   ];
   if (c.rbd)
     lines.push(

@@ -124,6 +124,11 @@ export class ChangesStoredResponse {
   chunksRebuilt!: number;
   @ApiProperty({ description: 'their bytes: what the region rebuilt' }) bytesRebuilt!: number;
   @ApiProperty({
+    description:
+      'bytes the region wrote for them: a filesystem region keeps a chunk whose changed parts are at most a quarter of it as those parts over the base chunk (a patch), others whole',
+  })
+  bytesStored!: number;
+  @ApiProperty({
     description: "bytes of the base's chunks read to fill the rest of partly changed chunks",
   })
   bytesReadFromBase!: number;

@@ -2,7 +2,12 @@ import { chunkBuffers, type ChunkBuffers } from '../chunk-buffers';
 import { chunkCount, chunkSizeAt, sha256Hex, sha256HexAsync } from '../chunking';
 import type { Manifest, ManifestChunk } from '../manifest';
 import { readChunkOf } from '../read-chunk';
-import { putHashedChunk, type ChunkWriter, type RegionStore } from '../region-store';
+import {
+  putHashedChunk,
+  putRebuiltChunk,
+  type ChunkWriter,
+  type RegionStore,
+} from '../region-store';
 import type { ChangeEvent } from './change-stream';
 import { ChangedRangeError, RangeOrder } from './changed-ranges';
 
@@ -37,6 +42,11 @@ export interface RebuildStats {
   chunksRebuilt: number;
   /** Their bytes: a 64 KiB write inside a 4 MiB chunk rebuilds 4 MiB. */
   bytesRebuilt: number;
+  /**
+   * Bytes the region wrote for them: where it keeps a small change as a patch over the base's
+   * chunk (the filesystem backend), the changed parts; else every rebuilt chunk whole.
+   */
+  bytesStored: number;
   /** Bytes of base chunks read to fill what the ranges left of a rebuilt chunk. */
   bytesReadFromBase: number;
   /** Chunks taken from the base without reading them. */
@@ -55,6 +65,8 @@ interface OpenChunk {
   bytes: Buffer;
   /** The base's bytes of this chunk, read (and verified) while the ranges fill `bytes`. */
   base?: Promise<Buffer>;
+  /** The digest of that base chunk. */
+  baseDigest?: string;
   /** The parts [from, to) of `bytes` the ranges wrote or zeroed, in order: the base fills the rest. */
   covered: [number, number][];
 }
@@ -112,6 +124,7 @@ export async function rebuildFromBase(input: RebuildInput): Promise<Rebuilt> {
     bytesZeroed: 0,
     chunksRebuilt: 0,
     bytesRebuilt: 0,
+    bytesStored: 0,
     bytesReadFromBase: 0,
     chunksReused: 0,
   };
@@ -137,6 +150,7 @@ export async function rebuildFromBase(input: RebuildInput): Promise<Rebuilt> {
     const old = base.chunks[index];
     if (old && !(from <= start && to >= start + size)) {
       chunk.base = readChunkOf(store, old.digest, base.snapshotId, index, true, buffers);
+      chunk.baseDigest = old.digest;
       // Awaited when the chunk closes; a rebuild that fails first must not leave it unhandled.
       chunk.base.catch(() => undefined);
     }
@@ -158,7 +172,14 @@ export async function rebuildFromBase(input: RebuildInput): Promise<Rebuilt> {
         buffers.giveBack(data);
       }
       const digest = await sha256HexAsync(chunk.bytes);
-      await putHashedChunk(store, digest, chunk.bytes, writer);
+      if (chunk.baseDigest) {
+        const over = { digest: chunk.baseDigest, changed: chunk.covered };
+        const stored = await putRebuiltChunk(store, digest, chunk.bytes, over, writer);
+        stats.bytesStored += stored.bytesStored;
+      } else {
+        await putHashedChunk(store, digest, chunk.bytes, writer);
+        stats.bytesStored += chunk.bytes.length;
+      }
       rebuilt.set(chunk.index, { digest, size: chunk.bytes.length });
       stats.chunksRebuilt++;
       stats.bytesRebuilt += chunk.bytes.length;

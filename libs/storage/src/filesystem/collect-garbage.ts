@@ -30,6 +30,14 @@ export async function collectGarbage(
   const cutoff = now() - graceMs;
   const stats = emptyGcStats();
   let batch = new Set<string>();
+  // The whole chunks patches lie over, listed before any sweep: each stays while a patch names
+  // it. A patch written after this listing refreshed its whole chunk's age first (the grace
+  // period keeps it this run), and one this run deletes frees its whole chunk the next run.
+  const patchBases = new Set<string>();
+  for await (const digest of store.listPatchBases()) {
+    signal?.throwIfAborted();
+    patchBases.add(digest);
+  }
 
   const sweep = async (): Promise<void> => {
     if (batch.size === 0) return;
@@ -63,7 +71,7 @@ export async function collectGarbage(
   for await (const chunk of store.listChunks()) {
     signal?.throwIfAborted();
     stats.chunksScanned++;
-    if (chunk.mtimeMs <= cutoff) batch.add(chunk.digest);
+    if (chunk.mtimeMs <= cutoff && !patchBases.has(chunk.digest)) batch.add(chunk.digest);
     if (batch.size >= batchSize) await sweep();
   }
   await sweep();

@@ -1,4 +1,4 @@
-import { CorruptChunkError } from '../errors';
+import { CorruptChunkError, MissingChunkError } from '../errors';
 import type { LocalRegionStore } from '../region-store';
 import type { ScrubReport } from '../region-maintenance';
 
@@ -25,7 +25,10 @@ export async function scrubRegion(
       const bytes = await store.getChunk(chunk.digest);
       report.bytesChecked += bytes.length;
     } catch (error) {
-      if (!(error instanceof CorruptChunkError)) throw error;
+      // A patch whose whole chunk is gone (removed as corrupt, say) cannot be read either.
+      const unreadable =
+        error instanceof MissingChunkError && (await store.statChunk(chunk.digest)) !== null;
+      if (!(error instanceof CorruptChunkError) && !unreadable) throw error;
       corrupt.add(chunk.digest);
       await store.deleteChunk(chunk.digest);
     }
