@@ -25,8 +25,12 @@ import { UploadMemory } from '../upload-memory';
 import { abortedWhenClientGoes, assertOctetStream, leaseWithMemory } from '../upload-preamble';
 
 const GiB = 1024 ** 3;
-/** Rebuilt chunks completed, hashed and written at once while the next one fills. */
-const rebuildParallel = 4;
+/**
+ * Rebuilt chunks completed, hashed and written at once while the next one fills: 16 MiB of
+ * them (four 4 MiB chunks, 32 of 512 KiB, whose small writes and fsyncs then overlap).
+ */
+const rebuildParallel = (chunkSize: number) =>
+  Math.min(32, Math.max(4, Math.floor((16 * 1024 * 1024) / chunkSize)));
 
 /**
  * `POST /v1/snapshots/{id}/data/changes`: a snapshot registered with a base receives only the
@@ -65,12 +69,13 @@ export class StoreChanges {
         `base snapshot ${base.snapshotId} has no data in ${snapshot.region} any more`,
       );
     // The chunk filling and those being written, each with its base chunk read beside it.
+    const parallel = rebuildParallel(baseManifest.chunkSize);
     const { lease, buffers } = await leaseWithMemory(
       this.leases,
       this.memory,
       caller,
       snapshotId,
-      2 * (rebuildParallel + 1) * baseManifest.chunkSize,
+      2 * (parallel + 1) * baseManifest.chunkSize,
     );
     const aborted = abortedWhenClientGoes(request);
     try {
@@ -86,7 +91,7 @@ export class StoreChanges {
         writer: { accountId: caller.accountId, snapshotId },
         changes: parseChangeStream(request),
         maxBytes: snapshot.diskSizeGiB * GiB,
-        parallel: rebuildParallel,
+        parallel,
         signal: AbortSignal.any([aborted.signal, lease.lost]),
       })
         .finally(() => buffers.release())
