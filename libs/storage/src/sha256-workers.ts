@@ -3,12 +3,22 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ChunkBuffers } from './chunk-buffers';
 
-// Each worker's whole program: one digest per message, answered in the order they came.
+// Each worker's whole program: one answer per message, in the order they came: a digest of
+// bytes, or [a, b, prefix]: the digests of two buffers whose first \`prefix\` bytes are the
+// same, that part hashed once and the hash's state copied.
 const digestSource = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-parentPort.on('message', (bytes) => {
-  parentPort.postMessage(createHash('sha256').update(bytes).digest('hex'));
+parentPort.on('message', (message) => {
+  if (!Array.isArray(message))
+    return parentPort.postMessage(createHash('sha256').update(message).digest('hex'));
+  const [a, b, prefix] = message;
+  const first = createHash('sha256').update(a.subarray(0, prefix));
+  const second = first.copy();
+  parentPort.postMessage([
+    first.update(a.subarray(prefix)).digest('hex'),
+    second.update(b.subarray(prefix)).digest('hex'),
+  ]);
 });`;
 
 // A running SHA-256: each piece acknowledged (null), then the digest when sent null.
@@ -62,13 +72,28 @@ class OrderedWorker<A> {
    * once into a shared scratch buffer) or null; the caller must not change them until it resolves.
    */
   call(bytes: Uint8Array | null): Promise<A> {
-    const copy = bytes && !isShared(bytes) ? scratch.borrow(bytes.byteLength) : null;
-    if (copy) copy.set(bytes!);
+    return this.post((share) => bytes && share(bytes));
+  }
+
+  /**
+   * Sends the message `build` makes, where `share` gives each buffer as the thread reads it
+   * (a shared one as it is, another copied into shared scratch until the answer comes).
+   */
+  post(build: (share: (bytes: Uint8Array) => Uint8Array) => unknown): Promise<A> {
+    const copies: Uint8Array[] = [];
+    const share = (bytes: Uint8Array) => {
+      if (isShared(bytes)) return bytes;
+      const copy = scratch.borrow(bytes.byteLength);
+      copy.set(bytes);
+      copies.push(copy);
+      return copy;
+    };
+    const message = build(share);
     return new Promise<A>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
       this.worker.ref();
-      this.worker.postMessage(copy ?? bytes);
-    }).finally(() => copy && scratch.giveBack(copy));
+      this.worker.postMessage(message);
+    }).finally(() => copies.forEach((copy) => scratch.giveBack(copy)));
   }
 
   terminate(): Promise<number> {
@@ -107,7 +132,7 @@ export class Sha256Stream {
  * never keep the process alive, and a thread that dies is replaced on the next call.
  */
 export class Sha256Workers {
-  private threads: OrderedWorker<string>[] = [];
+  private threads: OrderedWorker<string | [string, string]>[] = [];
 
   constructor(readonly size = defaultThreads()) {}
 
@@ -115,7 +140,26 @@ export class Sha256Workers {
   hex(bytes: Uint8Array): Promise<string> {
     if (bytes.byteLength < SMALL)
       return Promise.resolve(createHash('sha256').update(bytes).digest('hex'));
-    return this.leastBusy().call(bytes);
+    return this.leastBusy().call(bytes) as Promise<string>;
+  }
+
+  /**
+   * The hex SHA-256 of `a` and of `b`, whose first `prefix` bytes are the same (a rebuilt chunk
+   * and its base up to the first change): that part is hashed once. Neither may change until
+   * it resolves.
+   */
+  pair(a: Uint8Array, b: Uint8Array, prefix: number): Promise<[string, string]> {
+    if (a.byteLength + b.byteLength < SMALL) {
+      const first = createHash('sha256').update(a.subarray(0, prefix));
+      const second = first.copy();
+      return Promise.resolve([
+        first.update(a.subarray(prefix)).digest('hex'),
+        second.update(b.subarray(prefix)).digest('hex'),
+      ]);
+    }
+    return this.leastBusy().post((share) => [share(a), share(b), prefix]) as Promise<
+      [string, string]
+    >;
   }
 
   async close(): Promise<void> {
@@ -123,13 +167,16 @@ export class Sha256Workers {
     await Promise.all(threads.map((thread) => thread.terminate()));
   }
 
-  private leastBusy(): OrderedWorker<string> {
+  private leastBusy(): OrderedWorker<string | [string, string]> {
     if (this.threads.length < this.size) {
       const idle = this.threads.find((thread) => thread.owed === 0);
       if (idle) return idle;
-      const thread: OrderedWorker<string> = new OrderedWorker(digestSource, () => {
-        this.threads = this.threads.filter((t) => t !== thread);
-      });
+      const thread: OrderedWorker<string | [string, string]> = new OrderedWorker(
+        digestSource,
+        () => {
+          this.threads = this.threads.filter((t) => t !== thread);
+        },
+      );
       this.threads.push(thread);
       return thread;
     }

@@ -23,6 +23,22 @@ describe('Sha256Workers', () => {
     expect(digests).toEqual(inputs.map(expected));
   });
 
+  it('hashes two buffers with a common start as a pair, that start once, shared or not', async () => {
+    for (const size of [100, 4 * 1024 * 1024]) {
+      const a = Buffer.from(new SharedArrayBuffer(size));
+      randomBytes(size).copy(a);
+      const b = Buffer.from(a); // not shared
+      b.fill(7, Math.floor(size / 2), Math.floor(size / 2) + 10);
+      for (const prefix of [0, Math.floor(size / 2), size])
+        expect(await workers.pair(a, b, Math.min(prefix, Math.floor(size / 2)))).toEqual([
+          expected(a),
+          expected(b),
+        ]);
+      const shorter = b.subarray(0, size - 1);
+      expect(await workers.pair(a, shorter, 10)).toEqual([expected(a), expected(shorter)]);
+    }
+  });
+
   it('replaces a thread that died, and fails only the digests it owed', async () => {
     const pool = new Sha256Workers(1);
     try {

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { applyChanges, changeStreamOf, type ImageChange } from '@snapferry/testing';
 import { ChunkBuffers } from '../chunk-buffers';
 import { chunkCount } from '../chunking';
+import { CorruptChunkError } from '../errors';
 import type { Manifest, ManifestChunk } from '../manifest';
 import { buildManifest } from '../manifest';
 import type { RegionStore } from '../region-store';
@@ -130,11 +131,14 @@ function memoryStore() {
   const reads: string[] = [];
   const store = {
     region: 'ap-guangzhou',
-    // Like the filesystem store: into a borrowed buffer where the caller lends them.
-    getChunk: async (digest: string, options?: { buffers?: ChunkBuffers }) => {
+    // Like the filesystem store: into a borrowed buffer where the caller lends them, verified
+    // unless the caller verifies itself.
+    getChunk: async (digest: string, options?: { buffers?: ChunkBuffers; verify?: boolean }) => {
       reads.push(digest);
       const bytes = chunks.get(digest);
       if (!bytes) throw new Error(`no chunk ${digest}`);
+      if (options?.verify !== false && sha256(bytes) !== digest)
+        throw new CorruptChunkError({ digest, region: 'ap-guangzhou' }, sha256(bytes));
       const copy = options?.buffers?.borrow(bytes.length) ?? Buffer.alloc(bytes.length);
       bytes.copy(copy);
       return copy;
@@ -244,6 +248,42 @@ describe('rebuildFromBase', () => {
     expect(reads).toHaveLength(2);
     expect(result.stats.chunksRebuilt).toBe(2);
   });
+
+  it.each([
+    ['before a change well into the chunk (verified with the new one)', 10, 500],
+    ['after it', 900, 500],
+    ['after a change at its start (verified as it is read)', 900, 0],
+  ])(
+    'refuses a base chunk whose bytes no longer hash to its digest (corrupt %s), storing nothing under a new digest',
+    async (_where, at, change) => {
+      const { store, chunks } = memoryStore();
+      const base = baseOf(image, chunkSize, chunks);
+      const digest = base.chunks[2]!.digest;
+      const corrupt = Buffer.from(chunks.get(digest)!);
+      corrupt[at] = corrupt[at]! ^ 0xff;
+      chunks.set(digest, corrupt);
+      const stored = chunks.size;
+      const error = await rebuildFromBase({
+        store,
+        base,
+        writer: { accountId: 'acct-1', snapshotId: 'snap-next0001' },
+        changes: parseChangeStream(
+          piecesOf(
+            changeStream([{ kind: 'w', offset: 2 * chunkSize + change, bytes: randomBytes(8) }]),
+            100,
+          ),
+        ),
+        maxBytes: 1024 ** 3,
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CorruptChunkError);
+      expect((error as CorruptChunkError).location).toMatchObject({
+        digest,
+        snapshotId: 'snap-base0001',
+        chunkIndex: 2,
+      });
+      expect(chunks.size).toBe(stored);
+    },
+  );
 
   it('reads the base of touched chunks while the changes are still arriving', async () => {
     const { store, chunks } = memoryStore();

@@ -1,5 +1,7 @@
 import { chunkBuffers, type ChunkBuffers } from '../chunk-buffers';
 import { chunkCount, chunkSizeAt, sha256Hex, sha256HexAsync } from '../chunking';
+import { CorruptChunkError, withSnapshotContext } from '../errors';
+import { sha256Workers } from '../sha256-workers';
 import type { Manifest, ManifestChunk } from '../manifest';
 import { readChunkOf } from '../read-chunk';
 import {
@@ -63,10 +65,16 @@ export interface Rebuilt {
 interface OpenChunk {
   index: number;
   bytes: Buffer;
-  /** The base's bytes of this chunk, read (and verified) while the ranges fill `bytes`. */
+  /** The base's bytes of this chunk, read while the ranges fill `bytes`. */
   base?: Promise<Buffer>;
   /** The digest of that base chunk. */
   baseDigest?: string;
+  /**
+   * The base is verified as the new chunk is hashed, over their common start at once (the
+   * first change lies well into the chunk); else it is verified as it is read, while the
+   * changes still arrive.
+   */
+  verifyWithNew?: boolean;
   /** The parts [from, to) of `bytes` the ranges wrote or zeroed, in order: the base fills the rest. */
   covered: [number, number][];
 }
@@ -142,6 +150,23 @@ export async function rebuildFromBase(input: RebuildInput): Promise<Rebuilt> {
   const check = (range: { offset: number; length: number }) =>
     (order ??= new RangeOrder(length)).check(range);
 
+  /**
+   * The new chunk's digest, and its base's checked (so a corrupt base chunk is never stored
+   * again under a new digest): one pass over the part before the first change, which both share.
+   */
+  const hashOverBase = async (chunk: OpenChunk, data: Buffer): Promise<string> => {
+    const firstChange = chunk.covered[0]?.[0] ?? Infinity;
+    const prefix = Math.min(firstChange, data.length, chunk.bytes.length);
+    const [baseDigest, digest] = await sha256Workers().pair(data, chunk.bytes, prefix);
+    if (baseDigest !== chunk.baseDigest)
+      throw withSnapshotContext(
+        new CorruptChunkError({ digest: chunk.baseDigest!, region: store.region }, baseDigest),
+        base.snapshotId,
+        chunk.index,
+      );
+    return digest;
+  };
+
   /** Chunk `index`: its base read starts now unless [from, to) covers it whole (zeros past the base). */
   const open = (index: number, from: number, to: number): OpenChunk => {
     const size = sizeOf(index);
@@ -149,7 +174,9 @@ export async function rebuildFromBase(input: RebuildInput): Promise<Rebuilt> {
     const start = index * chunkSize;
     const old = base.chunks[index];
     if (old && !(from <= start && to >= start + size)) {
-      chunk.base = readChunkOf(store, old.digest, base.snapshotId, index, true, buffers);
+      chunk.verifyWithNew = from - start >= size / 8;
+      const verify = !chunk.verifyWithNew;
+      chunk.base = readChunkOf(store, old.digest, base.snapshotId, index, verify, buffers);
       chunk.baseDigest = old.digest;
       // Awaited when the chunk closes; a rebuild that fails first must not leave it unhandled.
       chunk.base.catch(() => undefined);
@@ -167,11 +194,14 @@ export async function rebuildFromBase(input: RebuildInput): Promise<Rebuilt> {
     const write = (async () => {
       const data = await chunk.base;
       fillGaps(chunk, data);
-      if (data) {
-        stats.bytesReadFromBase += data.length;
-        buffers.giveBack(data);
+      let digest: string;
+      if (data && chunk.verifyWithNew)
+        digest = await hashOverBase(chunk, data).finally(() => buffers.giveBack(data));
+      else {
+        if (data) buffers.giveBack(data);
+        digest = await sha256HexAsync(chunk.bytes);
       }
-      const digest = await sha256HexAsync(chunk.bytes);
+      if (data) stats.bytesReadFromBase += data.length;
       if (chunk.baseDigest) {
         const over = { digest: chunk.baseDigest, changed: chunk.covered };
         const stored = await putRebuiltChunk(store, digest, chunk.bytes, over, writer);
