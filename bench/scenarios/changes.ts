@@ -8,6 +8,7 @@ import {
   cephRbdAvailable,
   createRbdPool,
   rbdCommand,
+  rbdDiffV1,
   startCephRgw,
   type CephRgw,
 } from '@snapferry/testing';
@@ -93,13 +94,21 @@ async function repeatHeads(
   return seconds;
 }
 
-/** The RBD image's changes, a day each: the commands that write their diffs, and how long writing each to a file took. */
+/**
+ * The RBD image's changes, a day each: the commands that write their diffs, the files they
+ * were written to, and how long writing each took.
+ */
 interface Rbd {
   exportDiffs: string[];
+  diffFiles: string[];
   exportSeconds: number[];
 }
 
-/** The rbd rows show the median of this many days, each diff taken from the day before. */
+/**
+ * The rbd rows show the median of this many days, each diff taken from the day before: piped
+ * from `rbd export-diff` while Ceph runs, then as many more days read from their files once
+ * Ceph has stopped (its daemons share the two cores with the region while they run).
+ */
 const rbdDays = 3;
 
 /**
@@ -107,7 +116,8 @@ const rbdDays = 3;
  * snapshots sent as changed ranges only (`--base --changed-ranges`): 3 of 256 chunks changed
  * (the copy bench's 1 %), and 160 scattered 64 KiB writes; beside the whole-image incremental
  * upload and the hashing floor of any upload that reads the whole image; with Ceph,
- * `rbd export-diff | snapferry snapshot create --rbd-diff -` (three days, each on the last) beside `rbd export-diff` to a
+ * `rbd export-diff | snapferry snapshot create --rbd-diff -` (three days, each on the last; then
+ * three more from their files once Ceph has stopped) beside `rbd export-diff` to a
  * file. The scattered writes and the rbd diff again with 512 KiB chunks (EBS's block size).
  * The 3-chunk create, a few tenths of a second, is the median of three with new bytes each
  * time; where NODE_EXTRA_CA_CERTS is set, also without it (Node 20 parses it at every start).
@@ -159,13 +169,25 @@ export async function changesScenario(bytes: number, writes = 160): Promise<Row[
         process.stderr.write(`bench: rbd rows skipped: ${available.reason}\n`);
         return [...fourMiB.rows, ...small.rows];
       }
-      ceph = await startCephRgw({ osdBytes: Math.max(2 * bytes + 512 * MiB, 1024 ** 3) });
-      const rbd = await rbdChange(ceph, join(files, 'first.img'), writes, files);
+      // Room for the image and each day's clones: a 64 KiB write clones its 4 MiB RADOS object.
+      const clones = (rbdDays + 2) * writes * 4 * MiB;
+      ceph = await startCephRgw({ osdBytes: Math.max(2 * bytes + clones + 512 * MiB, 1024 ** 3) });
+      // RBD needs no gateway: stopped, so that it takes no share of the two cores.
+      await ceph.stopGateway();
+      const rbd = await rbdChange(ceph, join(files, 'first.img'), bytes, writes, files);
+      const piped = [
+        await rbdPipedRow(scenarios[0]!, stacks[0]!, fourMiB.baseId, rbd),
+        await rbdPipedRow(scenarios[1]!, stacks[1]!, small.baseId, rbd),
+      ];
+      await ceph.stop();
+      ceph = undefined;
       return [
         ...fourMiB.rows,
-        await rbdRow(scenarios[0]!, stacks[0]!, fourMiB.baseId, rbd),
+        piped[0]!.row,
+        await rbdFileRow(scenarios[0]!, stacks[0]!, piped[0]!.lastId, rbd),
         ...small.rows,
-        await rbdRow(scenarios[1]!, stacks[1]!, small.baseId, rbd),
+        piped[1]!.row,
+        await rbdFileRow(scenarios[1]!, stacks[1]!, piped[1]!.lastId, rbd),
       ];
     } finally {
       await Promise.all(stacks.map((stack) => stack.resources.cleanup()));
@@ -178,12 +200,15 @@ export async function changesScenario(bytes: number, writes = 160): Promise<Row[
 }
 
 /**
- * The same first image in RBD, then a few days of 160 scattered 64 KiB writes through librbd,
- * an RBD snapshot after each: each day's diff (from the day before) timed to a file.
+ * The same first image in RBD, then a few days of 160 scattered 64 KiB writes of new random
+ * bytes through librbd (`rbd import-diff` of a diff made here, which takes the day's snapshot;
+ * with `rbd bench` the later days stored nothing: it wrote the same bytes at the same offsets),
+ * then each day's diff from the day before, as `rbd export-diff` writes it, timed to a file.
  */
 async function rbdChange(
   ceph: CephRgw,
   first: string,
+  bytes: number,
   writes: number,
   files: string,
 ): Promise<Rbd> {
@@ -194,18 +219,26 @@ async function rbdChange(
     run('bash', ['-o', 'pipefail', '-c', command], { maxBuffer: 64 * MiB });
   await sh(`${rbd} import --no-progress ${quote(first)} ${img}`);
   await sh(`${rbd} snap create ${img}@day0`);
-  const changes: Rbd = { exportDiffs: [], exportSeconds: [] };
-  for (let day = 1; day <= rbdDays; day++) {
-    await sh(
-      `${rbd} bench --io-type write --io-size 64K --io-total ${writes * 64}K --io-pattern rand ${img}`,
-    );
-    await sh(`${rbd} snap create ${img}@day${day}`);
+  const changes: Rbd = { exportDiffs: [], diffFiles: [], exportSeconds: [] };
+  for (let day = 1; day <= 2 * rbdDays; day++) {
+    const written = join(files, `writes${day}.diff`);
+    const records = scatteredOffsets(bytes, writes, 64 * KiB).map((w) => ({
+      w,
+      bytes: randomBytes(64 * KiB),
+    }));
+    await writeFile(written, rbdDiffV1(`day${day}`, bytes, records));
+    await sh(`${rbd} import-diff --no-progress ${quote(written)} ${img}`);
+    await rm(written);
     const exportDiff = `${rbd} export-diff --no-progress --from-snap day${day - 1} ${img}@day${day}`;
     await settleDisk();
     const started = performance.now();
-    await sh(`${exportDiff} ${quote(join(files, `day${day}.diff`))}`);
+    const file = join(files, `day${day}.diff`);
+    await sh(`${exportDiff} ${quote(file)}`);
     changes.exportSeconds.push((performance.now() - started) / 1000);
     changes.exportDiffs.push(exportDiff);
+    changes.diffFiles.push(file);
+    // A day before that no pipe reads from any more: its clones go (the OSD keeps them in memory).
+    if (day - 1 > rbdDays) await sh(`${rbd} snap rm --no-progress ${img}@day${day - 1}`);
   }
   return changes;
 }
@@ -412,27 +445,65 @@ async function smallChunkCost(
   ];
 }
 
+/** The median day of `days` by time, and how it is described. */
+function medianDay(days: CliFromBase[]): { day: CliFromBase; what: string } {
+  const day = days.slice().sort((a, b) => a.seconds - b.seconds)[Math.floor(days.length / 2)]!;
+  const what = `a day's diff: ${(day.bytesWritten / MiB).toFixed(1)} MiB of data, ${day.chunksRebuilt} chunks rebuilt, ${(day.bytesStored / MiB).toFixed(1)} MiB stored; median of ${days.length} days`;
+  return { day, what };
+}
+
 /**
  * `rbd export-diff … - | snapferry snapshot create --base <yesterday's> --rbd-diff -`, a day at
- * a time from the first upload: the median day beside the median diff to a file.
+ * a time from the first upload (the first days): the median day beside the median diff to a file.
  */
-async function rbdRow(scenario: string, stack: Stack, baseId: string, rbd: Rbd): Promise<Row> {
+async function rbdPipedRow(
+  scenario: string,
+  stack: Stack,
+  baseId: string,
+  rbd: Rbd,
+): Promise<{ row: Row; lastId: string }> {
   const days: CliFromBase[] = [];
   let base = baseId;
-  for (const exportDiff of rbd.exportDiffs) {
+  for (const exportDiff of rbd.exportDiffs.slice(0, rbdDays)) {
     await settleDisk();
     const piped = await cliRbdPipe(stack.apis[0]!.baseUrl, base, `${exportDiff} -`);
     days.push(piped);
     base = piped.snapshot.snapshotId;
   }
-  const median = days.slice().sort((a, b) => a.seconds - b.seconds)[Math.floor(days.length / 2)]!;
-  return {
+  const { day, what } = medianDay(days);
+  const row: Row = {
     scenario,
-    figure: `rbd export-diff piped into snapferry snapshot create --rbd-diff - s (a day's diff: ${(median.bytesWritten / MiB).toFixed(1)} MiB of data, ${median.chunksRebuilt} chunks rebuilt, ${(median.bytesStored / MiB).toFixed(1)} MiB stored; median of ${days.length} days)`,
-    value: median.seconds,
+    figure: `rbd export-diff piped into snapferry snapshot create --rbd-diff - s (${what})`,
+    value: day.seconds,
     unit: 's',
     baseline: `rbd export-diff of the same day to a file (median of ${days.length})`,
-    baselineValue: percentile(rbd.exportSeconds, 50),
+    baselineValue: percentile(rbd.exportSeconds.slice(0, rbdDays), 50),
+    better: 'lower',
+  };
+  return { row, lastId: base };
+}
+
+/**
+ * The next days' diffs from their files, `snapshot create --rbd-diff dayN.diff`, once Ceph has
+ * stopped: what the region's side costs without Ceph's daemons on the same cores.
+ */
+async function rbdFileRow(scenario: string, stack: Stack, baseId: string, rbd: Rbd): Promise<Row> {
+  const days: CliFromBase[] = [];
+  let base = baseId;
+  for (const file of rbd.diffFiles.slice(rbdDays)) {
+    await settleDisk();
+    const made = await cliCreateFromBase(stack.apis[0]!.baseUrl, base, ['--rbd-diff', file]);
+    days.push(made);
+    base = made.snapshot.snapshotId;
+  }
+  const { day, what } = medianDay(days);
+  return {
+    scenario,
+    figure: `snapferry snapshot create --rbd-diff <the diff file>, Ceph stopped s (${what})`,
+    value: day.seconds,
+    unit: 's',
+    baseline: `rbd export-diff of the same day to a file (median of ${days.length})`,
+    baselineValue: percentile(rbd.exportSeconds.slice(rbdDays), 50),
     better: 'lower',
   };
 }

@@ -32,6 +32,7 @@ export {
 export { cephRgwAvailable, type CephRgwAvailability } from './ceph-rgw/ceph-rgw-available';
 export { sweepStaleCephClusters } from './ceph-rgw/stale-ceph-clusters';
 export { cephRbdAvailable, createRbdPool, rbdCommand } from './ceph-rgw/ceph-rbd';
+export { rbdDiffV1 } from './ceph-rgw/rbd-diff-v1';
 export * from './change-stream';
 export * from './slow-put';
 export * from './replication-requested';
