@@ -79,6 +79,16 @@ describe('chunk patches in a filesystem region store', () => {
     return { manifest, image };
   }
 
+  /** A base, and a day 1 whose chunk 1 is a patch (512 bytes) over the base's whole chunk 1. */
+  async function patchedChunk() {
+    const base = await first();
+    const day1 = await fromBase('snap-day10001', base.manifest, base.image, [
+      { kind: 'w', offset: chunkSize + 10, bytes: randomBytes(512) },
+    ]);
+    const whole = base.manifest.chunks[1]!.digest;
+    return { base, day1, whole, patched: day1.manifest.chunks[1]!.digest };
+  }
+
   it('keeps chunks a small write or trim changed as patches over the base chunks, read back whole', async () => {
     const base = await first();
     const day1 = await fromBase('snap-day10001', base.manifest, base.image, [
@@ -135,12 +145,7 @@ describe('chunk patches in a filesystem region store', () => {
   });
 
   it('GC keeps a whole chunk while a patch lies over it, and frees it the run after the patch goes', async () => {
-    const base = await first();
-    const day1 = await fromBase('snap-day10001', base.manifest, base.image, [
-      { kind: 'w', offset: chunkSize + 10, bytes: randomBytes(512) },
-    ]);
-    const whole = base.manifest.chunks[1]!.digest;
-    const patched = day1.manifest.chunks[1]!.digest;
+    const { base, day1, whole, patched } = await patchedChunk();
     await store.deleteManifest(base.manifest.snapshotId);
 
     let stats = await collectGarbage(store, { graceMs: 0 });
@@ -157,12 +162,7 @@ describe('chunk patches in a filesystem region store', () => {
   });
 
   it('scrub reports a patch whose whole chunk is corrupt, with the whole chunk', async () => {
-    const base = await first();
-    const day1 = await fromBase('snap-day10001', base.manifest, base.image, [
-      { kind: 'w', offset: chunkSize + 10, bytes: randomBytes(512) },
-    ]);
-    const whole = base.manifest.chunks[1]!.digest;
-    const patched = day1.manifest.chunks[1]!.digest;
+    const { day1, whole, patched } = await patchedChunk();
     const wholePath = join(dir, 'ap-singapore', 'chunks', whole.slice(0, 2), whole);
     const bytes = await readFile(wholePath);
     bytes.writeUInt8(bytes.readUInt8(chunkSize - 1) ^ 0xff, chunkSize - 1);
