@@ -149,14 +149,6 @@ export class Sha256Workers {
    * it resolves.
    */
   pair(a: Uint8Array, b: Uint8Array, prefix: number): Promise<[string, string]> {
-    if (a.byteLength + b.byteLength < SMALL) {
-      const first = createHash('sha256').update(a.subarray(0, prefix));
-      const second = first.copy();
-      return Promise.resolve([
-        first.update(a.subarray(prefix)).digest('hex'),
-        second.update(b.subarray(prefix)).digest('hex'),
-      ]);
-    }
     return this.leastBusy().post((share) => [share(a), share(b), prefix]) as Promise<
       [string, string]
     >;

@@ -194,14 +194,10 @@ export async function rebuildFromBase(input: RebuildInput): Promise<Rebuilt> {
     const write = (async () => {
       const data = await chunk.base;
       fillGaps(chunk, data);
-      let digest: string;
-      if (data && chunk.verifyWithNew)
-        digest = await hashOverBase(chunk, data).finally(() => buffers.giveBack(data));
-      else {
-        if (data) buffers.giveBack(data);
-        digest = await sha256HexAsync(chunk.bytes);
-      }
       if (data) stats.bytesReadFromBase += data.length;
+      const digest = await (
+        data && chunk.verifyWithNew ? hashOverBase(chunk, data) : sha256HexAsync(chunk.bytes)
+      ).finally(() => data && buffers.giveBack(data));
       if (chunk.baseDigest) {
         const over = { digest: chunk.baseDigest, changed: chunk.covered };
         const stored = await putRebuiltChunk(store, digest, chunk.bytes, over, writer);

@@ -311,7 +311,7 @@ export class FilesystemRegionStore implements LocalRegionStore {
 
   async *listPatchBases(): AsyncIterable<string> {
     for await (const { digest, path } of this.chunkFiles()) {
-      if (path === this.chunkPath(digest)) continue;
+      if (!path.endsWith(PATCH_SUFFIX)) continue;
       const patch = await this.readPatch(digest).catch(() => null); // gone, or scrub's to report
       if (patch) yield patch.patch.base;
     }
