@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { PassThrough, Readable } from 'node:stream';
 import { parseChangeStream, type ChangeEvent } from '@snapferry/storage';
+import type { HttpAnswer, HttpInit } from '../http-transport';
+import { cli } from '../spec-helpers';
 import { newCounters, rbdBody, rbdDiffStart } from './change-body';
 import { parseRangesList } from './ranges-file';
 import { parseRbdDiff, type RbdDiffEvent } from './rbd-diff';
@@ -163,5 +166,105 @@ describe('parseRangesList (--changed-ranges)', () => {
     ['an empty range', '[{"offset": 0, "length": 0}]'],
   ])('refuses %s', (_what, text) => {
     expect(() => parseRangesList(text, 'r.json')).toThrow(/r\.json/);
+  });
+});
+
+/** An answer as the HTTP transport gives it. */
+function answer(status: number, body: unknown): HttpAnswer {
+  const text = JSON.stringify(body);
+  return {
+    status,
+    ok: status < 300,
+    statusText: '',
+    headers: { get: (header) => (header === 'content-type' ? 'application/json' : null) },
+    body: null,
+    json: async () => JSON.parse(text) as unknown,
+    text: async () => text,
+  };
+}
+
+const baseSnapshot = {
+  snapshotId: 'snap-base0001',
+  region: 'ap-guangzhou',
+  diskId: 'disk-rbd00001',
+  diskSizeGiB: 1,
+  state: 'NORMAL',
+  sizeBytes: 1 << 30,
+};
+
+describe('snapshot create --base --rbd-diff - (against a fake API)', () => {
+  it('reads the diff while the base is asked for, then registers and sends the changes', async () => {
+    let read = false;
+    const diff = rbdDiff(1, data);
+    // Standard input that says when it was first read.
+    const stdin = new Readable({
+      read() {
+        read = true;
+        this.push(diff);
+        this.push(null);
+      },
+    });
+    const calls: string[] = [];
+    let readBeforeBaseAnswered = false;
+    let sent: ChangeEvent[] = [];
+    const fetch = async (url: string, init: HttpInit): Promise<HttpAnswer> => {
+      const path = new URL(url).pathname;
+      calls.push(`${init.method} ${path}`);
+      if (init.method === 'GET') {
+        // The base answers only once the diff was read (or after a second, too late).
+        for (let waited = 0; !read && waited < 1000; waited += 10)
+          await new Promise((done) => setTimeout(done, 10));
+        readBeforeBaseAnswered = read;
+        return answer(200, baseSnapshot);
+      }
+      if (path === '/v1/snapshots')
+        return answer(201, { ...baseSnapshot, snapshotId: 'snap-new00001', state: 'CREATING' });
+      sent = await collect(
+        parseChangeStream(Readable.from(init.body as AsyncIterable<Uint8Array>)),
+      );
+      return answer(200, {
+        snapshot: { ...baseSnapshot, snapshotId: 'snap-new00001' },
+        rangesWritten: 1,
+      });
+    };
+    const run = await cli(
+      ['snapshot', 'create', '--base', 'snap-base0001', '--rbd-diff', '-', '--json'],
+      fetch,
+      undefined,
+      stdin,
+    );
+    expect(run.code).toBe(0);
+    expect(readBeforeBaseAnswered).toBe(true);
+    expect(calls).toEqual([
+      'GET /v1/snapshots/snap-base0001',
+      'POST /v1/snapshots',
+      'POST /v1/snapshots/snap-new00001/data/changes',
+    ]);
+    expect(bytesOf(sent)).toEqual(data);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      rbd: { fromSnapshot: 'mon', toSnapshot: 'tue' },
+    });
+  });
+
+  it('a refused base ends the command at once, the diff still arriving left unread', async () => {
+    const stdin = new PassThrough();
+    stdin.write(Buffer.from('rbd diff v1\n')); // and never more: the producer is still running
+    const calls: string[] = [];
+    const fetch = async (url: string, init: HttpInit): Promise<HttpAnswer> => {
+      calls.push(`${init.method} ${new URL(url).pathname}`);
+      return answer(404, {
+        error: { code: 'ResourceNotFound.Snapshot', message: 'snapshot snap-nope0001 not found' },
+      });
+    };
+    const run = await cli(
+      ['snapshot', 'create', '--base', 'snap-nope0001', '--rbd-diff', '-'],
+      fetch,
+      undefined,
+      stdin,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('ResourceNotFound.Snapshot');
+    expect(calls).toEqual(['GET /v1/snapshots/snap-nope0001']);
+    expect(stdin.destroyed).toBe(true);
   });
 });

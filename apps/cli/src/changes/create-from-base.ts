@@ -47,17 +47,29 @@ interface Changes {
  * size unless given) and sends only the changes; the region builds the rest from the base.
  */
 export async function createFromBase(ctx: Context, options: FromBaseOptions): Promise<void> {
-  const base = await ctx.api.get<SnapshotResponse>(
-    `/v1/snapshots/${encodeURIComponent(options.base)}`,
-  );
-  if (base.state !== 'NORMAL' || base.sizeBytes === null)
-    throw new UsageError(
-      `base snapshot ${base.snapshotId} is ${base.state}; a base must be NORMAL`,
-    );
   const counters = newCounters();
-  const changes = options.rbdDiff
-    ? await rbdChanges(ctx, options.rbdDiff, counters)
-    : await rangeChanges(options.file, options.changedRanges, base.sizeBytes, counters);
+  // An rbd diff's first records are read while the base is asked for: a pipe's producer (rbd
+  // connecting to its cluster) and the round trip to the API overlap. The base's refusal still
+  // comes first.
+  const rbd = options.rbdDiff !== undefined ? rbdSource(ctx, options.rbdDiff) : undefined;
+  const rbdStarted = rbd && rbdChanges(rbd, counters);
+  rbdStarted?.catch(() => undefined); // awaited below, after the base
+  let base: SnapshotResponse & { sizeBytes: number };
+  let changes: Changes;
+  try {
+    base = await normalBase(ctx, options.base);
+    changes =
+      rbdStarted !== undefined
+        ? await rbdStarted
+        : await rangeChanges(options.file, options.changedRanges, base.sizeBytes, counters);
+  } catch (error) {
+    rbd?.destroy();
+    throw error;
+  }
+  if (changes.rbd?.fromSnapshot === null)
+    ctx.out.notice(
+      "the rbd diff has no from-snapshot (rbd export-diff without --from-snap): it lists every extent ever written; what it does not list keeps the base's bytes",
+    );
   try {
     const registered = await ctx.api.json<SnapshotResponse>('POST', '/v1/snapshots', {
       json: {
@@ -88,6 +100,19 @@ export async function createFromBase(ctx: Context, options: FromBaseOptions): Pr
   } finally {
     await changes.close();
   }
+}
+
+/** The base snapshot, refused unless NORMAL with data. */
+async function normalBase(
+  ctx: Context,
+  id: string,
+): Promise<SnapshotResponse & { sizeBytes: number }> {
+  const base = await ctx.api.get<SnapshotResponse>(`/v1/snapshots/${encodeURIComponent(id)}`);
+  if (base.state !== 'NORMAL' || base.sizeBytes === null)
+    throw new UsageError(
+      `base snapshot ${base.snapshotId} is ${base.state}; a base must be NORMAL`,
+    );
+  return { ...base, sizeBytes: base.sizeBytes };
 }
 
 async function send(ctx: Context, snapshotId: string, changes: Changes, counters: BodyCounters) {
@@ -145,24 +170,33 @@ async function rangeChanges(
   return { body, length, size, close: () => handle.close() };
 }
 
-async function rbdChanges(ctx: Context, path: string, counters: BodyCounters): Promise<Changes> {
-  const source =
+/** Where an rbd diff is read from: its file, or standard input for `-`. */
+interface RbdSource {
+  events: AsyncIterable<Buffer>;
+  destroy(): void;
+}
+
+function rbdSource(ctx: Context, path: string): RbdSource {
+  const events =
     path === '-'
       ? (ctx.stdin as AsyncIterable<Buffer>)
       : createReadStream(path, { highWaterMark: 1024 * 1024 });
-  const start = await rbdDiffStart(parseRbdDiff(source));
+  return {
+    events,
+    destroy: () => {
+      if ('destroy' in events && typeof events.destroy === 'function') events.destroy();
+    },
+  };
+}
+
+async function rbdChanges(source: RbdSource, counters: BodyCounters): Promise<Changes> {
+  const start = await rbdDiffStart(parseRbdDiff(source.events));
   if (start.size === undefined)
     throw new UsageError('the rbd export-diff stream has no size record');
-  if (start.from === undefined)
-    ctx.out.notice(
-      "the rbd diff has no from-snapshot (rbd export-diff without --from-snap): it lists every extent ever written; what it does not list keeps the base's bytes",
-    );
   return {
     body: rbdBody(start, counters),
     size: start.size,
-    close: async () => {
-      if ('destroy' in source && typeof source.destroy === 'function') source.destroy();
-    },
+    close: async () => source.destroy(),
     rbd: { fromSnapshot: start.from ?? null, toSnapshot: start.to ?? null },
   };
 }
