@@ -100,11 +100,15 @@ export async function cliCreateFromBase(
   } as CliFromBase;
 }
 
-/** `<producer> | snapferry snapshot create --base ID --rbd-diff - --json`, timed (a shell pipe). */
+/**
+ * `<producer> | snapferry snapshot create --base ID --rbd-diff - --json`, timed (a shell pipe),
+ * in this environment changed by `env` (a variable set to undefined is unset).
+ */
 export async function cliRbdPipe(
   baseUrl: string,
   base: string,
   producer: string,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<CliFromBase> {
   const started = performance.now();
   const { stdout } = await run(
@@ -115,7 +119,7 @@ export async function cliRbdPipe(
       '-c',
       `${producer} | '${process.execPath}' '${bin}' snapshot create --base ${base} --rbd-diff - --json`,
     ],
-    { env: cliEnv(baseUrl), maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60 * 1000 },
+    { env: { ...cliEnv(baseUrl), ...env }, maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60 * 1000 },
   );
   return {
     seconds: (performance.now() - started) / 1000,

@@ -95,30 +95,45 @@ async function repeatHeads(
 }
 
 /**
- * The RBD image's changes, a day each: the commands that write their diffs, the files they
- * were written to, and how long writing each took.
+ * What a day of the RBD image wrote: the copy bench's 1 % (a new 4 KiB head in 3 of the 256
+ * chunks), nothing at all, or the scattered 64 KiB writes.
  */
-interface Rbd {
-  exportDiffs: string[];
-  diffFiles: string[];
-  exportSeconds: number[];
+type RbdDayKind = 'heads' | 'quiet' | 'scattered';
+
+/** A day of the RBD image: the command that writes its diff, the file it wrote, and how long that took. */
+interface RbdDay {
+  kind: RbdDayKind;
+  exportDiff: string;
+  diffFile: string;
+  exportSeconds: number;
 }
 
 /**
- * The rbd rows show the median of this many days, each diff taken from the day before: piped
- * from `rbd export-diff` while Ceph runs, then as many more days read from their files once
- * Ceph has stopped (its daemons share the two cores with the region while they run).
+ * The rbd rows show the median of this many days of a kind, each diff taken from the day before.
  */
 const rbdDays = 3;
+
+/**
+ * The RBD image's days in order: piped from `rbd export-diff` while Ceph runs, but for the last
+ * `rbdDays`, read from their files once Ceph has stopped (its daemons share the two cores with
+ * the region while they run). A quiet day's create does nothing but what every create does.
+ */
+const rbdPlan: RbdDayKind[] = [
+  ...Array<RbdDayKind>(rbdDays).fill('heads'),
+  ...Array<RbdDayKind>(rbdDays).fill('quiet'),
+  ...Array<RbdDayKind>(2 * rbdDays).fill('scattered'),
+];
+const pipedDays = rbdPlan.length - rbdDays;
 
 /**
  * 9. Changed-block snapshots: a disk's first full upload with the CLI, then the next
  * snapshots sent as changed ranges only (`--base --changed-ranges`): 3 of 256 chunks changed
  * (the copy bench's 1 %), and 160 scattered 64 KiB writes; beside the whole-image incremental
  * upload and the hashing floor of any upload that reads the whole image; with Ceph,
- * `rbd export-diff | snapferry snapshot create --rbd-diff -` (three days, each on the last; then
- * three more from their files once Ceph has stopped) beside `rbd export-diff` to a
- * file. The scattered writes and the rbd diff again with 512 KiB chunks (EBS's block size).
+ * `rbd export-diff | snapferry snapshot create --rbd-diff -` beside `rbd export-diff` to a file:
+ * three days of the copy bench's 1 %, three days with no writes (what any create costs), three
+ * of the scattered writes, each on the day before; then three more scattered days from their
+ * files once Ceph has stopped. The scattered writes and the rbd diff again with 512 KiB chunks (EBS's block size).
  * The 3-chunk create, a few tenths of a second, is the median of three with new bytes each
  * time; where NODE_EXTRA_CA_CERTS is set, also without it (Node 20 parses it at every start).
  */
@@ -174,20 +189,54 @@ export async function changesScenario(bytes: number, writes = 160): Promise<Row[
       ceph = await startCephRgw({ osdBytes: Math.max(2 * bytes + clones + 512 * MiB, 1024 ** 3) });
       // RBD needs no gateway: stopped, so that it takes no share of the two cores.
       await ceph.stopGateway();
-      const rbd = await rbdChange(ceph, join(files, 'first.img'), bytes, writes, files);
+      const rbd = await rbdChange(ceph, join(files, 'first.img'), inputs, writes);
       const piped = [
-        await rbdPipedRow(scenarios[0]!, stacks[0]!, fourMiB.baseId, rbd),
-        await rbdPipedRow(scenarios[1]!, stacks[1]!, small.baseId, rbd),
+        await rbdPiped(stacks[0]!, fourMiB.baseId, rbd),
+        await rbdPiped(stacks[1]!, small.baseId, rbd),
       ];
       await ceph.stop();
       ceph = undefined;
+      const scatteredRows = async (scenario: string, stack: Stack, days: PipedDays) => [
+        rbdRow(scenario, 'rbd export-diff piped into snapferry snapshot create --rbd-diff - s', {
+          made: days.made.scattered,
+          exported: rbd.scattered.slice(0, rbdDays),
+        }),
+        rbdRow(scenario, 'snapferry snapshot create --rbd-diff <the diff file>, Ceph stopped s', {
+          made: await rbdFromFiles(stack, days.lastId, rbd.scattered.slice(rbdDays)),
+          exported: rbd.scattered.slice(rbdDays),
+        }),
+      ];
       return [
         ...fourMiB.rows,
-        piped[0]!.row,
-        await rbdFileRow(scenarios[0]!, stacks[0]!, piped[0]!.lastId, rbd),
+        rbdRow(
+          scenarios[0]!,
+          'rbd export-diff piped into snapferry snapshot create --rbd-diff - s',
+          {
+            about: `the copy bench's 1 %: ${changed} × 4 KiB written in ${changed} chunks`,
+            made: piped[0]!.made.heads,
+            exported: rbd.heads,
+          },
+        ),
+        // Every create's own cost, beside the baseline the scattered day is held to.
+        rbdRow(scenarios[0]!, 'the same for a day with no writes s', {
+          about: 'nothing to rebuild: what any create from an rbd diff costs',
+          made: piped[0]!.made.quiet,
+          exported: rbd.scattered.slice(0, rbdDays),
+          baseline: `rbd export-diff of a day of scattered writes to a file (the next row's baseline; median of ${rbdDays})`,
+        }),
+        ...(piped[0]!.quietBare.length > 0
+          ? [
+              rbdRow(scenarios[0]!, 'the same with NODE_EXTRA_CA_CERTS unset s', {
+                about: 'set here; Node 20 parses the file at every start',
+                made: piped[0]!.quietBare,
+                exported: rbd.scattered.slice(0, rbdDays),
+                baseline: `rbd export-diff of a day of scattered writes to a file (median of ${rbdDays})`,
+              }),
+            ]
+          : []),
+        ...(await scatteredRows(scenarios[0]!, stacks[0]!, piped[0]!)),
         ...small.rows,
-        piped[1]!.row,
-        await rbdFileRow(scenarios[1]!, stacks[1]!, piped[1]!.lastId, rbd),
+        ...(await scatteredRows(scenarios[1]!, stacks[1]!, piped[1]!)),
       ];
     } finally {
       await Promise.all(stacks.map((stack) => stack.resources.cleanup()));
@@ -199,19 +248,22 @@ export async function changesScenario(bytes: number, writes = 160): Promise<Row[
   }
 }
 
+/** The days of the RBD image by kind, in order. */
+type Rbd = Record<RbdDayKind, RbdDay[]>;
+
 /**
- * The same first image in RBD, then a few days of 160 scattered 64 KiB writes of new random
- * bytes through librbd (`rbd import-diff` of a diff made here, which takes the day's snapshot;
- * with `rbd bench` the later days stored nothing: it wrote the same bytes at the same offsets),
- * then each day's diff from the day before, as `rbd export-diff` writes it, timed to a file.
+ * The same first image in RBD, then `rbdPlan`'s days of new random bytes written through librbd
+ * (`rbd import-diff` of a diff made here, which takes the day's snapshot; with `rbd bench` the
+ * later days stored nothing: it wrote the same bytes at the same offsets), then each day's diff
+ * from the day before, as `rbd export-diff` writes it, timed to a file.
  */
 async function rbdChange(
   ceph: CephRgw,
   first: string,
-  bytes: number,
+  inputs: Inputs,
   writes: number,
-  files: string,
 ): Promise<Rbd> {
+  const { files, image, heads } = inputs;
   const pool = await createRbdPool(ceph.dir);
   const rbd = rbdCommand(ceph.dir).map(quote).join(' ');
   const img = `${pool}/bench`;
@@ -219,28 +271,37 @@ async function rbdChange(
     run('bash', ['-o', 'pipefail', '-c', command], { maxBuffer: 64 * MiB });
   await sh(`${rbd} import --no-progress ${quote(first)} ${img}`);
   await sh(`${rbd} snap create ${img}@day0`);
-  const changes: Rbd = { exportDiffs: [], diffFiles: [], exportSeconds: [] };
-  for (let day = 1; day <= 2 * rbdDays; day++) {
+  const ranges: Record<RbdDayKind, () => Range[]> = {
+    heads: () => heads,
+    quiet: () => [],
+    scattered: () =>
+      scatteredOffsets(image.bytes, writes, 64 * KiB).map((offset) => ({
+        offset,
+        length: 64 * KiB,
+      })),
+  };
+  const days: Rbd = { heads: [], quiet: [], scattered: [] };
+  for (const [i, kind] of rbdPlan.entries()) {
+    const day = i + 1;
     const written = join(files, `writes${day}.diff`);
-    const records = scatteredOffsets(bytes, writes, 64 * KiB).map((w) => ({
-      w,
-      bytes: randomBytes(64 * KiB),
+    const records = ranges[kind]().map(({ offset, length }) => ({
+      w: offset,
+      bytes: randomBytes(length),
     }));
-    await writeFile(written, rbdDiffV1(`day${day}`, bytes, records));
+    await writeFile(written, rbdDiffV1(`day${day}`, image.bytes, records));
     await sh(`${rbd} import-diff --no-progress ${quote(written)} ${img}`);
     await rm(written);
     const exportDiff = `${rbd} export-diff --no-progress --from-snap day${day - 1} ${img}@day${day}`;
     await settleDisk();
     const started = performance.now();
-    const file = join(files, `day${day}.diff`);
-    await sh(`${exportDiff} ${quote(file)}`);
-    changes.exportSeconds.push((performance.now() - started) / 1000);
-    changes.exportDiffs.push(exportDiff);
-    changes.diffFiles.push(file);
+    const diffFile = join(files, `day${day}.diff`);
+    await sh(`${exportDiff} ${quote(diffFile)}`);
+    const exportSeconds = (performance.now() - started) / 1000;
+    days[kind].push({ kind, exportDiff, diffFile, exportSeconds });
     // A day before that no pipe reads from any more: its clones go (the OSD keeps them in memory).
-    if (day - 1 > rbdDays) await sh(`${rbd} snap rm --no-progress ${img}@day${day - 1}`);
+    if (day - 1 > pipedDays) await sh(`${rbd} snap rm --no-progress ${img}@day${day - 1}`);
   }
-  return changes;
+  return days;
 }
 
 /** One stack (one chunk size): the first upload, then each kind of change against it. */
@@ -445,65 +506,90 @@ async function smallChunkCost(
   ];
 }
 
+/** Bytes in MiB, or KiB below one MiB. */
+const shownBytes = (bytes: number) =>
+  bytes < MiB ? `${(bytes / KiB).toFixed(1)} KiB` : `${(bytes / MiB).toFixed(1)} MiB`;
+
 /** The median day of `days` by time, and how it is described. */
 function medianDay(days: CliFromBase[]): { day: CliFromBase; what: string } {
   const day = days.slice().sort((a, b) => a.seconds - b.seconds)[Math.floor(days.length / 2)]!;
-  const what = `a day's diff: ${(day.bytesWritten / MiB).toFixed(1)} MiB of data, ${day.chunksRebuilt} chunks rebuilt, ${(day.bytesStored / MiB).toFixed(1)} MiB stored; median of ${days.length} days`;
+  const what = `a day's diff: ${shownBytes(day.bytesWritten)} of data, ${day.chunksRebuilt} chunks rebuilt, ${shownBytes(day.bytesStored)} stored; median of ${days.length} days`;
   return { day, what };
+}
+
+/** The creates of the days piped while Ceph ran, by kind, and the last snapshot made. */
+interface PipedDays {
+  made: Record<RbdDayKind, CliFromBase[]>;
+  /** The quiet days again with NODE_EXTRA_CA_CERTS unset, where it is set (see repeatHeads). */
+  quietBare: CliFromBase[];
+  lastId: string;
 }
 
 /**
  * `rbd export-diff … - | snapferry snapshot create --base <yesterday's> --rbd-diff -`, a day at
- * a time from the first upload (the first days): the median day beside the median diff to a file.
+ * a time from the first upload, for every day but those read from files later. A quiet day's
+ * diff changes nothing, so it is piped a second time without the CA variable on the same base.
  */
-async function rbdPipedRow(
-  scenario: string,
-  stack: Stack,
-  baseId: string,
-  rbd: Rbd,
-): Promise<{ row: Row; lastId: string }> {
-  const days: CliFromBase[] = [];
-  let base = baseId;
-  for (const exportDiff of rbd.exportDiffs.slice(0, rbdDays)) {
-    await settleDisk();
-    const piped = await cliRbdPipe(stack.apis[0]!.baseUrl, base, `${exportDiff} -`);
-    days.push(piped);
-    base = piped.snapshot.snapshotId;
-  }
-  const { day, what } = medianDay(days);
-  const row: Row = {
-    scenario,
-    figure: `rbd export-diff piped into snapferry snapshot create --rbd-diff - s (${what})`,
-    value: day.seconds,
-    unit: 's',
-    baseline: `rbd export-diff of the same day to a file (median of ${days.length})`,
-    baselineValue: percentile(rbd.exportSeconds.slice(0, rbdDays), 50),
-    better: 'lower',
+async function rbdPiped(stack: Stack, baseId: string, rbd: Rbd): Promise<PipedDays> {
+  const days: PipedDays = {
+    made: { heads: [], quiet: [], scattered: [] },
+    quietBare: [],
+    lastId: baseId,
   };
-  return { row, lastId: base };
+  const next = { heads: 0, quiet: 0, scattered: 0 };
+  const pipe = async (day: RbdDay, env?: NodeJS.ProcessEnv) => {
+    await settleDisk();
+    const piped = await cliRbdPipe(stack.apis[0]!.baseUrl, days.lastId, `${day.exportDiff} -`, env);
+    days.lastId = piped.snapshot.snapshotId;
+    return piped;
+  };
+  for (const kind of rbdPlan.slice(0, pipedDays)) {
+    const day = rbd[kind][next[kind]++]!;
+    days.made[kind].push(await pipe(day));
+    if (kind === 'quiet' && process.env['NODE_EXTRA_CA_CERTS'])
+      days.quietBare.push(await pipe(day, { NODE_EXTRA_CA_CERTS: undefined }));
+  }
+  return days;
 }
 
 /**
- * The next days' diffs from their files, `snapshot create --rbd-diff dayN.diff`, once Ceph has
+ * The last days' diffs from their files, `snapshot create --rbd-diff dayN.diff`, once Ceph has
  * stopped: what the region's side costs without Ceph's daemons on the same cores.
  */
-async function rbdFileRow(scenario: string, stack: Stack, baseId: string, rbd: Rbd): Promise<Row> {
-  const days: CliFromBase[] = [];
+async function rbdFromFiles(stack: Stack, baseId: string, days: RbdDay[]): Promise<CliFromBase[]> {
+  const made: CliFromBase[] = [];
   let base = baseId;
-  for (const file of rbd.diffFiles.slice(rbdDays)) {
+  for (const day of days) {
     await settleDisk();
-    const made = await cliCreateFromBase(stack.apis[0]!.baseUrl, base, ['--rbd-diff', file]);
-    days.push(made);
-    base = made.snapshot.snapshotId;
+    const one = await cliCreateFromBase(stack.apis[0]!.baseUrl, base, ['--rbd-diff', day.diffFile]);
+    made.push(one);
+    base = one.snapshot.snapshotId;
   }
-  const { day, what } = medianDay(days);
+  return made;
+}
+
+/**
+ * The median of `made` beside the median time `rbd export-diff` took to write `exported` to
+ * files (by default the same days).
+ */
+function rbdRow(
+  scenario: string,
+  figure: string,
+  days: { made: CliFromBase[]; exported: RbdDay[]; about?: string; baseline?: string },
+): Row {
+  const { day, what } = medianDay(days.made);
   return {
     scenario,
-    figure: `snapferry snapshot create --rbd-diff <the diff file>, Ceph stopped s (${what})`,
+    figure: `${figure} (${days.about ? `${days.about}; ` : ''}${what})`,
     value: day.seconds,
     unit: 's',
-    baseline: `rbd export-diff of the same day to a file (median of ${days.length})`,
-    baselineValue: percentile(rbd.exportSeconds.slice(rbdDays), 50),
+    baseline:
+      days.baseline ??
+      `rbd export-diff of the same day to a file (median of ${days.exported.length})`,
+    baselineValue: percentile(
+      days.exported.map((d) => d.exportSeconds),
+      50,
+    ),
     better: 'lower',
   };
 }
