@@ -3,7 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChangeStreamWriter } from '@snapferry/storage';
-import { applyChanges, changeStreamOf, type ImageChange, waitFor } from '@snapferry/testing';
+import {
+  applyChanges,
+  changeStreamOf,
+  rbdDiffV1,
+  type ImageChange,
+  waitFor,
+} from '@snapferry/testing';
 import { keys, startTestStack, type TestStack } from '../support/catalog-harness';
 import { runCli, runCliJson } from '../support/cli-process';
 import {
@@ -352,5 +358,45 @@ describe('changed-block snapshots (baseSnapshotId + POST …/data/changes)', () 
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('snapferry snapshot create --base --rbd-diff - builds from an rbd diff on standard input, and refuses one cut short with its reason', async () => {
+    const create = (baseId: string, stdin: Buffer) =>
+      runCli(['snapshot', 'create', '--base', baseId, '--rbd-diff', '-', '--json'], {
+        url: t.url,
+        key: keys.alice,
+        stdin,
+      });
+    const baseId = await base(image, { diskId: 'disk-chg00007' });
+    const written = randomBytes(3000);
+    const diff = rbdDiffV1('tue', image.length, [
+      { w: 1000, bytes: written },
+      { z: 4 * chunkSize, length: chunkSize },
+    ]);
+    const made = await create(baseId, diff);
+    expect(made.code).toBe(0);
+    const { snapshot } = JSON.parse(made.stdout);
+    expect(snapshot).toMatchObject({ state: 'NORMAL', baseSnapshotId: baseId });
+    const tuesday = applyChanges(image, [
+      { kind: 'w', offset: 1000, bytes: written },
+      { kind: 'z', offset: 4 * chunkSize, length: chunkSize },
+    ]);
+    expect(
+      Buffer.compare((await as().get(`/v1/snapshots/${snapshot.snapshotId}/data`)).body, tuesday),
+    ).toBe(0);
+
+    // Cut inside the written bytes (a producer that died): the reason, exit 2, and the snapshot
+    // registered for it is left CREATING with no data (it was the process's silent exit 0).
+    const cut = await create(baseId, diff.subarray(0, diff.length - 2000));
+    expect(cut.code).toBe(2);
+    expect(cut.stderr).toMatch(/not a valid rbd export-diff stream: it ends inside/);
+    const left = /snapshot (snap-[0-9a-z]+) was registered but its changes were not stored/.exec(
+      cut.stderr,
+    );
+    expect(left).not.toBeNull();
+    expect((await as().get(`/v1/snapshots/${left![1]}`)).body).toMatchObject({
+      state: 'CREATING',
+      sizeBytes: null,
+    });
   });
 });

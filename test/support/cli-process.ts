@@ -18,7 +18,7 @@ export function runNode(
   script: string,
   args: string[],
   env: NodeJS.ProcessEnv,
-  stdin = '',
+  stdin: string | Buffer = '',
 ): Promise<CliRun> {
   const child = spawn(process.execPath, [script, ...args], { cwd: root, env });
   let stdout = '';
@@ -37,7 +37,7 @@ export function runNode(
  */
 export function runCli(
   args: string[],
-  { url, key, stdin }: { url: string; key: string; stdin?: string },
+  { url, key, stdin }: { url: string; key: string; stdin?: string | Buffer },
 ): Promise<CliRun> {
   return runNode(
     bin,
@@ -50,7 +50,7 @@ export function runCli(
 /** The same with `--json`, parsed; a non-zero exit throws with the error line. */
 export async function runCliJson(
   args: string[],
-  options: { url: string; key: string; stdin?: string },
+  options: { url: string; key: string; stdin?: string | Buffer },
 ): Promise<any> {
   const run = await runCli([...args, '--json'], options);
   if (run.code !== 0)

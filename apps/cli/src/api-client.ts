@@ -1,6 +1,12 @@
 import type { CliConfig } from './config';
 import { ApiError, UnreachableError } from './errors';
-import { httpFetch, type Fetch, type HttpAnswer, type HttpInit } from './http-transport';
+import {
+  httpFetch,
+  RequestBodyError,
+  type Fetch,
+  type HttpAnswer,
+  type HttpInit,
+} from './http-transport';
 
 export type { Fetch, HttpAnswer } from './http-transport';
 export type Query = Record<string, string | number | undefined>;
@@ -68,6 +74,8 @@ export class ApiClient {
       response = await this.fetchFn(this.url(path, options.query), init);
     } catch (error) {
       if (options.signal?.aborted) throw error;
+      // The body's own failure (a cut stream, an unreadable file) says what went wrong.
+      if (error instanceof RequestBodyError) throw error.cause;
       throw this.unreachable(error);
     }
     if (!response.ok && !options.accept?.includes(response.status))

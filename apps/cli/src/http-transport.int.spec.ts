@@ -143,6 +143,25 @@ describe('httpFetch (the CLI over node:http)', () => {
     await Promise.all([sendingStopped, connectionClosed]);
   }, 10_000);
 
+  it('a body that fails while it is sent fails the request with its own error', async () => {
+    const { api } = await client(recordAndAnswer(200, {}));
+    const cut = new Error('the stream ends inside a record');
+    for (const delayMs of [0, 20]) {
+      // A first piece on the wire, then the source fails (a file cut short, a stream that does not parse).
+      const failing = (async function* () {
+        yield Buffer.alloc(65536);
+        await new Promise((done) => setTimeout(done, delayMs));
+        throw cut;
+      })();
+      const error: unknown = await api
+        .json('POST', '/changes', { stream: { body: failing } })
+        .catch((e: unknown) => e);
+      expect(error).toBe(cut);
+    }
+    // The client is still usable.
+    await expect(api.json('POST', '/after', { json: {} })).resolves.toEqual({});
+  }, 10_000);
+
   it('answers 204 with no body, and an error body as ApiError', async () => {
     const { api } = await client((request, response) => {
       if (request.url === '/gone') {

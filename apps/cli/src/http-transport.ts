@@ -25,8 +25,32 @@ export interface HttpAnswer {
   text(): Promise<string>;
 }
 
-/** A request: rejects (a TypeError whose cause is the socket's error) only when no answer came. */
+/**
+ * A request: rejects only when no answer came, with a TypeError whose cause is the socket's
+ * error, or a RequestBodyError where the body itself failed (a file cut short, a stream that
+ * does not parse).
+ */
 export type Fetch = (url: string, init: HttpInit) => Promise<HttpAnswer>;
+
+/** A request body that failed while it was being sent: its own error, not the network's. */
+export class RequestBodyError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the request body failed', { cause });
+  }
+}
+
+/** `body` as it is, remembering in `failed` the error it threw, if it did. */
+async function* watched(
+  body: AsyncIterable<Uint8Array>,
+  failed: { error?: unknown },
+): AsyncGenerator<Uint8Array> {
+  try {
+    yield* body;
+  } catch (error) {
+    failed.error = error;
+    throw error;
+  }
+}
 
 /** Like undici's body timeout: a connection silent this long (no answer, or a stalled body) is given up. */
 const idleTimeoutMs = 300_000;
@@ -87,7 +111,19 @@ export function httpFetch(ca?: string): Fetch {
       if (body === undefined || typeof body === 'string' || body instanceof Uint8Array)
         request.end(whole);
       // As the socket takes it; a request torn down meanwhile (answered, dropped) stops the body.
-      else pipeline(body, request).catch((error: unknown) => request.destroy(error as Error));
+      // A failed pipeline aborts the request without an 'error' event: rejected here (a no-op
+      // where the answer came first), with the body's own error where the body failed.
+      else {
+        const failed: { error?: unknown } = {};
+        pipeline(watched(body, failed), request).catch((error: unknown) => {
+          request.destroy(error as Error);
+          reject(
+            'error' in failed
+              ? new RequestBodyError(failed.error)
+              : new TypeError('request failed', { cause: error }),
+          );
+        });
+      }
     });
   };
 }
