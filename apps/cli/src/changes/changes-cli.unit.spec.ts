@@ -267,4 +267,20 @@ describe('snapshot create --base --rbd-diff - (against a fake API)', () => {
     expect(calls).toEqual(['GET /v1/snapshots/snap-nope0001']);
     expect(stdin.destroyed).toBe(true);
   });
+
+  it('a diff file it cannot read is a usage error, and nothing is registered', async () => {
+    const calls: string[] = [];
+    const fetch = async (url: string, init: HttpInit): Promise<HttpAnswer> => {
+      calls.push(`${init.method} ${new URL(url).pathname}`);
+      return answer(200, baseSnapshot);
+    };
+    const missing = '/nonexistent/snapferry/tue.diff';
+    const run = await cli(
+      ['snapshot', 'create', '--base', 'snap-base0001', '--rbd-diff', missing],
+      fetch,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`cannot read ${missing}: ENOENT`);
+    expect(calls).toEqual(['GET /v1/snapshots/snap-base0001']);
+  });
 });

@@ -172,25 +172,36 @@ async function rangeChanges(
 
 /** Where an rbd diff is read from: its file, or standard input for `-`. */
 interface RbdSource {
-  events: AsyncIterable<Buffer>;
+  pieces: AsyncIterable<Buffer>;
   destroy(): void;
 }
 
 function rbdSource(ctx: Context, path: string): RbdSource {
-  const events =
+  const stream =
     path === '-'
       ? (ctx.stdin as AsyncIterable<Buffer>)
       : createReadStream(path, { highWaterMark: 1024 * 1024 });
   return {
-    events,
+    pieces: readOrSay(stream, path === '-' ? 'standard input' : path),
     destroy: () => {
-      if ('destroy' in events && typeof events.destroy === 'function') events.destroy();
+      if ('destroy' in stream && typeof stream.destroy === 'function') stream.destroy();
     },
   };
 }
 
+/** The pieces of `stream`; one it cannot read (missing, a directory, an I/O error) is a usage error. */
+async function* readOrSay(stream: AsyncIterable<Buffer>, what: string): AsyncGenerator<Buffer> {
+  try {
+    yield* stream;
+  } catch (error) {
+    const { code, syscall } = error as NodeJS.ErrnoException;
+    if (syscall !== undefined) throw new UsageError(`cannot read ${what}: ${code ?? syscall}`);
+    throw error;
+  }
+}
+
 async function rbdChanges(source: RbdSource, counters: BodyCounters): Promise<Changes> {
-  const start = await rbdDiffStart(parseRbdDiff(source.events));
+  const start = await rbdDiffStart(parseRbdDiff(source.pieces));
   if (start.size === undefined)
     throw new UsageError('the rbd export-diff stream has no size record');
   return {
