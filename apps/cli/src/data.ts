@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import type { ManifestRootStream } from '@snapferry/storage';
 import type { Context, ContextOf } from './context';
-import { CliError, ExitCode, UsageError } from './errors';
+import { cannotRead, CliError, ExitCode, UsageError } from './errors';
 import { details, formatBytes, table } from './output';
 import type { HttpAnswer } from './api-client';
 
@@ -193,8 +193,8 @@ async function verifyData(ctx: Context, id: string, path: string): Promise<void>
       ExitCode.apiError,
       "the catalog did not say the snapshot's root and chunk size",
     );
-  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read ${path}: ${error.code ?? error.message}`);
+  const info = await stat(path).catch((error: unknown) => {
+    throw cannotRead(path, error);
   });
   if (!info.isFile()) throw new UsageError(`${path} is not a regular file`);
   const local = await newRootStream(chunkSize);

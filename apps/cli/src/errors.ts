@@ -42,6 +42,14 @@ export class UsageError extends CliError {
   }
 }
 
+/** A file (or standard input) the CLI could not read: its name and the system's reason. */
+export function cannotRead(what: string, error: unknown): UsageError {
+  const { code } = error as NodeJS.ErrnoException;
+  return new UsageError(
+    `cannot read ${what}: ${code ?? (error instanceof Error ? error.message : String(error))}`,
+  );
+}
+
 export class UnreachableError extends CliError {
   constructor(url: string, reason: string) {
     super(ExitCode.unreachable, `cannot reach the API at ${url}: ${reason}`);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Context } from './context';
-import { UsageError } from './errors';
+import { cannotRead, UsageError } from './errors';
 import type { TagOption } from './parse';
 
 /** The flags of `policy create`; each one given replaces that field of `--file`'s policy. */
@@ -28,9 +28,7 @@ export async function policyFile(ctx: Context, path: string): Promise<PolicyBody
   try {
     text = path === '-' ? await readAll(ctx.stdin) : await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(
-      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
+    throw cannotRead(path, error);
   }
   let parsed: unknown;
   try {

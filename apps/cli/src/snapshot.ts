@@ -6,7 +6,7 @@ import { maxManifestChunks, reservedTagPrefix, snapshotViewStates } from '@snapf
 import type { RegionsResponse, SnapshotListResponse, SnapshotResponse } from '@snapferry/contracts';
 import { uploadChunked, uploadProgressText, type UploadStats } from './chunked-upload';
 import type { Context, ContextOf } from './context';
-import { UsageError } from './errors';
+import { cannotRead, UsageError } from './errors';
 import type { HashedImage } from './image-hash';
 import { details, formatBytes, show, table } from './output';
 import { diskSizeFor, nonNegativeInt, positiveInt, tag, type TagOption } from './parse';
@@ -208,8 +208,8 @@ interface ImageFile {
 }
 
 async function imageFile(path: string): Promise<ImageFile> {
-  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read ${path}: ${error.code ?? error.message}`);
+  const info = await stat(path).catch((error: unknown) => {
+    throw cannotRead(path, error);
   });
   if (!info.isFile()) throw new UsageError(`${path} is not a regular file`);
   return { path, size: info.size };
@@ -230,8 +230,7 @@ async function hashImage(ctx: Context, file: ImageFile, region: string): Promise
     const { hashImageFile } = await import('./image-hash');
     return await hashImageFile(file.path, chunkSize, (bytes) => bar.update(bytes));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code) throw new UsageError(`cannot read ${file.path}: ${code}`);
+    if ((error as NodeJS.ErrnoException).code) throw cannotRead(file.path, error);
     throw error;
   } finally {
     bars.stop();

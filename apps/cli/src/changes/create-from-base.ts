@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { ChangesStoredResponse, SnapshotResponse } from '@snapferry/contracts';
 import type { Context } from '../context';
-import { UsageError } from '../errors';
+import { cannotRead, UsageError } from '../errors';
 import { formatBytes } from '../output';
 import { diskSizeFor, type TagOption } from '../parse';
 import { newCounters, rangesBody, rbdBody, rbdDiffStart, type BodyCounters } from './change-body';
@@ -153,8 +153,8 @@ async function rangeChanges(
     throw new UsageError(
       '--base needs --rbd-diff <file|->, or --changed-ranges <ranges.json> with --file <image>',
     );
-  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read ${file}: ${error.code ?? error.message}`);
+  const info = await stat(file).catch((error: unknown) => {
+    throw cannotRead(file, error);
   });
   if (!info.isFile()) throw new UsageError(`${file} is not a regular file`);
   const size = info.size;
@@ -194,8 +194,7 @@ async function* readOrSay(stream: AsyncIterable<Buffer>, what: string): AsyncGen
   try {
     yield* stream;
   } catch (error) {
-    const { code, syscall } = error as NodeJS.ErrnoException;
-    if (syscall !== undefined) throw new UsageError(`cannot read ${what}: ${code ?? syscall}`);
+    if ((error as NodeJS.ErrnoException).syscall !== undefined) throw cannotRead(what, error);
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { checkRanges, type ChangedRange } from '@snapferry/storage';
-import { UsageError } from '../errors';
+import { cannotRead, UsageError } from '../errors';
 
 /** A changed range of the disk: new bytes to read from the image, or zeros (nothing to read). */
 export interface ListedRange extends ChangedRange {
@@ -60,8 +60,8 @@ function asRange(entry: unknown, where: string): ListedRange | undefined {
 
 /** Reads and checks the file against the disk's size (sorted, not overlapping, inside it). */
 export async function readRangesFile(path: string, diskLength: number): Promise<ListedRange[]> {
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read ${path}: ${error.code ?? error.message}`);
+  const text = await readFile(path, 'utf8').catch((error: unknown) => {
+    throw cannotRead(path, error);
   });
   const ranges = parseRangesList(text, path);
   try {
