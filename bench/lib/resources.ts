@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { dropDatabase } from '@snapferry/testing';
 
 /**
  * Fresh, uniquely named PostgreSQL databases, RabbitMQ vhosts and directories for one bench
@@ -67,7 +68,7 @@ export class Resources {
   async database(prefix = 'snapferry_bench'): Promise<string> {
     const name = uniqueName(prefix);
     await admin((c) => c.query(`CREATE DATABASE "${name}"`));
-    this.undo.push(() => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)));
+    this.undo.push(() => admin((c) => dropDatabase(c, name)));
     const url = new URL(serverUrl);
     url.pathname = `/${name}`;
     return url.toString();

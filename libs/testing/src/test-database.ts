@@ -64,8 +64,34 @@ export async function createTestDatabase(prefix = 'sf_test'): Promise<TestDataba
     drop: async () => {
       const c = new Client({ connectionString: admin });
       await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
+      try {
+        await dropDatabase(c, name);
+      } finally {
+        await c.end();
+      }
     },
   };
+}
+
+/**
+ * Drops a test's database once its sessions have gone. A pool's end() resolves before its
+ * clients' sockets close: a FORCE drop at that moment terminates a session still closing, and
+ * that client (still listened to by its ended pool) raises 57P01 as an unhandled error in
+ * whichever test runs then. FORCE ends only what is still open after the wait.
+ */
+export async function dropDatabase(admin: Client, name: string): Promise<void> {
+  await waitForSessionsToEnd(admin, name);
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}
+
+async function waitForSessionsToEnd(c: Client, name: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { rows } = await c.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+      [name],
+    );
+    if (rows[0]!.n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
