@@ -27,7 +27,7 @@ export function dataCommands(program: Command, contextOf: ContextOf): void {
   data
     .command('verify <snapshotId>')
     .description(
-      "check that a local image holds exactly a snapshot's bytes (its manifest root, computed from the file); if not, which chunks differ. Exit 5 if they differ",
+      "check that a local image holds exactly a snapshot's bytes (its manifest root, computed from the file); if not, which chunks differ. Exit 7 if they differ",
     )
     .requiredOption(
       '--file <image>',

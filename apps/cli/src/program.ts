@@ -20,7 +20,8 @@ Exit codes:
   0 ok, 1 the API refused (the error line carries its code), 2 usage error,
   3 copy --wait saw a copy end FAILED or CANCELLED, 4 cannot reach the API,
   5 admin scrub found corrupt or missing chunks,
-  6 policy status --fail-on saw a recovery point in that state`;
+  6 policy status --fail-on saw a recovery point in that state,
+  7 data verify found the file and the snapshot different`;
 
 export function buildProgram(deps: Deps, exit: { code: ExitCode }): Command {
   const program = new Command('snapferry')

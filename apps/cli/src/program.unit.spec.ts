@@ -1,3 +1,4 @@
+import { ExitCode } from './errors';
 import { cli, fakeFetch } from './spec-helpers';
 
 const unreachable = () =>
@@ -263,5 +264,16 @@ describe('snapferry command line (fake fetch, no network)', () => {
     const run = await cli(['--help'], fakeFetch(() => ({ status: 200 })).fetch);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/SNAPFERRY_API_KEY/);
+  });
+
+  it('--help names every exit code the CLI can end with, and data verify says its own (7)', async () => {
+    const api = fakeFetch(() => ({ status: 200 })).fetch;
+    const help = (await cli(['--help'], api)).stdout;
+    const listed = help.slice(help.indexOf('Exit codes:'));
+    for (const code of Object.values(ExitCode).filter((c) => c !== ExitCode.ok))
+      expect(listed).toMatch(new RegExp(`(^|[ ,])${code} \\S`, 'm'));
+    const verify = await cli(['data', 'verify', '--help'], api);
+    expect(verify.stdout).toMatch(/Exit 7 if they differ/);
+    expect(ExitCode.dataDiffers).toBe(7);
   });
 });
