@@ -100,9 +100,7 @@ export class ApiClient {
 
   /** A network failure (refused, reset, dropped mid-body) in one line with its cause. */
   unreachable(error: unknown): UnreachableError {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const reason =
-      cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+    const reason = networkReason(error);
     const untrusted = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT/.test(reason);
     return new UnreachableError(
       this.config.url,
@@ -111,6 +109,14 @@ export class ApiClient {
         : reason,
     );
   }
+}
+
+/** A network error's shortest telling: its cause's code or message, else its own. */
+export function networkReason(error: unknown): string {
+  type Told = { code?: string; message?: string; cause?: Told } | undefined;
+  const told = error as Told;
+  const cause = told?.cause;
+  return cause?.code ?? cause?.message ?? told?.code ?? told?.message ?? String(error);
 }
 
 export async function toApiError(response: HttpAnswer): Promise<ApiError> {

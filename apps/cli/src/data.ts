@@ -5,9 +5,16 @@ import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import type { ManifestRootStream } from '@snapferry/storage';
 import type { Context, ContextOf } from './context';
-import { cannotRead, CliError, ExitCode, UsageError } from './errors';
+import {
+  cannotRead,
+  cannotWrite,
+  CliError,
+  ConnectionDroppedError,
+  ExitCode,
+  UsageError,
+} from './errors';
 import { details, formatBytes, table } from './output';
-import type { HttpAnswer } from './api-client';
+import { type HttpAnswer, networkReason } from './api-client';
 
 interface GetOptions {
   output: string;
@@ -77,35 +84,43 @@ async function getData(ctx: Context, id: string, options: GetOptions): Promise<v
     have = 0; // the server sent everything: start over
     resumedHash = createHash('sha256');
   }
-  const file = await open(options.output, have > 0 ? 'a' : 'w').catch(
-    async (error: NodeJS.ErrnoException) => {
-      await response.body?.cancel();
-      throw new UsageError(`cannot write ${options.output}: ${error.code ?? error.message}`);
-    },
-  );
+  const file = await open(options.output, have > 0 ? 'a' : 'w').catch(async (error: unknown) => {
+    await response.body?.cancel();
+    throw cannotWrite(options.output, error);
+  });
   const bars = ctx.bars();
   const bar = bars.create(`read ${id}`, total, have, formatBytes(total));
   let written = have;
+  /** Set when the response body failed (the connection dropped), not the file. */
+  let dropped: { error: unknown } | undefined;
   async function* counted(source: AsyncIterable<Uint8Array>) {
-    for await (const chunk of source) {
-      resumedHash.update(chunk);
-      rootCheck?.stream.update(chunk);
-      written += chunk.length;
-      bar.update(written);
-      yield chunk;
+    try {
+      for await (const chunk of source) {
+        resumedHash.update(chunk);
+        rootCheck?.stream.update(chunk);
+        written += chunk.length;
+        bar.update(written);
+        yield chunk;
+      }
+    } catch (error) {
+      dropped = { error };
+      throw error;
     }
   }
+  const resume = `run the same command with --resume to continue from there`;
   try {
     if (response.body) await pipeline(response.body, counted, file.createWriteStream());
   } catch (error) {
-    throw ctx.api.unreachable(error); // the connection dropped mid-body: --resume continues from here
+    if (!dropped) throw cannotWrite(options.output, error);
+    const reason = networkReason(dropped.error);
+    throw new ConnectionDroppedError(ctx.api.config.url, reason, written, total, resume);
   } finally {
     bars.stop();
     // The transfer's own outcome is what the user needs to see, not a failed close after it.
     await file.close().catch(() => undefined);
   }
   if (written !== total)
-    throw ctx.api.unreachable(new Error(`the body ended after ${written} of ${total} bytes`));
+    throw new ConnectionDroppedError(ctx.api.config.url, 'the body ended', written, total, resume);
   if (rootCheck && rootCheck.stream.root() !== rootCheck.root)
     throw new CliError(
       ExitCode.apiError,

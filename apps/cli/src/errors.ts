@@ -43,16 +43,33 @@ export class UsageError extends CliError {
 }
 
 /** A file (or standard input) the CLI could not read: its name and the system's reason. */
-export function cannotRead(what: string, error: unknown): UsageError {
-  const { code } = error as NodeJS.ErrnoException;
-  return new UsageError(
-    `cannot read ${what}: ${code ?? (error instanceof Error ? error.message : String(error))}`,
-  );
-}
+export const cannotRead = (what: string, error: unknown): UsageError =>
+  new UsageError(`cannot read ${what}: ${systemReason(error)}`);
+
+/** A file the CLI could not write (a read-back's output): its name and the system's reason. */
+export const cannotWrite = (what: string, error: unknown): UsageError =>
+  new UsageError(`cannot write ${what}: ${systemReason(error)}`);
+
+/** ENOENT, ENOSPC, …: the code where the system gave one, else the message. */
+const systemReason = (error: unknown): string =>
+  (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
 
 export class UnreachableError extends CliError {
   constructor(url: string, reason: string) {
     super(ExitCode.unreachable, `cannot reach the API at ${url}: ${reason}`);
+  }
+}
+
+/**
+ * A response body the connection dropped part way (exit 4, as unreachable): what arrived is
+ * kept, and the message says how much and how to go on.
+ */
+export class ConnectionDroppedError extends CliError {
+  constructor(url: string, reason: string, received: number, total: number, next: string) {
+    super(
+      ExitCode.unreachable,
+      `the connection to the API at ${url} dropped after ${received} of ${total} bytes (${reason}); ${next}`,
+    );
   }
 }
 
