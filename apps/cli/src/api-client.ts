@@ -1,5 +1,5 @@
 import type { CliConfig } from './config';
-import { ApiError, UnreachableError } from './errors';
+import { ApiError, networkReason, UnreachableError } from './errors';
 import {
   httpFetch,
   RequestBodyError,
@@ -109,14 +109,6 @@ export class ApiClient {
         : reason,
     );
   }
-}
-
-/** A network error's shortest telling: its cause's code or message, else its own. */
-export function networkReason(error: unknown): string {
-  type Told = { code?: string; message?: string; cause?: Told } | undefined;
-  const told = error as Told;
-  const cause = told?.cause;
-  return cause?.code ?? cause?.message ?? told?.code ?? told?.message ?? String(error);
 }
 
 export async function toApiError(response: HttpAnswer): Promise<ApiError> {

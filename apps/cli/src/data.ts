@@ -11,10 +11,12 @@ import {
   CliError,
   ConnectionDroppedError,
   ExitCode,
+  networkReason,
   UsageError,
 } from './errors';
 import { details, formatBytes, table } from './output';
-import { type HttpAnswer, networkReason } from './api-client';
+import type { HttpAnswer } from './api-client';
+import { watched } from './watched';
 
 interface GetOptions {
   output: string;
@@ -91,36 +93,31 @@ async function getData(ctx: Context, id: string, options: GetOptions): Promise<v
   const bars = ctx.bars();
   const bar = bars.create(`read ${id}`, total, have, formatBytes(total));
   let written = have;
-  /** Set when the response body failed (the connection dropped), not the file. */
-  let dropped: { error: unknown } | undefined;
   async function* counted(source: AsyncIterable<Uint8Array>) {
-    try {
-      for await (const chunk of source) {
-        resumedHash.update(chunk);
-        rootCheck?.stream.update(chunk);
-        written += chunk.length;
-        bar.update(written);
-        yield chunk;
-      }
-    } catch (error) {
-      dropped = { error };
-      throw error;
+    for await (const chunk of source) {
+      resumedHash.update(chunk);
+      rootCheck?.stream.update(chunk);
+      written += chunk.length;
+      bar.update(written);
+      yield chunk;
     }
   }
-  const resume = `run the same command with --resume to continue from there`;
+  /** Set when the response body failed (the connection dropped), not the file. */
+  const dropped: { error?: unknown } = {};
   try {
-    if (response.body) await pipeline(response.body, counted, file.createWriteStream());
+    if (response.body)
+      await pipeline(watched(response.body, dropped), counted, file.createWriteStream());
   } catch (error) {
-    if (!dropped) throw cannotWrite(options.output, error);
+    if (!('error' in dropped)) throw cannotWrite(options.output, error);
     const reason = networkReason(dropped.error);
-    throw new ConnectionDroppedError(ctx.api.config.url, reason, written, total, resume);
+    throw new ConnectionDroppedError(ctx.api.config.url, reason, written, total);
   } finally {
     bars.stop();
     // The transfer's own outcome is what the user needs to see, not a failed close after it.
     await file.close().catch(() => undefined);
   }
   if (written !== total)
-    throw new ConnectionDroppedError(ctx.api.config.url, 'the body ended', written, total, resume);
+    throw new ConnectionDroppedError(ctx.api.config.url, 'the body ended', written, total);
   if (rootCheck && rootCheck.stream.root() !== rootCheck.root)
     throw new CliError(
       ExitCode.apiError,

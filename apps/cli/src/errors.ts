@@ -44,15 +44,20 @@ export class UsageError extends CliError {
 
 /** A file (or standard input) the CLI could not read: its name and the system's reason. */
 export const cannotRead = (what: string, error: unknown): UsageError =>
-  new UsageError(`cannot read ${what}: ${systemReason(error)}`);
+  new UsageError(`cannot read ${what}: ${reasonOf(error)}`);
 
 /** A file the CLI could not write (a read-back's output): its name and the system's reason. */
 export const cannotWrite = (what: string, error: unknown): UsageError =>
-  new UsageError(`cannot write ${what}: ${systemReason(error)}`);
+  new UsageError(`cannot write ${what}: ${reasonOf(error)}`);
 
-/** ENOENT, ENOSPC, …: the code where the system gave one, else the message. */
-const systemReason = (error: unknown): string =>
-  (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+type Told = { code?: string; message?: string; cause?: Told } | undefined;
+
+/** ENOENT, ENOSPC, ECONNRESET…: the code where the system gave one, else the message. */
+const reasonOf = (error: unknown): string =>
+  (error as Told)?.code ?? (error as Told)?.message ?? String(error);
+
+/** A network error's shortest telling: its cause's (the transport wraps the socket's), else its own. */
+export const networkReason = (error: unknown): string => reasonOf((error as Told)?.cause ?? error);
 
 export class UnreachableError extends CliError {
   constructor(url: string, reason: string) {
@@ -61,14 +66,14 @@ export class UnreachableError extends CliError {
 }
 
 /**
- * A response body the connection dropped part way (exit 4, as unreachable): what arrived is
+ * A read-back whose connection dropped part way (exit 4, as unreachable): what arrived is
  * kept, and the message says how much and how to go on.
  */
 export class ConnectionDroppedError extends CliError {
-  constructor(url: string, reason: string, received: number, total: number, next: string) {
+  constructor(url: string, reason: string, received: number, total: number) {
     super(
       ExitCode.unreachable,
-      `the connection to the API at ${url} dropped after ${received} of ${total} bytes (${reason}); ${next}`,
+      `the connection to the API at ${url} dropped after ${received} of ${total} bytes (${reason}); run the same command with --resume to continue from there`,
     );
   }
 }

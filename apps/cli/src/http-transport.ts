@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest } from 'node:http';
 import type { IncomingMessage, RequestOptions } from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import { watched } from './watched';
 
 /** What the API client sends: the part of fetch's RequestInit it uses. */
 export interface HttpInit {
@@ -36,19 +37,6 @@ export type Fetch = (url: string, init: HttpInit) => Promise<HttpAnswer>;
 export class RequestBodyError extends Error {
   constructor(override readonly cause: unknown) {
     super('the request body failed', { cause });
-  }
-}
-
-/** `body` as it is, remembering in `failed` the error it threw, if it did. */
-async function* watched(
-  body: AsyncIterable<Uint8Array>,
-  failed: { error?: unknown },
-): AsyncGenerator<Uint8Array> {
-  try {
-    yield* body;
-  } catch (error) {
-    failed.error = error;
-    throw error;
   }
 }
 
